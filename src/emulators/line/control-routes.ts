@@ -1,0 +1,108 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { newUserId } from './ids';
+import { issueIdToken } from './login-routes';
+import type { ResolvedOptions } from './options';
+import { Faults, LineEmulatorState } from './state';
+import { followEvent, postbackEvent, sendWebhook, textEvent, unfollowEvent } from './webhook';
+
+/** Test and dev controls under /__emulator; not part of LINE. */
+export const CONTROL_PREFIX = '/__emulator';
+
+const faultsSchema = z
+  .object({
+    failNext: z.number().int().min(0),
+    status: z.union([z.literal(500), z.literal(429), z.literal(503)]),
+    retryAfterSeconds: z.number().int().min(0).optional(),
+    delayMs: z.number().int().min(0),
+    loseResponseNext: z.number().int().min(0),
+    dropWebhooks: z.boolean(),
+    duplicateWebhooks: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+const userSchema = z.object({
+  userId: z.string().optional(),
+  displayName: z.string().min(1),
+  language: z.string().optional(),
+  pictureUrl: z.string().url().optional(),
+  friend: z.boolean().optional(),
+});
+
+const userEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), userId: z.string(), text: z.string().min(1) }),
+  z.object({ type: z.literal('postback'), userId: z.string(), data: z.string().min(1) }),
+  z.object({ type: z.literal('follow'), userId: z.string() }),
+  z.object({ type: z.literal('unfollow'), userId: z.string() }),
+]);
+
+export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions): Router {
+  const router = Router();
+  router.use(CONTROL_PREFIX, express.json());
+
+  router.get(`${CONTROL_PREFIX}/faults`, (_req, res) => {
+    res.json(state.faults);
+  });
+
+  router.post(`${CONTROL_PREFIX}/faults`, (req, res) => {
+    const parsed = faultsSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ message: 'invalid faults', issues: parsed.error.issues });
+    res.json(state.setFaults(parsed.data as Partial<Faults>));
+  });
+
+  router.delete(`${CONTROL_PREFIX}/faults`, (_req, res) => {
+    state.resetFaults();
+    res.json(state.faults);
+  });
+
+  router.get(`${CONTROL_PREFIX}/messages`, (req, res) => {
+    const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+    res.json(to ? state.messagesTo(to) : state.allMessages());
+  });
+
+  router.get(`${CONTROL_PREFIX}/users`, (_req, res) => {
+    res.json(state.listUsers());
+  });
+
+  router.post(`${CONTROL_PREFIX}/users`, (req, res) => {
+    const parsed = userSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ message: 'invalid user', issues: parsed.error.issues });
+    try {
+      res.status(201).json(state.addUser({ ...parsed.data, userId: parsed.data.userId ?? newUserId() }));
+    } catch (err) {
+      res.status(400).json({ message: (err as Error).message });
+    }
+  });
+
+  // LIFF-style tests: an ID token for a user without walking through authorize.
+  router.post(`${CONTROL_PREFIX}/id-token`, (req, res) => {
+    const body = (req.body ?? {}) as { userId?: unknown; nonce?: unknown; ttlSeconds?: unknown };
+    const user = typeof body.userId === 'string' ? state.getUser(body.userId) : undefined;
+    if (!user) return void res.status(404).json({ message: 'unknown emulated user' });
+    const nonce = typeof body.nonce === 'string' ? body.nonce : undefined;
+    const ttlSeconds = typeof body.ttlSeconds === 'number' ? body.ttlSeconds : undefined;
+    res.json({ idToken: issueIdToken(state, options, user, { nonce, ttlSeconds }) });
+  });
+
+  // The chat simulator: a user "types" something, and the bot's webhook hears it.
+  router.post(`${CONTROL_PREFIX}/webhook`, async (req, res) => {
+    if (!options.webhookUrl) return void res.status(409).json({ message: 'no webhookUrl configured' });
+    const parsed = userEventSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ message: 'invalid event', issues: parsed.error.issues });
+    const input = parsed.data;
+    if (!state.getUser(input.userId)) return void res.status(404).json({ message: 'unknown emulated user' });
+    const event =
+      input.type === 'text'
+        ? textEvent(input.userId, input.text)
+        : input.type === 'postback'
+          ? postbackEvent(input.userId, input.data)
+          : input.type === 'follow'
+            ? followEvent(input.userId)
+            : unfollowEvent(input.userId);
+    const result = await sendWebhook(options.webhookUrl, options.channelSecret, [event], { state, destination: options.botUserId });
+    res.json({ event, deliveries: result.deliveries });
+  });
+
+  return router;
+}

@@ -1,0 +1,237 @@
+import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from '../../line/limits';
+import { USER_ID_PATTERN, newMessageId, newOpaqueToken, newQuoteToken, newReplyToken } from './ids';
+
+export interface EmulatedUser {
+  userId: string;
+  displayName: string;
+  language?: string;
+  pictureUrl?: string;
+  statusMessage?: string;
+  friend: boolean;
+}
+
+export interface DeliveredMessage {
+  id: string;
+  quoteToken: string;
+  to: string;
+  via: 'push' | 'reply';
+  requestId: string;
+  at: number;
+  message: Record<string, unknown>;
+}
+
+export interface SentMessageRef {
+  id: string;
+  quoteToken: string;
+}
+
+export interface Faults {
+  /** The next n Messaging API requests fail with `status` (nothing is recorded). */
+  failNext: number;
+  status: 500 | 429 | 503;
+  /** Sent as Retry-After on injected failures when set. */
+  retryAfterSeconds?: number;
+  /** Every Messaging API request waits this long before being handled. */
+  delayMs: number;
+  /** The next n pushes are accepted and recorded, then the connection is cut before the answer. */
+  loseResponseNext: number;
+  dropWebhooks: boolean;
+  duplicateWebhooks: boolean;
+}
+
+export const NO_FAULTS: Faults = {
+  failNext: 0,
+  status: 500,
+  delayMs: 0,
+  loseResponseNext: 0,
+  dropWebhooks: false,
+  duplicateWebhooks: false,
+};
+
+const AUTHORIZATION_CODE_TTL_MS = 10 * 60 * 1000;
+const LOGIN_ACCESS_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+const RATE_WINDOW_MS = 1000;
+
+interface AcceptedRetryKey {
+  requestId: string;
+  sentMessages: SentMessageRef[];
+  at: number;
+}
+
+interface ReplyToken {
+  userId: string;
+  issuedAt: number;
+  used: boolean;
+}
+
+export interface AuthorizationGrant {
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  nonce?: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export interface LoginAccessToken {
+  userId: string;
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+}
+
+/** Everything the emulated platform remembers. Tests drive it directly; routes read and write it. */
+export class LineEmulatorState {
+  private readonly users = new Map<string, EmulatedUser>();
+  private readonly delivered: DeliveredMessage[] = [];
+  private readonly retryKeys = new Map<string, AcceptedRetryKey>();
+  private readonly replyTokens = new Map<string, ReplyToken>();
+  private readonly grants = new Map<string, AuthorizationGrant>();
+  private readonly loginTokens = new Map<string, LoginAccessToken>();
+  private pushTimes: number[] = [];
+  faults: Faults = { ...NO_FAULTS };
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  // --- users and friendship
+
+  addUser(user: { userId: string; displayName: string; language?: string; pictureUrl?: string; friend?: boolean }): EmulatedUser {
+    if (!USER_ID_PATTERN.test(user.userId)) throw new Error(`LINE user ids are U + 32 hex digits, got ${user.userId}`);
+    const added: EmulatedUser = { ...user, friend: user.friend ?? true };
+    this.users.set(user.userId, added);
+    return added;
+  }
+
+  getUser(userId: string): EmulatedUser | undefined {
+    return this.users.get(userId);
+  }
+
+  listUsers(): EmulatedUser[] {
+    return [...this.users.values()];
+  }
+
+  setFriend(userId: string, friend: boolean): void {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`unknown emulated user ${userId}`);
+    user.friend = friend;
+  }
+
+  isFriend(userId: string): boolean {
+    return this.users.get(userId)?.friend === true;
+  }
+
+  // --- delivered messages
+
+  /**
+   * Ids for each message; stored as delivered only when the user is a friend, because LINE
+   * accepts a push to a user who blocked the bot but never shows it to them.
+   */
+  deliver(to: string, via: 'push' | 'reply', requestId: string, messages: Record<string, unknown>[]): SentMessageRef[] {
+    const reachable = this.isFriend(to);
+    return messages.map((message) => {
+      const record: DeliveredMessage = { id: newMessageId(), quoteToken: newQuoteToken(), to, via, requestId, at: this.now(), message };
+      if (reachable) this.delivered.push(record);
+      return { id: record.id, quoteToken: record.quoteToken };
+    });
+  }
+
+  messagesTo(userId: string): DeliveredMessage[] {
+    return this.delivered.filter((m) => m.to === userId);
+  }
+
+  allMessages(): DeliveredMessage[] {
+    return [...this.delivered];
+  }
+
+  // --- X-Line-Retry-Key
+
+  acceptedRetryKey(key: string): AcceptedRetryKey | undefined {
+    const accepted = this.retryKeys.get(key);
+    if (accepted && this.now() - accepted.at > RETRY_KEY_TTL_MS) {
+      this.retryKeys.delete(key);
+      return undefined;
+    }
+    return accepted;
+  }
+
+  rememberRetryKey(key: string, requestId: string, sentMessages: SentMessageRef[]): void {
+    this.retryKeys.set(key, { requestId, sentMessages, at: this.now() });
+  }
+
+  // --- reply tokens
+
+  issueReplyToken(userId: string, token: string = newReplyToken()): string {
+    this.replyTokens.set(token, { userId, issuedAt: this.now(), used: false });
+    return token;
+  }
+
+  /** The user the token replies to, once; undefined when unknown, used or older than a minute. */
+  consumeReplyToken(token: string): string | undefined {
+    const entry = this.replyTokens.get(token);
+    if (!entry || entry.used || this.now() - entry.issuedAt > REPLY_TOKEN_TTL_MS) return undefined;
+    entry.used = true;
+    return entry.userId;
+  }
+
+  // --- push rate limit (sliding one-second window)
+
+  admitPush(limitPerSecond: number): boolean {
+    const now = this.now();
+    this.pushTimes = this.pushTimes.filter((t) => now - t < RATE_WINDOW_MS);
+    if (this.pushTimes.length >= limitPerSecond) return false;
+    this.pushTimes.push(now);
+    return true;
+  }
+
+  // --- faults
+
+  setFaults(change: Partial<Faults>): Faults {
+    this.faults = { ...this.faults, ...change };
+    return this.faults;
+  }
+
+  resetFaults(): void {
+    this.faults = { ...NO_FAULTS };
+  }
+
+  /** Spends one injected failure, if any is left. */
+  takeInjectedFailure(): boolean {
+    if (this.faults.failNext <= 0) return false;
+    this.faults.failNext--;
+    return true;
+  }
+
+  takeLostResponse(): boolean {
+    if (this.faults.loseResponseNext <= 0) return false;
+    this.faults.loseResponseNext--;
+    return true;
+  }
+
+  // --- LINE Login
+
+  issueAuthorizationCode(grant: Omit<AuthorizationGrant, 'expiresAt' | 'used'>): string {
+    const code = newOpaqueToken();
+    this.grants.set(code, { ...grant, expiresAt: this.now() + AUTHORIZATION_CODE_TTL_MS, used: false });
+    return code;
+  }
+
+  /** Codes are single use: a second exchange fails even if the first one's answer was lost. */
+  redeemAuthorizationCode(code: string): AuthorizationGrant | undefined {
+    const grant = this.grants.get(code);
+    if (!grant || grant.used || grant.expiresAt < this.now()) return undefined;
+    grant.used = true;
+    return grant;
+  }
+
+  issueLoginAccessToken(userId: string, clientId: string, scope: string): { token: string; expiresInSeconds: number } {
+    const token = newOpaqueToken();
+    this.loginTokens.set(token, { userId, clientId, scope, expiresAt: this.now() + LOGIN_ACCESS_TOKEN_TTL_MS });
+    return { token, expiresInSeconds: LOGIN_ACCESS_TOKEN_TTL_MS / 1000 };
+  }
+
+  loginAccessToken(token: string): LoginAccessToken | undefined {
+    const entry = this.loginTokens.get(token);
+    return entry && entry.expiresAt > this.now() ? entry : undefined;
+  }
+}
