@@ -32,8 +32,13 @@ export function classify(err: unknown): AttemptFailure {
     return { kind: 'refused', error: new LineRequestRefused(err.status, body.message, body.details ?? [], requestId) };
   }
   // fetch itself failed (connection refused, reset, DNS): the request may or may not have arrived.
-  if (err instanceof TypeError) return { kind: 'transient', status: undefined, message: err.message };
+  // Checked by name: undici's TypeError may come from another realm (jest, vm), so instanceof fails.
+  if (isFetchFailure(err)) return { kind: 'transient', status: undefined, message: err.message };
   throw err;
+}
+
+function isFetchFailure(err: unknown): err is { name: string; message: string } {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TypeError';
 }
 
 export function retryAfterMs(headers: Headers): number | undefined {
