@@ -245,7 +245,8 @@ export interface DeliveryRecord {
   attempt: number;
   /** HTTP status the receiver answered; undefined when dropped or the request failed. */
   status?: number;
-  outcome: 'delivered' | 'rejected' | 'error' | 'dropped';
+  /** `dropped`: the dropCallbacks fault; `no-endpoint`: no webhook URL configured. */
+  outcome: 'delivered' | 'rejected' | 'error' | 'dropped' | 'no-endpoint';
 }
 
 export interface CallbackSenderOptions {
@@ -270,8 +271,12 @@ export class CallbackSender {
     this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_CALLBACK_BACKOFF_BASE_MS;
   }
 
-  send(url: string, event: { id: string; type: string }): void {
+  send(url: string | undefined, event: { id: string; type: string }): void {
     const { faults, log } = this.options;
+    if (url === undefined) {
+      log.push({ eventId: event.id, eventType: event.type, url: '', attempt: 0, outcome: 'no-endpoint' });
+      return;
+    }
     if (faults.current.dropCallbacks) {
       log.push({ eventId: event.id, eventType: event.type, url, attempt: 0, outcome: 'dropped' });
       return;
