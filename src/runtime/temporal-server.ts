@@ -1,0 +1,99 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { searchAttributeFlags } from '../temporal/search-attributes';
+import { freePort } from './ports';
+import { stopChild } from './processes';
+
+/**
+ * `temporal server start-dev`, started and owned by us: our search attributes registered,
+ * readiness awaited with our own budget (the SDK's built-in 5 s is too short on 2 cores).
+ */
+export interface TemporalServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartDevServerOptions {
+  cli: string;
+  /** SQLite file; without it the server keeps state in memory (tests). */
+  dbFilename?: string;
+  port?: number;
+  uiPort?: number;
+  headless?: boolean;
+  readinessBudgetMs?: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_READINESS_BUDGET_MS = 90_000;
+const READINESS_POLL_MS = 250;
+
+export async function startTemporalDevServer(options: StartDevServerOptions): Promise<TemporalServer> {
+  const port = options.port ?? (await freePort());
+  const uiPort = options.headless ? undefined : (options.uiPort ?? (await freePort()));
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--namespace', 'default',
+    '--log-level', 'warn',
+    ...searchAttributeFlags(),
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--sqlite-pragma', 'synchronous=NORMAL',
+  ];
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
+
+  const log = options.log ?? (() => undefined);
+  const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+    for (const line of d.toString().split('\n')) if (line.trim()) log(line);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForFrontend(child, address, options.readinessBudgetMs ?? DEFAULT_READINESS_BUDGET_MS, () => output);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return {
+    address,
+    namespace: 'default',
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForFrontend(child: ChildProcess, address: string, budgetMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + budgetMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`temporal server start-dev exited with code ${child.exitCode}:\n${output()}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        // The namespace is created asynchronously after the frontend answers.
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, READINESS_POLL_MS));
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${budgetMs} ms: ${lastError}\n${output()}`);
+}

@@ -1,0 +1,38 @@
+import { createKnex } from '../src/db/knex';
+import { migrateLatest } from '../src/db/migrate';
+import { resolveDatabase } from '../src/runtime/postgres';
+import { findTemporalCli } from '../src/runtime/temporal-cli';
+import { startTemporalDevServer } from '../src/runtime/temporal-server';
+
+/**
+ * One real PostgreSQL (a throw-away embedded cluster, or TEST_DATABASE_URL) and one real
+ * Temporal dev server (or TEST_TEMPORAL_ADDRESS) for the whole run. Test files share them and
+ * keep apart by unique ids and task queues.
+ */
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`[setup] ${line}\n`);
+  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'TEST_DATABASE_URL' });
+  const knex = createKnex(database.url);
+  try {
+    await migrateLatest(knex);
+  } finally {
+    await knex.destroy();
+  }
+  process.env.DATABASE_URL = database.url;
+
+  let stopTemporal = async () => undefined;
+  if (process.env.TEST_TEMPORAL_ADDRESS) {
+    process.env.TEMPORAL_ADDRESS = process.env.TEST_TEMPORAL_ADDRESS;
+  } else {
+    const cli = await findTemporalCli(process.env, log);
+    const server = await startTemporalDevServer({ cli, headless: true, log: () => undefined });
+    process.env.TEMPORAL_ADDRESS = server.address;
+    stopTemporal = server.stop;
+  }
+  (globalThis as Record<string, unknown>).__escrowServices = {
+    stop: async () => {
+      await stopTemporal();
+      await database.stop();
+    },
+  };
+}
