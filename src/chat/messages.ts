@@ -1,0 +1,54 @@
+import type { Currency } from '../domain/money';
+
+/**
+ * What the deal says to people, as meaning rather than layout. The chat platform adapter
+ * (LINE: Flex bubbles) decides how each looks; the workflow only decides what is said, to whom.
+ * Each kind names the step of the specification that sends it.
+ */
+export interface ProductSummary {
+  productName: string;
+  unitPriceMinor: number;
+  quantity: number;
+  totalMinor: number;
+  currency: Currency;
+  imageUrl?: string;
+  transactionCode: string;
+}
+
+export type DealMessage =
+  | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary } // S306
+  | { kind: 'wallet_activation_request'; activationUrl: string; verificationCode: string } // S303, S503
+  | { kind: 'wallet_activated' } // S308
+  | { kind: 'wallet_verification_failed'; attemptsLeft: number } // S309 re-verification
+  | { kind: 'wallet_locked'; lockedUntil: string } // S309 end procedure (lockout)
+  | { kind: 'wallet_invalidated' } // S309 end procedure (invalidated)
+  | { kind: 'bind_request'; addFriendUrl: string } // S103
+  | { kind: 'watchlist_blocked'; transactionCode: string } // S403
+  | { kind: 'attribution_error'; transactionCode: string; attemptedBy: string } // S106 (to the seller)
+  | { kind: 'code_already_attributed'; transactionCode: string } // S106 (to the refused buyer)
+  | { kind: 'pending_payment_info'; product: ProductSummary; paymentUrl: string } // S107
+  | { kind: 'phone_binding_request'; bindUrl: string } // S405
+  | { kind: 'abnormal_binding'; reason: 'multiple_phones' | 'virtual_number' } // S406/S407
+  | { kind: 'payment_info'; product: ProductSummary; paymentUrl: string; paymentAccount: string; verification: 'otp' | 'none' } // S108, S118
+  | { kind: 'otp'; otp: string; expiresInSeconds: number; transactionCode: string } // S112
+  | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
+  | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
+  | { kind: 'order_expired'; transactionCode: string }
+  | { kind: 'stage_one'; product: ProductSummary; progressUrl: string; qrImageUrl: string; decisionDeadline: string } // S203
+  | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
+  | { kind: 'dispute_escalated'; transactionCode: string }
+  | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number } // S207
+  | { kind: 'transaction_result'; product: ProductSummary; outcome: 'released' | 'refunded' | 'split' | 'expired'; sellerPaidMinor: number; buyerRefundedMinor: number } // claim 6
+  | { kind: 'quick_receive_code'; receivingCode: string; accountMasked: string } // S606, S706
+  | { kind: 'quick_receive_failed'; reason: string } // S607, S707
+  | { kind: 'payout_sent'; amountMinor: number; currency: Currency; accountMasked: string }
+  | { kind: 'payout_held' };
+
+export type DealMessageKind = DealMessage['kind'];
+
+export interface Outgoing {
+  to: string;
+  message: DealMessage;
+  /** Idempotency: the same key is delivered once, however often the activity retries. */
+  retryKey: string;
+}

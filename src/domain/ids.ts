@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Identifier helpers, one place for every workflow id and ledger account id so a reader can
+ * go from an id in the Temporal UI to the code that made it.
+ */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** 128 random bits in Crockford base32 (26 chars): unguessable payment codes and tokens. */
+export function randomCode(bytes = 16): string {
+  const buf = randomBytes(bytes);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of buf) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += CROCKFORD[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += CROCKFORD[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export const PAYMENT_CODE_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export const orderWorkflowId = (paymentCode: string) => `order:${paymentCode}`;
+export const walletActivationWorkflowId = (userId: string) => `wallet-activation:${userId}`;
+export const quickReceiveWorkflowId = (userId: string) => `quick-receive:${userId}`;
+export const payoutWorkflowId = (payoutId: string) => `payout:${payoutId}`;
+
+/** Ledger accounts. */
+export const escrowAccountId = (orderId: string) => `escrow:${orderId}`;
+export const walletAccountId = (userId: string) => `wallet:${userId}`;
+export const providerClearingAccountId = (currency: string) => `provider-clearing:${currency}`;
+export const payoutClearingAccountId = (currency: string) => `payout-clearing:${currency}`;
+
+/** Transfer ids are idempotency keys: derived from the order and the step, never random. */
+export const stageOneTransferId = (orderId: string) => `order:${orderId}:stage-one`;
+export const releaseTransferId = (orderId: string) => `order:${orderId}:release`;
+export const refundTransferId = (orderId: string) => `order:${orderId}:refund`;
+
+/** The short transaction code printed on messages, the watermark and the QR code. */
+export function transactionCode(paymentCode: string): string {
+  return `TX-${paymentCode.slice(0, 4)}-${paymentCode.slice(4, 8)}`;
+}
