@@ -1,0 +1,32 @@
+import type { Outgoing } from '../chat/messages';
+import type { ChatPort } from '../chat/port';
+import type { LineAdapter } from './adapter';
+import { renderDealMessage, type Language, type RenderOptions } from './render';
+import { retryKeyFor } from './retry-key';
+
+export type LanguageOf = (userId: string) => Promise<Language>;
+
+/**
+ * The deal's chat port on LINE: renders each deal message in the recipient's language and
+ * pushes it. The caller's retry key becomes LINE's X-Line-Retry-Key, so when a Temporal
+ * activity is retried after LINE already accepted the push, LINE answers 409 and nothing is
+ * delivered twice (for LINE's 24 hours of retry-key memory).
+ */
+export class LineChatPort implements ChatPort {
+  constructor(
+    private readonly adapter: LineAdapter,
+    private readonly languageOf: LanguageOf,
+    private readonly renderOptions: RenderOptions = {},
+  ) {}
+
+  async send(outgoing: Outgoing): Promise<void> {
+    const language = await this.languageOf(outgoing.to);
+    const messages = renderDealMessage(outgoing.message, language, this.renderOptions);
+    // Our retry keys are free-form strings; LINE wants a UUID, and a name-based one keeps it stable.
+    await this.adapter.push(outgoing.to, messages, retryKeyFor('chat', outgoing.retryKey));
+  }
+
+  isBoundUser(userId: string): Promise<boolean> {
+    return this.adapter.isFriend(userId);
+  }
+}

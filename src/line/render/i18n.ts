@@ -1,0 +1,328 @@
+import type { DealMessage, DealMessageKind } from '../../chat/messages';
+
+/**
+ * Every word the LINE renderer shows, one table per language. The renderer is written once
+ * against `Strings`; adding a language is adding a table, and the compiler refuses a table
+ * that forgets a message kind or a label.
+ */
+export const LANGUAGES = ['zh-TW', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+/** Taiwan first: the specification and our first users are Taiwanese. */
+export const DEFAULT_LANGUAGE: Language = 'zh-TW';
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+type Outcome = Extract<DealMessage, { kind: 'transaction_result' }>['outcome'];
+type AbnormalReason = Extract<DealMessage, { kind: 'abnormal_binding' }>['reason'];
+type Verification = Extract<DealMessage, { kind: 'payment_info' }>['verification'];
+
+export interface Strings {
+  /** BCP 47 tag for dates and numbers. */
+  locale: string;
+  /** Sender shown before plain texts, so an OTP cannot be mistaken for a chat line. */
+  brand: string;
+  title: Record<DealMessageKind, string>;
+  label: {
+    transactionCode: string;
+    product: string;
+    unitPrice: string;
+    quantity: string;
+    total: string;
+    paymentAccount: string;
+    verification: string;
+    decisionDeadline: string;
+    reason: string;
+    amount: string;
+    account: string;
+    receivingCode: string;
+    dynamicPassword: string;
+    verificationCode: string;
+    attemptedBy: string;
+    attemptsLeft: string;
+    lockedUntil: string;
+    outcome: string;
+    sellerPaid: string;
+    buyerRefunded: string;
+  };
+  /** Button labels: at most 20 characters (LINE's label limit). */
+  button: {
+    payNow: string;
+    agree: string;
+    dispute: string;
+    viewProgress: string;
+    addFriend: string;
+    bindPhone: string;
+    activateWallet: string;
+    resendOtp: string;
+    copyLink: string;
+    copyCode: string;
+  };
+  /** What the chat shows as the user's own line after tapping a postback button. */
+  echo: { agree: string; dispute: string; resendOtp: string };
+  progress: { stageOne: string; decision: string; stageTwo: string };
+  verification: Record<Verification, string>;
+  outcome: Record<Outcome, string>;
+  abnormal: Record<AbnormalReason, string>;
+  body: {
+    linkCreated: string;
+    walletActivationRequest: string;
+    walletActivated: string;
+    walletVerificationFailed: string;
+    walletLocked: string;
+    walletInvalidated: string;
+    bindRequest: string;
+    watchlistBlocked: string;
+    attributionError: string;
+    codeAlreadyAttributed: string;
+    pendingPayment: string;
+    phoneBindingRequest: string;
+    abnormalBinding: string;
+    paymentInfo: string;
+    paymentFailed: string;
+    paymentReminder: string;
+    orderExpired: string;
+    stageOne: string;
+    disputeOpened: string;
+    disputeEscalated: string;
+    stageTwo: string;
+    transactionResult: string;
+    quickReceiveCode: string;
+    quickReceiveFailed: string;
+    payoutSent: string;
+    payoutHeld: string;
+  };
+  otp(p: { otp: string; validFor: string; transactionCode: string }): string;
+  duration(seconds: number): string;
+}
+
+const zhTW: Strings = {
+  locale: 'zh-TW',
+  brand: '【履約保證】',
+  title: {
+    link_created: '付款連結已建立',
+    wallet_activation_request: '請啟用電子錢包',
+    wallet_activated: '電子錢包已啟用',
+    wallet_verification_failed: '錢包驗證失敗',
+    wallet_locked: '錢包註冊暫停',
+    wallet_invalidated: '錢包註冊已失效',
+    bind_request: '請先加入好友',
+    watchlist_blocked: '無法提供付款資訊',
+    attribution_error: '付款代碼歸屬錯誤',
+    code_already_attributed: '此付款代碼已被使用',
+    pending_payment_info: '待付款資訊',
+    phone_binding_request: '請綁定手機號碼',
+    abnormal_binding: '手機綁定異常',
+    payment_info: '付款資訊',
+    otp: '付款驗證碼',
+    payment_failed: '付款失敗',
+    payment_reminder: '付款提醒',
+    order_expired: '訂單已逾期',
+    stage_one: '款項已進入履約保證',
+    dispute_opened: '交易爭議處理中',
+    dispute_escalated: '爭議已轉交專人處理',
+    stage_two: '交易完成,款項已撥付',
+    transaction_result: '交易結果',
+    quick_receive_code: '快速收款身分碼',
+    quick_receive_failed: '快速收款設定失敗',
+    payout_sent: '款項已匯出',
+    payout_held: '款項暫緩匯出',
+  },
+  label: {
+    transactionCode: '交易代碼',
+    product: '商品',
+    unitPrice: '單價',
+    quantity: '數量',
+    total: '總金額',
+    paymentAccount: '付款帳號',
+    verification: '驗證方式',
+    decisionDeadline: '確認期限',
+    reason: '原因',
+    amount: '金額',
+    account: '帳戶',
+    receivingCode: '收款身分碼',
+    dynamicPassword: '動態密碼',
+    verificationCode: '驗證碼',
+    attemptedBy: '嘗試使用者',
+    attemptsLeft: '剩餘次數',
+    lockedUntil: '暫停至',
+    outcome: '結果',
+    sellerPaid: '撥付賣方',
+    buyerRefunded: '退還買方',
+  },
+  button: {
+    payNow: '立即付款',
+    agree: '同意撥款',
+    dispute: '提出異議',
+    viewProgress: '查看交易進度',
+    addFriend: '加入好友',
+    bindPhone: '綁定手機',
+    activateWallet: '啟用錢包',
+    resendOtp: '重新傳送驗證碼',
+    copyLink: '複製連結與密碼',
+    copyCode: '複製收款身分碼',
+  },
+  echo: { agree: '我同意撥款', dispute: '我要提出異議', resendOtp: '請重新傳送驗證碼' },
+  progress: { stageOne: '第一階段完成', decision: '確認期間', stageTwo: '第二階段' },
+  verification: { otp: '付款前將以 LINE 傳送一次性驗證碼', none: '無需額外驗證' },
+  outcome: { released: '已撥付賣方', refunded: '已退款給買方', split: '部分撥付、部分退款', expired: '訂單逾期取消' },
+  abnormal: {
+    multiple_phones: '綁定期間內更換了多支手機號碼。',
+    virtual_number: '偵測到網路虛擬電話號碼。',
+  },
+  body: {
+    linkCreated: '請將付款連結與動態密碼一併提供給買方;買方須輸入動態密碼才能付款。',
+    walletActivationRequest: '交易前須先啟用電子錢包。請開啟啟用頁面並輸入下列驗證碼。',
+    walletActivated: '您的電子錢包已完成驗證並啟用,現在可以開始交易。',
+    walletVerificationFailed: '驗證資訊不正確,請重新驗證。',
+    walletLocked: '驗證失敗次數過多,暫停期間內無法重新註冊。',
+    walletInvalidated: '為防範詐騙,您的錢包註冊已失效。如有疑問請聯絡客服。',
+    bindRequest: '付款前請先將本官方帳號加為好友,以便接收交易通知。',
+    watchlistBlocked: '很抱歉,此交易無法繼續。如有疑問請聯絡客服。',
+    attributionError: '另一位使用者嘗試使用已歸屬其他買方的付款代碼,已被拒絕。',
+    codeAlreadyAttributed: '此付款連結已由其他買方使用,無法由您付款。請向賣方索取新的連結。',
+    pendingPayment: '此付款代碼已歸屬於您。請確認商品資訊後付款。',
+    phoneBindingRequest: '為保障交易安全,付款前須綁定一支手機號碼。',
+    abnormalBinding: '在客服人員完成核實前,暫時無法繼續交易。',
+    paymentInfo: '請確認金額與付款帳號後付款。',
+    paymentFailed: '付款未完成,您的款項未被扣除。',
+    paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
+    orderExpired: '付款期限已過,此訂單已取消。',
+    stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
+    disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
+    disputeEscalated: '此爭議尚未解決,已轉交專人處理。款項仍由第三方保管。',
+    stageTwo: '款項已由履約保證帳戶撥入賣方電子錢包。',
+    transactionResult: '以下是本筆交易的最終結果。',
+    quickReceiveCode: '您的銀行帳戶已驗證,以下是您的收款身分碼。',
+    quickReceiveFailed: '銀行帳戶驗證未通過,無法產生收款身分碼。',
+    payoutSent: '款項已匯至您的銀行帳戶。',
+    payoutHeld: '為保障交易安全,此筆匯款暫時保留,審核完成後將儘快處理。',
+  },
+  otp: ({ otp, validFor, transactionCode }) =>
+    `付款驗證碼:${otp}\n交易代碼:${transactionCode}\n請於 ${validFor}內輸入。請勿將驗證碼提供給任何人,包括賣方。`,
+  duration: (s) => (s % 60 === 0 ? `${s / 60} 分鐘` : `${s} 秒`),
+};
+
+const en: Strings = {
+  locale: 'en-GB',
+  brand: '[Escrow]',
+  title: {
+    link_created: 'Payment link created',
+    wallet_activation_request: 'Activate your e-wallet',
+    wallet_activated: 'E-wallet activated',
+    wallet_verification_failed: 'Wallet verification failed',
+    wallet_locked: 'Wallet registration paused',
+    wallet_invalidated: 'Wallet registration invalidated',
+    bind_request: 'Add us as a friend first',
+    watchlist_blocked: 'Payment info unavailable',
+    attribution_error: 'Payment code attribution error',
+    code_already_attributed: 'Payment code already in use',
+    pending_payment_info: 'Pending payment',
+    phone_binding_request: 'Bind your phone number',
+    abnormal_binding: 'Phone binding abnormal',
+    payment_info: 'Payment info',
+    otp: 'Payment verification code',
+    payment_failed: 'Payment failed',
+    payment_reminder: 'Payment reminder',
+    order_expired: 'Order expired',
+    stage_one: 'Payment held in escrow',
+    dispute_opened: 'Dispute in progress',
+    dispute_escalated: 'Dispute escalated',
+    stage_two: 'Deal complete, money released',
+    transaction_result: 'Transaction result',
+    quick_receive_code: 'Quick-receive code',
+    quick_receive_failed: 'Quick receive not set up',
+    payout_sent: 'Payout sent',
+    payout_held: 'Payout on hold',
+  },
+  label: {
+    transactionCode: 'Transaction code',
+    product: 'Product',
+    unitPrice: 'Unit price',
+    quantity: 'Quantity',
+    total: 'Total',
+    paymentAccount: 'Payment account',
+    verification: 'Verification',
+    decisionDeadline: 'Decide by',
+    reason: 'Reason',
+    amount: 'Amount',
+    account: 'Account',
+    receivingCode: 'Receiving code',
+    dynamicPassword: 'Dynamic password',
+    verificationCode: 'Verification code',
+    attemptedBy: 'Attempted by',
+    attemptsLeft: 'Attempts left',
+    lockedUntil: 'Paused until',
+    outcome: 'Outcome',
+    sellerPaid: 'Paid to seller',
+    buyerRefunded: 'Refunded to buyer',
+  },
+  button: {
+    payNow: 'Pay now',
+    agree: 'Agree, release',
+    dispute: 'Dispute',
+    viewProgress: 'View progress',
+    addFriend: 'Add friend',
+    bindPhone: 'Bind phone',
+    activateWallet: 'Activate wallet',
+    resendOtp: 'Resend code',
+    copyLink: 'Copy link+password',
+    copyCode: 'Copy code',
+  },
+  echo: { agree: 'I agree to release the payment', dispute: 'I want to dispute', resendOtp: 'Please resend the code' },
+  progress: { stageOne: 'Stage one done', decision: 'Decision window', stageTwo: 'Stage two' },
+  verification: { otp: 'A one-time code is sent on LINE before paying', none: 'No extra verification' },
+  outcome: { released: 'Released to seller', refunded: 'Refunded to buyer', split: 'Split', expired: 'Expired unpaid' },
+  abnormal: {
+    multiple_phones: 'Several phone numbers were bound within the binding period.',
+    virtual_number: 'An online virtual phone number was detected.',
+  },
+  body: {
+    linkCreated: 'Send the payment link together with the dynamic password to your buyer; they must enter the password to pay.',
+    walletActivationRequest: 'Activate your e-wallet before trading. Open the activation page and enter this code.',
+    walletActivated: 'Your e-wallet is verified and active. You can start trading.',
+    walletVerificationFailed: 'The verification info was not correct. Please verify again.',
+    walletLocked: 'Too many failed verifications. You cannot register again until the pause ends.',
+    walletInvalidated: 'To prevent fraud, your wallet registration has been invalidated. Contact support if you have questions.',
+    bindRequest: 'Before paying, add our official account as a friend so you receive the deal notices.',
+    watchlistBlocked: 'Sorry, this transaction cannot continue. Contact support if you have questions.',
+    attributionError: 'Someone tried to use a payment code that belongs to another buyer. They were refused.',
+    codeAlreadyAttributed: 'This payment link is already used by another buyer, so you cannot pay with it. Ask the seller for a new link.',
+    pendingPayment: 'This payment code is now yours. Check the product and pay.',
+    phoneBindingRequest: 'For your safety, bind one phone number before paying.',
+    abnormalBinding: 'You cannot continue until our support staff have verified you.',
+    paymentInfo: 'Check the amount and the payment account, then pay.',
+    paymentFailed: 'The payment did not go through; you were not charged.',
+    paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
+    orderExpired: 'The payment period is over and this order is cancelled.',
+    stageOne: 'We hold the buyer\'s payment. Buyer: please decide before the deadline; no answer counts as agreement.',
+    disputeOpened: 'The buyer disputed this deal. The money stays on hold and our support staff will contact both of you.',
+    disputeEscalated: 'This dispute is not resolved yet and has been escalated. We still hold the money.',
+    stageTwo: 'The money moved from escrow to the seller\'s e-wallet.',
+    transactionResult: 'This is the final result of the deal.',
+    quickReceiveCode: 'Your bank account is verified. Here is your receiving code.',
+    quickReceiveFailed: 'Your bank account could not be verified, so no receiving code was issued.',
+    payoutSent: 'The money was sent to your bank account.',
+    payoutHeld: 'For safety this payout is on hold; it goes out as soon as the review is done.',
+  },
+  otp: ({ otp, validFor, transactionCode }) =>
+    `Payment verification code: ${otp}\nTransaction code: ${transactionCode}\nEnter it within ${validFor}. Never share it with anyone, the seller included.`,
+  duration: (s) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`),
+};
+
+export const STRINGS: Record<Language, Strings> = { 'zh-TW': zhTW, en };
+
+/**
+ * Deadlines arrive as ISO strings; shown in Taiwan time because the deal and both parties are
+ * there. Anything unparseable is shown as given rather than hidden.
+ */
+export function formatDateTime(iso: string, language: Language): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return new Intl.DateTimeFormat(STRINGS[language].locale, {
+    timeZone: 'Asia/Taipei',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(at);
+}

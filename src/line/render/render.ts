@@ -1,0 +1,304 @@
+import type { messagingApi } from '@line/bot-sdk';
+import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
+import { formatMoney } from '../../domain/money';
+import { isMediaCode, watermarkUrl } from '../../media/params';
+import { TEXT_MAX_CHARS } from '../limits';
+import { truncateText } from '../text-fit';
+import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
+import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
+import { PostbackActionName, encodePostback } from './postback';
+
+export interface RenderOptions {
+  /**
+   * Origin (and optional path) of our api, which serves /media/…. Without it the origin of the
+   * message's own payment URL is used: the api that serves the payment page serves the media.
+   */
+  mediaBaseUrl?: string;
+}
+
+interface Context {
+  s: Strings;
+  language: Language;
+  options: RenderOptions;
+}
+
+type Renderer<K extends DealMessageKind> = (message: Extract<DealMessage, { kind: K }>, ctx: Context) => messagingApi.Message;
+
+/** One entry per kind: the compiler refuses a DealMessage kind without a rendering. */
+const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
+  link_created: (m, { s }) =>
+    cardMessage({
+      tone: 'success',
+      title: s.title.link_created,
+      paragraphs: [s.body.linkCreated],
+      facts: [
+        ...productFacts(m.product, s),
+        { label: s.label.dynamicPassword, value: m.dynamicPassword, strong: true },
+        codeFact(m.product.transactionCode, s),
+      ],
+      buttons: [
+        { kind: 'copy', label: s.button.copyLink, text: `${m.paymentUrl}\n${s.label.dynamicPassword}: ${m.dynamicPassword}` },
+        { kind: 'uri', label: s.button.payNow, uri: m.paymentUrl },
+      ],
+    }),
+
+  wallet_activation_request: (m, { s }) =>
+    cardMessage({
+      tone: 'info',
+      title: s.title.wallet_activation_request,
+      paragraphs: [s.body.walletActivationRequest],
+      facts: [{ label: s.label.verificationCode, value: m.verificationCode, strong: true }],
+      buttons: [{ kind: 'uri', label: s.button.activateWallet, uri: m.activationUrl }],
+    }),
+
+  wallet_activated: (_m, { s }) => notice(s, 'wallet_activated', 'success', s.body.walletActivated),
+
+  wallet_verification_failed: (m, { s }) =>
+    notice(s, 'wallet_verification_failed', 'warning', s.body.walletVerificationFailed, [
+      { label: s.label.attemptsLeft, value: String(m.attemptsLeft), strong: true },
+    ]),
+
+  wallet_locked: (m, { s, language }) =>
+    notice(s, 'wallet_locked', 'danger', s.body.walletLocked, [
+      { label: s.label.lockedUntil, value: formatDateTime(m.lockedUntil, language), strong: true },
+    ]),
+
+  wallet_invalidated: (_m, { s }) => notice(s, 'wallet_invalidated', 'danger', s.body.walletInvalidated),
+
+  bind_request: (m, { s }) =>
+    cardMessage({
+      tone: 'info',
+      title: s.title.bind_request,
+      paragraphs: [s.body.bindRequest],
+      buttons: [{ kind: 'uri', label: s.button.addFriend, uri: m.addFriendUrl }],
+    }),
+
+  watchlist_blocked: (m, { s }) => notice(s, 'watchlist_blocked', 'danger', s.body.watchlistBlocked, [codeFact(m.transactionCode, s)]),
+
+  attribution_error: (m, { s }) =>
+    notice(s, 'attribution_error', 'danger', s.body.attributionError, [
+      codeFact(m.transactionCode, s),
+      { label: s.label.attemptedBy, value: m.attemptedBy },
+    ]),
+
+  code_already_attributed: (m, { s }) =>
+    notice(s, 'code_already_attributed', 'warning', s.body.codeAlreadyAttributed, [codeFact(m.transactionCode, s)]),
+
+  pending_payment_info: (m, ctx) => {
+    const { s } = ctx;
+    const hero = watermarkHero(m.product, m.paymentUrl, ctx.options);
+    return cardMessage({
+      tone: 'info',
+      title: s.title.pending_payment_info,
+      ...(hero ? { hero } : {}),
+      paragraphs: [s.body.pendingPayment],
+      facts: [...productFacts(m.product, s), codeFact(m.product.transactionCode, s)],
+      buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
+    });
+  },
+
+  phone_binding_request: (m, { s }) =>
+    cardMessage({
+      tone: 'info',
+      title: s.title.phone_binding_request,
+      paragraphs: [s.body.phoneBindingRequest],
+      buttons: [{ kind: 'uri', label: s.button.bindPhone, uri: m.bindUrl }],
+    }),
+
+  abnormal_binding: (m, { s }) =>
+    cardMessage({ tone: 'danger', title: s.title.abnormal_binding, paragraphs: [s.abnormal[m.reason], s.body.abnormalBinding] }),
+
+  payment_info: (m, { s }) =>
+    cardMessage({
+      tone: 'info',
+      title: s.title.payment_info,
+      paragraphs: [s.body.paymentInfo],
+      facts: [
+        { label: s.label.product, value: m.product.productName },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
+        { label: s.label.paymentAccount, value: m.paymentAccount, strong: true },
+        { label: s.label.verification, value: s.verification[m.verification] },
+        codeFact(m.product.transactionCode, s),
+      ],
+      buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
+    }),
+
+  // A plain text: it shows whole in the notification and on every client, and is easy to copy.
+  otp: (m, { s }) => ({
+    type: 'text',
+    text: truncateText(
+      `${s.brand}${s.otp({ otp: m.otp, validFor: s.duration(m.expiresInSeconds), transactionCode: m.transactionCode })}`,
+      TEXT_MAX_CHARS,
+    ),
+    quickReply: {
+      items: [{ type: 'action', action: actionOf(postbackButton('resend_otp', m.transactionCode, s.button.resendOtp, s.echo.resendOtp)) }],
+    },
+  }),
+
+  payment_failed: (m, { s }) =>
+    cardMessage({
+      tone: 'danger',
+      title: s.title.payment_failed,
+      paragraphs: [s.body.paymentFailed],
+      facts: [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)],
+      buttons: [postbackButton('resend_otp', m.transactionCode, s.button.resendOtp, s.echo.resendOtp)],
+    }),
+
+  payment_reminder: (m, { s }) =>
+    cardMessage({
+      tone: 'warning',
+      title: s.title.payment_reminder,
+      paragraphs: [s.body.paymentReminder],
+      facts: [codeFact(m.transactionCode, s)],
+      buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
+    }),
+
+  order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
+
+  stage_one: (m, { s, language }) =>
+    cardMessage({
+      tone: 'success',
+      title: s.title.stage_one,
+      paragraphs: [s.body.stageOne],
+      progress: progress(s, 'decision'),
+      facts: [
+        { label: s.label.product, value: m.product.productName },
+        { label: s.label.quantity, value: String(m.product.quantity) },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
+        { label: s.label.decisionDeadline, value: formatDateTime(m.decisionDeadline, language), strong: true },
+        codeFact(m.product.transactionCode, s),
+      ],
+      image: { url: m.qrImageUrl, aspectRatio: '1:1' },
+      buttons: [
+        postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
+        postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+        { kind: 'uri', label: s.button.viewProgress, uri: m.progressUrl },
+      ],
+    }),
+
+  dispute_opened: (m, { s }) =>
+    notice(s, 'dispute_opened', 'warning', s.body.disputeOpened, [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)]),
+
+  dispute_escalated: (m, { s }) => notice(s, 'dispute_escalated', 'danger', s.body.disputeEscalated, [codeFact(m.transactionCode, s)]),
+
+  stage_two: (m, { s }) =>
+    cardMessage({
+      tone: 'success',
+      title: s.title.stage_two,
+      paragraphs: [s.body.stageTwo],
+      progress: progress(s, 'complete'),
+      facts: [
+        { label: s.label.product, value: m.product.productName },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product) },
+        { label: s.label.sellerPaid, value: money(m.sellerPaidMinor, m.product), strong: true },
+        codeFact(m.product.transactionCode, s),
+      ],
+    }),
+
+  transaction_result: (m, { s }) =>
+    cardMessage({
+      tone: m.outcome === 'released' ? 'success' : 'info',
+      title: s.title.transaction_result,
+      paragraphs: [s.body.transactionResult],
+      facts: [
+        { label: s.label.outcome, value: s.outcome[m.outcome], strong: true },
+        { label: s.label.product, value: m.product.productName },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product) },
+        { label: s.label.sellerPaid, value: money(m.sellerPaidMinor, m.product) },
+        { label: s.label.buyerRefunded, value: money(m.buyerRefundedMinor, m.product) },
+        codeFact(m.product.transactionCode, s),
+      ],
+    }),
+
+  quick_receive_code: (m, { s }) =>
+    cardMessage({
+      tone: 'success',
+      title: s.title.quick_receive_code,
+      paragraphs: [s.body.quickReceiveCode],
+      facts: [
+        { label: s.label.receivingCode, value: m.receivingCode, strong: true },
+        { label: s.label.account, value: m.accountMasked },
+      ],
+      buttons: [{ kind: 'copy', label: s.button.copyCode, text: m.receivingCode }],
+    }),
+
+  quick_receive_failed: (m, { s }) =>
+    notice(s, 'quick_receive_failed', 'danger', s.body.quickReceiveFailed, [{ label: s.label.reason, value: m.reason }]),
+
+  payout_sent: (m, { s }) =>
+    notice(s, 'payout_sent', 'success', s.body.payoutSent, [
+      { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
+      { label: s.label.account, value: m.accountMasked },
+    ]),
+
+  payout_held: (_m, { s }) => notice(s, 'payout_held', 'warning', s.body.payoutHeld),
+};
+
+/**
+ * The LINE messages for one deal message, in the user's language. Pure: the same input gives
+ * the same JSON, which is what lets a retried push reuse its retry key.
+ */
+export function renderDealMessage(
+  message: DealMessage,
+  language: Language = DEFAULT_LANGUAGE,
+  options: RenderOptions = {},
+): messagingApi.Message[] {
+  const render = RENDERERS[message.kind] as Renderer<DealMessageKind>;
+  return [render(message as never, { s: STRINGS[language], language, options })];
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/** A card that only informs: title, one paragraph, optional facts, no buttons. */
+function notice(s: Strings, kind: DealMessageKind, tone: Card['tone'], paragraph: string, facts: Fact[] = []): messagingApi.FlexMessage {
+  return cardMessage({ tone, title: s.title[kind], paragraphs: [paragraph], facts });
+}
+
+function codeFact(code: string, s: Strings): Fact {
+  return { label: s.label.transactionCode, value: code, strong: true };
+}
+
+function money(amountMinor: number, product: ProductSummary): string {
+  return formatMoney(amountMinor, product.currency);
+}
+
+function productFacts(product: ProductSummary, s: Strings): Fact[] {
+  return [
+    { label: s.label.product, value: product.productName },
+    { label: s.label.unitPrice, value: money(product.unitPriceMinor, product) },
+    { label: s.label.quantity, value: String(product.quantity) },
+    { label: s.label.total, value: money(product.totalMinor, product), strong: true },
+  ];
+}
+
+/** Escrow stages (S203/S207): stage one is done once we hold the money. */
+function progress(s: Strings, at: 'decision' | 'complete'): ProgressStep[] {
+  return [
+    { label: s.progress.stageOne, state: 'done' },
+    { label: s.progress.decision, state: at === 'decision' ? 'current' : 'done' },
+    { label: s.progress.stageTwo, state: at === 'complete' ? 'done' : 'todo' },
+  ];
+}
+
+function postbackButton(action: PostbackActionName, orderId: string, label: string, displayText: string): CardButton {
+  return { kind: 'postback', label, data: encodePostback({ action, orderId }), displayText };
+}
+
+/**
+ * S107's picture, watermarked with the transaction code so a screenshot cannot be reused for
+ * another deal. Left out rather than broken when no media URL can be made for it.
+ */
+function watermarkHero(product: ProductSummary, paymentUrl: string, options: RenderOptions): Card['hero'] {
+  if (!isMediaCode(product.transactionCode)) return undefined;
+  const base = options.mediaBaseUrl ?? originOf(paymentUrl);
+  if (!base) return undefined;
+  return { url: watermarkUrl(base, product.transactionCode, product.productName), aspectRatio: '1:1' };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
