@@ -3,5 +3,5 @@ export { keyRing, parseKeyRing, keyRingFromEnv, developmentKey, keyFor, type Key
 export { encryptField, decryptField, reencryptField, needsReencryption, fieldKeyId, fieldKeyRingFromEnv } from './field-cipher';
 export { keyedHash } from './keyed-hash';
 export { normalisePhone, normaliseBankAccount, normaliseIdentifier, NormaliseError } from './normalise';
-export { maskPhone, maskAccount } from './mask';
+export { maskPhone, maskAccount, maskIdentifier } from './mask';
 export { redact } from './redact';

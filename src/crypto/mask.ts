@@ -29,3 +29,11 @@ export function maskPhone(input: string): string {
 export function maskAccount(input: string): string {
   return `***-${HIDDEN}${lastDigits(input)}`;
 }
+
+/** Identifiers (LINE user ids, order numbers): `Uab…` → `Ua****cdef`; short ones fully hidden. */
+const IDENTIFIER_VISIBLE_HEAD = 2;
+export function maskIdentifier(input: string): string {
+  const value = input.trim();
+  if (value.length <= IDENTIFIER_VISIBLE_HEAD + VISIBLE_TAIL_DIGITS * 2) return HIDDEN;
+  return `${value.slice(0, IDENTIFIER_VISIBLE_HEAD)}${HIDDEN}${value.slice(-VISIBLE_TAIL_DIGITS)}`;
+}

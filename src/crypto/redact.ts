@@ -24,7 +24,7 @@ const ACCOUNT_MIN_DIGITS = 10;
 const ACCOUNT = new RegExp(`${NOT_AFTER}\\d(?:-?\\d){${ACCOUNT_MIN_DIGITS - 1},}${NOT_BEFORE}`, 'g');
 
 /** One-time passwords are six digits standing alone (not part of a decimal, time or date). */
-const OTP = /(?<![\w.:/,+-])\d{6}(?![\w:/,-]|\.\d)/g;
+const OTP = /(?<![\w.:/,+-])\d{6}(?![\w:/-]|[.,]\d)/g;
 
 export function redact(text: string): string {
   return text
