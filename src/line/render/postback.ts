@@ -34,11 +34,9 @@ export class InvalidPostback extends Error {
 export function encodePostback(postback: DealPostback): string {
   const parsed = postbackSchema.safeParse(postback);
   if (!parsed.success) throw new InvalidPostback(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const data = new URLSearchParams([
-    [KEYS.action, parsed.data.action],
-    [KEYS.orderId, parsed.data.orderId],
-  ]).toString();
-  // Unreachable with the id pattern above; kept so a looser pattern can never produce data LINE refuses.
+  // No escaping needed: the id pattern admits no character that is special in a query string,
+  // which keeps the data at most 24 + 128 characters, far below LINE's 300.
+  const data = `${KEYS.action}=${parsed.data.action}&${KEYS.orderId}=${parsed.data.orderId}`;
   if (data.length > POSTBACK_DATA_MAX_CHARS) throw new InvalidPostback(`${data.length} chars, limit ${POSTBACK_DATA_MAX_CHARS}`);
   return data;
 }

@@ -2,8 +2,6 @@ import type { messagingApi } from '@line/bot-sdk';
 import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
 import { formatMoney } from '../../domain/money';
 import { isMediaCode, watermarkUrl } from '../../media/params';
-import { TEXT_MAX_CHARS } from '../limits';
-import { truncateText } from '../text-fit';
 import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
 import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
 import { PostbackActionName, encodePostback } from './postback';
@@ -126,10 +124,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   // A plain text: it shows whole in the notification and on every client, and is easy to copy.
   otp: (m, { s }) => ({
     type: 'text',
-    text: truncateText(
-      `${s.brand}${s.otp({ otp: m.otp, validFor: s.duration(m.expiresInSeconds), transactionCode: m.transactionCode })}`,
-      TEXT_MAX_CHARS,
-    ),
+    text: `${s.brand}${s.otp({ otp: m.otp, validFor: s.duration(m.expiresInSeconds), transactionCode: m.transactionCode })}`,
     quickReply: {
       items: [{ type: 'action', action: actionOf(postbackButton('resend_otp', m.transactionCode, s.button.resendOtp, s.echo.resendOtp)) }],
     },

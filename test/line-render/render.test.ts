@@ -1,0 +1,131 @@
+import type { messagingApi } from '@line/bot-sdk';
+import { formatMoney } from '../../src/domain/money';
+import {
+  ACTION_LABEL_MAX_CHARS,
+  FLEX_ALT_TEXT_MAX_CHARS,
+  FLEX_BUBBLE_MAX_BYTES,
+  POSTBACK_DATA_MAX_CHARS,
+  jsonBytes,
+} from '../../src/line/limits';
+import { LANGUAGES, STRINGS, decodePostback, renderDealMessage } from '../../src/line/render';
+import { CODE, allSamples, codeOf, hugeProduct, product, samplesFor } from './samples';
+import { actionsIn, objectsIn, visibleText } from './walk';
+
+const cases = LANGUAGES.flatMap((language) =>
+  [
+    ...allSamples(product).map((message) => ({ language, message, size: 'typical' })),
+    ...allSamples(hugeProduct).map((message) => ({ language, message, size: '200-char name, huge amount' })),
+  ],
+);
+
+describe('renderDealMessage', () => {
+  it.each(cases)('$message.kind ($language, $size) fits LINE limits and names its transaction code if it has one', ({ language, message }) => {
+    const rendered = renderDealMessage(message, language);
+    expect(rendered).toHaveLength(1);
+    const [out] = rendered as [messagingApi.Message];
+    if (out.type === 'flex') {
+      expect(out.altText.length).toBeGreaterThan(0);
+      expect(out.altText.length).toBeLessThanOrEqual(FLEX_ALT_TEXT_MAX_CHARS);
+      expect(jsonBytes(out.contents)).toBeLessThanOrEqual(FLEX_BUBBLE_MAX_BYTES);
+    }
+    for (const action of actionsIn(out)) {
+      expect((action.label ?? '').length).toBeLessThanOrEqual(ACTION_LABEL_MAX_CHARS);
+      if (action.type === 'postback') {
+        expect(action.data!.length).toBeLessThanOrEqual(POSTBACK_DATA_MAX_CHARS);
+        expect(decodePostback(action.data)).not.toBeNull();
+      }
+    }
+    // LINE refuses empty text components; a missing string-table entry would show up as one.
+    for (const o of objectsIn(out)) if (o.type === 'text') expect(o.text).toEqual(expect.stringMatching(/\S/));
+    const code = codeOf(message);
+    if (code) {
+      expect(visibleText(out)).toContain(code);
+      if (out.type === 'flex') expect(out.altText).toContain(code);
+    }
+  });
+
+  it('speaks Traditional Chinese by default and English on request, for every kind', () => {
+    for (const message of allSamples()) {
+      const zh = JSON.stringify(renderDealMessage(message));
+      const en = JSON.stringify(renderDealMessage(message, 'en'));
+      expect(zh).toEqual(JSON.stringify(renderDealMessage(message, 'zh-TW')));
+      expect(zh).toContain(STRINGS['zh-TW'].title[message.kind]);
+      expect(en).toContain(STRINGS.en.title[message.kind]);
+      expect(zh).not.toEqual(en);
+    }
+  });
+
+  it('keeps every button label of both tables within 20 characters', () => {
+    for (const language of LANGUAGES) {
+      for (const label of Object.values(STRINGS[language].button)) expect(label.length).toBeLessThanOrEqual(ACTION_LABEL_MAX_CHARS);
+    }
+  });
+
+  it('shows the S107 picture from our watermark endpoint, with unit price, quantity, total and a pay-now link', () => {
+    const message = samplesFor(product).pending_payment_info;
+    const [out] = renderDealMessage(message, 'en') as [messagingApi.FlexMessage];
+    const bubble = out.contents as messagingApi.FlexBubble;
+    const hero = bubble.hero as messagingApi.FlexImage;
+    const url = new URL(hero.url);
+    expect(url.origin).toBe('https://pay.example');
+    expect(url.pathname).toBe(`/media/watermark/${CODE}.png`);
+    expect(url.searchParams.get('name')).toBe(product.productName);
+    const text = visibleText(out);
+    expect(text).toContain(formatMoney(product.unitPriceMinor, 'TWD'));
+    expect(text).toContain(formatMoney(product.totalMinor, 'TWD'));
+    expect(text).toContain(product.productName);
+    expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.paymentUrl }));
+  });
+
+  it('points the watermark at the configured media base and cuts a 200-character name to 80 for the URL', () => {
+    const message = samplesFor(hugeProduct).pending_payment_info;
+    const [out] = renderDealMessage(message, 'zh-TW', { mediaBaseUrl: 'https://api.example/escrow/' }) as [messagingApi.FlexMessage];
+    const hero = (out.contents as messagingApi.FlexBubble).hero as messagingApi.FlexImage;
+    expect(hero.url.startsWith('https://api.example/escrow/media/watermark/TX-ZZZZ-ZZZZ.png?name=')).toBe(true);
+    const name = new URL(hero.url).searchParams.get('name')!;
+    expect(name.length).toBeLessThanOrEqual(80);
+    expect(hugeProduct.productName.startsWith(name)).toBe(true);
+  });
+
+  it('leaves the picture out rather than pointing at a URL the media router would refuse', () => {
+    const message = samplesFor({ ...product, transactionCode: 'tx lower case' }).pending_payment_info;
+    const [out] = renderDealMessage(message) as [messagingApi.FlexMessage];
+    expect((out.contents as messagingApi.FlexBubble).hero).toBeUndefined();
+  });
+
+  it('gives stage one a three-step progress bar, the QR picture and agree/dispute postbacks for the order', () => {
+    const message = samplesFor(product).stage_one;
+    const [out] = renderDealMessage(message, 'en') as [messagingApi.FlexMessage];
+    const objects = objectsIn(out.contents);
+    expect(objects).toContainEqual(expect.objectContaining({ type: 'image', url: message.qrImageUrl }));
+    const segments = objects.filter((o) => o.type === 'box' && o.height === '6px').map((o) => o.backgroundColor);
+    expect(segments).toHaveLength(3);
+    expect(new Set(segments).size).toBe(3); // done, current and to-do look different
+    const postbacks = actionsIn(out).filter((a): a is messagingApi.PostbackAction => a.type === 'postback');
+    expect(postbacks.map((a) => decodePostback(a.data))).toEqual([
+      { action: 'agree', orderId: CODE },
+      { action: 'dispute', orderId: CODE },
+    ]);
+    expect(postbacks.every((a) => a.data!.startsWith('action='))).toBe(true);
+    expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
+  });
+
+  it('sends the OTP as plain text with a resend quick reply', () => {
+    const [out] = renderDealMessage(samplesFor(product).otp, 'zh-TW');
+    expect(out!.type).toBe('text');
+    const text = (out as messagingApi.TextMessage).text;
+    expect(text).toContain('904117');
+    expect(text).toContain('5 分鐘');
+    const quick = out!.quickReply!.items![0]!.action as messagingApi.PostbackAction;
+    expect(decodePostback(quick.data)).toEqual({ action: 'resend_otp', orderId: CODE });
+  });
+
+  it('formats huge amounts with formatMoney, whole', () => {
+    const [out] = renderDealMessage(samplesFor(hugeProduct).payment_info, 'en');
+    expect(visibleText(out!)).toContain('USD 10,000,000.00');
+  });
+
+  it('is deterministic, so a retried push sends the identical body', () => {
+    for (const message of allSamples()) expect(renderDealMessage(message, 'en')).toEqual(renderDealMessage(message, 'en'));
+  });
+});
