@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createKnex } from '../src/db/knex';
+import { bundleWorkflows } from '../worker/create-worker';
 import { migrateLatest } from '../src/db/migrate';
 import { resolveDatabase } from '../src/runtime/postgres';
 import { findTemporalCli } from '../src/runtime/temporal-cli';
@@ -29,6 +33,11 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEMPORAL_ADDRESS = server.address;
     stopTemporal = server.stop;
   }
+  const bundle = await bundleWorkflows();
+  const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'escrow-bundle-')), 'workflows.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  process.env.WORKFLOW_BUNDLE_PATH = bundlePath;
+
   (globalThis as Record<string, unknown>).__escrowServices = {
     stop: async () => {
       await stopTemporal();

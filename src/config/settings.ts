@@ -47,6 +47,30 @@ export interface Settings {
   wallet: WalletPolicy;
   maxPasswordFailures: number;
   maxOtpAttempts: number;
+  line: LineSettings;
+  payments: ProviderSettings;
+  bankCenter: ProviderSettings;
+  payouts: ProviderSettings;
+  /** Support staff and operators: `token:staffId:role` entries (roles viewer, agent, admin). */
+  supportTokens: string;
+  virtualPhonePrefixes: string[];
+}
+
+export interface LineSettings {
+  channelId: string;
+  channelSecret: string;
+  channelAccessToken: string;
+  /** Messaging API base (https://api.line.me); the emulator's root in development. */
+  apiBaseUrl: string;
+  /** LINE Login authorize base (https://access.line.me). */
+  loginBaseUrl: string;
+  addFriendUrl: string;
+}
+
+export interface ProviderSettings {
+  baseUrl: string;
+  apiKey: string;
+  webhookSecret: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -87,5 +111,28 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     maxPasswordFailures: integerSetting(env, 'MAX_PASSWORD_FAILURES', 5, 1, 100),
     maxOtpAttempts: integerSetting(env, 'MAX_OTP_ATTEMPTS', 5, 1, 10),
+    line: {
+      channelId: optionalString(env, 'LINE_CHANNEL_ID') ?? '1650000000',
+      channelSecret: optionalString(env, 'LINE_CHANNEL_SECRET') ?? 'emulator-channel-secret',
+      channelAccessToken: optionalString(env, 'LINE_CHANNEL_ACCESS_TOKEN') ?? 'emulator-channel-access-token',
+      apiBaseUrl: urlSetting(env, 'LINE_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.line.me',
+      loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
+      addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
+    },
+    payments: providerSettings(env, 'PAYMENT', production),
+    bankCenter: providerSettings(env, 'BANKCENTER', production),
+    payouts: providerSettings(env, 'PAYOUT', production),
+    supportTokens: optionalString(env, 'SUPPORT_TOKENS') ?? '',
+    virtualPhonePrefixes: (optionalString(env, 'VIRTUAL_PHONE_PREFIXES') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+  };
+}
+
+function providerSettings(env: Record<string, string | undefined>, prefix: string, production: boolean): ProviderSettings {
+  const baseUrl = urlSetting(env, `${prefix}_BASE_URL`, ['http:', 'https:']);
+  if (baseUrl === undefined && production) throw new ConfigError(`${prefix}_BASE_URL`, 'is required in production');
+  return {
+    baseUrl: baseUrl ?? 'http://127.0.0.1:0',
+    apiKey: optionalString(env, `${prefix}_API_KEY`) ?? `emulator-${prefix.toLowerCase()}-key`,
+    webhookSecret: optionalString(env, `${prefix}_WEBHOOK_SECRET`) ?? `emulator-${prefix.toLowerCase()}-webhook-secret`,
   };
 }

@@ -1,0 +1,51 @@
+import express, { type Request } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { ChatPort } from '../chat/port';
+import type { Settings } from '../config/settings';
+import { authorizeUrl } from '../line/login';
+import { randomCode } from '../domain/ids';
+import { parseStaffTokens, type IdentityVerifier } from './identity';
+import { problemHandler, sendProblem } from './problem';
+import { accountRoutes } from './routes/account';
+import { dealRoutes } from './routes/deals';
+import { paymentWebhookRoutes } from './routes/payment-webhook';
+import { supportRoutes } from './routes/support';
+
+/** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
+export interface ApiDeps {
+  knex: Knex;
+  temporal: Client;
+  chat: ChatPort;
+  settings: Settings;
+  verifier: IdentityVerifier;
+  /** Routers of other subsystems (LINE webhook, media, pages), mounted before the JSON parser. */
+  extraRouters?: express.Router[];
+}
+
+export const JSON_BODY_LIMIT = '64kb';
+
+export function createApiApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const loginUrl = (req: Request) => authorizeUrl({
+    channelId: deps.settings.line.channelId,
+    redirectUri: `${deps.settings.publicBaseUrl}/auth/line/callback`,
+    state: encodeURIComponent(req.get('referer') ?? '/') + '.' + randomCode(8),
+    botPrompt: 'aggressive',
+    baseUrl: deps.settings.line.loginBaseUrl,
+  });
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
+  app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
+  for (const router of deps.extraRouters ?? []) app.use(router);
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(dealRoutes({ ...deps, loginUrl }));
+  app.use(accountRoutes({ ...deps, loginUrl }));
+  app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
+  app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { ZodError } from 'zod';
+
+/**
+ * Every refusal is `application/problem+json` (RFC 9457) with a reason a person can act on.
+ * Nothing is written on a refusal: validation runs before any write, and workflow updates are
+ * refused by their validators without touching history.
+ */
+export class HttpProblem extends Error {
+  constructor(readonly status: number, readonly code: string, detail: string, readonly extra: Record<string, unknown> = {}) {
+    super(detail);
+  }
+}
+
+export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).type('application/problem+json').json({
+    type: `https://escrow.example/problems/${code}`,
+    title: code.replace(/[-_]/g, ' '),
+    status,
+    detail,
+    ...extra,
+  });
+}
+
+/** Workflow refusal types (ApplicationFailure.type) and the HTTP status they mean. */
+const REFUSAL_STATUS: Record<string, number> = {
+  InvalidInput: 422,
+  IllegalStep: 409,
+  NotTheBuyer: 403,
+  NotTheSeller: 403,
+  NotTheOwner: 403,
+  BuyerBlocked: 403,
+  PasswordLocked: 423,
+  WalletLocked: 423,
+  UnknownCharge: 409,
+};
+
+export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (res.headersSent) return;
+  if (err instanceof HttpProblem) return sendProblem(res, err.status, err.code, err.message, err.extra);
+  if (err instanceof ZodError) {
+    return sendProblem(res, 422, 'invalid-input', err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), {
+      errors: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? 'IllegalStep';
+    return sendProblem(res, REFUSAL_STATUS[type] ?? 409, kebab(type), err.cause.message);
+  }
+  if (err instanceof WorkflowNotFoundError) return sendProblem(res, 404, 'not-found', 'no such order or workflow');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return sendProblem(res, 409, 'already-exists', 'this id is already in use');
+  if ((err as { type?: string }).type === 'entity.parse.failed') return sendProblem(res, 400, 'malformed-json', 'the body is not valid JSON');
+  if ((err as { type?: string }).type === 'entity.too.large') return sendProblem(res, 413, 'too-large', 'the body is too large');
+  console.error('api: unexpected error', err);
+  return sendProblem(res, 500, 'internal', 'something went wrong on our side; nothing was changed twice, please retry');
+};
+
+function kebab(type: string): string {
+  return type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+}

@@ -1,0 +1,140 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
+import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
+import { createPaymentLink, type LinkDeps } from '../../links/create-link';
+import { otpProof } from '../../otp/otp';
+import {
+  cancelLinkUpdate,
+  decideUpdate,
+  orderViewQuery,
+  requestPaymentUpdate,
+  resendOtpUpdate,
+  submitOtpUpdate,
+  submitPaymentParametersUpdate,
+} from '../../../workflows/order-messages';
+import { HttpProblem } from '../problem';
+import type { IdentityVerifier } from '../identity';
+import { requireUser } from '../identity';
+
+/**
+ * The deal as buyers and sellers drive it from the payment page and the chat: S301–S306 link
+ * creation, S101–S118 payment, S204–S205 the buyer's decision. Each call maps to one workflow
+ * update; an `Idempotency-Key` header becomes the update id, so a double submit is one step.
+ */
+const productSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  unitPriceMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
+  quantity: z.number().int().positive().max(10_000),
+  currency: z.enum(CURRENCIES).default('TWD'),
+  imageUrl: z.string().url().max(1000).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
+  description: z.string().max(2000).optional(),
+  variant: z.enum(['full', 'simple']).default('full'),
+}).strict().refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
+
+const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(64) }).strict();
+const parametersSchema = z.object({
+  paymentSource: z.object({ type: z.enum(['card', 'bank_transfer', 'line_pay_wallet']), token: z.string().min(1).max(200) }).strict(),
+}).strict();
+const otpSchema = z.object({ otp: z.string().trim().regex(/^\d{6}$/, 'the verification code has 6 digits') }).strict();
+const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(1000).optional() }).strict()
+  .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
+
+export interface DealRouteDeps extends LinkDeps {
+  knex: Knex;
+  temporal: Client;
+  verifier: IdentityVerifier;
+  loginUrl: (req: Request) => string;
+}
+
+export function dealRoutes(deps: DealRouteDeps): Router {
+  const router = Router();
+  const user = requireUser(deps.verifier, deps.loginUrl);
+  const secret = deps.settings.secrets.hashSecret;
+
+  const order = (req: Request) => {
+    const code = String(req.params.code);
+    if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such payment code');
+    return { code, handle: deps.temporal.workflow.getHandle(orderWorkflowId(code)) };
+  };
+  const updateId = (req: Request) => {
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !/^[\w\-:.]{8,128}$/.test(key)) throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
+    return key === undefined ? undefined : `${req.path}:${key}`;
+  };
+
+  // S301–S306: the seller's setup request.
+  router.post('/api/links', user, async (req, res) => {
+    const product = productSchema.parse(req.body);
+    const result = await createPaymentLink(deps, res.locals.userId, product);
+    if (result.status === 'created') return void res.status(201).json(result);
+    if (result.status === 'wallet_activation_required') {
+      throw new HttpProblem(409, 'wallet-activation-required', 'enable your e-wallet first; we sent you the activation request', { activationUrl: result.activationUrl });
+    }
+    throw new HttpProblem(403, result.reason === 'watch_listed' ? 'seller-blocked' : 'wallet-invalidated', 'this account cannot create payment links');
+  });
+
+  router.get('/api/orders', user, async (_req, res) => {
+    const rows = await deps.knex('orders')
+      .where('seller_id', res.locals.userId).orWhere('buyer_id', res.locals.userId)
+      .orderBy('created_at', 'desc').limit(50)
+      .select('order_id', 'state', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'updated_at');
+    res.json({ orders: rows });
+  });
+
+  router.get('/api/orders/:code', user, async (req, res) => {
+    const { handle } = order(req);
+    const view = await handle.query(orderViewQuery);
+    const userId = res.locals.userId;
+    const party = view.sellerId === userId || view.buyerId === userId;
+    // Before attribution anyone with the link may see what is for sale; afterwards only the parties.
+    if (!party && view.buyerId !== undefined) throw new HttpProblem(403, 'not-a-party', 'this order belongs to other people');
+    res.json(view);
+  });
+
+  router.post('/api/orders/:code/payment-requests', user, async (req, res) => {
+    const body = passwordSchema.parse(req.body);
+    const { handle } = order(req);
+    const outcome = await handle.executeUpdate(requestPaymentUpdate, {
+      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateId(req),
+    });
+    res.json(outcome);
+  });
+
+  router.post('/api/orders/:code/payment-parameters', user, async (req, res) => {
+    const body = parametersSchema.parse(req.body);
+    const { handle } = order(req);
+    res.json(await handle.executeUpdate(submitPaymentParametersUpdate, {
+      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateId(req),
+    }));
+  });
+
+  router.post('/api/orders/:code/otp', user, async (req, res) => {
+    const body = otpSchema.parse(req.body);
+    const { code, handle } = order(req);
+    const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
+    res.json(await handle.executeUpdate(submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateId(req) }));
+  });
+
+  router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
+    const { handle } = order(req);
+    res.json(await handle.executeUpdate(resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateId(req) }));
+  });
+
+  router.post('/api/orders/:code/decision', user, async (req, res) => {
+    const body = decisionSchema.parse(req.body);
+    const { handle } = order(req);
+    res.json(await handle.executeUpdate(decideUpdate, {
+      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: updateId(req),
+    }));
+  });
+
+  router.post('/api/orders/:code/cancel', user, async (req, res) => {
+    const { handle } = order(req);
+    res.json(await handle.executeUpdate(cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateId(req) }));
+  });
+
+  return router;
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
+import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
+import { HttpProblem } from '../problem';
+import { requireStaff, type StaffMember } from '../identity';
+
+/** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings. */
+const resolutionSchema = z.object({
+  resolution: z.enum(['release', 'refund', 'split']),
+  sellerAmountMinor: z.number().int().nonnegative(),
+  buyerAmountMinor: z.number().int().nonnegative(),
+  note: z.string().max(2000).optional(),
+}).strict();
+
+export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
+  const router = Router();
+  const viewer = requireStaff(deps.staff, 'viewer');
+  const agent = requireStaff(deps.staff, 'agent');
+
+  router.get('/api/support/disputes', viewer, async (_req, res) => {
+    const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
+      .select('order_id', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
+    res.json({ disputes: rows });
+  });
+
+  router.get('/api/support/orders/:code', viewer, async (req, res) => {
+    const code = String(req.params.code);
+    if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
+    const view = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).query(orderViewQuery);
+    const messages = await deps.knex('chat_deliveries').where('retry_key', 'like', `${orderWorkflowId(code)}:%`).orderBy('sent_at').select('to_user_id', 'kind', 'sent_at');
+    res.json({ order: view, messages });
+  });
+
+  router.post('/api/support/orders/:code/resolution', agent, async (req, res) => {
+    const code = String(req.params.code);
+    if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
+    const body = resolutionSchema.parse(req.body);
+    const key = req.get('idempotency-key');
+    const staff: StaffMember = res.locals.staff;
+    const outcome = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).executeUpdate(resolveDisputeUpdate, {
+      args: [{ agentId: staff.staffId, ...body }],
+      updateId: key ? `resolution:${key}` : undefined,
+    });
+    res.json(outcome);
+  });
+
+  // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
+  router.post('/api/support/users/:userId/phone-bindings/clear', agent, async (req, res) => {
+    const userId = String(req.params.userId);
+    const cleared = await deps.knex('phone_bindings').where({ user_id: userId }).whereNull('cleared_at').update({ cleared_at: deps.knex.fn.now() });
+    res.json({ cleared });
+  });
+
+  return router;
+}

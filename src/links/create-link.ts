@@ -1,0 +1,117 @@
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { isWatchListed } from '../../activities/watchlist-check';
+import { startWalletActivation } from '../../activities/wallet-activities';
+import type { ChatPort } from '../chat/port';
+import type { ProductSummary } from '../chat/messages';
+import type { Settings } from '../config/settings';
+import { orderWorkflowId, randomCode, transactionCode } from '../domain/ids';
+import type { Currency } from '../domain/money';
+import { OrderStateAttribute, SellerIdAttribute } from '../temporal/search-attributes';
+import type { FlowVariant, OrderInput } from '../../workflows/order-messages';
+import { deriveDynamicPassword } from './dynamic-password';
+
+/**
+ * S301–S306: a seller's fulfilment-transaction setup request becomes a payment link, once the
+ * seller's e-wallet is enabled. The link row is written before the workflow starts (the
+ * workflow reads it), and removed again if the start is refused.
+ */
+export interface ProductInfo {
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  currency: Currency;
+  imageUrl?: string;
+  description?: string;
+  variant: FlowVariant;
+}
+
+export type CreateLinkResult =
+  | { status: 'created'; paymentCode: string; paymentUrl: string; dynamicPassword: string; transactionCode: string }
+  | { status: 'wallet_activation_required'; activationUrl: string }
+  | { status: 'refused'; reason: 'watch_listed' | 'wallet_invalidated' };
+
+export interface LinkDeps {
+  knex: Knex;
+  temporal: Client;
+  chat: ChatPort;
+  settings: Settings;
+}
+
+export async function createPaymentLink(deps: LinkDeps, sellerId: string, product: ProductInfo): Promise<CreateLinkResult> {
+  const { knex, settings } = deps;
+  await knex('users').insert({ user_id: sellerId }).onConflict('user_id').ignore();
+  if (await isWatchListed(knex, settings.secrets.hashSecret, { lineUserId: sellerId, orderNumber: '-', phoneHashes: [] })) {
+    return { status: 'refused', reason: 'watch_listed' };
+  }
+  const wallet = await knex('wallets').where({ user_id: sellerId }).first();
+  if (wallet?.state === 'invalidated') return { status: 'refused', reason: 'wallet_invalidated' };
+  if (wallet?.state !== 'active') {
+    await startWalletActivation(deps, sellerId, 'seller'); // S302 → S303
+    return { status: 'wallet_activation_required', activationUrl: `${settings.publicBaseUrl}/pages/wallet?role=seller` };
+  }
+
+  // S305–S306
+  const paymentCode = randomCode();
+  const totalMinor = product.unitPriceMinor * product.quantity;
+  if (!Number.isSafeInteger(totalMinor)) throw new Error('total overflows');
+  const summary: ProductSummary = {
+    productName: product.name,
+    unitPriceMinor: product.unitPriceMinor,
+    quantity: product.quantity,
+    totalMinor,
+    currency: product.currency,
+    imageUrl: product.imageUrl ?? `${settings.publicBaseUrl}/media/watermark/${transactionCode(paymentCode)}.png?name=${encodeURIComponent(product.name.slice(0, 80))}`,
+    transactionCode: transactionCode(paymentCode),
+  };
+  const dynamicPassword = deriveDynamicPassword(settings.secrets.linkSecret, {
+    paymentCode, productName: product.name, unitPriceMinor: product.unitPriceMinor, quantity: product.quantity, currency: product.currency,
+  });
+  const workflowId = orderWorkflowId(paymentCode);
+  await knex.transaction(async (trx) => {
+    await trx('payment_links').insert({
+      payment_code: paymentCode, seller_id: sellerId, product_name: product.name, unit_price_minor: product.unitPriceMinor,
+      quantity: product.quantity, total_minor: totalMinor, currency: product.currency, image_url: product.imageUrl ?? null,
+      description: product.description ?? null, variant: product.variant,
+    });
+    await trx('orders').insert({
+      order_id: paymentCode, workflow_id: workflowId, seller_id: sellerId, state: 'awaiting_buyer', total_minor: totalMinor,
+      currency: product.currency, product_name: product.name,
+    });
+  });
+  const input: OrderInput = {
+    orderId: paymentCode,
+    sellerId,
+    product: summary,
+    variant: product.variant,
+    durations: settings.durations,
+    maxPasswordFailures: settings.maxPasswordFailures,
+    maxOtpAttempts: settings.maxOtpAttempts,
+    publicBaseUrl: settings.publicBaseUrl,
+  };
+  try {
+    await deps.temporal.workflow.start('orderWorkflow', {
+      taskQueue: settings.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [input],
+      typedSearchAttributes: [
+        { key: OrderStateAttribute, value: 'awaiting_buyer' },
+        { key: SellerIdAttribute, value: sellerId },
+      ],
+    });
+  } catch (err) {
+    await knex.transaction(async (trx) => {
+      await trx('orders').where({ order_id: paymentCode }).delete();
+      await trx('payment_links').where({ payment_code: paymentCode }).delete();
+    });
+    throw err;
+  }
+  const paymentUrl = `${settings.publicBaseUrl}/pages/pay/${paymentCode}`;
+  await deps.chat.send({
+    to: sellerId,
+    retryKey: `${workflowId}:link-created`,
+    message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary },
+  });
+  return { status: 'created', paymentCode, paymentUrl, dynamicPassword, transactionCode: summary.transactionCode };
+}

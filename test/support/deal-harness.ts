@@ -1,0 +1,138 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { createApiApp } from '../../src/api/app';
+import { lineIdentityVerifier } from '../../src/api/line-identity';
+import { RecordingChatPort } from '../../src/chat/recording';
+import { loadSettings, type Settings } from '../../src/config/settings';
+import { createKnex } from '../../src/db/knex';
+import { EMULATOR_DEFAULTS, newUserId, startLineEmulator, type RunningLineEmulator } from '../../src/emulators/line';
+import { startPaymentEmulator } from '../../src/emulators/payment';
+import { createLedger, type Ledger } from '../../src/ledger';
+import { createPaymentProvider } from '../../src/payment';
+import { createEscrowWorker } from '../../worker/create-worker';
+import { sharedWorkflowBundle } from './bundle';
+import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
+
+/**
+ * A whole deal system in one test process, on the real Temporal dev server and the real
+ * PostgreSQL: worker, api over HTTP, the payment provider emulator calling our webhook, the
+ * LINE emulator for logins, and a recording chat port for what the deal says.
+ */
+export interface DealHarness {
+  baseUrl: string;
+  settings: Settings;
+  knex: Knex;
+  ledger: Ledger;
+  client: Client;
+  chat: RecordingChatPort;
+  line: RunningLineEmulator;
+  payments: Awaited<ReturnType<typeof startPaymentEmulator>>;
+  worker: Worker;
+  /** Restart the worker (a crash in the middle of deals). */
+  restartWorker(): Promise<void>;
+  /** A new LINE user; friend of our official account unless told otherwise. */
+  newUser(options?: { friend?: boolean }): Promise<{ userId: string; token: string }>;
+  call<T = any>(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; contentType: string }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+}
+
+export async function startDealHarness(options: HarnessOptions = {}): Promise<DealHarness> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const line = await startLineEmulator({});
+  const paymentSecrets = { apiKey: 'test-payment-key', webhookSecret: 'test-payment-webhook-secret-0123456789' };
+  const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const settings = loadSettings({
+    TASK_QUEUE: uniqueId('deals'),
+    PUBLIC_BASE_URL: baseUrl,
+    LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId,
+    LINE_API_BASE_URL: line.baseUrl,
+    LINE_LOGIN_BASE_URL: line.baseUrl,
+    PAYMENT_BASE_URL: payments.baseUrl,
+    PAYMENT_API_KEY: paymentSecrets.apiKey,
+    PAYMENT_WEBHOOK_SECRET: paymentSecrets.webhookSecret,
+    SUPPORT_TOKENS: 'agent-token-0123456789:agent-amy:agent,viewer-token-0123456789:viewer-vic:viewer',
+    PAYMENT_REMINDER_MS: '600000',
+    PAYMENT_EXPIRY_MS: '1200000',
+    DECISION_WINDOW_MS: '600000',
+    DISPUTE_ESCALATION_MS: '600000',
+    WALLET_LOCKOUT_MS: '2000',
+    ...options.env,
+  });
+
+  const knex = createKnex(testDatabaseUrl(), 20);
+  const ledger = createLedger(knex);
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection, namespace: settings.temporalNamespace });
+  const chat = new RecordingChatPort();
+  const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
+  const deps = { knex, ledger, chat, payments: providerClient, temporal: client, settings };
+
+  const workflowBundle = await sharedWorkflowBundle();
+  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const startWorker = async () => {
+    const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle });
+    const running = w.run();
+    return { w, running };
+  };
+  let current = await startWorker();
+
+  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl) });
+  server.on('request', app);
+
+  const harness: DealHarness = {
+    baseUrl, settings, knex, ledger, client, chat, line, payments,
+    get worker() { return current.w; },
+    async restartWorker() {
+      current.w.shutdown();
+      await current.running;
+      current = await startWorker();
+    },
+    async newUser(opts = {}) {
+      const userId = newUserId();
+      line.state.addUser({ userId, displayName: `user ${userId.slice(-4)}`, friend: opts.friend ?? true });
+      chat.setBound(userId, opts.friend ?? true);
+      const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds: 3600 }),
+      });
+      const { idToken } = (await res.json()) as { idToken: string };
+      return { userId, token: idToken };
+    },
+    async call(method, path, token, body, headers = {}) {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, body: parsed as any, contentType: res.headers.get('content-type') ?? '' };
+    },
+    async close() {
+      current.w.shutdown();
+      await current.running.catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await payments.close();
+      await line.close();
+      await connection.close();
+      await nativeConnection.close();
+      await knex.destroy();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,53 @@
+import type { DealHarness } from './deal-harness';
+
+/** The steps people take, as small helpers the deal tests compose. */
+export interface Party { userId: string; token: string }
+export interface Link { paymentCode: string; dynamicPassword: string; transactionCode: string }
+
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The last message of a kind the chat recorded for a user. */
+export function lastMessage<K extends string>(h: DealHarness, userId: string, kind: K): any {
+  const found = h.chat.messagesTo(userId).filter((m) => m.kind === kind);
+  return found[found.length - 1];
+}
+
+/** S302–S308: request activation, read the code from the chat, answer it. */
+export async function activateWallet(h: DealHarness, party: Party): Promise<void> {
+  const started = await h.call('POST', '/api/wallet/activation', party.token);
+  if (started.status !== 202) throw new Error(`activation: ${started.status} ${JSON.stringify(started.body)}`);
+  await eventually(async () => lastMessage(h, party.userId, 'wallet_activation_request') !== undefined);
+  const code = lastMessage(h, party.userId, 'wallet_activation_request').verificationCode;
+  const res = await h.call('POST', '/api/wallet/verification', party.token, { code });
+  if (res.body.outcome !== 'activated') throw new Error(`verification: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+export async function createLink(h: DealHarness, seller: Party, product: Record<string, unknown>): Promise<Link> {
+  const res = await h.call('POST', '/api/links', seller.token, product);
+  if (res.status !== 201) throw new Error(`link: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function bindPhone(h: DealHarness, buyer: Party, phone = '0912-345-678'): Promise<void> {
+  const res = await h.call('POST', '/api/phone-binding', buyer.token, { phone });
+  if (res.status !== 201) throw new Error(`phone: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** S101–S114 for a buyer with an active wallet: bind a phone, request, parameters, OTP. */
+export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, token = 'tok_visa'): Promise<void> {
+  await bindPhone(h, buyer);
+  const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+  if (requested.body.outcome !== 'payment_info') throw new Error(`request: ${requested.status} ${JSON.stringify(requested.body)}`);
+  const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token } });
+  if (params.body.outcome !== 'otp_sent') throw new Error(`parameters: ${params.status} ${JSON.stringify(params.body)}`);
+  const otp = lastMessage(h, buyer.userId, 'otp').otp;
+  const paid = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
+  if (paid.body.outcome !== 'charging') throw new Error(`otp: ${paid.status} ${JSON.stringify(paid.body)}`);
+}

@@ -1,0 +1,3 @@
+/** Every workflow the worker registers. */
+export { orderWorkflow } from './order';
+export { walletActivationWorkflow } from './wallet-activation';

@@ -1,0 +1,121 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { DealDurations } from '../src/config/settings';
+import type { ProductSummary } from '../src/chat/messages';
+
+/**
+ * The order workflow's contract: its input, its state, and every interaction it accepts.
+ * Request/response interactions are Updates with validators, so an illegal step is refused
+ * without touching history, and a retried webhook with the same update id changes nothing.
+ */
+export type FlowVariant = 'full' | 'simple'; // simple = S117/S118: no attribution, no OTP
+
+export interface OrderInput {
+  orderId: string; // the payment code
+  sellerId: string;
+  product: ProductSummary;
+  variant: FlowVariant;
+  durations: DealDurations;
+  maxPasswordFailures: number;
+  maxOtpAttempts: number;
+  publicBaseUrl: string;
+}
+
+export type OrderState =
+  | 'awaiting_buyer' // link posted; no buyer has received payment info yet
+  | 'awaiting_payment' // S108 payment info sent; waiting for payment parameters (S111)
+  | 'awaiting_otp' // S112 OTP sent
+  | 'payment_pending' // S114 charge started; waiting for the provider's result (S201)
+  | 'escrow' // S202/S203 stage one; the decision window runs (S204)
+  | 'disputed' // S205 waiting for support
+  | 'settling' // decision taken or window closed; money is moving
+  | 'completed' // S206/S207 released to the seller (or split)
+  | 'refunded' // dispute resolved by refund
+  | 'expired' // not paid in time
+  | 'cancelled'; // seller withdrew the link before anyone paid
+
+export type PaymentSource = { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string };
+
+export interface PaymentRequest {
+  buyerId: string;
+  dynamicPassword: string;
+}
+
+export type PaymentRequestOutcome =
+  | { outcome: 'payment_info'; totalMinor: number; currency: string; verification: 'otp' | 'none' } // S108 / S118
+  | { outcome: 'wrong_password'; attemptsLeft: number } // claim 15
+  | { outcome: 'bind_required' } // S103
+  | { outcome: 'blocked' } // S403
+  | { outcome: 'attribution_error' } // S106
+  | { outcome: 'wallet_activation_required' } // S502–S504
+  | { outcome: 'phone_binding_required' } // S405
+  | { outcome: 'abnormal_binding'; reason: 'multiple_phones' | 'virtual_number' }; // S406/S407
+
+export interface PaymentParameters {
+  buyerId: string;
+  paymentSource: PaymentSource;
+}
+
+export type PaymentParametersOutcome =
+  | { outcome: 'otp_sent'; expiresAtMs: number } // S112
+  | { outcome: 'charging' }; // S118: the simple variant pays without an OTP
+
+export interface OtpSubmission {
+  buyerId: string;
+  /** A keyed hash of the code the buyer typed (the api hashes it), so no OTP enters history. */
+  otpProof: string;
+}
+
+export type OtpOutcome =
+  | { outcome: 'charging' } // S114
+  | { outcome: 'wrong_otp'; attemptsLeft: number } // S115
+  | { outcome: 'otp_expired' } // S115
+  | { outcome: 'otp_exhausted' }; // S115: ask for a new code
+
+export interface PaymentResult {
+  eventId: string; // provider event id; also the update id, so a redelivery is a no-op
+  chargeId: string;
+  succeeded: boolean;
+  failureCode?: string;
+  failureMessage?: string;
+}
+
+export interface BuyerDecision {
+  buyerId: string;
+  decision: 'agree' | 'dispute';
+  reason?: string; // why the buyer disputes: shown to support
+}
+
+export interface DisputeResolution {
+  agentId: string;
+  resolution: 'release' | 'refund' | 'split';
+  sellerAmountMinor: number;
+  buyerAmountMinor: number;
+  note?: string;
+}
+
+export interface OrderView {
+  orderId: string;
+  state: OrderState;
+  variant: FlowVariant;
+  sellerId: string;
+  buyerId?: string;
+  product: ProductSummary;
+  chargeId?: string;
+  paymentInfoSentAtMs?: number;
+  reminderSent: boolean;
+  decisionDeadlineMs?: number;
+  dispute?: { reason: string; openedAtMs: number; escalated: boolean };
+  sellerPaidMinor: number;
+  buyerRefundedMinor: number;
+  silentAgreement?: boolean;
+}
+
+export const requestPaymentUpdate = defineUpdate<PaymentRequestOutcome, [PaymentRequest]>('requestPayment');
+export const submitPaymentParametersUpdate = defineUpdate<PaymentParametersOutcome, [PaymentParameters]>('submitPaymentParameters');
+export const submitOtpUpdate = defineUpdate<OtpOutcome, [OtpSubmission]>('submitOtp');
+export const resendOtpUpdate = defineUpdate<PaymentParametersOutcome, [{ buyerId: string }]>('resendOtp');
+export const paymentResultUpdate = defineUpdate<{ accepted: true }, [PaymentResult]>('paymentResult');
+export const decideUpdate = defineUpdate<{ outcome: 'releasing' | 'disputed' }, [BuyerDecision]>('decide');
+export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
+export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
+export const orderViewQuery = defineQuery<OrderView>('orderView');

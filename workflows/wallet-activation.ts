@@ -1,0 +1,112 @@
+import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { WalletActivities } from '../activities/wallet-activities';
+import type { WalletPolicy } from '../src/config/settings';
+
+/**
+ * E-wallet activation, one per user (S302–S304, S307–S309 for sellers; S501–S504 for buyers).
+ * A verification code goes out with the activation request; a right answer enables the wallet;
+ * wrong answers allow re-verification, then a lockout, and after too many lockouts the wallet is
+ * invalidated (anti-fraud).
+ */
+export interface WalletActivationInput {
+  userId: string;
+  role: 'buyer' | 'seller';
+  policy: WalletPolicy;
+  publicBaseUrl: string;
+}
+
+export type WalletActivationState = 'awaiting_verification' | 'locked' | 'active' | 'invalidated' | 'abandoned';
+
+export interface WalletActivationView {
+  state: WalletActivationState;
+  attemptsLeft: number;
+  lockouts: number;
+  lockedUntilMs?: number;
+}
+
+export type VerificationOutcome =
+  | { outcome: 'activated' } // S308
+  | { outcome: 'wrong_code'; attemptsLeft: number } // S309 re-verification
+  | { outcome: 'locked'; lockedUntilMs: number } // S309 end procedure
+  | { outcome: 'invalidated' }; // S309 too many failures
+
+export const submitWalletVerificationUpdate = defineUpdate<VerificationOutcome, [{ userId: string; codeProof: string }]>('submitWalletVerification');
+export const walletActivationViewQuery = defineQuery<WalletActivationView>('walletActivationView');
+
+const act = proxyLocalActivities<WalletActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidInput'] },
+});
+
+export async function walletActivationWorkflow(input: WalletActivationInput): Promise<WalletActivationView> {
+  const { policy } = input;
+  const view: WalletActivationView = { state: 'awaiting_verification', attemptsLeft: policy.attemptsPerRound, lockouts: 0 };
+  let round = 0;
+  let challengeId = '';
+
+  setHandler(walletActivationViewQuery, () => view);
+  setHandler(submitWalletVerificationUpdate, async ({ codeProof }) => {
+    const check = await act.checkWalletCode({ challengeId, userId: input.userId, codeProof });
+    if (view.state !== 'awaiting_verification') return current(view); // a lockout began meanwhile
+    if (check === 'ok') {
+      await act.enableWallet({ userId: input.userId }); // S308
+      view.state = 'active';
+      return { outcome: 'activated' as const };
+    }
+    view.attemptsLeft -= 1;
+    if (view.attemptsLeft > 0) {
+      await act.tellWallet({ userId: input.userId, step: `wrong-${round}-${view.attemptsLeft}`, message: { kind: 'wallet_verification_failed', attemptsLeft: view.attemptsLeft } });
+      return { outcome: 'wrong_code' as const, attemptsLeft: view.attemptsLeft };
+    }
+    view.lockouts += 1;
+    if (view.lockouts >= policy.maxLockouts) {
+      view.state = 'invalidated';
+      await act.setWalletState({ userId: input.userId, state: 'invalidated', lockouts: view.lockouts });
+      await act.tellWallet({ userId: input.userId, step: 'invalidated', message: { kind: 'wallet_invalidated' } });
+      return { outcome: 'invalidated' as const };
+    }
+    view.state = 'locked';
+    view.lockedUntilMs = Date.now() + policy.lockoutMs;
+    const lockedUntil = new Date(view.lockedUntilMs).toISOString();
+    await act.setWalletState({ userId: input.userId, state: 'locked', lockouts: view.lockouts, lockedUntil });
+    await act.tellWallet({ userId: input.userId, step: `locked-${view.lockouts}`, message: { kind: 'wallet_locked', lockedUntil } });
+    return { outcome: 'locked' as const, lockedUntilMs: view.lockedUntilMs };
+  }, {
+    validator: ({ userId, codeProof }) => {
+      if (userId !== input.userId) throw ApplicationFailure.nonRetryable('not your wallet', 'NotTheOwner');
+      if (typeof codeProof !== 'string' || codeProof.length === 0) throw ApplicationFailure.nonRetryable('codeProof is required', 'InvalidInput');
+      if (view.state === 'locked') throw ApplicationFailure.nonRetryable(`locked until ${new Date(view.lockedUntilMs ?? 0).toISOString()}`, 'WalletLocked');
+      if (view.state !== 'awaiting_verification') throw ApplicationFailure.nonRetryable(`wallet activation is ${view.state}`, 'IllegalStep');
+    },
+  });
+
+  const ready = await act.prepareWallet({ userId: input.userId });
+  if (ready !== 'inactive') {
+    view.state = ready === 'active' ? 'active' : 'invalidated';
+    return view;
+  }
+  for (;;) {
+    round += 1;
+    view.state = 'awaiting_verification';
+    view.attemptsLeft = policy.attemptsPerRound;
+    challengeId = (await act.issueWalletCode({ userId: input.userId, role: input.role, round, ttlMs: policy.activationTtlMs })).challengeId; // S303 / S503
+    const settled = await condition(() => view.state !== 'awaiting_verification', policy.activationTtlMs);
+    if (!settled) {
+      view.state = 'abandoned';
+      return view;
+    }
+    if (isFinal(view.state)) return view;
+    await sleep(policy.lockoutMs); // S309: no new registration until the lockout passes
+    await act.setWalletState({ userId: input.userId, state: 'inactive', lockouts: view.lockouts });
+  }
+}
+
+function current(view: WalletActivationView): VerificationOutcome {
+  if (view.state === 'active') return { outcome: 'activated' };
+  if (view.state === 'invalidated') return { outcome: 'invalidated' };
+  return { outcome: 'locked', lockedUntilMs: view.lockedUntilMs ?? 0 };
+}
+
+function isFinal(state: WalletActivationState): boolean {
+  return state === 'active' || state === 'invalidated';
+}
