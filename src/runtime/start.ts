@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, hostPortSetting, optionalString } from '../config/env';
+import { createKnex } from '../db/knex';
+import { migrateLatest } from '../db/migrate';
+import { startBankCenterEmulator } from '../emulators/bankcenter';
+import { EMULATOR_DEFAULTS, startLineEmulator } from '../emulators/line';
+import { startPaymentEmulator } from '../emulators/payment';
+import { startPayoutEmulator } from '../emulators/payout';
+import { dataDir, PROJECT_ROOT } from './data-dir';
+import { freePort } from './ports';
+import { resolveDatabase } from './postgres';
+import { stopChild } from './processes';
+import { findTemporalCli } from './temporal-cli';
+import { startTemporalDevServer } from './temporal-server';
+
+/**
+ * `npm start`: the whole system on embedded defaults. PostgreSQL (DATABASE_URL or embedded),
+ * Temporal (TEMPORAL_ADDRESS or our dev server, persisted under DATA_DIR), emulators for every
+ * outside service without real credentials, then the worker and the api as child processes.
+ * Ctrl-C stops every child, in reverse order.
+ */
+type Stopper = { name: string; stop: () => Promise<void> };
+
+const say = (line: string) => console.log(`[start] ${line}`);
+
+async function main(): Promise<void> {
+  const env = { ...process.env };
+  const stoppers: Stopper[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const s of stoppers.reverse()) {
+      await s.stop().catch((err) => say(`${s.name}: ${(err as Error).message}`));
+    }
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  try {
+    const data = dataDir(env);
+    const database = await resolveDatabase(env, {});
+    stoppers.push({ name: 'postgres', stop: database.stop });
+    const knex = createKnex(database.url);
+    const applied = await migrateLatest(knex);
+    await knex.destroy();
+    say(`PostgreSQL ready${database.embedded ? ' (embedded)' : ''}; migrations applied: ${applied.length}`);
+
+    let temporalAddress = hostPortSetting(env, 'TEMPORAL_ADDRESS');
+    let temporalUi: string | undefined;
+    if (temporalAddress === undefined) {
+      const cli = await findTemporalCli(env, say);
+      const uiPort = Number(optionalString(env, 'TEMPORAL_UI_PORT') ?? 8233);
+      const server = await startTemporalDevServer({
+        cli,
+        dbFilename: path.join(data, 'temporal.sqlite'),
+        uiPort: await portOrFree(uiPort),
+        log: () => undefined,
+      });
+      stoppers.push({ name: 'temporal', stop: server.stop });
+      temporalAddress = server.address;
+      temporalUi = server.uiUrl;
+    }
+    say(`Temporal ready at ${temporalAddress}`);
+
+    const apiPort = Number(optionalString(env, 'API_PORT') ?? (await portOrFree(3000)));
+    const publicBaseUrl = optionalString(env, 'PUBLIC_BASE_URL') ?? `http://127.0.0.1:${apiPort}`;
+    const childEnv: Record<string, string | undefined> = {
+      ...env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporalAddress,
+      API_PORT: String(apiPort),
+      PUBLIC_BASE_URL: publicBaseUrl,
+    };
+    await startEmulatorsWhereNeeded(env, childEnv, publicBaseUrl, stoppers);
+
+    const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const worker = spawnChild('worker', tsx, [path.join(PROJECT_ROOT, 'worker', 'main.ts')], childEnv);
+    stoppers.push({ name: 'worker', stop: () => stopChild(worker) });
+    const api = spawnChild('api', tsx, [path.join(PROJECT_ROOT, 'src', 'api', 'main.ts')], childEnv);
+    stoppers.push({ name: 'api', stop: () => stopChild(api) });
+    for (const [name, child] of [['worker', worker], ['api', api]] as const) {
+      child.once('exit', (code) => {
+        if (!stopping) {
+          say(`${name} exited with code ${code}; stopping everything`);
+          void stopAll(1);
+        }
+      });
+    }
+    await waitForHealth(`http://127.0.0.1:${apiPort}/healthz`);
+    say('ready');
+    console.log(`\n  API            ${publicBaseUrl}`);
+    console.log(`  Chat simulator ${publicBaseUrl}/pages/simulator`);
+    if (temporalUi) console.log(`  Temporal UI    ${temporalUi}`);
+    if (childEnv.LINE_API_BASE_URL && !env.LINE_API_BASE_URL) console.log(`  LINE emulator  ${childEnv.LINE_API_BASE_URL}`);
+    console.log('\nCtrl-C stops everything.\n');
+  } catch (err) {
+    console.error(`[start] ${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}`);
+    await stopAll(1);
+  }
+}
+
+/** Development stand-ins for LINE, the payment provider, the bank center and the payout provider. */
+async function startEmulatorsWhereNeeded(
+  env: Record<string, string | undefined>,
+  childEnv: Record<string, string | undefined>,
+  publicBaseUrl: string,
+  stoppers: Stopper[],
+): Promise<void> {
+  if (!optionalString(env, 'LINE_CHANNEL_ACCESS_TOKEN')) {
+    const line = await startLineEmulator({ webhookUrl: `${publicBaseUrl}/webhooks/line` });
+    stoppers.push({ name: 'line emulator', stop: line.close });
+    Object.assign(childEnv, {
+      LINE_API_BASE_URL: line.baseUrl,
+      LINE_LOGIN_BASE_URL: line.baseUrl,
+      LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId,
+      LINE_CHANNEL_SECRET: EMULATOR_DEFAULTS.channelSecret,
+      LINE_CHANNEL_ACCESS_TOKEN: EMULATOR_DEFAULTS.channelAccessToken,
+      LINE_LOGIN_CHANNEL_SECRET: EMULATOR_DEFAULTS.loginChannelSecret,
+    });
+    say(`LINE emulator at ${line.baseUrl} (no LINE credentials set)`);
+  }
+  const providers = [
+    { prefix: 'PAYMENT', start: startPaymentEmulator, extra: {} },
+    { prefix: 'BANKCENTER', start: startBankCenterEmulator, extra: {} },
+    { prefix: 'PAYOUT', start: startPayoutEmulator, extra: { webhookUrl: `${publicBaseUrl}/webhooks/payouts` } },
+  ] as const;
+  for (const p of providers) {
+    if (optionalString(env, `${p.prefix}_BASE_URL`)) continue;
+    const apiKey = `emulator-${p.prefix.toLowerCase()}-key`;
+    const webhookSecret = `emulator-${p.prefix.toLowerCase()}-webhook-secret`;
+    const handle = await p.start({ apiKey, webhookSecret, ...p.extra });
+    stoppers.push({ name: `${p.prefix.toLowerCase()} emulator`, stop: handle.close });
+    Object.assign(childEnv, {
+      [`${p.prefix}_BASE_URL`]: handle.baseUrl,
+      [`${p.prefix}_API_KEY`]: apiKey,
+      [`${p.prefix}_WEBHOOK_SECRET`]: webhookSecret,
+    });
+    say(`${p.prefix.toLowerCase()} emulator at ${handle.baseUrl}`);
+  }
+}
+
+function spawnChild(name: string, command: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
+  const child = spawn(command, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  return child;
+}
+
+async function portOrFree(preferred: number): Promise<number> {
+  const { isPortOpen } = await import('./ports');
+  return (await isPortOpen('127.0.0.1', preferred)) ? freePort() : preferred;
+}
+
+const HEALTH_BUDGET_MS = 120_000;
+
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + HEALTH_BUDGET_MS;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the api did not answer ${url} within ${HEALTH_BUDGET_MS} ms`);
+}
+
+void main();

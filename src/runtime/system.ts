@@ -1,0 +1,55 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { ChatPort } from '../chat/port';
+import { ConfigError } from '../config/env';
+import type { Settings } from '../config/settings';
+import { createKnex } from '../db/knex';
+import { createLedger, type Ledger } from '../ledger';
+import { createLineAdapter } from '../line/adapter';
+import { LineChatPort } from '../line/chat-port';
+import { isLanguage, type Language } from '../line/render';
+import { createPaymentProvider, type PaymentProvider } from '../payment';
+import { dataConverterFromEnv } from '../temporal/codec';
+
+/**
+ * The composition root shared by the worker and the api: every outside part built from the
+ * settings, reached only through its production base URL setting.
+ */
+export interface System {
+  knex: Knex;
+  ledger: Ledger;
+  chat: ChatPort;
+  payments: PaymentProvider;
+  temporal: Client;
+  connection: Connection;
+  settings: Settings;
+  close(): Promise<void>;
+}
+
+export async function connectSystem(settings: Settings, env: Record<string, string | undefined> = process.env): Promise<System> {
+  if (!settings.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required by the worker and the api');
+  if (!settings.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'is required by the worker and the api');
+  const knex = createKnex(settings.databaseUrl, 20);
+  const connection = await Connection.connect({ address: settings.temporalAddress });
+  const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(env) });
+  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: settings.line.apiBaseUrl });
+  const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), { mediaBaseUrl: settings.publicBaseUrl });
+  return {
+    knex,
+    ledger: createLedger(knex),
+    chat,
+    payments: createPaymentProvider({ baseUrl: settings.payments.baseUrl, apiKey: settings.payments.apiKey }),
+    temporal,
+    connection,
+    settings,
+    async close() {
+      await connection.close();
+      await knex.destroy();
+    },
+  };
+}
+
+async function languageOf(knex: Knex, userId: string): Promise<Language> {
+  const row = await knex('users').where({ user_id: userId }).first('language');
+  return row && isLanguage(row.language) ? row.language : 'zh-TW';
+}
