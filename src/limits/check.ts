@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import { formatMoney, isCurrency } from '../domain/money';
+import { recordLimitEvent, type LimitEvent } from './events';
+import { DEFAULT_LIMIT_POLICY, type LimitPolicy, type LimitSubject } from './policy';
+import { accountTier, taiwanMonthStart, taiwanNextMonthStart } from './tiers';
+
+export interface LimitRequest {
+  buyerId: string;
+  sellerId: string;
+  phoneHash?: string | null;
+  amountMinor: number;
+  currency: string;
+  at: Date;
+  /** When the payment may already be recorded (a retry), so it is not counted twice. */
+  eventId?: string;
+}
+
+export type LimitDecision = { ok: true } | { ok: false; rule: string; detail: string };
+
+const SUBJECT_COLUMN: Record<LimitSubject, 'buyer_id' | 'seller_id' | 'phone_hash'> = {
+  buyer: 'buyer_id',
+  seller: 'seller_id',
+  phone: 'phone_hash',
+};
+
+interface Usage {
+  count: number;
+  amountMinor: number;
+}
+
+/** Events in (from, until) - `until` open-ended for sliding windows, see checkLimits. */
+async function usage(
+  db: Knex | Knex.Transaction,
+  column: string,
+  id: string,
+  span: { from: Date; until?: Date },
+  request: LimitRequest,
+  currency: string,
+): Promise<Usage> {
+  const query = db('limit_events')
+    .where(column, id)
+    .andWhere('at', '>', span.from)
+    .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(amount_minor) filter (where currency = ?), 0)::text as amount', [currency]));
+  if (span.until !== undefined) query.andWhere('at', '<', span.until);
+  if (request.eventId !== undefined) query.andWhere('event_id', '<>', request.eventId);
+  const row = (await query) as { count: number; amount: string };
+  return { count: row.count, amountMinor: Number(row.amount) };
+}
+
+function windowText(ms: number): string {
+  const hours = ms / 3_600_000;
+  return Number.isInteger(hours) ? `${hours} h` : `${Math.round(ms / 60_000)} min`;
+}
+
+function money(amountMinor: number, currency: string): string {
+  return isCurrency(currency) ? formatMoney(amountMinor, currency) : `${currency} ${amountMinor}`;
+}
+
+/**
+ * Would this payment break a velocity rule or a tier's monthly cap? Rules are checked in policy
+ * order, then the tiers (buyer's spend, seller's receipts); the first refusal names its rule.
+ * A sliding window counts every event after `at - window`, including ones stamped later than
+ * `at`: payments are checked concurrently and clocks differ, and the safe error is to count more.
+ * Check and record are separate steps; use checkAndRecordLimitEvent when both must be atomic.
+ */
+export async function checkLimits(
+  db: Knex | Knex.Transaction,
+  request: LimitRequest,
+  policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
+): Promise<LimitDecision> {
+  const inPolicyCurrency = request.currency === policy.currency;
+  for (const rule of policy.rules) {
+    const id = rule.subject === 'buyer' ? request.buyerId : rule.subject === 'seller' ? request.sellerId : request.phoneHash;
+    if (!id) continue; // no bound phone known: phone rules cannot apply
+    if (rule.measure === 'amount' && !inPolicyCurrency) continue;
+    const from = new Date(request.at.getTime() - rule.windowMs);
+    const used = await usage(db, SUBJECT_COLUMN[rule.subject], id, { from }, request, policy.currency);
+    const window = windowText(rule.windowMs);
+    if (rule.measure === 'count' && used.count + 1 > rule.max) {
+      return { ok: false, rule: rule.name, detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed` };
+    }
+    if (rule.measure === 'amount' && used.amountMinor + request.amountMinor > rule.max) {
+      return {
+        ok: false,
+        rule: rule.name,
+        detail: `${rule.subject} would reach ${money(used.amountMinor + request.amountMinor, policy.currency)} in the last ${window}; at most ${money(rule.max, policy.currency)} allowed`,
+      };
+    }
+  }
+  if (!inPolicyCurrency) return { ok: true };
+
+  const month = {
+    from: new Date(taiwanMonthStart(request.at).getTime() - 1), // usage() excludes its start
+    until: taiwanNextMonthStart(request.at),
+  };
+  const caps = [
+    { role: 'buyer', id: request.buyerId, column: 'buyer_id', cap: 'monthlySpendMinor', verb: 'pay' },
+    { role: 'seller', id: request.sellerId, column: 'seller_id', cap: 'monthlyReceiveMinor', verb: 'receive' },
+  ] as const;
+  for (const { role, id, column, cap, verb } of caps) {
+    const tier = await accountTier(db, id, policy);
+    const max = policy.tiers[tier][cap];
+    const used = await usage(db, column, id, month, request, policy.currency);
+    if (used.amountMinor + request.amountMinor > max) {
+      return {
+        ok: false,
+        rule: `tier.${tier}.${role}_monthly`,
+        detail: `a ${tier} ${role} may ${verb} at most ${money(max, policy.currency)} a month; this payment would make ${money(used.amountMinor + request.amountMinor, policy.currency)}`,
+      };
+    }
+  }
+  return { ok: true };
+}
+
+/**
+ * Check and record as one step: concurrent payments of the same buyer, seller or phone queue on
+ * advisory locks (taken in a fixed order so two payments never wait on each other) and each
+ * sees the other's event. A refused payment is not recorded.
+ */
+export async function checkAndRecordLimitEvent(
+  knex: Knex,
+  event: LimitEvent,
+  policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
+): Promise<LimitDecision> {
+  const lockNames = [`limits:buyer:${event.buyerId}`, `limits:seller:${event.sellerId}`];
+  if (event.phoneHash) lockNames.push(`limits:phone:${event.phoneHash}`);
+  return knex.transaction(async (trx) => {
+    for (const name of lockNames.sort()) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);
+    const decision = await checkLimits(trx, event, policy);
+    if (decision.ok) await recordLimitEvent(trx, event);
+    return decision;
+  });
+}
