@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex';
 import { addEntry, importWatchlist, matchWatchlist, removeEntry } from '../../src/watchlist';
@@ -154,3 +159,23 @@ describe('watch-list matching', () => {
     await expect(matchWatchlist(knex, hashSecret, { phone: 'call me' })).rejects.toThrow(/phone/);
   });
 });
+
+describe('import-cli', () => {
+  it('imports a file named on the command line, format from its extension, listing skipped lines', async () => {
+    const v = fresh();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'watchlist-')), 'reports.csv');
+    fs.writeFileSync(file, csvFixture(v));
+    const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
+    const cli = path.resolve(__dirname, '../../src/watchlist/import-cli.ts');
+    const { stdout, stderr } = await promisify(execFile)(tsx, [cli, '--source', 'fraud_reports', '--file', file], {
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), HASH_SECRET: hashSecret },
+    });
+    expect(stdout).toMatch(/imported 4, updated 0, unchanged 0, skipped 5/);
+    expect(stderr).toMatch(/line 4: key_type "passport"/);
+    expect(refsOfAll(await matchWatchlist(knex, hashSecret, { phone: v.phone }), v.ref)).toEqual([`${v.ref}-1`]);
+  });
+});
+
+function refsOfAll(matches: Array<{ sourceRef: string }>, prefix: string): string[] {
+  return matches.map((m) => m.sourceRef).filter((r) => r.startsWith(prefix));
+}
