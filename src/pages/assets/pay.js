@@ -1,0 +1,211 @@
+// The buyer's payment page. The order workflow is the source of truth: the page shows the step
+// GET /api/orders/:code says the order is at, so a reload or a second device resumes there.
+import {
+  $, api, bindForm, config, currentUserId, fieldError, formatDateTime, formatDuration, formatMoney,
+  goToLogin, hideNotice, idToken, pageHref, poll, setStatus, show, showNotice, start, t,
+} from './client.js';
+
+const code = config.code;
+const STEPS = ['password-step', 'payment-step', 'otp-step', 'pending-step', 'progress'];
+const PROGRESS_STATES = ['escrow', 'disputed', 'settling', 'completed', 'refunded'];
+const FINAL_STATES = ['completed', 'refunded', 'expired', 'cancelled'];
+
+let view;
+let lastState;
+// Set once this buyer's password was accepted: the simple variant attributes no buyer, so the
+// order view alone cannot tell that this person may go on to pay.
+let unlocked = false;
+let countdown;
+
+function showStep(id) {
+  for (const step of STEPS) show(`#${step}`, step === id);
+}
+
+function fillSummary(product) {
+  const set = (name, value) => { document.querySelector(`[data-fact="${name}"]`).textContent = value; };
+  set('productName', product.productName);
+  set('unitPrice', formatMoney(product.unitPriceMinor, product.currency));
+  set('quantity', String(product.quantity));
+  set('total', formatMoney(product.totalMinor, product.currency));
+  set('transactionCode', product.transactionCode);
+  const img = $('#product-image');
+  // The watermarked picture (S107): the transaction code is printed on it, so a screenshot
+  // cannot be reused for another deal.
+  const src = `${config.apiBase}/media/watermark/${encodeURIComponent(product.transactionCode)}.png?name=${encodeURIComponent(product.productName)}`;
+  if (img.getAttribute('src') !== src) img.src = src;
+  img.alt = t('product.image_alt', { name: product.productName });
+  $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(product.totalMinor, product.currency) });
+}
+
+async function load() {
+  const res = await api('GET', `/api/orders/${code}`);
+  if (!res.ok) {
+    showStep(null);
+    show('#summary', false);
+    const key = res.status === 404 ? 'pay.outcome.not_found' : String(res.problem?.type ?? '').endsWith('/not-a-party') ? 'pay.outcome.not_a_party' : null;
+    showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
+    return false;
+  }
+  view = res.body;
+  render();
+  return !FINAL_STATES.includes(view.state);
+}
+
+function render() {
+  const mine = view.buyerId !== undefined && view.buyerId === currentUserId();
+  const payer = mine || unlocked;
+  fillSummary(view.product);
+  show('#summary', payer && view.state !== 'awaiting_buyer');
+  $('#payment-verification').textContent = t(view.variant === 'simple' ? 'pay.info.none' : 'pay.info.otp');
+  const declined = lastState === 'payment_pending' && view.state === 'awaiting_payment';
+  lastState = view.state;
+
+  switch (view.state) {
+    case 'awaiting_buyer':
+      return showStep('password-step');
+    case 'awaiting_payment':
+      showStep(payer ? 'payment-step' : 'password-step');
+      if (declined) fieldError($('#source-form'), 'paymentSource.token', t('pay.declined'));
+      return;
+    case 'awaiting_otp':
+      return showStep(payer ? 'otp-step' : 'password-step');
+    case 'payment_pending':
+      return showStep('pending-step');
+    case 'expired':
+    case 'cancelled':
+      showStep(null);
+      return showNotice(t(`pay.outcome.${view.state}`));
+    default:
+      if (PROGRESS_STATES.includes(view.state)) return renderProgress(mine);
+  }
+}
+
+function renderProgress(mine) {
+  showStep('progress');
+  show('#summary', true);
+  const { state, product } = view;
+  const stage = (name, status) => {
+    const li = document.querySelector(`[data-stage="${name}"]`);
+    li.dataset.status = status;
+    li.querySelector('.stage-status').textContent = `(${t(`progress.${status}`)})`;
+  };
+  const settled = state === 'completed' || state === 'refunded';
+  stage('one', 'done');
+  stage('decision', state === 'escrow' || state === 'disputed' ? 'current' : 'done');
+  stage('two', settled ? 'done' : state === 'settling' ? 'current' : 'waiting');
+
+  const qr = $('#qr-image');
+  const qrSrc = `${config.apiBase}/media/qr/${encodeURIComponent(product.transactionCode)}.png`;
+  if (qr.getAttribute('src') !== qrSrc) qr.src = qrSrc;
+  qr.alt = t('progress.qr_alt', { code: product.transactionCode });
+
+  const deciding = state === 'escrow' && view.decisionDeadlineMs !== undefined;
+  show('#deadline', deciding);
+  show('#countdown', deciding);
+  show('#decision-forms', deciding && mine);
+  if (deciding) {
+    $('#deadline').textContent = t('progress.deadline', { deadline: formatDateTime(view.decisionDeadlineMs) });
+    startCountdown(view.decisionDeadlineMs);
+  } else {
+    stopCountdown();
+  }
+
+  const money = (minor) => formatMoney(minor, product.currency);
+  const outcome = state === 'disputed' ? t('progress.disputed', { reason: view.dispute?.reason ?? '' })
+    : state === 'settling' ? t('progress.settling')
+    : state === 'refunded' ? t('progress.refunded', { buyerRefunded: money(view.buyerRefundedMinor) })
+    : state === 'completed' && view.buyerRefundedMinor > 0 ? t('progress.split', { sellerPaid: money(view.sellerPaidMinor), buyerRefunded: money(view.buyerRefundedMinor) })
+    : state === 'completed' ? t('progress.completed', { sellerPaid: money(view.sellerPaidMinor) })
+    : '';
+  $('#progress-outcome').textContent = outcome;
+  show('#progress-outcome', outcome !== '');
+}
+
+function startCountdown(deadlineMs) {
+  if (countdown?.deadlineMs === deadlineMs) return;
+  stopCountdown();
+  const tick = () => { $('#countdown').textContent = t('progress.countdown', { time: formatDuration(deadlineMs - Date.now()) }); };
+  tick();
+  countdown = { deadlineMs, timer: setInterval(tick, 1000) };
+}
+
+function stopCountdown() {
+  if (countdown) clearInterval(countdown.timer);
+  countdown = undefined;
+}
+
+/** Outcomes of a payment request that stop the buyer, with where to go next. */
+function requestRefused(outcome) {
+  const order = encodeURIComponent(code);
+  switch (outcome.outcome) {
+    case 'wallet_activation_required':
+      return showNotice(t('pay.outcome.wallet_activation_required'), { href: pageHref(`/pages/wallet?role=buyer&order=${order}`), label: t('pay.outcome.wallet_link') });
+    case 'phone_binding_required':
+      return showNotice(t('pay.outcome.phone_binding_required'), { href: pageHref(`/pages/phone?order=${order}`), label: t('pay.outcome.phone_link') });
+    case 'abnormal_binding':
+      return showNotice(t(`pay.outcome.abnormal_binding.${outcome.reason}`));
+    default:
+      return showNotice(t(`pay.outcome.${outcome.outcome}`));
+  }
+}
+
+function bindForms() {
+  bindForm($('#password-form'), async (values, send) => {
+    hideNotice();
+    const outcome = await send('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: values.dynamicPassword });
+    if (outcome.outcome === 'wrong_password') {
+      return fieldError($('#password-form'), 'dynamicPassword', t('pay.outcome.wrong_password', { attemptsLeft: outcome.attemptsLeft }));
+    }
+    if (outcome.outcome !== 'payment_info') return requestRefused(outcome);
+    unlocked = true;
+    await load();
+    $('#source-form').elements.namedItem('paymentSource.token').focus();
+  });
+
+  bindForm($('#source-form'), async (values, send) => {
+    const outcome = await send('POST', `/api/orders/${code}/payment-parameters`, {
+      paymentSource: { type: values['paymentSource.type'], token: values['paymentSource.token'] },
+    });
+    if (outcome.outcome === 'charging') lastState = 'payment_pending';
+    await load();
+    if (outcome.outcome === 'otp_sent') {
+      setStatus(t('pay.otp.hint'));
+      $('#otp-form').elements.namedItem('otp').focus();
+    }
+  });
+
+  bindForm($('#otp-form'), async (values, send) => {
+    const outcome = await send('POST', `/api/orders/${code}/otp`, { otp: values.otp });
+    const form = $('#otp-form');
+    if (outcome.outcome === 'wrong_otp') return fieldError(form, 'otp', t('pay.otp.wrong', { attemptsLeft: outcome.attemptsLeft }));
+    if (outcome.outcome === 'otp_expired') return fieldError(form, 'otp', t('pay.otp.expired'));
+    if (outcome.outcome === 'otp_exhausted') return fieldError(form, 'otp', t('pay.otp.exhausted'));
+    lastState = 'payment_pending'; // so a decline that comes back before the next poll is still noticed
+    form.reset();
+    await load();
+  });
+
+  bindForm($('#resend-form'), async (_values, send) => {
+    await send('POST', `/api/orders/${code}/otp/resend`);
+    setStatus(t('pay.otp.resent'));
+    await load();
+  });
+
+  bindForm($('#agree-form'), async (_values, send) => {
+    await send('POST', `/api/orders/${code}/decision`, { decision: 'agree' });
+    await load();
+  });
+
+  bindForm($('#dispute-form'), async (values, send) => {
+    await send('POST', `/api/orders/${code}/decision`, { decision: 'dispute', reason: values.reason });
+    await load();
+  });
+}
+
+start(async () => {
+  if (!idToken()) goToLogin();
+  setStatus(t('loading'));
+  bindForms();
+  poll(load, 2000);
+  setStatus('');
+});

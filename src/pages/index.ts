@@ -1,0 +1,1 @@
+export { pagesRouter, type PagesRouterOptions } from './router';
