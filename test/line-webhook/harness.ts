@@ -1,0 +1,169 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApiApp } from '../../src/api/app';
+import { lineIdentityVerifier } from '../../src/api/line-identity';
+import type { Outgoing } from '../../src/chat/messages';
+import type { ChatPort } from '../../src/chat/port';
+import { RecordingChatPort } from '../../src/chat/recording';
+import { loadSettings } from '../../src/config/settings';
+import { createKnex } from '../../src/db/knex';
+import { EMULATOR_DEFAULTS, newUserId, startLineEmulator } from '../../src/emulators/line';
+import { startPaymentEmulator } from '../../src/emulators/payment';
+import { createLedger } from '../../src/ledger';
+import { createLineAdapter, type LineAdapter } from '../../src/line/adapter';
+import { LineChatPort } from '../../src/line/chat-port';
+import { isLanguage } from '../../src/line/render';
+import { LINE_WEBHOOK_PATH, lineWebhookRouter, startInboxProcessor, type InboxProcessor, type InboxProcessorDeps } from '../../src/line/webhook';
+import { createPaymentProvider } from '../../src/payment';
+import { createEscrowWorker } from '../../worker/create-worker';
+import { sharedWorkflowBundle } from '../support/bundle';
+import type { DealHarness } from '../support/deal-harness';
+import { testDatabaseUrl, testTemporalAddress, uniqueId } from '../support/env';
+
+/**
+ * The deal harness's building blocks with LINE for real: the worker and the webhook speak to the
+ * LINE emulator through LineChatPort and the LINE adapter, and the emulator delivers typed
+ * messages and taps, signed, to our webhook. The chat port also records what the deal said, so
+ * the shared deal steps (which read codes from the recording) work unchanged.
+ */
+export interface LineDealHarness extends DealHarness {
+  webhookUrl: string;
+  adapter: LineAdapter;
+  processor: InboxProcessor;
+  /** Retry policy of the adapter: short, so fault tests do not wait. */
+  readonly adapterRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** A LINE user known to the emulator (friend unless told otherwise) with an ID token. */
+  newUser(options?: { friend?: boolean; language?: string }): Promise<{ userId: string; token: string }>;
+  /** The user types a text / taps a postback in the emulated LINE app. */
+  say(userId: string, text: string): Promise<void>;
+  tap(userId: string, data: string): Promise<void>;
+}
+
+const ADAPTER_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
+const FAST_INBOX = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 400 };
+
+/** What the deal says goes to LINE for real and is also kept for the shared steps. */
+class TeeChatPort implements ChatPort {
+  constructor(private readonly line: ChatPort, readonly recording: RecordingChatPort) {}
+  async send(outgoing: Outgoing): Promise<void> {
+    await this.line.send(outgoing);
+    await this.recording.send(outgoing);
+  }
+  isBoundUser(userId: string): Promise<boolean> {
+    return this.line.isBoundUser(userId);
+  }
+}
+
+export async function startLineDealHarness(options: { processor?: Partial<InboxProcessorDeps> } = {}): Promise<LineDealHarness> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const webhookUrl = `${baseUrl}${LINE_WEBHOOK_PATH}`;
+
+  const line = await startLineEmulator({ webhookUrl });
+  const paymentSecrets = { apiKey: 'test-payment-key', webhookSecret: 'test-payment-webhook-secret-0123456789' };
+  const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const settings = loadSettings({
+    TASK_QUEUE: uniqueId('line-deals'),
+    PUBLIC_BASE_URL: baseUrl,
+    LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId,
+    LINE_CHANNEL_SECRET: EMULATOR_DEFAULTS.channelSecret,
+    LINE_CHANNEL_ACCESS_TOKEN: EMULATOR_DEFAULTS.channelAccessToken,
+    LINE_API_BASE_URL: line.baseUrl,
+    LINE_LOGIN_BASE_URL: line.baseUrl,
+    PAYMENT_BASE_URL: payments.baseUrl,
+    PAYMENT_API_KEY: paymentSecrets.apiKey,
+    PAYMENT_WEBHOOK_SECRET: paymentSecrets.webhookSecret,
+    PAYMENT_REMINDER_MS: '600000',
+    PAYMENT_EXPIRY_MS: '1200000',
+    DECISION_WINDOW_MS: '600000',
+    DISPUTE_ESCALATION_MS: '600000',
+  });
+
+  const knex = createKnex(testDatabaseUrl(), 20);
+  const ledger = createLedger(knex);
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection, namespace: settings.temporalNamespace });
+  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl, retry: ADAPTER_RETRY });
+  const languageOf = async (userId: string) => {
+    const row = await knex('users').where({ user_id: userId }).first('language');
+    return row && isLanguage(row.language) ? row.language : 'zh-TW';
+  };
+  const recording = new RecordingChatPort();
+  const chat = new TeeChatPort(new LineChatPort(adapter, languageOf, { mediaBaseUrl: baseUrl }), recording);
+  const deps = { knex, ledger, chat, payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }), temporal: client, settings };
+
+  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const startWorker = async () => {
+    const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle: await sharedWorkflowBundle() });
+    return { w, running: w.run() };
+  };
+  let current = await startWorker();
+
+  const processor = startInboxProcessor({
+    knex, temporal: client, chat, settings, line: adapter, log: () => undefined,
+    ...options.processor,
+    options: { ...FAST_INBOX, ...options.processor?.options },
+  });
+  const app = createApiApp({
+    knex, temporal: client, chat, settings,
+    verifier: lineIdentityVerifier(settings.line, line.baseUrl),
+    extraRouters: [lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined })],
+  });
+  server.on('request', app);
+
+  const relay = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${line.baseUrl}/__emulator/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const out = (await res.json()) as { deliveries?: { status: number }[] };
+    if (res.status !== 200 || out.deliveries?.[0]?.status !== 200) throw new Error(`relay: ${res.status} ${JSON.stringify(out)}`);
+  };
+
+  const harness: LineDealHarness = {
+    baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, adapter, processor,
+    adapterRetry: ADAPTER_RETRY,
+    chat: recording,
+    get worker() { return current.w; },
+    async restartWorker() {
+      current.w.shutdown();
+      await current.running;
+      current = await startWorker();
+    },
+    async newUser(opts = {}) {
+      const userId = newUserId();
+      line.state.addUser({ userId, displayName: `user ${userId.slice(-4)}`, friend: opts.friend ?? true, language: opts.language });
+      const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds: 3600 }),
+      });
+      const { idToken } = (await res.json()) as { idToken: string };
+      return { userId, token: idToken };
+    },
+    say: (userId, text) => relay({ type: 'text', userId, text }),
+    tap: (userId, data) => relay({ type: 'postback', userId, data }),
+    async call(method, path, token, body, headers = {}) {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, body: parsed as any, contentType: res.headers.get('content-type') ?? '' };
+    },
+    async close() {
+      await processor.stop();
+      current.w.shutdown();
+      await current.running.catch(() => undefined);
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await payments.close();
+      await line.close();
+      await connection.close();
+      await nativeConnection.close();
+      await knex.destroy();
+    },
+  };
+  return harness;
+}
