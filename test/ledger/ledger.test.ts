@@ -420,6 +420,31 @@ describe('batches', () => {
     expect(sumsFromTransfers([ids.wallet], stored).get(ids.wallet)).toMatchObject({ debitsPostedMinor: 100, debitsPendingMinor: 0 });
   });
 
+  it('concurrent batches over the same accounts in opposite orders all complete and add up', async () => {
+    const ids = await createAccounts(ledger, {
+      a: { currency: 'TWD', kind: 'user_wallet', shardCount: 2 },
+      b: { currency: 'TWD', kind: 'user_wallet', shardCount: 2 },
+      c: { currency: 'TWD', kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: 2 },
+      d: { currency: 'TWD', kind: 'fees', shardCount: 1 },
+    });
+    const ring = [ids.a, ids.b, ids.c, ids.d];
+    const batches = Array.from({ length: 8 }, (_, batch) =>
+      Array.from({ length: 40 }, (_, i): TransferInput => {
+        const step = batch % 2 === 0 ? i : 39 - i;
+        return { id: uniqueId(`cb${batch}`), debitAccountId: ring[step % 2], creditAccountId: ring[2 + ((step >> 1) % 2)], amountMinor: 1 + (step % 5), currency: 'TWD' };
+      }),
+    );
+    const results = (await Promise.all(batches.map((items) => ledger.createTransfers(items)))).flat();
+    expect(results.every((r) => r.ok && r.status === 'created')).toBe(true);
+    const stored = await storedTransfers(h.knex, ring);
+    expect(stored).toHaveLength(8 * 40);
+    const expected = sumsFromTransfers(ring, stored);
+    for (const id of ring) {
+      const { accountId: _a, currency: _c, availableMinor: _v, ...sums } = await ledger.balance(id);
+      expect(sums).toEqual(expected.get(id));
+    }
+  });
+
   it('refuses a batch above the size limit before any SQL', async () => {
     const ids = await wallets(0);
     const items = Array.from({ length: BATCH_SIZE_MAX_ITEMS + 1 }, (_, i) => ({ id: `big-${i}-${ids.wallet}`, debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 1, currency: 'TWD' as const }));
