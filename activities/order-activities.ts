@@ -1,4 +1,4 @@
-import { activityInfo, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../src/chat/port';
@@ -11,7 +11,10 @@ import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { generateOtp, otpProof, proofsMatch } from '../src/otp/otp';
 import { PaymentRefused, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
-import { isWatchListed } from './watchlist-check';
+import { appendAudit } from '../src/audit';
+import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
+import { checkLimits, recordLimitEvent } from '../src/limits';
+import { matchWatchlist } from '../src/watchlist';
 import { startWalletActivation } from './wallet-activities';
 import { sendAll } from './messaging';
 
@@ -35,6 +38,8 @@ export interface ScreenBuyerInput {
   dynamicPassword: string;
   checkWallet: boolean;
   checkPhone: boolean;
+  /** Claim the payment code for this buyer when the checks before attribution pass (S104–S107). */
+  attribute: boolean;
   phoneBindingPeriodMs: number;
 }
 
@@ -47,6 +52,10 @@ export interface Screening {
   phone: PhoneStatus;
   /** Where the buyer's money goes: this order's collection (virtual) account at the escrow bank. */
   paymentAccount: string;
+  /** A velocity rule or tier cap that refuses this payment, by name. */
+  limitRefusal?: { rule: string; detail: string };
+  /** Who holds the payment code after this request (the database decides, exactly once). */
+  holder?: string;
 }
 
 export type MoneyMove =
@@ -58,6 +67,7 @@ export interface StepCommit {
   sellerId: string;
   state: string;
   stateVersion: number;
+  /** The attributed buyer (recorded by the attribution claim; here for the audit and the limits). */
   buyerId?: string;
   chargeId?: string;
   disputeReason?: string;
@@ -74,6 +84,7 @@ export type OrderActivities = ReturnType<typeof createOrderActivities>;
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { knex, ledger, chat, payments, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
+  const fieldKeys = fieldKeyRingFromEnv(process.env);
 
   return {
     /** S102, S401–S402, S501, S404 and claim 15 in one read: the workflow decides the branches. */
@@ -99,22 +110,36 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       if (!passwordOk) return base;
       const boundUser = await chat.isBoundUser(input.buyerId);
       if (!boundUser) return { ...base, boundUser };
-      const phones: PhoneBindingRow[] = input.checkPhone
-        ? await knex('phone_bindings').where({ user_id: input.buyerId }).select('phone_hash', 'is_virtual', 'bound_at', 'cleared_at')
-        : [];
-      const watchListed = await isWatchListed(knex, hashSecret, {
-        lineUserId: input.buyerId,
-        orderNumber: input.orderId,
-        phoneHashes: phones.map((p) => p.phone_hash),
-      });
+      const phones: Array<PhoneBindingRow & { phone_ciphertext: string }> = await knex('phone_bindings')
+        .where({ user_id: input.buyerId })
+        .select('phone_hash', 'phone_ciphertext', 'is_virtual', 'bound_at', 'cleared_at');
+      const listed = [
+        ...(await matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.orderId })),
+        ...(await Promise.all(phones.map((p) => matchWatchlist(knex, hashSecret, { phone: decryptField(fieldKeys, p.phone_ciphertext) })))).flat(),
+      ];
       const wallet = input.checkWallet ? await knex('wallets').where({ user_id: input.buyerId }).first() : undefined;
-      return {
+      const latestPhone = [...phones].sort((a, b) => b.bound_at.getTime() - a.bound_at.getTime())[0];
+      const limits = await checkLimits(knex, {
+        buyerId: input.buyerId,
+        sellerId: link.seller_id,
+        phoneHash: latestPhone?.phone_hash ?? null,
+        amountMinor: Number(link.total_minor),
+        currency: link.currency,
+        at: new Date(),
+        eventId: input.orderId,
+      }, settings.limits);
+      const screening: Screening = {
         ...base,
         boundUser,
-        watchListed,
+        watchListed: listed.length > 0,
         walletState: wallet?.state ?? 'inactive',
         phone: input.checkPhone ? phoneStatus(phones, new Date(), input.phoneBindingPeriodMs) : 'ok',
+        limitRefusal: limits.ok ? undefined : { rule: limits.rule, detail: limits.detail },
       };
+      const eligible = !screening.watchListed && !screening.limitRefusal && screening.walletState === 'active';
+      if (input.attribute && eligible) screening.holder = await claimAttribution(knex, input.orderId, input.buyerId);
+      else if (input.attribute) screening.holder = (await knex('orders').where({ order_id: input.orderId }).first('buyer_id'))?.buyer_id ?? undefined;
+      return screening;
     },
 
     async ensureWalletActivation(input: { userId: string }): Promise<void> {
@@ -144,27 +169,28 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       });
       await sendAll(knex, chat, [{
         to: input.buyerId,
-        retryKey: `${challengeId}:attempt-${activityInfo().attempt}`,
+        // Each generated code is its own message: a re-run that replaced the code must deliver the new one.
+        retryKey: `${challengeId}:${otpProof(hashSecret, challengeId, 'delivery', code).slice(0, 16)}`,
         message: { kind: 'otp', otp: code, expiresInSeconds: Math.round(input.ttlMs / 1000), transactionCode: input.transactionCode },
       }]);
       return { challengeId, expiresAtMs: expiresAt.getTime() };
     },
 
-    /** S113–S115. One check per key: a retried activity returns the first answer, never counts twice. */
-    async verifyOtp(input: { challengeId: string; buyerId: string; otpProof: string }): Promise<OtpCheck> {
+    /** S113–S115. One check per key: a re-run of the same check returns the first answer, never counts twice. */
+    async verifyOtp(input: { challengeId: string; buyerId: string; otpProof: string; checkKey: string }): Promise<OtpCheck> {
       return knex.transaction(async (trx) => {
         const row = await trx('otp_challenges').where({ challenge_id: input.challengeId }).forUpdate().first();
-        if (!row || row.user_id !== input.buyerId || row.consumed_at !== null) return { result: 'expired', attemptsLeft: 0 };
-        if (new Date(row.expires_at).getTime() < Date.now()) return { result: 'expired', attemptsLeft: 0 };
-        if (row.attempts >= row.max_attempts) return { result: 'exhausted', attemptsLeft: 0 };
-        if (proofsMatch(row.code_hash, input.otpProof)) {
-          await trx('otp_challenges').where({ challenge_id: input.challengeId }).update({ consumed_at: trx.fn.now() });
-          return { result: 'ok', attemptsLeft: row.max_attempts - row.attempts };
+        if (row && row.last_check_key === input.checkKey) return row.last_check_result as OtpCheck;
+        const result = judgeOtp(row, input);
+        if (row) {
+          await trx('otp_challenges').where({ challenge_id: input.challengeId }).update({
+            attempts: result.result === 'wrong' || (result.result === 'exhausted' && row.attempts < row.max_attempts) ? row.attempts + 1 : row.attempts,
+            consumed_at: result.result === 'ok' ? trx.fn.now() : row.consumed_at,
+            last_check_key: input.checkKey,
+            last_check_result: JSON.stringify(result),
+          });
         }
-        const attempts = row.attempts + 1;
-        await trx('otp_challenges').where({ challenge_id: input.challengeId }).update({ attempts });
-        const attemptsLeft = row.max_attempts - attempts;
-        return { result: attemptsLeft > 0 ? 'wrong' : 'exhausted', attemptsLeft };
+        return result;
       });
     },
 
@@ -200,19 +226,34 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       } catch (err) {
         throw asApplicationFailure(err);
       }
-      await knex('orders')
-        .where({ order_id: step.orderId })
-        .andWhere('state_version', '<', step.stateVersion)
-        .update({
-          state: step.state,
-          state_version: step.stateVersion,
-          ...(step.buyerId !== undefined ? { buyer_id: step.buyerId } : {}),
-          ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
-          ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
-          ...(step.sellerPaidMinor !== undefined ? { seller_paid_minor: step.sellerPaidMinor } : {}),
-          ...(step.buyerRefundedMinor !== undefined ? { buyer_refunded_minor: step.buyerRefundedMinor } : {}),
-          updated_at: knex.fn.now(),
+      await knex.transaction(async (trx) => {
+        const changed = await trx('orders')
+          .where({ order_id: step.orderId })
+          // A re-run of a discarded workflow task reuses its version: the later run wins at equal versions.
+          .andWhere((q) => q.where('state_version', '<', step.stateVersion).orWhere((e) => e.where('state_version', step.stateVersion).whereNot('state', step.state)))
+          .update({
+            state: step.state,
+            state_version: step.stateVersion,
+            ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
+            ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
+            ...(step.sellerPaidMinor !== undefined ? { seller_paid_minor: step.sellerPaidMinor } : {}),
+            ...(step.buyerRefundedMinor !== undefined ? { buyer_refunded_minor: step.buyerRefundedMinor } : {}),
+            updated_at: trx.fn.now(),
+          });
+        if (changed === 0) return; // a retry of a step already applied: audit once
+        if (step.money?.kind === 'stage_one' && step.buyerId) {
+          await recordLimitEvent(trx, {
+            eventId: step.orderId, buyerId: step.buyerId, sellerId: step.sellerId,
+            amountMinor: step.money.amountMinor, currency: step.money.currency, at: new Date(),
+          });
+        }
+        await appendAudit(trx, {
+          actor: step.money?.kind === 'settle' ? step.money.decidedBy : `workflow:${step.orderId}`,
+          action: `order.${step.state}`,
+          subject: step.orderId,
+          details: { stateVersion: step.stateVersion, money: step.money ?? null, messages: step.messages.map((m) => m.message.kind) },
         });
+      });
       await sendAll(knex, chat, step.messages);
     },
 
@@ -250,6 +291,25 @@ async function moveMoney(ledger: Ledger, orderId: string, move: MoneyMove): Prom
     }
   }
   for (const transfer of transfers) await ledger.createTransfer(transfer);
+}
+
+/** What a typed code means for a challenge row as it stands. */
+function judgeOtp(row: { user_id: string; consumed_at: Date | null; expires_at: Date; attempts: number; max_attempts: number; code_hash: string } | undefined, input: { buyerId: string; otpProof: string }): OtpCheck {
+  if (!row || row.user_id !== input.buyerId || row.consumed_at !== null) return { result: 'expired', attemptsLeft: 0 };
+  if (new Date(row.expires_at).getTime() < Date.now()) return { result: 'expired', attemptsLeft: 0 };
+  if (row.attempts >= row.max_attempts) return { result: 'exhausted', attemptsLeft: 0 };
+  if (proofsMatch(row.code_hash, input.otpProof)) return { result: 'ok', attemptsLeft: row.max_attempts - row.attempts };
+  const attemptsLeft = row.max_attempts - row.attempts - 1;
+  return { result: attemptsLeft > 0 ? 'wrong' : 'exhausted', attemptsLeft };
+}
+
+/**
+ * S104–S107: exactly one buyer ever holds a payment code. The database row is the arbiter, so a
+ * workflow task that ran and was then discarded cannot leave two buyers believing they won.
+ */
+async function claimAttribution(knex: Knex, orderId: string, buyerId: string): Promise<string | undefined> {
+  await knex('orders').where({ order_id: orderId }).whereNull('buyer_id').update({ buyer_id: buyerId, updated_at: knex.fn.now() });
+  return (await knex('orders').where({ order_id: orderId }).first('buyer_id'))?.buyer_id ?? undefined;
 }
 
 /** A stable, order-specific collection account number to show in the payment info (S108). */

@@ -1,3 +1,5 @@
 /** Every workflow the worker registers. */
 export { orderWorkflow } from './order';
 export { walletActivationWorkflow } from './wallet-activation';
+export { quickReceiveWorkflow } from './quick-receive';
+export { payoutWorkflow } from './payout';

@@ -45,6 +45,7 @@ export type PaymentRequestOutcome =
   | { outcome: 'wrong_password'; attemptsLeft: number } // claim 15
   | { outcome: 'bind_required' } // S103
   | { outcome: 'blocked' } // S403
+  | { outcome: 'limit_exceeded'; rule: string; detail: string } // velocity rules and tier caps
   | { outcome: 'attribution_error' } // S106
   | { outcome: 'wallet_activation_required' } // S502–S504
   | { outcome: 'phone_binding_required' } // S405
@@ -57,7 +58,8 @@ export interface PaymentParameters {
 
 export type PaymentParametersOutcome =
   | { outcome: 'otp_sent'; expiresAtMs: number } // S112
-  | { outcome: 'charging' }; // S118: the simple variant pays without an OTP
+  | { outcome: 'charging' } // S118: the simple variant pays without an OTP
+  | { outcome: 'payment_failed'; reason: string }; // S115: the provider refused the charge
 
 export interface OtpSubmission {
   buyerId: string;
@@ -69,7 +71,8 @@ export type OtpOutcome =
   | { outcome: 'charging' } // S114
   | { outcome: 'wrong_otp'; attemptsLeft: number } // S115
   | { outcome: 'otp_expired' } // S115
-  | { outcome: 'otp_exhausted' }; // S115: ask for a new code
+  | { outcome: 'otp_exhausted' } // S115: ask for a new code
+  | { outcome: 'payment_failed'; reason: string }; // S115: the provider refused the charge
 
 export interface PaymentResult {
   eventId: string; // provider event id; also the update id, so a redelivery is a no-op

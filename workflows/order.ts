@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -223,6 +224,7 @@ class Deal {
       dynamicPassword,
       checkWallet: full,
       checkPhone: full,
+      attribute: full,
       phoneBindingPeriodMs: this.input.durations.phoneBindingPeriodMs,
     });
     if (!screening.passwordOk) {
@@ -238,22 +240,25 @@ class Deal {
       await this.say([this.to(buyerId, { kind: 'watchlist_blocked', transactionCode: code })]);
       return { outcome: 'blocked' };
     }
+    if (screening.limitRefusal) {
+      await this.say([this.to(buyerId, { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code })]);
+      return { outcome: 'limit_exceeded', rule: screening.limitRefusal.rule, detail: screening.limitRefusal.detail };
+    }
     const said: Outgoing[] = [];
     if (full) {
-      const holder = this.view.buyerId;
-      if (holder !== undefined && holder !== buyerId) {
+      if (screening.walletState !== 'active') {
+        await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
+        return { outcome: 'wallet_activation_required' };
+      }
+      if (screening.holder !== buyerId) {
         await this.say([ // S106: the code belongs to someone else
           this.to(this.input.sellerId, { kind: 'attribution_error', transactionCode: code, attemptedBy: buyerId }),
           this.to(buyerId, { kind: 'code_already_attributed', transactionCode: code }),
         ]);
         return { outcome: 'attribution_error' };
       }
-      if (screening.walletState !== 'active') {
-        await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
-        return { outcome: 'wallet_activation_required' };
-      }
-      if (holder === undefined) {
-        this.view.buyerId = buyerId; // S107: attributed before any await, so exactly one buyer wins
+      if (this.view.buyerId === undefined) {
+        this.view.buyerId = buyerId; // S107: attributed (the claim in the database decided)
         said.push(this.to(buyerId, { kind: 'pending_payment_info', product: this.input.product, paymentUrl: this.paymentUrl() }));
       }
       if (screening.phone !== 'ok') {
@@ -284,8 +289,8 @@ class Deal {
     this.paymentSource = source;
     if (this.input.variant === 'simple') {
       this.view.buyerId = buyerId; // the payer of a simple deal is whoever pays first
-      await this.startCharge();
-      return { outcome: 'charging' };
+      const started = await this.startCharge();
+      return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
     }
     return this.issueOtp(buyerId);
   }
@@ -309,7 +314,7 @@ class Deal {
   private async submitOtp(buyerId: string, otpProof: string) {
     const challengeId = this.otpChallengeId;
     if (challengeId === undefined) return { outcome: 'otp_expired' as const };
-    const check = await act.verifyOtp({ challengeId, buyerId, otpProof });
+    const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: this.nextStep('otp-check') });
     if (check.result !== 'ok') {
       const reason = check.result === 'wrong' ? `wrong verification code, ${check.attemptsLeft} tries left`
         : check.result === 'expired' ? 'the verification code expired; ask for a new one'
@@ -320,23 +325,32 @@ class Deal {
         : check.result === 'expired' ? { outcome: 'otp_expired' as const } : { outcome: 'otp_exhausted' as const };
     }
     this.otpChallengeId = undefined;
-    await this.startCharge();
-    return { outcome: 'charging' as const };
+    const started = await this.startCharge();
+    return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
   }
 
   // S114: the payment flow runs at the provider; its result arrives as a signed webhook (S201).
-  private async startCharge(): Promise<void> {
+  private async startCharge(): Promise<{ ok: true } | { ok: false; reason: string }> {
     if (this.paymentSource === undefined) throw ApplicationFailure.nonRetryable('no payment source', 'InvalidInput');
     this.chargeAttempts += 1;
     this.view.state = 'payment_pending';
-    const { chargeId } = await act.startCharge({
-      orderId: this.input.orderId,
-      attempt: this.chargeAttempts,
-      amountMinor: this.input.product.totalMinor,
-      currency: this.input.product.currency,
-      paymentSource: this.paymentSource,
-    });
-    this.view.chargeId = chargeId;
+    try {
+      const { chargeId } = await act.startCharge({
+        orderId: this.input.orderId,
+        attempt: this.chargeAttempts,
+        amountMinor: this.input.product.totalMinor,
+        currency: this.input.product.currency,
+        paymentSource: this.paymentSource,
+      });
+      this.view.chargeId = chargeId;
+      return { ok: true };
+    } catch (err) {
+      // The provider refused the charge outright (S115): nothing was charged; the buyer may try again.
+      this.view.state = 'awaiting_payment';
+      const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
+      await this.say([this.to(this.view.buyerId!, { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode })]);
+      return { ok: false, reason };
+    }
   }
 
   // S201–S203: paid → points into this order's escrow, stage-one info to both parties.
@@ -453,6 +467,7 @@ class Deal {
       buyerRefundedMinor: this.view.buyerRefundedMinor,
       messages,
     });
+    await condition(allHandlersFinished);
     return this.view;
   }
 

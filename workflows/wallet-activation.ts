@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { WalletActivities } from '../activities/wallet-activities';
 import type { WalletPolicy } from '../src/config/settings';
 
@@ -95,7 +95,10 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
       view.state = 'abandoned';
       return view;
     }
-    if (isFinal(view.state)) return view;
+    if (isFinal(view.state)) {
+      await condition(allHandlersFinished); // the handler's last messages go out before we end
+      return view;
+    }
     await sleep(policy.lockoutMs); // S309: no new registration until the lockout passes
     await act.setWalletState({ userId: input.userId, state: 'inactive', lockouts: view.lockouts });
   }

@@ -11,6 +11,8 @@ import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
 import { paymentWebhookRoutes } from './routes/payment-webhook';
 import { supportRoutes } from './routes/support';
+import { moneyOutRoutes, moneyOutWebhookRoutes } from './routes/money-out';
+import { supportTrustRoutes } from './routes/support-trust';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -40,11 +42,14 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
   app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
+  app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(dealRoutes({ ...deps, loginUrl }));
   app.use(accountRoutes({ ...deps, loginUrl }));
   app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
+  app.use(moneyOutRoutes({ ...deps, loginUrl }));
+  app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens), hashSecret: deps.settings.secrets.hashSecret }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

@@ -1,3 +1,4 @@
+import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
 import { ConfigError, hostPortSetting, integerSetting, optionalString, secretSetting, urlSetting } from './env';
 
 /**
@@ -54,6 +55,8 @@ export interface Settings {
   /** Support staff and operators: `token:staffId:role` entries (roles viewer, agent, admin). */
   supportTokens: string;
   virtualPhonePrefixes: string[];
+  /** Velocity rules and tier caps (LIMIT_POLICY, JSON). */
+  limits: LimitPolicy;
 }
 
 export interface LineSettings {
@@ -123,6 +126,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     bankCenter: providerSettings(env, 'BANKCENTER', production),
     payouts: providerSettings(env, 'PAYOUT', production),
     supportTokens: optionalString(env, 'SUPPORT_TOKENS') ?? '',
+    limits: limitPolicyFromEnv(env),
     virtualPhonePrefixes: (optionalString(env, 'VIRTUAL_PHONE_PREFIXES') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
   };
 }

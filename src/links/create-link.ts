@@ -1,6 +1,6 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { isWatchListed } from '../../activities/watchlist-check';
+import { matchWatchlist } from '../watchlist';
 import { startWalletActivation } from '../../activities/wallet-activities';
 import type { ChatPort } from '../chat/port';
 import type { ProductSummary } from '../chat/messages';
@@ -41,7 +41,7 @@ export interface LinkDeps {
 export async function createPaymentLink(deps: LinkDeps, sellerId: string, product: ProductInfo): Promise<CreateLinkResult> {
   const { knex, settings } = deps;
   await knex('users').insert({ user_id: sellerId }).onConflict('user_id').ignore();
-  if (await isWatchListed(knex, settings.secrets.hashSecret, { lineUserId: sellerId, orderNumber: '-', phoneHashes: [] })) {
+  if ((await matchWatchlist(knex, settings.secrets.hashSecret, { lineUserId: sellerId })).length > 0) {
     return { status: 'refused', reason: 'watch_listed' };
   }
   const wallet = await knex('wallets').where({ user_id: sellerId }).first();

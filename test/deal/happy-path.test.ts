@@ -1,6 +1,6 @@
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer } from '../support/deal-steps';
 
 describe('a whole deal through the api, the worker and the real Temporal server', () => {
   let h: DealHarness;
@@ -9,24 +9,23 @@ describe('a whole deal through the api, the worker and the real Temporal server'
 
   it('pays, holds in escrow, releases on agreement, and tells both parties every step', async () => {
     const seller = await h.newUser();
-    const buyer = await h.newUser();
     await activateWallet(h, seller);
-    await activateWallet(h, buyer);
-    const link = await createLink(h, seller, { name: 'Handmade tea cup', unitPriceMinor: 45000, quantity: 2 });
+    const buyer = await readyBuyer(h);
+    const link = await createLink(h, seller, { name: 'Handmade tea cup', unitPriceMinor: 4500, quantity: 2 });
     expect(h.chat.kindsTo(seller.userId)).toContain('link_created');
 
     await payThroughOtp(h, buyer, link);
     await eventually(async () => (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.state === 'escrow');
 
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
-    expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(90000);
+    expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(9000);
 
     const decided = await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' });
     expect(decided.status).toBe(200);
     await eventually(async () => (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.state === 'completed');
 
     const sellerWallet = await h.ledger.balance(walletAccountId(seller.userId));
-    expect(sellerWallet.creditsPostedMinor - sellerWallet.debitsPostedMinor).toBe(90000);
+    expect(sellerWallet.creditsPostedMinor - sellerWallet.debitsPostedMinor).toBe(9000);
     const escrowAfter = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrowAfter.creditsPostedMinor - escrowAfter.debitsPostedMinor).toBe(0);
     const totals = await h.ledger.totalsByCurrency([escrowAccountId(link.paymentCode), walletAccountId(seller.userId), providerClearingAccountId('TWD')]);
@@ -38,6 +37,6 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     expect(h.chat.kindsTo(seller.userId)).toEqual(expect.arrayContaining(['stage_one', 'stage_two', 'transaction_result']));
     const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
     expect(row.state).toBe('completed');
-    expect(Number(row.seller_paid_minor)).toBe(90000);
+    expect(Number(row.seller_paid_minor)).toBe(9000);
   });
 });

@@ -10,6 +10,10 @@ import { loadSettings, type Settings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
 import { EMULATOR_DEFAULTS, newUserId, startLineEmulator, type RunningLineEmulator } from '../../src/emulators/line';
 import { startPaymentEmulator } from '../../src/emulators/payment';
+import { startBankCenterEmulator } from '../../src/emulators/bankcenter';
+import { startPayoutEmulator } from '../../src/emulators/payout';
+import { createBankCenter } from '../../src/bankcenter';
+import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
 import { createPaymentProvider } from '../../src/payment';
 import { createEscrowWorker } from '../../worker/create-worker';
@@ -30,6 +34,9 @@ export interface DealHarness {
   chat: RecordingChatPort;
   line: RunningLineEmulator;
   payments: Awaited<ReturnType<typeof startPaymentEmulator>>;
+  /** The verification center and payout provider emulators (optional so other harnesses may omit them). */
+  bankCenter?: Awaited<ReturnType<typeof startBankCenterEmulator>>;
+  payouts?: Awaited<ReturnType<typeof startPayoutEmulator>>;
   worker: Worker;
   /** Restart the worker (a crash in the middle of deals). */
   restartWorker(): Promise<void>;
@@ -51,6 +58,10 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const line = await startLineEmulator({});
   const paymentSecrets = { apiKey: 'test-payment-key', webhookSecret: 'test-payment-webhook-secret-0123456789' };
   const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const bankCenterSecrets = { apiKey: 'test-bankcenter-key', webhookSecret: 'test-bankcenter-webhook-secret-0123456789' };
+  const bankCenter = await startBankCenterEmulator({ ...bankCenterSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const payoutSecrets = { apiKey: 'test-payout-key', webhookSecret: 'test-payout-webhook-secret-0123456789' };
+  const payouts = await startPayoutEmulator({ ...payoutSecrets, webhookUrl: `${baseUrl}/webhooks/payouts`, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
   const settings = loadSettings({
     TASK_QUEUE: uniqueId('deals'),
     PUBLIC_BASE_URL: baseUrl,
@@ -60,6 +71,12 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     PAYMENT_BASE_URL: payments.baseUrl,
     PAYMENT_API_KEY: paymentSecrets.apiKey,
     PAYMENT_WEBHOOK_SECRET: paymentSecrets.webhookSecret,
+    BANKCENTER_BASE_URL: bankCenter.baseUrl,
+    BANKCENTER_API_KEY: bankCenterSecrets.apiKey,
+    BANKCENTER_WEBHOOK_SECRET: bankCenterSecrets.webhookSecret,
+    PAYOUT_BASE_URL: payouts.baseUrl,
+    PAYOUT_API_KEY: payoutSecrets.apiKey,
+    PAYOUT_WEBHOOK_SECRET: payoutSecrets.webhookSecret,
     SUPPORT_TOKENS: 'agent-token-0123456789:agent-amy:agent,viewer-token-0123456789:viewer-vic:viewer',
     PAYMENT_REMINDER_MS: '600000',
     PAYMENT_EXPIRY_MS: '1200000',
@@ -75,7 +92,11 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const client = new Client({ connection, namespace: settings.temporalNamespace });
   const chat = new RecordingChatPort();
   const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
-  const deps = { knex, ledger, chat, payments: providerClient, temporal: client, settings };
+  const deps = {
+    knex, ledger, chat, payments: providerClient, temporal: client, settings,
+    bankCenter: createBankCenter({ baseUrl: bankCenter.baseUrl, apiKey: bankCenterSecrets.apiKey }),
+    payouts: createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: payoutSecrets.apiKey }),
+  };
 
   const workflowBundle = await sharedWorkflowBundle();
   const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
@@ -90,7 +111,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   server.on('request', app);
 
   const harness: DealHarness = {
-    baseUrl, settings, knex, ledger, client, chat, line, payments,
+    baseUrl, settings, knex, ledger, client, chat, line, payments, bankCenter, payouts,
     get worker() { return current.w; },
     async restartWorker() {
       current.w.shutdown();
@@ -128,6 +149,8 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await payments.close();
+      await bankCenter.close();
+      await payouts.close();
       await line.close();
       await connection.close();
       await nativeConnection.close();

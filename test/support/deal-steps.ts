@@ -20,6 +20,14 @@ export function lastMessage<K extends string>(h: DealHarness, userId: string, ki
 }
 
 /** S302–S308: request activation, read the code from the chat, answer it. */
+/** A buyer ready to pay: wallet enabled, one phone bound. */
+export async function readyBuyer(h: DealHarness): Promise<Party> {
+  const buyer = await h.newUser();
+  await activateWallet(h, buyer);
+  await bindPhone(h, buyer);
+  return buyer;
+}
+
 export async function activateWallet(h: DealHarness, party: Party): Promise<void> {
   const started = await h.call('POST', '/api/wallet/activation', party.token);
   if (started.status !== 202) throw new Error(`activation: ${started.status} ${JSON.stringify(started.body)}`);
@@ -35,14 +43,18 @@ export async function createLink(h: DealHarness, seller: Party, product: Record<
   return res.body;
 }
 
-export async function bindPhone(h: DealHarness, buyer: Party, phone = '0912-345-678'): Promise<void> {
+/** A Taiwanese mobile number nobody else in the run uses (phone velocity rules count per number). */
+export function uniquePhone(): string {
+  return `09${String(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
+}
+
+export async function bindPhone(h: DealHarness, buyer: Party, phone = uniquePhone()): Promise<void> {
   const res = await h.call('POST', '/api/phone-binding', buyer.token, { phone });
   if (res.status !== 201) throw new Error(`phone: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/** S101–S114 for a buyer with an active wallet: bind a phone, request, parameters, OTP. */
+/** S101–S114 for a buyer with an active wallet and a bound phone: request, parameters, OTP. */
 export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, token = 'tok_visa'): Promise<void> {
-  await bindPhone(h, buyer);
   const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
   if (requested.body.outcome !== 'payment_info') throw new Error(`request: ${requested.status} ${JSON.stringify(requested.body)}`);
   const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token } });

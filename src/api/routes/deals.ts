@@ -15,6 +15,7 @@ import {
   submitOtpUpdate,
   submitPaymentParametersUpdate,
 } from '../../../workflows/order-messages';
+import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
 import type { IdentityVerifier } from '../identity';
 import { requireUser } from '../identity';
@@ -97,7 +98,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   router.post('/api/orders/:code/payment-requests', user, async (req, res) => {
     const body = passwordSchema.parse(req.body);
     const { handle } = order(req);
-    const outcome = await handle.executeUpdate(requestPaymentUpdate, {
+    const outcome = await sendUpdate(handle, requestPaymentUpdate, {
       args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateId(req),
     });
     res.json(outcome);
@@ -106,7 +107,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   router.post('/api/orders/:code/payment-parameters', user, async (req, res) => {
     const body = parametersSchema.parse(req.body);
     const { handle } = order(req);
-    res.json(await handle.executeUpdate(submitPaymentParametersUpdate, {
+    res.json(await sendUpdate(handle, submitPaymentParametersUpdate, {
       args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateId(req),
     }));
   });
@@ -115,25 +116,25 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = otpSchema.parse(req.body);
     const { code, handle } = order(req);
     const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
-    res.json(await handle.executeUpdate(submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateId(req) }));
   });
 
   router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await handle.executeUpdate(resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateId(req) }));
   });
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
     const body = decisionSchema.parse(req.body);
     const { handle } = order(req);
-    res.json(await handle.executeUpdate(decideUpdate, {
+    res.json(await sendUpdate(handle, decideUpdate, {
       args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: updateId(req),
     }));
   });
 
   router.post('/api/orders/:code/cancel', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await handle.executeUpdate(cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateId(req) }));
   });
 
   return router;

@@ -4,6 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { InvalidWebhook, parsePaymentEvent, SIGNATURE_HEADER } from '../../payment';
 import { paymentResultUpdate } from '../../../workflows/order-messages';
+import { sendUpdate } from '../updates';
 import { sendProblem } from '../problem';
 
 /**
@@ -27,7 +28,7 @@ export function paymentWebhookRoutes(deps: { temporal: Client; webhookSecret: st
     if (!PAYMENT_CODE_PATTERN.test(orderId)) return void res.status(200).json({ ignored: 'unknown reference' });
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(orderId));
     try {
-      await handle.executeUpdate(paymentResultUpdate, {
+      await sendUpdate(handle, paymentResultUpdate, {
         updateId: event.id,
         args: [{
           eventId: event.id,

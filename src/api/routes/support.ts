@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
+import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffMember } from '../identity';
 
@@ -40,7 +41,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
     const body = resolutionSchema.parse(req.body);
     const key = req.get('idempotency-key');
     const staff: StaffMember = res.locals.staff;
-    const outcome = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).executeUpdate(resolveDisputeUpdate, {
+    const outcome = await sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(code)), resolveDisputeUpdate, {
       args: [{ agentId: staff.staffId, ...body }],
       updateId: key ? `resolution:${key}` : undefined,
     });

@@ -1,0 +1,305 @@
+import { createHash } from 'node:crypto';
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import type { Knex } from 'knex';
+import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../../activities/quick-receive-activities';
+import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
+import { integerSetting } from '../../config/env';
+import type { Settings } from '../../config/settings';
+import { fieldKeyRingFromEnv } from '../../crypto';
+import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
+import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
+import { createLedger } from '../../ledger';
+import { InvalidWebhook, SIGNATURE_HEADER } from '../../payment';
+import { parsePayoutEvent } from '../../payout';
+import type { PayoutWorkflowInput } from '../../../workflows/payout';
+import { payoutResultUpdate } from '../../../workflows/payout';
+import type { QuickReceiveInput } from '../../../workflows/quick-receive';
+import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive';
+import { HttpProblem, sendProblem } from '../problem';
+import { requireUser, type IdentityVerifier } from '../identity';
+
+/**
+ * Money out, as the bank-account page and the wallet page drive it: quick receive (S601–S607,
+ * S701–S707) and payouts, plus the two signed callbacks (verification center, payout provider)
+ * relayed into their workflows as updates whose ids are the event ids.
+ */
+const MINUTE_MS = 60_000;
+export const QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT = 10 * MINUTE_MS;
+export const QUICK_RECEIVE_IDLE_MS_DEFAULT = 15 * MINUTE_MS;
+export const PAYOUT_RESULT_WAIT_MS_DEFAULT = 10 * MINUTE_MS;
+const DURATION_MAX_MS = 24 * 60 * MINUTE_MS;
+const WEBHOOK_BODY_LIMIT = '64kb';
+const IDEMPOTENCY_KEY_PATTERN = /^[\w\-:.]{8,128}$/;
+
+export interface MoneyOutTimings {
+  verificationTimeoutMs: number;
+  quickReceiveIdleMs: number;
+  payoutResultWaitMs: number;
+}
+
+export function moneyOutTimingsFromEnv(env: Record<string, string | undefined> = process.env): MoneyOutTimings {
+  return {
+    verificationTimeoutMs: integerSetting(env, 'QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS', QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT, 1, DURATION_MAX_MS),
+    quickReceiveIdleMs: integerSetting(env, 'QUICK_RECEIVE_IDLE_MS', QUICK_RECEIVE_IDLE_MS_DEFAULT, 1, DURATION_MAX_MS),
+    payoutResultWaitMs: integerSetting(env, 'PAYOUT_RESULT_WAIT_MS', PAYOUT_RESULT_WAIT_MS_DEFAULT, 1, DURATION_MAX_MS),
+  };
+}
+
+const roleSchema = z.enum(['buyer', 'seller']);
+const quickReceiveSchema = z.object({
+  role: roleSchema,
+  bankCode: bankCodeSchema.optional(),
+  accountNumber: z.string().trim().transform((s) => s.replace(/[\s-]/g, '')).pipe(accountNumberSchema).optional(),
+  holderName: holderNameSchema.optional(),
+  verificationCode: verificationCodeSchema.optional(),
+}).strict().refine((b) => {
+  const given = [b.bankCode, b.accountNumber, b.holderName, b.verificationCode].filter((v) => v !== undefined).length;
+  return given === 0 || given === 4;
+}, { message: 'bankCode, accountNumber, holderName and verificationCode go together (or none, to use the stored account)' });
+const revokeSchema = z.object({ role: roleSchema.optional() }).strict();
+const payoutSchema = z.object({
+  amountMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
+  currency: z.enum(CURRENCIES).default('TWD'),
+}).strict();
+
+export interface MoneyOutDeps {
+  knex: Knex;
+  temporal: Client;
+  settings: Settings;
+  verifier: IdentityVerifier;
+  loginUrl: (req: Request) => string;
+  timings?: MoneyOutTimings;
+}
+
+/** A payout's id from its owner and their Idempotency-Key: the same request always names the same payout. */
+export function payoutIdFor(userId: string, idempotencyKey: string): string {
+  return `pyt_${createHash('sha256').update(`${userId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+export function moneyOutRoutes(deps: MoneyOutDeps): Router {
+  const router = Router();
+  const user = requireUser(deps.verifier, deps.loginUrl);
+  const ring = fieldKeyRingFromEnv(process.env);
+  const ledger = createLedger(deps.knex);
+  const timings = deps.timings ?? moneyOutTimingsFromEnv(process.env);
+  const { taskQueue } = deps.settings;
+
+  const startQuickReceive = (userId: string) => deps.temporal.workflow.start('quickReceiveWorkflow', {
+    taskQueue,
+    workflowId: quickReceiveWorkflowId(userId),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    args: [{ userId, verificationTimeoutMs: timings.verificationTimeoutMs, idleMs: timings.quickReceiveIdleMs } satisfies QuickReceiveInput],
+  });
+
+  // S601/S701: the party asks; the account fields are sealed here, before Temporal sees them.
+  router.post('/api/quick-receive', user, async (req, res) => {
+    const body = quickReceiveSchema.parse(req.body);
+    const userId: string = res.locals.userId;
+    const entry = body.accountNumber === undefined ? undefined : sealBankEntry(ring, deps.settings.secrets.hashSecret, {
+      bankCode: body.bankCode!, accountNumber: body.accountNumber, holderName: body.holderName!, verificationCode: body.verificationCode!,
+    });
+    const request = { userId, role: body.role, entry };
+    const key = idempotencyKey(req, false);
+    const updateId = key === undefined ? undefined : `quick-receive:${key}`;
+    // The idle run may end between our start and our update; then one fresh start does it.
+    for (let attempt = 1; ; attempt += 1) {
+      const handle = await startQuickReceive(userId);
+      try {
+        return void res.json(await handle.executeUpdate(requestQuickReceiveUpdate, { args: [request], updateId }));
+      } catch (err) {
+        if (attempt >= 2 || !isClosedRun(err)) throw err;
+      }
+    }
+  });
+
+  router.get('/api/quick-receive', user, async (_req, res) => {
+    const userId: string = res.locals.userId;
+    const view = await deps.temporal.workflow.getHandle(quickReceiveWorkflowId(userId)).query(quickReceiveViewQuery).catch((err) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+    if (view && view.status !== 'code' && view.status !== 'idle') {
+      if (view.status === 'verifying') return void res.json({ status: 'pending' });
+      if (view.status === 'failed') return void res.json({ status: 'failed', reasonCode: view.reasonCode, reason: view.reason });
+      return void res.json({ status: view.status });
+    }
+    // A code is only as good as its row: revocation happens outside the workflow.
+    const live = await deps.knex('receiving_codes as c').join('bank_accounts as a', 'a.id', 'c.bank_account_id')
+      .where({ 'c.user_id': userId }).whereNull('c.revoked_at').orderBy('c.created_at', 'desc')
+      .select('c.code', 'c.role', 'a.account_masked');
+    if (live.length === 0) return void res.json({ status: 'none' });
+    res.json({
+      status: 'code',
+      receivingCode: live[0].code,
+      accountMasked: live[0].account_masked,
+      codes: live.map((r) => ({ role: r.role, receivingCode: r.code, accountMasked: r.account_masked })),
+    });
+  });
+
+  router.post('/api/quick-receive/revoke', user, async (req, res) => {
+    const body = revokeSchema.parse(req.body ?? {});
+    const userId: string = res.locals.userId;
+    res.json({ revoked: await revokeReceivingCodes(deps.knex, { userId, role: body.role, actor: `user:${userId}` }) });
+  });
+
+  // Wallet → verified bank account. Refusals we can see now (no account, short funds) write nothing.
+  router.post('/api/payouts', user, async (req, res) => {
+    const key = idempotencyKey(req, true)!;
+    const body = payoutSchema.parse(req.body);
+    const userId: string = res.locals.userId;
+    const payoutId = payoutIdFor(userId, key);
+    const fingerprint = createHash('sha256').update(JSON.stringify([body.amountMinor, body.currency])).digest('hex');
+    const existing = await deps.knex('payouts').where({ payout_id: payoutId }).first();
+    if (existing && existing.request_fingerprint !== fingerprint) {
+      throw new HttpProblem(409, 'idempotency-key-reuse', 'this Idempotency-Key was first used for a different payout');
+    }
+    if (!existing) {
+      if (!(await activeReceivingAccount(deps.knex, userId))) {
+        throw new HttpProblem(409, 'bank-account-required', 'register a verified bank account (quick receive) first');
+      }
+      const wallet = await ledger.lookupAccount(walletAccountId(userId));
+      const available = wallet ? (await ledger.balance(wallet.id)).availableMinor ?? 0 : 0;
+      if (wallet?.currency !== body.currency || available < body.amountMinor) {
+        throw new HttpProblem(409, 'insufficient-funds', `the wallet has ${available} available in ${wallet?.currency ?? body.currency}; asked for ${body.amountMinor} ${body.currency}`);
+      }
+      await deps.knex('payouts').insert({
+        payout_id: payoutId, user_id: userId, request_fingerprint: fingerprint, amount_minor: body.amountMinor, currency: body.currency, state: 'requested',
+      }).onConflict('payout_id').ignore();
+    }
+    try {
+      await deps.temporal.workflow.start('payoutWorkflow', {
+        taskQueue,
+        workflowId: payoutWorkflowId(payoutId),
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [{ payoutId, userId, amountMinor: body.amountMinor, currency: body.currency, resultWaitMs: timings.payoutResultWaitMs } satisfies PayoutWorkflowInput],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // finished already: the row says how
+    }
+    const row = await deps.knex('payouts').where({ payout_id: payoutId }).first();
+    res.status(existing ? 200 : 202).json(payoutBody(row));
+  });
+
+  router.get('/api/payouts/:id', user, async (req, res) => {
+    const row = await deps.knex('payouts').where({ payout_id: String(req.params.id), user_id: res.locals.userId }).first();
+    if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
+    res.json(payoutBody(row));
+  });
+
+  return router;
+}
+
+/** The two signed callbacks; raw bodies, so mount before the JSON parser. */
+export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settings }): Router {
+  const router = Router();
+  const raw = express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT });
+
+  // S604/S704: the verification center's result.
+  router.post('/webhooks/bankcenter', raw, async (req, res) => {
+    const event = parseOr401(res, () => parseBankCenterEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.bankCenter.webhookSecret));
+    if (!event) return;
+    const workflowId = event.data.reference;
+    if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
+    await relay(res, event.id, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(verificationResultUpdate, {
+      updateId: event.id,
+      args: [{
+        eventId: event.id,
+        verificationId: event.data.verificationId,
+        succeeded: event.type === 'verification.succeeded',
+        reason: 'reason' in event.data ? event.data.reason : undefined,
+      }],
+    }));
+  });
+
+  router.post('/webhooks/payouts', raw, async (req, res) => {
+    const event = parseOr401(res, () => parsePayoutEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.payouts.webhookSecret));
+    if (!event) return;
+    const workflowId = event.data.reference;
+    if (!workflowId.startsWith(payoutWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
+    await relay(res, event.id, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(payoutResultUpdate, {
+      updateId: event.id,
+      args: [{
+        eventId: event.id,
+        providerPayoutId: event.data.payoutId,
+        paid: event.type === 'payout.paid',
+        failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
+        failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
+      }],
+    }));
+  });
+
+  return router;
+}
+
+/** The read-model row as its owner sees it: the account only masked. */
+function payoutBody(row: Record<string, any>) {
+  return {
+    payoutId: row.payout_id,
+    state: row.state,
+    amountMinor: Number(row.amount_minor),
+    currency: row.currency,
+    accountMasked: row.account_masked ?? undefined,
+    holdReasons: row.hold_reasons ?? [],
+    failureReason: row.failure_reason ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function idempotencyKey(req: Request, required: boolean): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined && required) throw new HttpProblem(400, 'idempotency-key-required', 'every call that moves money needs an Idempotency-Key header');
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
+  }
+  return key;
+}
+
+function rawBody(req: Request): Buffer {
+  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+}
+
+function parseOr401<T>(res: express.Response, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidWebhook) {
+      sendProblem(res, 401, 'invalid-signature', `webhook refused: ${err.reason}`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * A refusal by the workflow (not the step it waits for yet) answers 409 so the sender redelivers
+ * shortly; a finished run is acknowledged so it stops; only our own outage is a 5xx.
+ */
+async function relay(res: express.Response, eventId: string, update: () => Promise<unknown>): Promise<void> {
+  try {
+    await update();
+    res.status(200).json({ received: eventId });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow');
+    if (isClosedRun(err)) return void res.status(200).json({ ignored: 'the workflow has finished' });
+    throw err;
+  }
+}
+
+/** An update sent to a run that has completed (or never existed) rather than refused by it. */
+function isClosedRun(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /workflow execution (already )?completed|not found/i.test(message);
+}
