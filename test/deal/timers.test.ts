@@ -1,0 +1,50 @@
+import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
+
+/** The deal's clocks, at second scale against the real server: reminder, expiry, decision window. */
+describe('deal timers', () => {
+  let h: DealHarness;
+  let seller: Party;
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { PAYMENT_REMINDER_MS: '1500', PAYMENT_EXPIRY_MS: '4000', DECISION_WINDOW_MS: '2500' } });
+    seller = await h.newUser();
+    await activateWallet(h, seller);
+  });
+  afterAll(async () => { await h?.close(); });
+
+  const state = async (code: string) => (await h.knex('orders').where({ order_id: code }).first()).state;
+
+  it('S116: payment info without payment → one reminder with the link, then the order expires', async () => {
+    const link = await createLink(h, seller, { name: 'Bookshelf', unitPriceMinor: 2500, quantity: 1 });
+    const buyer = await readyBuyer(h);
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+    await eventually(async () => h.chat.kindsTo(buyer.userId).includes('payment_reminder'), 10_000);
+    const reminder = h.chat.messagesTo(buyer.userId).find((m) => m.kind === 'payment_reminder') as { paymentUrl: string };
+    expect(reminder.paymentUrl).toContain(`/pages/pay/${link.paymentCode}`);
+    expect(await state(link.paymentCode)).toBe('awaiting_payment');
+    await eventually(async () => (await state(link.paymentCode)) === 'expired', 10_000);
+    expect(h.chat.kindsTo(buyer.userId)).toContain('order_expired');
+    expect(h.chat.kindsTo(buyer.userId).filter((k) => k === 'payment_reminder')).toHaveLength(1);
+    const late = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
+    expect(late.status).toBeGreaterThanOrEqual(400); // nothing can be paid on an expired order
+  });
+
+  it('S206: silence through the decision window is agreement; the seller is paid', async () => {
+    const link = await createLink(h, seller, { name: 'Desk lamp', unitPriceMinor: 900, quantity: 3 });
+    const buyer = await readyBuyer(h);
+    await payThroughOtp(h, buyer, link);
+    await eventually(async () => (await state(link.paymentCode)) === 'escrow', 10_000);
+    const view = (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body;
+    expect(view.decisionDeadlineMs).toBeGreaterThan(Date.now() - 1000);
+    await eventually(async () => (await state(link.paymentCode)) === 'completed', 15_000);
+    const finalView = (await h.client.workflow.getHandle(`order:${link.paymentCode}`).result()) as { silentAgreement: boolean; sellerPaidMinor: number };
+    expect(finalView).toMatchObject({ silentAgreement: true, sellerPaidMinor: 2700 });
+    const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
+    expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);
+    const late = await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'dispute', reason: 'too late' });
+    expect(late.status).toBeGreaterThanOrEqual(400);
+    const wallet = await h.ledger.balance(walletAccountId(seller.userId));
+    expect(wallet.creditsPostedMinor).toBeGreaterThanOrEqual(2700);
+  });
+});
