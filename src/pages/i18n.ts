@@ -125,6 +125,10 @@ const zhTW = {
   'bank.verification_code': '帳戶驗證碼',
   'bank.verification_code.hint': '您的銀行提供的驗證碼。',
   'bank.submit': '驗證並產生收款身分碼',
+  'bank.role': '收款身分',
+  'bank.role.seller': '賣家(收取貨款)',
+  'bank.role.buyer': '買家(收取退款)',
+  'bank.account_required': '請輸入銀行帳戶與驗證碼。',
   'bank.pending': '驗證中心正在確認您的帳戶…結果也會傳到您的聊天室。',
   'bank.success': '您的收款身分碼',
   'bank.account': '收款帳戶 {account}',
@@ -203,6 +207,10 @@ const zhTW = {
   'support.payouts.note': '備註',
   'support.payouts.release': '放行撥款',
   'support.payouts.released': '已放行撥款。',
+  'support.payouts.reject': '拒絕撥款',
+  'support.payouts.rejected': '已拒絕撥款。',
+  'support.payouts.empty': '目前沒有暫緩中的撥款。',
+  'support.payouts.pick': '處理 {id}',
 };
 
 export type MessageKey = keyof typeof zhTW;
@@ -329,6 +337,10 @@ const en: Record<MessageKey, string> = {
   'bank.verification_code': 'Account verification code',
   'bank.verification_code.hint': 'The code your bank gave you.',
   'bank.submit': 'Verify and get my code',
+  'bank.role': 'Receiving as',
+  'bank.role.seller': 'Seller (sale proceeds)',
+  'bank.role.buyer': 'Buyer (refunds)',
+  'bank.account_required': 'Enter your bank account and its verification code.',
   'bank.pending': 'The verification center is checking your account… the result also arrives in your chat.',
   'bank.success': 'Your receiving identity code',
   'bank.account': 'Receiving account {account}',
@@ -407,6 +419,10 @@ const en: Record<MessageKey, string> = {
   'support.payouts.note': 'Note',
   'support.payouts.release': 'Release payout',
   'support.payouts.released': 'Payout released.',
+  'support.payouts.reject': 'Reject payout',
+  'support.payouts.rejected': 'Payout rejected.',
+  'support.payouts.empty': 'No payouts are held.',
+  'support.payouts.pick': 'Handle {id}',
 };
 
 export const LANGS = ['zh-TW', 'en'] as const;

@@ -1,50 +1,52 @@
 // Quick receive (S601–S607, S701–S707): verify a bank account with the verification center and
 // get a receiving identity code. The center answers asynchronously, so a pending answer is
-// followed by polling GET /api/quick-receive until it says verified or failed.
+// followed by polling GET /api/quick-receive until it says code or failed.
 import { $, api, bindForm, disableForm, goToLogin, idToken, poll, routeExists, setStatus, show, showNotice, start, t } from './client.js';
 
 const KNOWN_REASONS = ['code_mismatch', 'account_not_found', 'account_frozen', 'holder_name_mismatch'];
 
-/** True while the answer is still pending (keep polling). */
+/** Shows an answer of the quick-receive API; true while it is still pending (keep polling). */
 function showResult(body) {
-  if (!body || typeof body !== 'object') return false;
-  if (body.receivingCode) {
-    setStatus('');
-    $('#receiving-code').textContent = body.receivingCode;
-    $('#receiving-account').textContent = body.accountMasked ? t('bank.account', { account: body.accountMasked }) : '';
-    show('#bank-result', true);
-    return false;
+  switch (body?.status) {
+    case 'code':
+      setStatus('');
+      $('#receiving-code').textContent = body.receivingCode;
+      $('#receiving-account').textContent = t('bank.account', { account: body.accountMasked });
+      show('#bank-result', true);
+      return false;
+    case 'failed': {
+      setStatus('');
+      const reason = KNOWN_REASONS.includes(body.reasonCode) ? t(`bank.reason.${body.reasonCode}`) : body.reason ?? body.reasonCode ?? '';
+      showNotice(t('bank.failed', { reason }));
+      return false;
+    }
+    case 'pending':
+      setStatus(t('bank.pending'));
+      return true;
+    case 'account_required':
+      setStatus(t('bank.account_required'));
+      return false;
+    default:
+      return false;
   }
-  const status = body.status ?? body.outcome;
-  if (status === 'failed') {
-    setStatus('');
-    const reason = KNOWN_REASONS.includes(body.reason) ? t(`bank.reason.${body.reason}`) : body.reason ?? '';
-    showNotice(t('bank.failed', { reason }));
-    return false;
-  }
-  if (status === 'pending') {
-    setStatus(t('bank.pending'));
-    return true;
-  }
-  return false;
 }
 
 function followUp() {
   poll(async () => {
     const res = await api('GET', '/api/quick-receive');
-    if (!res.ok) return false; // no read endpoint: the result arrives in the chat
-    return showResult(res.body);
+    return res.ok && showResult(res.body);
   }, 1500);
 }
 
 start(async () => {
   if (!idToken()) goToLogin();
+  const role = new URLSearchParams(location.search).get('role');
+  if (role === 'buyer' || role === 'seller') $('#bank-form').elements.namedItem('role').value = role;
   bindForm($('#bank-form'), async (values, send) => {
     show('#bank-result', false);
-    const body = await send('POST', '/api/quick-receive', values);
-    if (showResult(body)) followUp();
+    if (showResult(await send('POST', '/api/quick-receive', values))) followUp();
   });
+  if (!(await routeExists('POST', '/api/quick-receive'))) return disableForm($('#bank-form'), t('unavailable'));
   const existing = await api('GET', '/api/quick-receive');
   if (existing.ok && showResult(existing.body)) followUp();
-  if (!(await routeExists('POST', '/api/quick-receive'))) disableForm($('#bank-form'), t('unavailable'));
 });

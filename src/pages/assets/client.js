@@ -147,8 +147,10 @@ export function bindForm(form, handler) {
       showProblem(form, res.problem);
       throw new Shown();
     };
+    const values = formValues(form);
+    if (event.submitter?.name) values[event.submitter.name] = event.submitter.value;
     try {
-      await handler(formValues(form), send);
+      await handler(values, send);
     } catch (err) {
       if (err instanceof Redirecting) leaving = true;
       else if (err instanceof NetworkError) formError(form, t('error.network'));
@@ -272,11 +274,13 @@ export function hideNotice() {
 
 /** Minor units per major unit, as in src/domain/money.ts (TWD and JPY have none on LINE commerce). */
 const MINOR_DIGITS = { TWD: 0, JPY: 0, THB: 2, USD: 2 };
+// Spelled out because zh-TW's own symbol for TWD is a bare "$", easy to misread as US dollars.
+const SYMBOLS = { TWD: 'NT$', JPY: '¥', THB: '฿', USD: 'US$' };
 
 export function formatMoney(amountMinor, currency) {
   const digits = MINOR_DIGITS[currency] ?? 2;
-  return new Intl.NumberFormat(lang, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits })
-    .format(amountMinor / 10 ** digits);
+  const number = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(amountMinor / 10 ** digits);
+  return `${SYMBOLS[currency] ?? `${currency} `}${number}`;
 }
 
 export function formatDateTime(ms) {

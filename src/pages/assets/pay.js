@@ -58,6 +58,7 @@ function render() {
   show('#summary', payer && view.state !== 'awaiting_buyer');
   $('#payment-verification').textContent = t(view.variant === 'simple' ? 'pay.info.none' : 'pay.info.otp');
   const declined = lastState === 'payment_pending' && view.state === 'awaiting_payment';
+  if (lastState !== undefined && lastState !== view.state) setStatus(''); // it spoke of the step just left
   lastState = view.state;
 
   switch (view.state) {

@@ -37,6 +37,32 @@ async function revealOptionalSections() {
     const present = await Promise.all(routes.map(([method, path]) => routeExists(method, path)));
     section.hidden = !present.every(Boolean);
   }
+  if (!$('#payouts').hidden) await loadPayouts();
+}
+
+/** Payouts held for review (limits, watch-list hits); picking one fills the decision form. */
+async function loadPayouts() {
+  const res = await staffCall('GET', '/api/support/payouts?state=held');
+  if (!res.ok) return;
+  const items = res.body.payouts.map((p) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link-button';
+    button.textContent = t('support.payouts.pick', { id: p.payout_id });
+    button.addEventListener('click', () => {
+      const input = $('#payout-form').elements.namedItem('payoutId');
+      input.value = p.payout_id;
+      input.focus();
+    });
+    const facts = document.createElement('p');
+    facts.className = 'hint';
+    facts.textContent = `${p.user_id} · ${formatMoney(p.amount_minor, p.currency)} · ${p.account_masked ?? ''} · ${[].concat(p.hold_reasons ?? []).join(', ')}`;
+    li.append(button, facts);
+    return li;
+  });
+  $('#payouts-list').replaceChildren(...items);
+  show('#payouts-empty', items.length === 0);
 }
 
 async function loadQueue() {
@@ -82,7 +108,7 @@ async function openOrder(code) {
   set('buyerId', order.buyerId);
   set('sellerId', order.sellerId);
   set('reason', order.dispute?.reason);
-  $('#temporal-link').href = `${config.temporalWorkflowUrl}${encodeURIComponent(`order:${code}`)}`;
+  $('#temporal-link').href = `${config.temporalWorkflowUrl}order:${encodeURIComponent(code)}`; // the id of orderWorkflowId()
 
   const rows = messages.map((m) => {
     const tr = document.createElement('tr');
@@ -175,7 +201,8 @@ function bindForms() {
       keyType: values.keyType,
       value: values.value,
       reason: values.reason,
-      ...(values.expiresAt ? { expiresAt: values.expiresAt } : {}),
+      // A date means "until the end of that day here"; the API takes an instant with its offset.
+      ...(values.expiresAt ? { expiresAt: new Date(`${values.expiresAt}T23:59:59`).toISOString() } : {}),
     }, staff);
     setStatus(t('support.watchlist.added', { id: result.id }));
   });
@@ -186,8 +213,12 @@ function bindForms() {
   });
 
   bindForm($('#payout-form'), async (values, send) => {
-    await send('POST', `/api/support/payouts/${encodeURIComponent(values.payoutId.trim())}/release`, values.note ? { note: values.note } : {}, staff);
-    setStatus(t('support.payouts.released'));
+    const decision = values.decision === 'reject' ? 'reject' : 'release';
+    const id = values.payoutId.trim();
+    if (!id) return fieldError($('#payout-form'), 'payoutId', t('error.required'));
+    await send('POST', `/api/support/payouts/${encodeURIComponent(id)}/${decision}`, values.note.trim() ? { note: values.note.trim() } : {}, staff);
+    setStatus(t(decision === 'reject' ? 'support.payouts.rejected' : 'support.payouts.released'));
+    await loadPayouts();
   });
 }
 

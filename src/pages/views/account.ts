@@ -1,6 +1,6 @@
 import { html, type Html } from '../html';
 import type { Translate } from '../i18n';
-import { field, form, section } from './controls';
+import { field, form, section, select } from './controls';
 import { notice } from './notice';
 
 /** The buyer's or seller's own account pages: wallet activation, phone binding, bank account. */
@@ -37,7 +37,8 @@ export function bankBody(t: Translate): Html {
 ${form({
     id: 'bank-form',
     submit: t('bank.submit'),
-    body: html`${f('bankCode', t('bank.bank_code'), t('bank.bank_code.hint'), { inputmode: 'numeric', maxlength: 3 })}
+    body: html`${select({ form: 'bank', name: 'role', label: t('bank.role'), options: [{ value: 'seller', label: t('bank.role.seller') }, { value: 'buyer', label: t('bank.role.buyer') }] })}
+${f('bankCode', t('bank.bank_code'), t('bank.bank_code.hint'), { inputmode: 'numeric', maxlength: 3 })}
 ${f('accountNumber', t('bank.account_number'), t('bank.account_number.hint'), { inputmode: 'numeric', maxlength: 16, autocomplete: 'off' })}
 ${f('holderName', t('bank.holder_name'), undefined, { autocomplete: 'name' })}
 ${f('verificationCode', t('bank.verification_code'), t('bank.verification_code.hint'), { autocomplete: 'off', maxlength: 12 })}`,

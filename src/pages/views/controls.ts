@@ -59,11 +59,21 @@ export function radios(spec: { form: string; name: string; legend: string; optio
  * the API is the one validator, and its words are the ones shown. `detailField` names the
  * field a problem's `detail` belongs next to when the API gives no per-field errors.
  */
-export function form(spec: { id: string; submit: string; body?: Html; detailField?: string; className?: string; hidden?: boolean }): Html {
+export function form(spec: {
+  id: string;
+  submit: string;
+  body?: Html;
+  detailField?: string;
+  className?: string;
+  hidden?: boolean;
+  /** More submit buttons; the one pressed arrives in the values as `name: value`. */
+  actions?: Array<{ name: string; value: string; label: string }>;
+}): Html {
   return html`<form id="${spec.id}" class="${spec.className ?? 'card'}" novalidate${spec.detailField ? html` data-detail-field="${spec.detailField}"` : ''}${spec.hidden ? html` hidden` : ''}>
   ${spec.body ?? ''}
   <p class="form-error" role="alert" data-form-error></p>
-  <button type="submit">${spec.submit}</button>
+  <button type="submit"${spec.actions ? html` name="${spec.actions[0].name}" value="submit"` : ''}>${spec.submit}</button>
+  ${(spec.actions ?? []).map((a) => html`<button type="submit" class="secondary" name="${a.name}" value="${a.value}">${a.label}</button>`)}
 </form>`;
 }
 

@@ -70,11 +70,14 @@ ${field({ form: 'watchlist', name: 'expiresAt', label: t('support.watchlist.expi
 ${field({ form: 'unlist', name: 'reason', label: t('support.watchlist.reason') })}`,
   })}`;
 
-  const payouts = form({
+  const payouts = html`<p id="payouts-empty" hidden>${t('support.payouts.empty')}</p>
+<ul id="payouts-list" class="queue"></ul>
+${form({
     id: 'payout-form', submit: t('support.payouts.release'), detailField: 'payoutId', className: 'plain',
+    actions: [{ name: 'decision', value: 'reject', label: t('support.payouts.reject') }],
     body: html`${field({ form: 'payout', name: 'payoutId', label: t('support.payouts.id'), autocomplete: 'off' })}
 ${field({ form: 'payout', name: 'note', label: t('support.payouts.note') })}`,
-  });
+  })}`;
 
   return html`${notice()}
 ${section('signin', t('support.signin.heading'), signIn)}
@@ -82,7 +85,7 @@ ${section('queue', t('support.queue.heading'), queue)}
 ${section('detail', null, html`<h2 id="detail-heading"></h2>${detail}`)}
 ${section('bindings', t('support.bindings.heading'), bindings)}
 ${optional('watchlist', t('support.watchlist.heading'), watchlist, ['POST /api/support/watchlist', 'DELETE /api/support/watchlist/0'])}
-${optional('payouts', t('support.payouts.heading'), payouts, ['POST /api/support/payouts/probe/release'])}`;
+${optional('payouts', t('support.payouts.heading'), payouts, ['GET /api/support/payouts', 'POST /api/support/payouts/probe/release'])}`;
 }
 
 /** A section whose API is built elsewhere: shown only once every probed route answers. */

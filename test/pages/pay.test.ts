@@ -1,0 +1,132 @@
+import type { Browser } from 'playwright-core';
+import { walletAccountId } from '../../src/domain/ids';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { activateWallet, createLink, eventually, lastMessage } from '../support/deal-steps';
+import { collectPageErrors, describeWithChromium, expectImageLoaded, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import { startPagesSite, type PagesSite } from './site';
+
+describeWithChromium('a whole deal through the pages in a phone-sized chromium', () => {
+  let h: DealHarness;
+  let site: PagesSite;
+  let browser: Browser;
+  beforeAll(async () => {
+    h = await startDealHarness();
+    site = await startPagesSite(h.baseUrl);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await h?.close();
+  });
+
+  it('activates the wallet, binds a phone, pays with the OTP from the chat, sees stage one with the QR, agrees and sees stage two', async () => {
+    const seller = await h.newUser();
+    const buyer = await h.newUser();
+    await activateWallet(h, seller);
+    const link = await createLink(h, seller, { name: '手作茶杯', unitPriceMinor: 450, quantity: 2 });
+
+    const context = await phoneContext(browser, buyer.token);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+
+    // Wallet activation page: a wrong code first, then the one the chat delivered.
+    await page.goto(`${site.baseUrl}/pages/wallet?role=buyer&order=${link.paymentCode}`);
+    await page.getByRole('button', { name: '傳送驗證碼給我' }).click();
+    await eventually(async () => lastMessage(h, buyer.userId, 'wallet_activation_request') !== undefined);
+    const code: string = lastMessage(h, buyer.userId, 'wallet_activation_request').verificationCode;
+    const wrong = code === '000000' ? '111111' : '000000';
+    await page.getByRole('textbox', { name: '6 位數驗證碼', exact: true }).fill(wrong);
+    await page.getByRole('button', { name: '啟用電子錢包' }).click();
+    await expectText(page, '#code-code-error', /驗證碼錯誤,還可以再試 \d+ 次/);
+    expect(await page.getAttribute('#code-code', 'aria-invalid')).toBe('true');
+    await screenshot(page, 'wallet-wrong-code');
+    await page.getByRole('textbox', { name: '6 位數驗證碼', exact: true }).fill(code);
+    await page.getByRole('button', { name: '啟用電子錢包' }).click();
+    await expectText(page, '#notice', /電子錢包已啟用/);
+    expect(await page.getAttribute('#notice [data-notice-link]', 'href')).toBe(`/pages/pay/${link.paymentCode}`);
+    expect((await h.knex('wallets').where({ user_id: buyer.userId }).first('state')).state).toBe('active');
+
+    // Phone binding page.
+    await page.goto(`${site.baseUrl}/pages/phone?order=${link.paymentCode}`);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('textbox', { name: '手機號碼', exact: true }).fill('0912-345-678');
+    await page.getByRole('button', { name: '綁定手機' }).click();
+    await expectText(page, '#notice', /已綁定手機號碼 .*678/);
+    await screenshot(page, 'phone-bound');
+
+    // Payment page: the dynamic password, by keyboard (Enter submits).
+    await page.goto(`${site.baseUrl}/pages/pay/${link.paymentCode}`);
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, 'pay-password');
+    await page.getByRole('textbox', { name: '動態密碼', exact: true }).focus();
+    await page.keyboard.type(link.dynamicPassword);
+    await page.keyboard.press('Enter');
+
+    // Pending-payment info with the watermarked picture, then the payment source.
+    await page.waitForSelector('#payment-step:not([hidden])');
+    await expectText(page, '[data-fact="productName"]', /手作茶杯/);
+    await expectText(page, '[data-fact="quantity"]', /^2$/);
+    await expectText(page, '[data-fact="transactionCode"]', new RegExp(`^${link.transactionCode}$`));
+    await expectText(page, '[data-fact="total"]', /900/);
+    await expectImageLoaded(page, '#product-image');
+    await screenshot(page, 'pay-payment-info');
+    await page.getByRole('textbox', { name: '付款憑證', exact: true }).fill('tok_visa');
+    await page.getByRole('button', { name: '下一步' }).click();
+
+    // OTP from the recorded chat.
+    await page.waitForSelector('#otp-step:not([hidden])');
+    await eventually(async () => lastMessage(h, buyer.userId, 'otp') !== undefined);
+    await screenshot(page, 'pay-otp');
+    await page.getByRole('textbox', { name: '6 位數付款驗證碼', exact: true }).fill(lastMessage(h, buyer.userId, 'otp').otp);
+    await page.getByRole('button', { name: '確認付款' }).click();
+
+    // Stage one: progress, QR code, countdown, the buyer's decision.
+    await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
+    await page.waitForSelector('#decision-forms:not([hidden])', { timeout: 30_000 });
+    expect(await page.getAttribute('[data-stage="one"]', 'data-status')).toBe('done');
+    expect(await page.getAttribute('[data-stage="decision"]', 'data-status')).toBe('current');
+    await expectText(page, '#countdown', /剩餘時間 \d\d:\d\d:\d\d/);
+    await expectImageLoaded(page, '#qr-image');
+    expect(await page.getAttribute('#qr-image', 'src')).toBe(`/media/qr/${link.transactionCode}.png`);
+    await screenshot(page, 'pay-stage-one');
+
+    // Visible focus on the agree button, then agree.
+    const agree = page.getByRole('button', { name: '商品沒問題,同意撥款給賣家' });
+    await agree.focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(await agree.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth)).toBe('solid 3px');
+    await agree.click();
+    await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, { timeout: 30_000 });
+    await expectText(page, '#progress-outcome', /交易完成/);
+    expect(await page.isHidden('#decision-forms')).toBe(true);
+    await screenshot(page, 'pay-stage-two');
+
+    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    expect(row.state).toBe('completed');
+    expect(Number(row.seller_paid_minor)).toBe(900);
+    const wallet = await h.ledger.balance(walletAccountId(seller.userId));
+    expect(wallet.creditsPostedMinor - wallet.debitsPostedMinor).toBe(900);
+    expect(h.chat.kindsTo(buyer.userId)).toEqual(expect.arrayContaining(['stage_one', 'stage_two']));
+
+    // The same progress in English.
+    await page.goto(`${site.baseUrl}/pages/pay/${link.paymentCode}?lang=en`);
+    await expectText(page, '#progress-outcome', /Done\. .*900 paid to the seller/);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await screenshot(page, 'pay-stage-two-en');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('sends someone without a LINE ID token to LINE Login with the way back', async () => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const code = '0'.repeat(26);
+    await page.goto(`${site.baseUrl}/pages/pay/${code}?lang=en`);
+    await page.waitForURL(/\/auth\/line\/login\?next=/);
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/pages/pay/${code}?lang=en`);
+    await context.close();
+  });
+});
+
