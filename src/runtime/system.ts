@@ -9,6 +9,8 @@ import { createLineAdapter } from '../line/adapter';
 import { LineChatPort } from '../line/chat-port';
 import { isLanguage, type Language } from '../line/render';
 import { createPaymentProvider, type PaymentProvider } from '../payment';
+import { createBankCenter, type BankCenter } from '../bankcenter';
+import { createPayoutProvider, type PayoutProvider } from '../payout';
 import { dataConverterFromEnv } from '../temporal/codec';
 
 /**
@@ -20,6 +22,8 @@ export interface System {
   ledger: Ledger;
   chat: ChatPort;
   payments: PaymentProvider;
+  bankCenter: BankCenter;
+  payouts: PayoutProvider;
   temporal: Client;
   connection: Connection;
   settings: Settings;
@@ -39,6 +43,8 @@ export async function connectSystem(settings: Settings, env: Record<string, stri
     ledger: createLedger(knex),
     chat,
     payments: createPaymentProvider({ baseUrl: settings.payments.baseUrl, apiKey: settings.payments.apiKey }),
+    bankCenter: createBankCenter({ baseUrl: settings.bankCenter.baseUrl, apiKey: settings.bankCenter.apiKey }),
+    payouts: createPayoutProvider({ baseUrl: settings.payouts.baseUrl, apiKey: settings.payouts.apiKey }),
     temporal,
     connection,
     settings,
