@@ -67,6 +67,8 @@ interface Measurement {
   transfersPerS: number;
   p50Ms: number;
   p99Ms: number;
+  /** This process's CPU per transfer: on a 2-core machine the client competes with the server. */
+  clientCpuUs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -83,12 +85,15 @@ async function measure(clients: number, opts: Options, perCall: number, call: (c
   const windowEnd = windowStart + opts.durationS * 1000;
   const latencies: number[] = [];
   let calls = 0;
+  let callsAll = 0;
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
       for (;;) {
         const t0 = performance.now();
         if (t0 >= windowEnd) return;
         await call(client);
+        callsAll += 1;
         const t1 = performance.now();
         if (t0 >= windowStart && t1 <= windowEnd) {
           calls += 1;
@@ -97,8 +102,14 @@ async function measure(clients: number, opts: Options, perCall: number, call: (c
       }
     }),
   );
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  return { transfersPerS: (calls * perCall) / opts.durationS, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    transfersPerS: (calls * perCall) / opts.durationS,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    clientCpuUs: (cpu.user + cpu.system) / Math.max(1, callsAll * perCall),
+  };
 }
 
 interface Accounts {
@@ -292,7 +303,7 @@ async function main(): Promise<void> {
       log('  Debian/Ubuntu: apt-get install postgresql-client (or postgresql-15), or set PGBENCH=/path/to/pgbench');
     }
 
-    const header = ['clients', 'spread tx/s', 'p50/p99 ms', 'hot tx/s', 'p50/p99 ms', 'hot/spread'];
+    const header = ['clients', 'spread tx/s', 'p50/p99 ms', 'hot tx/s', 'p50/p99 ms', 'hot/spread', 'client CPU µs/tx'];
     if (opts.batch > 1) header.push(`batch×${opts.batch} spread tx/s`, `batch×${opts.batch} hot tx/s`);
     header.push('pgbench prepared tps', 'pgbench simple tps', 'spread/pgbench', 'hot/pgbench');
     const table = rows.map((r) => {
@@ -303,6 +314,7 @@ async function main(): Promise<void> {
         fmt(r.hot.transfersPerS),
         `${fmtMs(r.hot.p50Ms)} / ${fmtMs(r.hot.p99Ms)}`,
         ratio(r.hot.transfersPerS, r.spread.transfersPerS),
+        fmt(r.spread.clientCpuUs),
       ];
       if (opts.batch > 1) cells.push(fmt(r.batchSpread?.transfersPerS ?? Number.NaN), fmt(r.batchHot?.transfersPerS ?? Number.NaN));
       const yardstick = r.pgbenchPrepared ?? Number.NaN;

@@ -209,9 +209,12 @@ begin
   return ledger_refusal('transfer_id_conflict', null);
 end $$;
 
+-- p_shard_key picks the balance shards of a single or pending transfer (default: its id); a
+-- post or void uses its pending's id, so usually lands where the pending did.
 create function ledger_create_transfer(
   p_id text, p_kind text, p_debit_account_id text, p_credit_account_id text,
-  p_amount_minor bigint, p_currency text, p_pending_id text, p_metadata jsonb
+  p_amount_minor bigint, p_currency text, p_pending_id text, p_metadata jsonb,
+  p_shard_key text default null
 ) returns ledger_transfer_outcome
 language plpgsql as $$
 declare
@@ -254,7 +257,7 @@ begin
     select * into strict debit_account from ledger_accounts where id = pending.debit_account_id;
     select * into strict credit_account from ledger_accounts where id = pending.credit_account_id;
     -- Posting or voiding never raises an account's exposure (pending already counted against
-    -- its limit), so no account lock. Same shard as the pending, so shards stay non-negative.
+    -- its limit), so no account lock.
     shard_key := p_pending_id;
     d_pending := -pending.amount_minor;
     c_pending := -pending.amount_minor;
@@ -299,7 +302,7 @@ begin
         if available < amount then return ledger_refusal('credits_exceed_debits', credit_account.id); end if;
       end if;
     end if;
-    shard_key := p_id;
+    shard_key := coalesce(p_shard_key, p_id);
     if p_kind = 'pending' then
       d_pending := amount;
       c_pending := amount;
@@ -332,7 +335,7 @@ begin
   -- Two single-row updates in (account id) order rather than one two-row UPDATE, whose lock
   -- order would be up to the plan. Inline, not a helper function: a nested call costs more
   -- than the update itself.
-  sides := case when debit_account.id < credit_account.id then array[1, 2] else array[2, 1] end;
+  sides := case when debit_account.id collate "C" < credit_account.id collate "C" then array[1, 2] else array[2, 1] end;
   foreach side in array sides loop
     update ledger_balances
        set debits_posted = debits_posted + case side when 1 then d_posted else 0 end,
@@ -353,8 +356,12 @@ end $$;
 -- per item. A refused item wrote nothing, so the others stand on their own.
 -- Items one after the other would take their locks out of the global order, and two batches
 -- over the same accounts would deadlock all the time; so the batch first takes every lock its
--- items will need, in the global order (pending rows, limited accounts, shard rows). Pendings
--- created inside the batch do not exist yet and need no lock from anyone else.
+-- items will need, in the global order (pending rows, limited accounts, shard rows), each by
+-- primary key so the cost does not grow with the tables. Pendings created inside the batch do
+-- not exist yet and need no lock from anyone else.
+-- All single/pending items of a batch share one shard key (the first id): a batch then holds
+-- one shard per account instead of most shards of a busy account, so concurrent batches into
+-- a hot account do not queue behind each other.
 create function ledger_create_transfers(
   p_ids text[], p_kinds text[], p_debit_account_ids text[], p_credit_account_ids text[],
   p_amounts_minor bigint[], p_currencies text[], p_pending_ids text[], p_metadata jsonb[]
@@ -362,36 +369,46 @@ create function ledger_create_transfers(
 language plpgsql as $$
 declare
   i integer;
+  lock_account text;
+  lock_shard integer;
 begin
   perform 1 from ledger_transfers where id = any (p_pending_ids) order by id for update;
   perform 1 from ledger_accounts a
-   where (a.id = any (p_debit_account_ids) and a.debits_must_not_exceed_credits)
-      or (a.id = any (p_credit_account_ids) and a.credits_must_not_exceed_debits)
-   order by a.id for no key update;
-  perform 1
-    from ledger_balances b
-    join (select side.account_id, ledger_shard(side.shard_key, a.shard_count) as shard
-            from unnest(p_ids, p_kinds, p_debit_account_ids, p_credit_account_ids, p_pending_ids)
-                   as u(id, kind, debit_account_id, credit_account_id, pending_id)
-            left join ledger_transfers p on u.kind in ('post', 'void') and p.id = u.pending_id
-            cross join lateral (values
-              (coalesce(p.debit_account_id, u.debit_account_id), coalesce(p.id, u.id)),
-              (coalesce(p.credit_account_id, u.credit_account_id), coalesce(p.id, u.id))
-            ) as side(account_id, shard_key)
-            join ledger_accounts a on a.id = side.account_id) needed
-      on b.account_id = needed.account_id and b.shard = needed.shard
-   order by b.account_id, b.shard
-     for no key update of b;
+   where a.id = any (p_debit_account_ids || p_credit_account_ids)
+     and ((a.debits_must_not_exceed_credits and a.id = any (p_debit_account_ids))
+          or (a.credits_must_not_exceed_debits and a.id = any (p_credit_account_ids)))
+   order by a.id collate "C" for no key update;
+  for lock_account, lock_shard in
+    select distinct side.account_id collate "C",
+           ledger_shard(side.shard_key, (select a.shard_count from ledger_accounts a where a.id = side.account_id))
+      from unnest(p_kinds, p_debit_account_ids, p_credit_account_ids, p_pending_ids)
+             as u(kind, debit_account_id, credit_account_id, pending_id)
+     cross join lateral (values
+       (case when u.kind in ('post', 'void')
+             then (select p.debit_account_id from ledger_transfers p where p.id = u.pending_id)
+             else u.debit_account_id end,
+        case when u.kind in ('post', 'void') then u.pending_id else p_ids[1] end),
+       (case when u.kind in ('post', 'void')
+             then (select p.credit_account_id from ledger_transfers p where p.id = u.pending_id)
+             else u.credit_account_id end,
+        case when u.kind in ('post', 'void') then u.pending_id else p_ids[1] end)
+     ) as side(account_id, shard_key)
+     order by 1, 2
+  loop
+    continue when lock_account is null or lock_shard is null;
+    perform 1 from ledger_balances where account_id = lock_account and shard = lock_shard for no key update;
+  end loop;
   for i in 1 .. coalesce(array_length(p_ids, 1), 0) loop
     return next ledger_create_transfer(p_ids[i], p_kinds[i], p_debit_account_ids[i], p_credit_account_ids[i],
-                                       p_amounts_minor[i], p_currencies[i], p_pending_ids[i], p_metadata[i]);
+                                       p_amounts_minor[i], p_currencies[i], p_pending_ids[i], p_metadata[i],
+                                       p_ids[1]);
   end loop;
 end $$;
 `;
 
 const DOWN = String.raw`
 drop function if exists ledger_create_transfers(text[], text[], text[], text[], bigint[], text[], text[], jsonb[]);
-drop function if exists ledger_create_transfer(text, text, text, text, bigint, text, text, jsonb);
+drop function if exists ledger_create_transfer(text, text, text, text, bigint, text, text, jsonb, text);
 drop function if exists ledger_replay(ledger_transfers, text, text, text, bigint, text, text, jsonb);
 drop function if exists ledger_refusal(text, text);
 drop function if exists ledger_outcome(text, ledger_transfers);
