@@ -1,5 +1,5 @@
 import { STRINGS } from '../../src/line/render';
-import { activateWallet, eventually, lastMessage, payThroughOtp } from '../support/deal-steps';
+import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp } from '../support/deal-steps';
 import { postbackData, seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
@@ -20,6 +20,7 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].walletActivationRequired));
     await activateWallet(h, seller);
     await activateWallet(h, buyer);
+    await bindPhone(h, buyer);
 
     // S301–S306 from the chat: the link card arrives in the seller's LINE.
     await h.say(seller.userId, '賣 1,200 2 二手相機');

@@ -34,7 +34,7 @@ describe('the LINE webhook and its inbox', () => {
 
     const body = JSON.stringify({ destination: EMULATOR_DEFAULTS.botUserId, events: [event] });
     const tampered = body.replace('help', 'sell');
-    for (const headers of [{ 'x-line-signature': signBody(SECRET, body) }, {}]) {
+    for (const headers of [{ 'x-line-signature': signBody(SECRET, body) }, {}] as Record<string, string>[]) {
       const res = await fetch(h.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: tampered });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toContain('application/problem+json');

@@ -49,11 +49,11 @@ export function toInboxRow(event: unknown): ParsedEvent {
   };
 }
 
-/** Stores new events; returns how many were new (the others were already there). */
-export async function storeEvents(knex: Knex, rows: InboxInsert[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const inserted = await knex('line_inbox').insert(rows).onConflict('webhook_event_id').ignore().returning('webhook_event_id');
-  return inserted.length;
+/** Stores new events (distinct ids); returns the ids that were new (the others were already there). */
+export async function storeEvents(knex: Knex, rows: InboxInsert[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const inserted: { webhook_event_id: string }[] = await knex('line_inbox').insert(rows).onConflict('webhook_event_id').ignore().returning('webhook_event_id');
+  return new Set(inserted.map((r) => r.webhook_event_id));
 }
 
 export interface InboxEvent {

@@ -2,7 +2,8 @@ import express, { Router, type ErrorRequestHandler } from 'express';
 import { JSONParseError, SignatureValidationFailed, middleware as lineMiddleware } from '@line/bot-sdk';
 import type { Knex } from 'knex';
 import { sendProblem } from '../../api/problem';
-import { storeEvents, toInboxRow, type InboxInsert } from './inbox';
+import { toInboxRow, type InboxInsert } from './inbox';
+import { createInboxWriter } from './inbox-writer';
 
 /**
  * POST /webhooks/line: check LINE's signature over the exact bytes, store each event once in
@@ -26,6 +27,7 @@ export interface LineWebhookDeps {
 
 export function lineWebhookRouter(deps: LineWebhookDeps): Router {
   const log = deps.log ?? ((line: string) => console.warn(line));
+  const writer = createInboxWriter(deps.knex);
   const router = Router();
   router.post(
     LINE_WEBHOOK_PATH,
@@ -43,19 +45,13 @@ export function lineWebhookRouter(deps: LineWebhookDeps): Router {
         if (parsed.ok) rows.push(parsed.row);
         else log(`line webhook: skipped a malformed event: ${parsed.reason}`);
       }
-      const stored = await storeEvents(deps.knex, dedupeWithinDelivery(rows));
+      const stored = (await writer.write(rows)).size;
       res.status(200).json({ received: events.length, stored });
       if (stored > 0) deps.onStored?.(stored);
     },
   );
   router.use(LINE_WEBHOOK_PATH, webhookErrors);
   return router;
-}
-
-/** One INSERT cannot name the same key twice under ON CONFLICT; keep the first copy. */
-function dedupeWithinDelivery(rows: InboxInsert[]): InboxInsert[] {
-  const seen = new Set<string>();
-  return rows.filter((r) => !seen.has(r.webhook_event_id) && (seen.add(r.webhook_event_id), true));
 }
 
 const webhookErrors: ErrorRequestHandler = (err, _req, res, next) => {
