@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { SIMULATOR_HTML } from './page';
+
+/**
+ * GET /pages/simulator: a chat simulator for local development. One person plays a seller and a
+ * buyer side by side in the LINE emulator: typed texts and taps go through the emulator's
+ * webhook relay (signed, like LINE), and each side shows what the bot sent that user.
+ * GET /pages/simulator/config.json tells the page where the emulator is.
+ */
+export const SIMULATOR_PATH = '/pages/simulator';
+
+export interface SimulatorDeps {
+  /** The LINE emulator's base URL (LINE_API_BASE_URL in development); undefined when real LINE is used. */
+  lineEmulatorUrl: string | undefined;
+}
+
+export function simulatorRouter(deps: SimulatorDeps): Router {
+  const router = Router();
+  router.get(SIMULATOR_PATH, (_req, res) => {
+    res.set({ 'cache-control': 'no-store', 'x-frame-options': 'DENY' }).type('html').send(SIMULATOR_HTML);
+  });
+  router.get(`${SIMULATOR_PATH}/config.json`, (_req, res) => {
+    res.set('cache-control', 'no-store').json({ lineEmulatorUrl: deps.lineEmulatorUrl ?? null });
+  });
+  return router;
+}
+
+/** The emulator's URL from the environment, unless it points at the real LINE platform. */
+export function lineEmulatorUrlFromEnv(env: Record<string, string | undefined>): string | undefined {
+  const url = env.LINE_API_BASE_URL;
+  return url && !/^https:\/\/api\.line\.me\/?$/.test(url) ? url : undefined;
+}

@@ -1,0 +1,98 @@
+import type { Browser, Page } from 'playwright-core';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { activateWallet, bindPhone, createLink, eventually, lastMessage, type Party } from '../support/deal-steps';
+import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
+import { startPagesSite, type PagesSite } from './site';
+
+describeWithChromium('the OTP step of the payment page', () => {
+  let h: DealHarness;
+  let site: PagesSite;
+  let browser: Browser;
+  beforeAll(async () => {
+    h = await startDealHarness();
+    site = await startPagesSite(h.baseUrl);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await h?.close();
+  });
+
+  async function buyerAtOtp(cardToken: string): Promise<{ page: Page; buyer: Party; paymentCode: string; errors: string[] }> {
+    const seller = await h.newUser();
+    const buyer = await h.newUser();
+    await activateWallet(h, seller);
+    await activateWallet(h, buyer);
+    await bindPhone(h, buyer);
+    const link = await createLink(h, seller, { name: 'Linen scarf', unitPriceMinor: 800, quantity: 1 });
+    const page = await (await phoneContext(browser, buyer.token)).newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${site.baseUrl}/pages/pay/${link.paymentCode}?lang=en`);
+    await page.getByRole('textbox', { name: 'Dynamic password', exact: true }).fill(link.dynamicPassword);
+    await page.getByRole('button', { name: 'Check password' }).click();
+    await page.getByRole('textbox', { name: 'Payment token', exact: true }).fill(cardToken);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForSelector('#otp-step:not([hidden])');
+    await eventually(async () => lastMessage(h, buyer.userId, 'otp') !== undefined);
+    return { page, buyer, paymentCode: link.paymentCode, errors };
+  }
+
+  const otpBox = (page: Page) => page.getByRole('textbox', { name: '6-digit verification code', exact: true });
+
+  it('shows a wrong code and a malformed code next to the field, and a double submit is one request', async () => {
+    const { page, buyer, paymentCode, errors } = await buyerAtOtp('tok_visa');
+    const otp: string = lastMessage(h, buyer.userId, 'otp').otp;
+
+    await otpBox(page).fill('12345');
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await expectText(page, '#otp-otp-error', /6 digits/);
+
+    const wrong = otp === '000000' ? '111111' : '000000';
+    await otpBox(page).fill(wrong);
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await expectText(page, '#otp-otp-error', /^Wrong code\. \d+ tries left\.$/);
+    expect(await page.getAttribute('#otp-otp', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('otp-otp');
+    expect(h.chat.kindsTo(buyer.userId)).toContain('payment_failed');
+    await screenshot(page, 'pay-otp-wrong');
+
+    // Two submissions in the same tick: the second is dropped while the first is under way.
+    const otpPosts: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/otp')) otpPosts.push(r.headers()['idempotency-key']); });
+    await otpBox(page).fill(otp);
+    await page.evaluate(() => {
+      const form = document.getElementById('otp-form') as HTMLFormElement;
+      form.requestSubmit();
+      form.requestSubmit();
+    });
+    await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
+    expect(otpPosts).toHaveLength(1);
+    expect(otpPosts[0]).toMatch(/^[\w-]{8,}$/);
+    const charges = await h.knex('orders').where({ order_id: paymentCode }).first('state');
+    expect(charges.state).toBe('escrow');
+    expect(errors).toEqual([]);
+  });
+
+  it('a declined card brings the buyer back to the payment method with the reason; a new code and another card pay', async () => {
+    const { page, buyer, paymentCode, errors } = await buyerAtOtp('tok_decline');
+    await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await expectText(page, '#source-paymentSource-token-error', /did not go through/);
+    await screenshot(page, 'pay-declined');
+
+    const before = h.chat.messagesTo(buyer.userId).filter((m) => m.kind === 'otp').length;
+    await page.getByRole('textbox', { name: 'Payment token', exact: true }).fill('tok_visa');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForSelector('#otp-step:not([hidden])');
+    // "Send a new code" issues another one; only the newest is accepted.
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    await expectText(page, '#status', /A new code is on its way/);
+    await eventually(async () => h.chat.messagesTo(buyer.userId).filter((m) => m.kind === 'otp').length >= before + 2);
+    await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
+    await page.getByRole('button', { name: 'Pay now' }).click();
+    await page.waitForSelector('#decision-forms:not([hidden])', { timeout: 30_000 });
+    expect((await h.knex('orders').where({ order_id: paymentCode }).first('state')).state).toBe('escrow');
+    expect(errors).toEqual([]);
+  });
+});
