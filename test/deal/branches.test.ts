@@ -1,5 +1,6 @@
 import { escrowAccountId } from '../../src/domain/ids';
 import { addEntry } from '../../src/watchlist';
+import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, bindPhone, createLink, eventually, lastMessage, payThroughOtp, readyBuyer as readyBuyerOf, type Link, type Party } from '../support/deal-steps';
 
@@ -85,6 +86,9 @@ describe('deal branches', () => {
     expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(19);
     const winner = buyers[outcomes.indexOf('payment_info')];
     expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).buyer_id).toBe(winner.userId);
+    await h.call('POST', `/api/orders/${link.paymentCode}/cancel`, seller.token);
+    await h.client.workflow.getHandle(`order:${link.paymentCode}`).result();
+    await recordHistory(h, `order:${link.paymentCode}`, 'attribution-error');
   });
 
   it('S501–S504: a buyer without an enabled e-wallet gets the activation request first', async () => {

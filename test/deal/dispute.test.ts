@@ -1,4 +1,5 @@
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
+import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
 
@@ -58,6 +59,7 @@ describe('disputes', () => {
     expect(refunds.map((r) => r.refund.amountMinor)).toEqual(buyerAmountMinor > 0 ? [buyerAmountMinor] : []); // refunded once at the provider
     const result = h.chat.messagesTo(buyer.userId).find((m) => m.kind === 'transaction_result') as { outcome: string; buyerRefundedMinor: number };
     expect(result).toMatchObject({ outcome: resolution === 'release' ? 'released' : resolution === 'refund' ? 'refunded' : 'split', buyerRefundedMinor: buyerAmountMinor });
+    await recordHistory(h, `order:${link.paymentCode}`, `dispute-${resolution}`);
   });
 
   it('amounts that do not add up to the total are refused and change nothing', async () => {

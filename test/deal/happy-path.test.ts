@@ -1,4 +1,5 @@
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
+import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer } from '../support/deal-steps';
 
@@ -38,5 +39,6 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(9000);
+    await recordHistory(h, `order:${link.paymentCode}`, 'happy-path');
   });
 });

@@ -1,4 +1,5 @@
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
+import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
 
@@ -46,5 +47,6 @@ describe('deal timers', () => {
     expect(late.status).toBeGreaterThanOrEqual(400);
     const wallet = await h.ledger.balance(walletAccountId(seller.userId));
     expect(wallet.creditsPostedMinor).toBeGreaterThanOrEqual(2700);
+    await recordHistory(h, `order:${link.paymentCode}`, 'silent-release');
   });
 });
