@@ -17,6 +17,7 @@ import { LineChatPort } from '../../src/line/chat-port';
 import { isLanguage } from '../../src/line/render';
 import { LINE_WEBHOOK_PATH, lineWebhookRouter, startInboxProcessor, type InboxProcessor, type InboxProcessorDeps } from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
+import { simulatorRouter } from '../../src/pages/simulator';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from '../support/bundle';
 import type { DealHarness } from '../support/deal-harness';
@@ -110,7 +111,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   const app = createApiApp({
     knex, temporal: client, chat, settings,
     verifier: lineIdentityVerifier(settings.line, line.baseUrl),
-    extraRouters: [lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined })],
+    extraRouters: [simulatorRouter({ lineEmulatorUrl: line.baseUrl }), lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined })],
   });
   server.on('request', app);
 

@@ -39,6 +39,17 @@ const userEventSchema = z.discriminatedUnion('type', [
 
 export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions): Router {
   const router = Router();
+  // The chat simulator page is served by the api, another origin; these controls are dev-only.
+  router.use(CONTROL_PREFIX, (req, res, next) => {
+    res.set({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST, DELETE',
+      'access-control-allow-headers': 'content-type',
+      'access-control-max-age': '600',
+    });
+    if (req.method === 'OPTIONS') return void res.sendStatus(204);
+    next();
+  });
   router.use(CONTROL_PREFIX, express.json());
 
   router.get(`${CONTROL_PREFIX}/faults`, (_req, res) => {
