@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/runtime/ports';
+
+/** All processes whose parent chain leads to `root`, read from /proc. */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch { /* gone */ }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents) if (parent === pid) { found.push(child); walk(child); }
+  };
+  walk(root);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch { return false; }
+};
+
+describe('npm start', () => {
+  it('brings up PostgreSQL, Temporal, worker and api, prints the URLs, and leaves nothing behind on Ctrl-C', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'escrow-start-'));
+    const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir, API_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL']) delete env[name];
+    const child = spawn(path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', '..', 'src', 'runtime', 'start.ts')], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    const deadline = Date.now() + 240_000;
+    while (!output.includes('Ctrl-C stops everything') && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(output).toContain('Ctrl-C stops everything');
+    expect(output).toMatch(/API\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(output).toMatch(/Temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
+    const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+
+    const family = descendants(child.pid!);
+    expect(family.length).toBeGreaterThanOrEqual(3); // postgres, temporal, worker, api (and their helpers)
+    child.kill('SIGINT');
+    expect([0, 130]).toContain(await exited); // 130: the conventional status after SIGINT (tsx relays it)
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(family.filter(alive)).toEqual([]);
+  }, 300_000);
+});
