@@ -4,6 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { sharedWorkflowBundle } from '../support/bundle';
 import { HISTORIES_DIR } from '../support/histories';
+import { dataConverterFromEnv } from '../../src/temporal/codec';
 
 /** Today's workflow code must replay every committed history of real deals without divergence. */
 describe('replay of committed deal histories', () => {
@@ -20,7 +21,7 @@ describe('replay of committed deal histories', () => {
       history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, f), 'utf8'))),
     }));
     const results: Array<{ workflowId: string; error?: unknown }> = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) results.push(result);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: dataConverterFromEnv(process.env) }, histories)) results.push(result);
     expect(results.map((r) => [r.workflowId, r.error === undefined ? 'ok' : String(r.error)])).toEqual(files.map((f) => [path.basename(f, '.json'), 'ok']));
   });
 });

@@ -16,6 +16,7 @@ import { createBankCenter } from '../../src/bankcenter';
 import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
 import { createPaymentProvider } from '../../src/payment';
+import { dataConverterFromEnv } from '../../src/temporal/codec';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from './bundle';
 import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
@@ -47,6 +48,8 @@ export interface DealHarness {
 }
 
 export interface HarnessOptions {
+  /** false: no worker in this process (a test runs worker processes of its own). */
+  inProcessWorker?: boolean;
   env?: Record<string, string>;
 }
 
@@ -89,7 +92,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const knex = createKnex(testDatabaseUrl(), 20);
   const ledger = createLedger(knex);
   const connection = await Connection.connect({ address: testTemporalAddress() });
-  const client = new Client({ connection, namespace: settings.temporalNamespace });
+  const client = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(process.env) });
   const chat = new RecordingChatPort();
   const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
   const deps = {
@@ -101,11 +104,12 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const workflowBundle = await sharedWorkflowBundle();
   const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
   const startWorker = async () => {
-    const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle });
+    const w = await createEscrowWorker({ dataConverter: dataConverterFromEnv(process.env), connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle });
     const running = w.run();
     return { w, running };
   };
-  let current = await startWorker();
+  const noWorker = { w: { shutdown: () => undefined } as unknown as Worker, running: Promise.resolve() };
+  let current = options.inProcessWorker === false ? noWorker : await startWorker();
 
   const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl) });
   server.on('request', app);
