@@ -3,8 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../chat/port';
 import type { Settings } from '../config/settings';
-import { authorizeUrl } from '../line/login';
-import { randomCode } from '../domain/ids';
+import { safeNext } from '../line/login-routes';
 import { parseStaffTokens, type IdentityVerifier } from './identity';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
@@ -31,13 +30,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  const loginUrl = (req: Request) => authorizeUrl({
-    channelId: deps.settings.line.channelId,
-    redirectUri: `${deps.settings.publicBaseUrl}/auth/line/callback`,
-    state: encodeURIComponent(req.get('referer') ?? '/') + '.' + randomCode(8),
-    botPrompt: 'aggressive',
-    baseUrl: deps.settings.line.loginBaseUrl,
-  });
+  // S109/S110: our login route starts LINE Login (bot_prompt=aggressive) and comes back to the page.
+  const loginUrl = (req: Request) => {
+    const referer = req.get('referer');
+    const next = safeNext(referer ? new URL(referer, deps.settings.publicBaseUrl).pathname : undefined) ?? '/pages/track';
+    return `${deps.settings.publicBaseUrl}/auth/line/login?next=${encodeURIComponent(next)}`;
+  };
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.

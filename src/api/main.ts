@@ -3,27 +3,27 @@ import { loadSettings } from '../config/settings';
 import { connectSystem } from '../runtime/system';
 import { createApiApp } from './app';
 import { lineIdentityVerifier } from './line-identity';
-import { mediaRouter } from '../media';
-import { codecRouter, codecServerSettingsFromEnv } from '../temporal/codec-server';
-import { dataConverterFromEnv } from '../temporal/codec';
+import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
+import { edgeRouters } from './edge-routers';
 
 /** `npm run api`: the stateless HTTP edge; run several behind a load balancer. */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
   const system = await connectSystem(settings);
   const loginApiBaseUrl = process.env.LINE_LOGIN_API_BASE_URL ?? settings.line.apiBaseUrl;
+  const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
     ...system,
     verifier: lineIdentityVerifier(settings.line, loginApiBaseUrl),
     extraRouters: [
-      mediaRouter({ qrTextFor: (code) => `${settings.publicBaseUrl}/pages/track/${code}` }),
-      codecRouter({ codec: dataConverterFromEnv(process.env).payloadCodecs[0], ...codecServerSettingsFromEnv(process.env) }),
+      lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
+      ...edgeRouters(settings, process.env, loginApiBaseUrl),
     ],
   });
   const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(settings.apiPort, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
   console.log(`api: listening on ${settings.publicBaseUrl}`);
-  const stop = () => server.close(() => void system.close().then(() => process.exit(0)));
+  const stop = () => server.close(() => void inbox.stop().then(() => system.close()).then(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

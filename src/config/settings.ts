@@ -38,6 +38,8 @@ export interface Settings {
   taskQueue: string;
   publicBaseUrl: string;
   apiPort: number;
+  /** 127.0.0.1 by default; 0.0.0.0 in a container behind a load balancer. */
+  apiHost: string;
   secrets: {
     /** Derives the dynamic password of a payment link (claim 15). */
     linkSecret: string;
@@ -63,6 +65,8 @@ export interface LineSettings {
   channelId: string;
   channelSecret: string;
   channelAccessToken: string;
+  /** The LINE Login channel's secret (token exchange). */
+  loginChannelSecret: string;
   /** Messaging API base (https://api.line.me); the emulator's root in development. */
   apiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
@@ -97,6 +101,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
     publicBaseUrl: urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:3000',
     apiPort: integerSetting(env, 'API_PORT', 3000, 0, 65535),
+    apiHost: optionalString(env, 'API_HOST') ?? '127.0.0.1',
     secrets: { linkSecret: secret('LINK_SECRET'), hashSecret: secret('HASH_SECRET') },
     durations: {
       paymentReminderMs: duration('PAYMENT_REMINDER_MS', 1 * DAY_MS),
@@ -118,6 +123,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       channelId: optionalString(env, 'LINE_CHANNEL_ID') ?? '1650000000',
       channelSecret: optionalString(env, 'LINE_CHANNEL_SECRET') ?? 'emulator-channel-secret',
       channelAccessToken: optionalString(env, 'LINE_CHANNEL_ACCESS_TOKEN') ?? 'emulator-channel-access-token',
+      loginChannelSecret: optionalString(env, 'LINE_LOGIN_CHANNEL_SECRET') ?? 'emulator-login-channel-secret',
       apiBaseUrl: urlSetting(env, 'LINE_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.line.me',
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress,
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,
+      ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
     };
     await startEmulatorsWhereNeeded(env, childEnv, publicBaseUrl, stoppers);
 

@@ -5,7 +5,7 @@ import { ConfigError } from '../config/env';
 import type { Settings } from '../config/settings';
 import { createKnex } from '../db/knex';
 import { createLedger, type Ledger } from '../ledger';
-import { createLineAdapter } from '../line/adapter';
+import { createLineAdapter, type LineAdapter } from '../line/adapter';
 import { LineChatPort } from '../line/chat-port';
 import { isLanguage, type Language } from '../line/render';
 import { createPaymentProvider, type PaymentProvider } from '../payment';
@@ -21,6 +21,7 @@ export interface System {
   knex: Knex;
   ledger: Ledger;
   chat: ChatPort;
+  line: LineAdapter;
   payments: PaymentProvider;
   bankCenter: BankCenter;
   payouts: PayoutProvider;
@@ -42,6 +43,7 @@ export async function connectSystem(settings: Settings, env: Record<string, stri
     knex,
     ledger: createLedger(knex),
     chat,
+    line: adapter,
     payments: createPaymentProvider({ baseUrl: settings.payments.baseUrl, apiKey: settings.payments.apiKey }),
     bankCenter: createBankCenter({ baseUrl: settings.bankCenter.baseUrl, apiKey: settings.bankCenter.apiKey }),
     payouts: createPayoutProvider({ baseUrl: settings.payouts.baseUrl, apiKey: settings.payouts.apiKey }),

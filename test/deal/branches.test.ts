@@ -27,7 +27,11 @@ describe('deal branches', () => {
     const res = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, undefined, { dynamicPassword: link.dynamicPassword });
     expect(res.status).toBe(401);
     expect(res.contentType).toContain('application/problem+json');
-    expect(res.body.loginUrl).toContain('bot_prompt=aggressive');
+    expect(res.body.loginUrl).toContain('/auth/line/login?next=');
+    const login = await fetch(res.body.loginUrl, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    expect(login.headers.get('location')).toContain(`${h.line.baseUrl}/oauth2/v2.1/authorize`);
+    expect(login.headers.get('location')).toContain('bot_prompt=aggressive');
   });
 
   it('claim 15: a wrong dynamic password is refused, counted, and locked after the limit', async () => {

@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
+import { edgeRouters } from '../../src/api/edge-routers';
 import { RecordingChatPort } from '../../src/chat/recording';
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
@@ -111,7 +112,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const noWorker = { w: { shutdown: () => undefined } as unknown as Worker, running: Promise.resolve() };
   let current = options.inProcessWorker === false ? noWorker : await startWorker();
 
-  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl) });
+  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl), extraRouters: edgeRouters(settings, { ...process.env, LINE_API_BASE_URL: line.baseUrl }, line.baseUrl) });
   server.on('request', app);
 
   const harness: DealHarness = {

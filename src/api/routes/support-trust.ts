@@ -78,6 +78,9 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: 
       const payoutId = String(req.params.id);
       if (!PAYOUT_ID_PATTERN.test(payoutId)) throw new HttpProblem(404, 'not-found', 'no such payout');
       const body = decisionSchema.parse(req.body ?? {});
+      const row = await deps.knex('payouts').where({ payout_id: payoutId }).first('state');
+      if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
+      if (row.state !== 'held') throw new HttpProblem(409, 'not-held', `the payout is ${row.state}; only a held payout can be released or rejected`);
       const staff: StaffMember = res.locals.staff;
       const key = req.get('idempotency-key');
       const outcome = await deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId)).executeUpdate(decideHeldPayoutUpdate, {
