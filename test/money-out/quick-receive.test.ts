@@ -1,4 +1,7 @@
+import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { quickReceiveWorkflowId } from '../../src/domain/ids';
+import { dataConverterFromEnv } from '../../src/temporal/codec';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage } from '../support/deal-steps';
 import { AGENT, emulators, entryFor, historyBytes, quickReceive, registerAccount } from './steps';
@@ -141,11 +144,18 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     }
     expect(outcome.status).toBe('code');
 
-    const history = await h.client.workflow.getHandle(quickReceiveWorkflowId(seller.userId)).fetchHistory();
+    // As the server stores it: fetched by a client without the codec.
+    const plainClient = new Client({ connection: h.client.connection, namespace: h.settings.temporalNamespace });
+    const history = await plainClient.workflow.getHandle(quickReceiveWorkflowId(seller.userId)).fetchHistory();
     const raw = historyBytes(history);
-    expect(raw.includes(Buffer.from(outcome.accountMasked))).toBe(true); // the scan reads payloads: the mask is there
+    // As an operator decoding in the Web UI sees it: every payload through the codec.
+    const codec = dataConverterFromEnv(process.env).payloadCodecs[0];
+    const decoded = historyBytes(await codec.decode(payloadsIn(history)));
+    expect(decoded.includes(Buffer.from(outcome.accountMasked))).toBe(true); // the scan reads payloads: the mask is there
+    expect(raw.includes(Buffer.from(outcome.accountMasked))).toBe(false); // the harness's codec sealed them on the server
     for (const secret of [account.accountNumber, `${account.bankCode}${account.accountNumber}`, account.holderName, account.expectedCode]) {
       expect(raw.includes(Buffer.from(secret))).toBe(false);
+      expect(decoded.includes(Buffer.from(secret))).toBe(false);
     }
     const logs = captured.join('\n');
     expect(logs).toContain('log-capture-probe');
@@ -153,3 +163,14 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     expect(logs).not.toContain(account.holderName);
   });
 });
+
+/** Every payload object ({ metadata, data }) anywhere in a history. */
+function payloadsIn(value: unknown, into: Payload[] = []): Payload[] {
+  if (Array.isArray(value)) for (const item of value) payloadsIn(item, into);
+  else if (value && typeof value === 'object') {
+    const candidate = value as Partial<Payload>;
+    if (candidate.data instanceof Uint8Array && candidate.metadata && typeof candidate.metadata === 'object') into.push(candidate as Payload);
+    else for (const item of Object.values(value)) payloadsIn(item, into);
+  }
+  return into;
+}

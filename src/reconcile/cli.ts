@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { requiredString } from '../config/env';
+import { loadSettings } from '../config/settings';
+import { createKnex } from '../db/knex';
+import { createPayoutProvider } from '../payout';
+import { describeDifference, reconcilePayouts } from './payouts';
+
+/**
+ * `npm run reconcile -- [--from ISO] [--to ISO] [--json]`: our ledger's payouts against the
+ * payout provider's statement (DATABASE_URL, PAYOUT_BASE_URL, PAYOUT_API_KEY). Default range:
+ * the last day. Exit 0 = in agreement, 1 = differences (listed), 2 = could not reconcile.
+ */
+const DEFAULT_RANGE_MS = 24 * 60 * 60 * 1000;
+
+function instant(value: string | undefined, name: string, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new Error(`--${name} must be an ISO 8601 time, got "${value}"`);
+  return at;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
+  const to = instant(values.to, 'to', new Date());
+  const from = instant(values.from, 'from', new Date(to.getTime() - DEFAULT_RANGE_MS));
+  const settings = loadSettings(process.env);
+  const knex = createKnex(requiredString(process.env, 'DATABASE_URL'), 2);
+  try {
+    const provider = createPayoutProvider({ baseUrl: settings.payouts.baseUrl, apiKey: settings.payouts.apiKey });
+    const report = await reconcilePayouts(knex, provider, { from, to });
+    if (values.json) {
+      console.log(JSON.stringify(report, null, 2));
+    } else {
+      console.log(`payouts ${report.range.from} … ${report.range.to}: ledger ${report.ledgerEntries}, statement ${report.statementEntries}, differences ${report.differences.length}`);
+      for (const difference of report.differences) console.log(`  ${difference.kind}: ${describeDifference(difference)}`);
+    }
+    return report.differences.length > 0 ? 1 : 0;
+  } finally {
+    await knex.destroy();
+  }
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.error(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+});

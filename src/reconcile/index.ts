@@ -1,0 +1,8 @@
+export {
+  reconcilePayouts,
+  describeDifference,
+  RECONCILE_BOUNDARY_MARGIN_MS,
+  type PayoutDifference,
+  type PayoutReconciliation,
+  type ReconcileRange,
+} from './payouts';
