@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import { createHelloActivities } from '../activities/hello-activities';
 import { createOrderActivities } from '../activities/order-activities';
 import { createWalletActivities } from '../activities/wallet-activities';
 import { createQuickReceiveActivities } from '../activities/quick-receive-activities';
@@ -36,5 +37,6 @@ export function createActivities(deps: WorkerDeps) {
     ...createWalletActivities(deps),
     ...createQuickReceiveActivities(moneyOut),
     ...createPayoutActivities(moneyOut),
+    ...createHelloActivities(),
   };
 }

@@ -3,3 +3,4 @@ export { orderWorkflow } from './order';
 export { walletActivationWorkflow } from './wallet-activation';
 export { quickReceiveWorkflow } from './quick-receive';
 export { payoutWorkflow } from './payout';
+export { helloWorkflow } from './hello';
