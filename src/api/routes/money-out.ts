@@ -25,6 +25,7 @@ import { payoutResultUpdate } from '../../../workflows/payout';
 import type { QuickReceiveInput } from '../../../workflows/quick-receive';
 import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive';
 import { HttpProblem, sendProblem } from '../problem';
+import { sendUpdate } from '../updates';
 import { requireUser, type IdentityVerifier } from '../identity';
 
 /**
@@ -115,7 +116,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
     for (let attempt = 1; ; attempt += 1) {
       const handle = await startQuickReceive(userId);
       try {
-        return void res.json(await handle.executeUpdate(requestQuickReceiveUpdate, { args: [request], updateId }));
+        return void res.json(await sendUpdate(handle, requestQuickReceiveUpdate, { args: [request], updateId }));
       } catch (err) {
         if (attempt >= 2 || !isClosedRun(err)) throw err;
       }
@@ -211,7 +212,7 @@ export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settin
     if (!event) return;
     const workflowId = event.data.reference;
     if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
-    await relay(res, event.id, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(verificationResultUpdate, {
+    await relay(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), verificationResultUpdate, {
       updateId: event.id,
       args: [{
         eventId: event.id,
@@ -227,7 +228,7 @@ export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settin
     if (!event) return;
     const workflowId = event.data.reference;
     if (!workflowId.startsWith(payoutWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
-    await relay(res, event.id, () => deps.temporal.workflow.getHandle(workflowId).executeUpdate(payoutResultUpdate, {
+    await relay(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), payoutResultUpdate, {
       updateId: event.id,
       args: [{
         eventId: event.id,

@@ -7,6 +7,7 @@ import { payoutWorkflowId } from '../../domain/ids';
 import { addEntry, removeEntry, WATCHLIST_KEY_TYPES, WATCHLIST_SOURCES } from '../../watchlist';
 import { decideHeldPayoutUpdate } from '../../../workflows/payout';
 import { HttpProblem } from '../problem';
+import { sendUpdate } from '../updates';
 import { requireStaff, type StaffMember } from '../identity';
 
 /**
@@ -83,7 +84,7 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: 
       if (row.state !== 'held') throw new HttpProblem(409, 'not-held', `the payout is ${row.state}; only a held payout can be released or rejected`);
       const staff: StaffMember = res.locals.staff;
       const key = req.get('idempotency-key');
-      const outcome = await deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId)).executeUpdate(decideHeldPayoutUpdate, {
+      const outcome = await sendUpdate(deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId)), decideHeldPayoutUpdate, {
         args: [{ agentId: staff.staffId, decision, note: body.note }],
         updateId: key ? `payout-decision:${key}` : undefined,
       });
