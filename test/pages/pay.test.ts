@@ -123,9 +123,13 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const code = '0'.repeat(26);
+    const visited: string[] = [];
+    page.on('request', (request) => visited.push(request.url()));
     await page.goto(`${site.baseUrl}/pages/pay/${code}?lang=en`);
-    await page.waitForURL(/\/auth\/line\/login\?next=/);
-    expect(new URL(page.url()).searchParams.get('next')).toBe(`/pages/pay/${code}?lang=en`);
+    // Our login route, then on to LINE Login (the emulator) asking to add our official account.
+    await page.waitForURL(/\/oauth2\/v2\.1\/authorize\?.*bot_prompt=aggressive/);
+    const login = visited.find((u) => u.includes('/auth/line/login?next='));
+    expect(login && new URL(login).searchParams.get('next')).toBe(`/pages/pay/${code}?lang=en`);
     await context.close();
   });
 });
