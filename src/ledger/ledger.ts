@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import { createAccount, createAccounts, lookupAccount, type CreateAccountItemResult } from './accounts';
 import { balance, totalsByCurrency } from './balances';
+import { transferBatcher } from './batcher';
 import { ledgerSql } from './db';
+import { normalizeTransferInput } from './validate';
 import { createTransfer, createTransfers, lookupTransfer, type CreateTransferItemResult } from './transfers';
 import type {
   Account,
@@ -26,13 +28,23 @@ export interface Ledger {
   totalsByCurrency(accountIds?: string[]): Promise<Record<Currency, CurrencyTotals>>;
 }
 
+export interface LedgerOptions {
+  /** Group commit of concurrent single transfers (default on); off sends each on its own. */
+  autoBatch?: false | { maxItems: number; maxInFlight: number };
+}
+
 /** The pool behind `knex` bounds concurrency: give it at least as many connections as callers. */
-export function createLedger(knex: Knex): Ledger {
+export function createLedger(knex: Knex, options: LedgerOptions = {}): Ledger {
   const sql = ledgerSql(knex);
+  const batcher = options.autoBatch === false ? undefined : transferBatcher((inputs) => createTransfers(sql, inputs), options.autoBatch);
   return {
     createAccount: (input) => createAccount(sql, input),
     createAccounts: (inputs) => createAccounts(sql, inputs),
-    createTransfer: (input) => createTransfer(sql, input),
+    createTransfer: async (input) => {
+      if (batcher === undefined) return createTransfer(sql, input);
+      normalizeTransferInput(input); // a malformed transfer is refused here, alone, before any batch
+      return batcher.submit(input);
+    },
     createTransfers: (inputs) => createTransfers(sql, inputs),
     lookupAccount: (id) => lookupAccount(sql, id),
     lookupTransfer: (id) => lookupTransfer(sql, id),

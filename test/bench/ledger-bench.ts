@@ -239,6 +239,8 @@ const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b
 
 interface Row {
   clients: number;
+  /** One transfer per commit (autoBatch off): what group commit is measured against. */
+  unbatched: Measurement;
   spread: Measurement;
   hot: Measurement;
   batchSpread?: Measurement;
@@ -257,6 +259,7 @@ async function main(): Promise<void> {
   try {
     await migrateLatest(knex);
     const ledger = createLedger(knex);
+    const unbatchedLedger = createLedger(knex, { autoBatch: false });
     const facts = await knex.raw<{ rows: { version: string; sync: string; fsync: string }[] }>(
       `select current_setting('server_version') as version, current_setting('synchronous_commit') as sync, current_setting('fsync') as fsync`,
     );
@@ -278,6 +281,7 @@ async function main(): Promise<void> {
       log(`ledger, ${clients} client(s)…`);
       const row: Row = {
         clients,
+        unbatched: await benchLedger(unbatchedLedger, accounts, 'spread', clients, 1, opts),
         spread: await benchLedger(ledger, accounts, 'spread', clients, 1, opts),
         hot: await benchLedger(ledger, accounts, 'hot', clients, 1, opts),
       };
@@ -303,12 +307,13 @@ async function main(): Promise<void> {
       log('  Debian/Ubuntu: apt-get install postgresql-client (or postgresql-15), or set PGBENCH=/path/to/pgbench');
     }
 
-    const header = ['clients', 'spread tx/s', 'p50/p99 ms', 'hot tx/s', 'p50/p99 ms', 'hot/spread', 'client CPU µs/tx'];
+    const header = ['clients', 'one commit each tx/s', 'spread tx/s', 'p50/p99 ms', 'hot tx/s', 'p50/p99 ms', 'hot/spread', 'client CPU µs/tx'];
     if (opts.batch > 1) header.push(`batch×${opts.batch} spread tx/s`, `batch×${opts.batch} hot tx/s`);
     header.push('pgbench prepared tps', 'pgbench simple tps', 'spread/pgbench', 'hot/pgbench');
     const table = rows.map((r) => {
       const cells = [
         String(r.clients),
+        fmt(r.unbatched.transfersPerS),
         fmt(r.spread.transfersPerS),
         `${fmtMs(r.spread.p50Ms)} / ${fmtMs(r.spread.p99Ms)}`,
         fmt(r.hot.transfersPerS),
@@ -331,7 +336,7 @@ async function main(): Promise<void> {
     console.log('Markdown:');
     console.log('');
     machine.forEach((m) => console.log(`- ${m}`));
-    console.log('- one transfer = one call of ledger_create_transfer (one round trip, its own transaction); pgbench tps = tpcb-like transactions/s');
+    console.log('- every client calls createTransfer for one transfer at a time; concurrent calls are group-committed (one round trip and one commit for what arrives while a batch is in flight); "one commit each" turns that off; pgbench tps = tpcb-like transactions/s');
     console.log('');
     console.log(`| ${header.join(' | ')} |`);
     console.log(`|${header.map(() => '---:').join('|')}|`);
