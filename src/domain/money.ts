@@ -1,4 +1,4 @@
-/** Money is integer minor units with a currency; never a float. */
+/** Money is integer minor units with a currency; never a float. The one currency list of the product. */
 export const CURRENCIES = ['TWD', 'JPY', 'THB', 'USD'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
@@ -8,11 +8,18 @@ export function isCurrency(value: unknown): value is Currency {
   return typeof value === 'string' && (CURRENCIES as readonly string[]).includes(value);
 }
 
-export function isAmountMinor(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= MAX_AMOUNT_MINOR;
+/** A positive safe integer of minor units, with no product cap (what providers accept on the wire). */
+export function isPositiveMinorUnits(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
-/** Minor units per major unit: TWD and JPY have none in practice on LINE commerce, others two. */
+/** An amount the product accepts: positive minor units up to `MAX_AMOUNT_MINOR`. */
+export function isAmountMinor(value: unknown): value is number {
+  return isPositiveMinorUnits(value) && value <= MAX_AMOUNT_MINOR;
+}
+
+/** Minor units per major unit in display: TWD and JPY none, others two. */
+// TWD 0 is the product's choice, not ISO 4217's 2: LINE Pay Taiwan charges whole dollars.
 const MINOR_DIGITS: Record<Currency, number> = { TWD: 0, JPY: 0, THB: 2, USD: 2 };
 
 export function formatMoney(amountMinor: number, currency: Currency): string {

@@ -1,14 +1,14 @@
 /** Money on the wire to our providers: integer minor units with an ISO 4217 currency, never floats. */
 import { z } from 'zod';
+import { CURRENCIES, isPositiveMinorUnits } from '../domain/money';
 
-export const CURRENCIES = ['TWD', 'JPY', 'THB', 'USD'] as const;
-export type Currency = (typeof CURRENCIES)[number];
+/** The product's currency list (src/domain/money.ts), re-exported for the provider contracts. */
+export { CURRENCIES, type Currency } from '../domain/money';
 export const currencySchema = z.enum(CURRENCIES);
 
-export function isAmountMinor(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
-}
+/** On the wire any positive safe integer of minor units is well-formed; the product cap is checked at our edge. */
+export const isAmountMinor = isPositiveMinorUnits;
 
 export const amountMinorSchema = z
   .number()
-  .refine(isAmountMinor, { message: 'amountMinor must be a positive safe integer (minor units)' });
+  .refine(isPositiveMinorUnits, { message: 'amountMinor must be a positive safe integer (minor units)' });
