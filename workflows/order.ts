@@ -13,6 +13,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { MoneyMove, OrderActivities, StepCommit } from '../activities/order-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
+import { refuse, requireText } from './refusal';
 import {
   cancelLinkUpdate,
   decideUpdate,
@@ -534,13 +535,6 @@ class Deal {
   }
 }
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 200) refuse('InvalidInput', `${field} must be non-empty text of at most 200 characters`);
-}
 
 function isMinor(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

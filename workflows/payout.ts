@@ -1,6 +1,7 @@
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { HoldReason, PayoutActivities, PayoutCommit, PayoutRequest, PayoutState } from '../activities/payout-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
+import { refuse } from './refusal';
 
 /**
  * A payout: money from the party's e-wallet to their verified bank account through the payout
@@ -148,8 +149,4 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     await commit('failed', { failureReason: reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.failed', details: { reason } } });
     return view;
   }
-}
-
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }

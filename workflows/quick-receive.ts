@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
@@ -11,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { QuickReceiveActivities, QuickReceiveFailure, QuickReceiveRole, SealedBankEntry, StoredAccount } from '../activities/quick-receive-activities';
 import type { DealMessage } from '../src/chat/messages';
+import { refuse } from './refusal';
 
 /**
  * Quick receive, one per party (S601–S607 for a buyer, S701–S707 for a seller: the same steps,
@@ -226,6 +226,3 @@ function isSealedEntry(entry: SealedBankEntry): boolean {
   return ['bankCode', 'accountHash', 'accountMasked', 'sealed'].every((k) => typeof (entry as unknown as Record<string, unknown>)[k] === 'string');
 }
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}

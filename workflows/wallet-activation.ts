@@ -1,6 +1,7 @@
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { WalletActivities } from '../activities/wallet-activities';
 import type { WalletPolicy } from '../src/config/settings';
+import { refuse } from './refusal';
 
 /**
  * E-wallet activation, one per user (S302–S304, S307–S309 for sellers; S501–S504 for buyers).
@@ -73,10 +74,10 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
     return { outcome: 'locked' as const, lockedUntilMs: view.lockedUntilMs };
   }, {
     validator: ({ userId, codeProof }) => {
-      if (userId !== input.userId) throw ApplicationFailure.nonRetryable('not your wallet', 'NotTheOwner');
-      if (typeof codeProof !== 'string' || codeProof.length === 0) throw ApplicationFailure.nonRetryable('codeProof is required', 'InvalidInput');
-      if (view.state === 'locked') throw ApplicationFailure.nonRetryable(`locked until ${new Date(view.lockedUntilMs ?? 0).toISOString()}`, 'WalletLocked');
-      if (view.state !== 'awaiting_verification') throw ApplicationFailure.nonRetryable(`wallet activation is ${view.state}`, 'IllegalStep');
+      if (userId !== input.userId) refuse('NotTheOwner', 'not your wallet');
+      if (typeof codeProof !== 'string' || codeProof.length === 0) refuse('InvalidInput', 'codeProof is required');
+      if (view.state === 'locked') refuse('WalletLocked', `locked until ${new Date(view.lockedUntilMs ?? 0).toISOString()}`);
+      if (view.state !== 'awaiting_verification') refuse('IllegalStep', `wallet activation is ${view.state}`);
     },
   });
 
