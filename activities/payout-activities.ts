@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import { appendAudit } from '../src/audit';
 import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
-import { integerSetting } from '../src/config/env';
 import type { Settings } from '../src/config/settings';
 import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
 import { payoutClearingAccountId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
@@ -46,13 +45,12 @@ export interface PayoutRiskPolicy {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const PAYOUT_REVIEW_THRESHOLD_MINOR_DEFAULT = 5_000_000;
-export const PAYOUT_DAILY_REVIEW_TOTAL_MINOR_DEFAULT = 10_000_000;
 
-export function payoutRiskPolicyFromEnv(env: Record<string, string | undefined> = process.env): PayoutRiskPolicy {
+/** The risk rules from the settings (PAYOUT_REVIEW_THRESHOLD_MINOR, PAYOUT_DAILY_REVIEW_TOTAL_MINOR); the window is a day. */
+export function payoutRiskPolicy(settings: Settings): PayoutRiskPolicy {
   return {
-    reviewThresholdMinor: integerSetting(env, 'PAYOUT_REVIEW_THRESHOLD_MINOR', PAYOUT_REVIEW_THRESHOLD_MINOR_DEFAULT, 1, Number.MAX_SAFE_INTEGER),
-    dailyReviewTotalMinor: integerSetting(env, 'PAYOUT_DAILY_REVIEW_TOTAL_MINOR', PAYOUT_DAILY_REVIEW_TOTAL_MINOR_DEFAULT, 1, Number.MAX_SAFE_INTEGER),
+    reviewThresholdMinor: settings.moneyOut.payoutReviewThresholdMinor,
+    dailyReviewTotalMinor: settings.moneyOut.payoutDailyReviewTotalMinor,
     dailyWindowMs: DAY_MS,
   };
 }
@@ -85,7 +83,7 @@ export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
 export function createPayoutActivities(deps: PayoutActivityDeps) {
   const { knex, ledger, chat, payouts, settings } = deps;
   const ring = fieldKeyRingFromEnv(process.env);
-  const policy = payoutRiskPolicyFromEnv(process.env);
+  const policy = payoutRiskPolicy(settings);
 
   const destination = async (bankAccountId: number) => {
     const row = await knex('bank_accounts').where({ id: bankAccountId }).first('bank_code', 'account_ciphertext', 'holder_name_ciphertext');

@@ -31,6 +31,20 @@ export interface WalletPolicy {
   activationTtlMs: number;
 }
 
+/** Money out: quick receive (S601–S607, S701–S707) and payouts. */
+export interface MoneyOutSettings {
+  /** QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS: how long a quick receive waits for the verification center's answer. */
+  verificationTimeoutMs: number;
+  /** QUICK_RECEIVE_IDLE_MS: an idle quick-receive workflow ends after this. */
+  quickReceiveIdleMs: number;
+  /** PAYOUT_RESULT_WAIT_MS: without the payout provider's webhook by then, the payout asks it. */
+  payoutResultWaitMs: number;
+  /** PAYOUT_REVIEW_THRESHOLD_MINOR: a single payout above this waits for a person. */
+  payoutReviewThresholdMinor: number;
+  /** PAYOUT_DAILY_REVIEW_TOTAL_MINOR: a party's payouts within a day above this wait for a person. */
+  payoutDailyReviewTotalMinor: number;
+}
+
 export interface Settings {
   databaseUrl?: string;
   temporalAddress?: string;
@@ -48,6 +62,7 @@ export interface Settings {
   };
   durations: DealDurations;
   wallet: WalletPolicy;
+  moneyOut: MoneyOutSettings;
   maxPasswordFailures: number;
   maxOtpAttempts: number;
   line: LineSettings;
@@ -80,8 +95,15 @@ export interface ProviderSettings {
   webhookSecret: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
 const MAX_DURATION_MS = 366 * DAY_MS;
+
+export const QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT = 10 * MINUTE_MS;
+export const QUICK_RECEIVE_IDLE_MS_DEFAULT = 15 * MINUTE_MS;
+export const PAYOUT_RESULT_WAIT_MS_DEFAULT = 10 * MINUTE_MS;
+export const PAYOUT_REVIEW_THRESHOLD_MINOR_DEFAULT = 5_000_000;
+export const PAYOUT_DAILY_REVIEW_TOTAL_MINOR_DEFAULT = 10_000_000;
 
 const DEV_SECRET = 'development-only-secret-change-me-please';
 
@@ -93,7 +115,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     if (production) throw new ConfigError(name, 'is required in production (at least 32 characters)');
     return `${DEV_SECRET}:${name}`;
   };
-  const duration = (name: string, fallbackMs: number) => integerSetting(env, name, fallbackMs, 1, MAX_DURATION_MS);
+  const duration = (name: string, fallbackMs: number, maxMs = MAX_DURATION_MS) => integerSetting(env, name, fallbackMs, 1, maxMs);
+  const minor = (name: string, fallback: number) => integerSetting(env, name, fallback, 1, Number.MAX_SAFE_INTEGER);
   return {
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
@@ -116,6 +139,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       lockoutMs: duration('WALLET_LOCKOUT_MS', 1 * DAY_MS),
       maxLockouts: integerSetting(env, 'WALLET_MAX_LOCKOUTS', 3, 1, 100),
       activationTtlMs: duration('WALLET_ACTIVATION_TTL_MS', 7 * DAY_MS),
+    },
+    moneyOut: {
+      verificationTimeoutMs: duration('QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS', QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT, DAY_MS),
+      quickReceiveIdleMs: duration('QUICK_RECEIVE_IDLE_MS', QUICK_RECEIVE_IDLE_MS_DEFAULT, DAY_MS),
+      payoutResultWaitMs: duration('PAYOUT_RESULT_WAIT_MS', PAYOUT_RESULT_WAIT_MS_DEFAULT, DAY_MS),
+      payoutReviewThresholdMinor: minor('PAYOUT_REVIEW_THRESHOLD_MINOR', PAYOUT_REVIEW_THRESHOLD_MINOR_DEFAULT),
+      payoutDailyReviewTotalMinor: minor('PAYOUT_DAILY_REVIEW_TOTAL_MINOR', PAYOUT_DAILY_REVIEW_TOTAL_MINOR_DEFAULT),
     },
     maxPasswordFailures: integerSetting(env, 'MAX_PASSWORD_FAILURES', 5, 1, 100),
     maxOtpAttempts: integerSetting(env, 'MAX_OTP_ATTEMPTS', 5, 1, 10),

@@ -12,7 +12,6 @@ import {
 import type { Knex } from 'knex';
 import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../../activities/quick-receive-activities';
 import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
-import { integerSetting } from '../../config/env';
 import type { Settings } from '../../config/settings';
 import { fieldKeyRingFromEnv } from '../../crypto';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
@@ -33,27 +32,8 @@ import { requireUser, type IdentityVerifier } from '../identity';
  * S701–S707) and payouts, plus the two signed callbacks (verification center, payout provider)
  * relayed into their workflows as updates whose ids are the event ids.
  */
-const MINUTE_MS = 60_000;
-export const QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT = 10 * MINUTE_MS;
-export const QUICK_RECEIVE_IDLE_MS_DEFAULT = 15 * MINUTE_MS;
-export const PAYOUT_RESULT_WAIT_MS_DEFAULT = 10 * MINUTE_MS;
-const DURATION_MAX_MS = 24 * 60 * MINUTE_MS;
 const WEBHOOK_BODY_LIMIT = '64kb';
 const IDEMPOTENCY_KEY_PATTERN = /^[\w\-:.]{8,128}$/;
-
-export interface MoneyOutTimings {
-  verificationTimeoutMs: number;
-  quickReceiveIdleMs: number;
-  payoutResultWaitMs: number;
-}
-
-export function moneyOutTimingsFromEnv(env: Record<string, string | undefined> = process.env): MoneyOutTimings {
-  return {
-    verificationTimeoutMs: integerSetting(env, 'QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS', QUICK_RECEIVE_VERIFICATION_TIMEOUT_MS_DEFAULT, 1, DURATION_MAX_MS),
-    quickReceiveIdleMs: integerSetting(env, 'QUICK_RECEIVE_IDLE_MS', QUICK_RECEIVE_IDLE_MS_DEFAULT, 1, DURATION_MAX_MS),
-    payoutResultWaitMs: integerSetting(env, 'PAYOUT_RESULT_WAIT_MS', PAYOUT_RESULT_WAIT_MS_DEFAULT, 1, DURATION_MAX_MS),
-  };
-}
 
 const roleSchema = z.enum(['buyer', 'seller']);
 const quickReceiveSchema = z.object({
@@ -78,7 +58,6 @@ export interface MoneyOutDeps {
   settings: Settings;
   verifier: IdentityVerifier;
   loginUrl: (req: Request) => string;
-  timings?: MoneyOutTimings;
 }
 
 /** A payout's id from its owner and their Idempotency-Key: the same request always names the same payout. */
@@ -91,7 +70,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   const user = requireUser(deps.verifier, deps.loginUrl);
   const ring = fieldKeyRingFromEnv(process.env);
   const ledger = createLedger(deps.knex);
-  const timings = deps.timings ?? moneyOutTimingsFromEnv(process.env);
+  const timings = deps.settings.moneyOut;
   const { taskQueue } = deps.settings;
 
   const startQuickReceive = (userId: string) => deps.temporal.workflow.start('quickReceiveWorkflow', {
