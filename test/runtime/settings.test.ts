@@ -1,0 +1,37 @@
+import { ConfigError } from '../../src/config/env';
+import { loadSettings } from '../../src/config/settings';
+
+/** A wrong or missing setting stops the process with a message naming the variable. */
+describe('settings', () => {
+  const refusal = (env: Record<string, string>) => {
+    try {
+      loadSettings(env);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it.each([
+    [{ API_PORT: 'eighty' }, 'API_PORT', 'must be an integer'],
+    [{ API_PORT: '70000' }, 'API_PORT', 'between 0 and 65535'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS', 'host:port'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', 'postgres:'],
+    [{ DECISION_WINDOW_MS: '0' }, 'DECISION_WINDOW_MS', 'between 1'],
+    [{ LINK_SECRET: 'short' }, 'LINK_SECRET', 'at least 32 characters'],
+    [{ NODE_ENV: 'production' }, 'LINK_SECRET', 'required in production'],
+    [{ LIMIT_POLICY: '{not json' }, 'LIMIT_POLICY', 'is not JSON'],
+  ])('%j is refused naming %s', (env, variable, reason) => {
+    const err = refusal(env);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(variable);
+    expect((err as Error).message).toContain(variable);
+    expect((err as Error).message).toContain(reason);
+  });
+
+  it('defaults are usable for local development, and durations come from the environment', () => {
+    const settings = loadSettings({ DECISION_WINDOW_MS: '2500' });
+    expect(settings.durations.decisionWindowMs).toBe(2500);
+    expect(settings.secrets.linkSecret.length).toBeGreaterThanOrEqual(32);
+  });
+});
