@@ -146,7 +146,8 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   async function fail(reason: string): Promise<PayoutView> {
     view.failureReason = reason;
     await act.resolvePayoutHold({ payoutId: input.payoutId, outcome: 'void' });
-    await commit('failed', { failureReason: reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.failed', details: { reason } } });
+    await commit('failed', { failureReason: reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.failed', details: { reason } } },
+      { kind: 'payout_failed', amountMinor: input.amountMinor, currency: input.currency, reason });
     return view;
   }
 }

@@ -42,7 +42,8 @@ export type DealMessage =
   | { kind: 'quick_receive_code'; receivingCode: string; accountMasked: string } // S606, S706
   | { kind: 'quick_receive_failed'; reason: string } // S607, S707
   | { kind: 'payout_sent'; amountMinor: number; currency: Currency; accountMasked: string }
-  | { kind: 'payout_held' };
+  | { kind: 'payout_held' }
+  | { kind: 'payout_failed'; amountMinor: number; currency: Currency; reason: string }; // the payout provider failed it; the money is back in the wallet
 
 export type DealMessageKind = DealMessage['kind'];
 

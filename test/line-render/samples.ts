@@ -61,6 +61,7 @@ export function samplesFor(p: ProductSummary): Samples {
     quick_receive_failed: { kind: 'quick_receive_failed', reason: 'bank account not verified' },
     payout_sent: { kind: 'payout_sent', amountMinor: p.totalMinor, currency: p.currency, accountMasked: '822-****-6789' },
     payout_held: { kind: 'payout_held' },
+    payout_failed: { kind: 'payout_failed', amountMinor: p.totalMinor, currency: p.currency, reason: 'account_closed' },
   };
 }
 

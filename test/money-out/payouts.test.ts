@@ -145,6 +145,20 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(await statementFor(payoutId)).toEqual([]);
   });
 
+  it('returns the money and tells the party when the provider fails the payout (a closed account)', async () => {
+    const { party } = await verifiedParty(h, 'seller', { accountNumber: '000000000000' }); // the emulator fails it with account_closed
+    await fundWallet(h, party.userId, 40_000);
+    const { payoutId } = (await requestPayout(party, 15_000)).body;
+    await untilState(party, payoutId, 'failed');
+
+    expect(await available(h, party.userId)).toBe(40_000);
+    expect((await ledgerTransfersOf(payoutId)).map((t) => t.kind)).toEqual(['pending', 'void']);
+    expect((await statementFor(payoutId)).map((r) => r.payout.status)).toEqual(['failed']);
+    await eventually(async () => lastMessage(h, party.userId, 'payout_failed') !== undefined);
+    expect(lastMessage(h, party.userId, 'payout_failed')).toEqual({ kind: 'payout_failed', amountMinor: 15_000, currency: 'TWD', reason: 'The destination account is closed.' });
+    expect(await h.knex('audit_log').where({ subject: `payout:${payoutId}`, action: 'payout.failed' }).first()).toMatchObject({ actor: 'system:payout' });
+  });
+
   it('pays once when the worker restarts while a provider call whose answer is lost is in flight', async () => {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 40_000);

@@ -41,9 +41,9 @@ export async function quickReceive(h: DealHarness, party: Party, body: Record<st
 }
 
 /** A party with a verified account and a live receiving code. */
-export async function verifiedParty(h: DealHarness, role: 'buyer' | 'seller' = 'seller') {
+export async function verifiedParty(h: DealHarness, role: 'buyer' | 'seller' = 'seller', overrides: Partial<RegisteredAccount> = {}) {
   const party = await h.newUser();
-  const account = registerAccount(h);
+  const account = registerAccount(h, overrides);
   const outcome = await quickReceive(h, party, { role, ...entryFor(account) });
   if (outcome.status !== 'code') throw new Error(`quick receive: ${JSON.stringify(outcome)}`);
   return { party, account, receivingCode: outcome.receivingCode as string };

@@ -92,6 +92,7 @@ export interface Strings {
     quickReceiveFailed: string;
     payoutSent: string;
     payoutHeld: string;
+    payoutFailed: string;
   };
   otp(p: { otp: string; validFor: string; transactionCode: string }): string;
   duration(seconds: number): string;
@@ -128,6 +129,7 @@ const zhTW: Strings = {
     quick_receive_failed: '快速收款設定失敗',
     payout_sent: '款項已匯出',
     payout_held: '款項暫緩匯出',
+    payout_failed: '匯款失敗',
   },
   label: {
     transactionCode: '交易代碼',
@@ -198,6 +200,7 @@ const zhTW: Strings = {
     quickReceiveFailed: '銀行帳戶驗證未通過,無法產生收款身分碼。',
     payoutSent: '款項已匯至您的銀行帳戶。',
     payoutHeld: '為保障交易安全,此筆匯款暫時保留,審核完成後將儘快處理。',
+    payoutFailed: '此筆匯款未能完成,款項已退回您的電子錢包。',
   },
   otp: ({ otp, validFor, transactionCode }) =>
     `付款驗證碼:${otp}\n交易代碼:${transactionCode}\n請於 ${validFor}內輸入。請勿將驗證碼提供給任何人,包括賣方。`,
@@ -235,6 +238,7 @@ const en: Strings = {
     quick_receive_failed: 'Quick receive not set up',
     payout_sent: 'Payout sent',
     payout_held: 'Payout on hold',
+    payout_failed: 'Payout failed',
   },
   label: {
     transactionCode: 'Transaction code',
@@ -305,6 +309,7 @@ const en: Strings = {
     quickReceiveFailed: 'Your bank account could not be verified, so no receiving code was issued.',
     payoutSent: 'The money was sent to your bank account.',
     payoutHeld: 'For safety this payout is on hold; it goes out as soon as the review is done.',
+    payoutFailed: 'The payout could not be completed; the money is back in your e-wallet.',
   },
   otp: ({ otp, validFor, transactionCode }) =>
     `Payment verification code: ${otp}\nTransaction code: ${transactionCode}\nEnter it within ${validFor}. Never share it with anyone, the seller included.`,

@@ -227,6 +227,12 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
     ]),
 
   payout_held: (_m, { s }) => notice(s, 'payout_held', 'warning', s.body.payoutHeld),
+
+  payout_failed: (m, { s }) =>
+    notice(s, 'payout_failed', 'danger', s.body.payoutFailed, [
+      { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
+      { label: s.label.reason, value: m.reason },
+    ]),
 };
 
 /**
