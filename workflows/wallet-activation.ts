@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineUpdate, patched, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { WalletActivities } from '../activities/wallet-activities';
 import type { WalletPolicy } from '../src/config/settings';
-import { refuse } from './refusal';
+import { refuse, requireText } from './refusal';
 
 /**
  * E-wallet activation, one per user (S302–S304, S307–S309 for sellers; S501–S504 for buyers).
@@ -32,6 +32,8 @@ export type VerificationOutcome =
   | { outcome: 'invalidated' }; // S309 too many failures
 
 export const submitWalletVerificationUpdate = defineUpdate<VerificationOutcome, [{ userId: string; codeProof: string }]>('submitWalletVerification');
+/** Support ends a lockout early (the support console's "unlock"); answers once the wallet can be verified again. */
+export const unlockWalletUpdate = defineUpdate<WalletActivationView, [{ staffId: string }]>('unlockWallet');
 export const walletActivationViewQuery = defineQuery<WalletActivationView>('walletActivationView');
 
 const act = proxyLocalActivities<WalletActivities>({
@@ -44,6 +46,9 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
   const view: WalletActivationView = { state: 'awaiting_verification', attemptsLeft: policy.attemptsPerRound, lockouts: 0 };
   let round = 0;
   let challengeId = '';
+  /** This run's lockout can be ended early (runs that began their lockout before the patch just sleep). */
+  let unlockable = false;
+  let unlocked = false;
 
   setHandler(walletActivationViewQuery, () => view);
   setHandler(submitWalletVerificationUpdate, async ({ codeProof }) => {
@@ -81,6 +86,18 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
     },
   });
 
+  setHandler(unlockWalletUpdate, async () => {
+    unlocked = true;
+    await condition(() => view.state !== 'locked');
+    return view;
+  }, {
+    validator: ({ staffId }) => {
+      requireText(staffId, 'staffId');
+      if (view.state !== 'locked' || unlocked) refuse('IllegalStep', `wallet activation is ${view.state}, not locked`);
+      if (!unlockable) refuse('IllegalStep', 'this lockout began before early unlock existed; it ends by itself');
+    },
+  });
+
   const ready = await act.prepareWallet({ userId: input.userId });
   if (ready !== 'inactive') {
     view.state = ready === 'active' ? 'active' : 'invalidated';
@@ -100,7 +117,15 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
       await condition(allHandlersFinished); // the handler's last messages go out before we end
       return view;
     }
-    await sleep(policy.lockoutMs); // S309: no new registration until the lockout passes
+    // S309: no new registration until the lockout passes (or support unlocks the wallet).
+    if (patched('wallet-unlock')) {
+      unlockable = true;
+      await condition(() => unlocked, policy.lockoutMs);
+      unlockable = false;
+      unlocked = false;
+    } else {
+      await sleep(policy.lockoutMs);
+    }
     await act.setWalletState({ userId: input.userId, state: 'inactive', lockouts: view.lockouts });
   }
 }

@@ -2,13 +2,15 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
+import { appendAudit } from '../../audit';
+import { orderWorkflowId, PAYMENT_CODE_PATTERN, walletActivationWorkflowId } from '../../domain/ids';
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
+import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffMember } from '../identity';
 
-/** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings. */
+/** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
 const resolutionSchema = z.object({
   resolution: z.enum(['release', 'refund', 'split']),
   sellerAmountMinor: z.number().int().nonnegative(),
@@ -53,6 +55,22 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
     const userId = String(req.params.userId);
     const cleared = await deps.knex('phone_bindings').where({ user_id: userId }).whereNull('cleared_at').update({ cleared_at: deps.knex.fn.now() });
     res.json({ cleared });
+  });
+
+  // S309: support ends a wallet lockout early (the user proved who they are another way).
+  router.post('/api/support/users/:userId/wallet/unlock', agent, async (req, res) => {
+    const userId = String(req.params.userId);
+    const staff: StaffMember = res.locals.staff;
+    const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
+    if (!wallet) throw new HttpProblem(404, 'not-found', 'this user has no wallet');
+    if (wallet.state !== 'locked') throw new HttpProblem(409, 'not-locked', `the wallet is ${wallet.state}, not locked`);
+    const key = req.get('idempotency-key');
+    const view = await sendUpdate(deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId)), unlockWalletUpdate, {
+      args: [{ staffId: staff.staffId }],
+      updateId: key ? `wallet-unlock:${key}` : undefined,
+    });
+    await appendAudit(deps.knex, { actor: `support:${staff.staffId}`, action: 'wallet.unlocked', subject: `user:${userId}`, details: { lockouts: view.lockouts } });
+    res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });
   });
 
   return router;
