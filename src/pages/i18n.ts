@@ -211,6 +211,10 @@ const zhTW = {
   'support.payouts.rejected': '已拒絕撥款。',
   'support.payouts.empty': '目前沒有暫緩中的撥款。',
   'support.payouts.pick': '處理 {id}',
+  'support.unlock.heading': '解除電子錢包鎖定',
+  'support.unlock.user': 'LINE 使用者 ID',
+  'support.unlock.submit': '確認身分並解除鎖定',
+  'support.unlock.done': '已解除鎖定,電子錢包狀態:{state}。',
 };
 
 export type MessageKey = keyof typeof zhTW;
@@ -423,6 +427,10 @@ const en: Record<MessageKey, string> = {
   'support.payouts.rejected': 'Payout rejected.',
   'support.payouts.empty': 'No payouts are held.',
   'support.payouts.pick': 'Handle {id}',
+  'support.unlock.heading': 'Unlock a locked-out wallet',
+  'support.unlock.user': 'LINE user id',
+  'support.unlock.submit': 'Verified: unlock wallet',
+  'support.unlock.done': 'Wallet unlocked; it is now {state}.',
 };
 
 export const LANGS = ['zh-TW', 'en'] as const;

@@ -20,7 +20,7 @@ async function staffCall(method, path) {
 
 function signOut() {
   sessionStorage.removeItem(STAFF_TOKEN);
-  for (const id of ['#queue', '#detail', '#bindings', '#watchlist', '#payouts']) show(id, false);
+  for (const id of ['#queue', '#detail', '#bindings', '#watchlist', '#payouts', '#unlock']) show(id, false);
   show('#signin', true);
 }
 
@@ -194,6 +194,13 @@ function bindForms() {
     if (!userId) return fieldError($('#bindings-form'), 'userId', t('error.required'));
     const result = await send('POST', `/api/support/users/${encodeURIComponent(userId)}/phone-bindings/clear`, {}, staff);
     setStatus(t('support.bindings.done', { count: result.cleared }));
+  });
+
+  bindForm($('#unlock-form'), async (values, send) => {
+    const userId = values.userId.trim();
+    if (!userId) return fieldError($('#unlock-form'), 'userId', t('error.required'));
+    const result = await send('POST', `/api/support/users/${encodeURIComponent(userId)}/wallet/unlock`, {}, staff);
+    setStatus(t('support.unlock.done', { state: result.state }));
   });
 
   bindForm($('#watchlist-add-form'), async (values, send) => {

@@ -58,6 +58,11 @@ ${field({ form: 'resolve', name: 'note', label: t('support.resolve.note'), multi
     body: field({ form: 'bindings', name: 'userId', label: t('support.bindings.user'), autocomplete: 'off' }),
   });
 
+  const unlock = form({
+    id: 'unlock-form', submit: t('support.unlock.submit'), detailField: 'userId', className: 'plain',
+    body: field({ form: 'unlock', name: 'userId', label: t('support.unlock.user'), autocomplete: 'off' }),
+  });
+
   const watchlist = html`${form({
     id: 'watchlist-add-form', submit: t('support.watchlist.add'), className: 'plain',
     body: html`${select({ form: 'watchlist', name: 'keyType', label: t('support.watchlist.key_type'), options: WATCHLIST_KEY_TYPES.map((v) => ({ value: v, label: t(`support.watchlist.key_type.${v}`) })) })}
@@ -85,7 +90,8 @@ ${section('queue', t('support.queue.heading'), queue)}
 ${section('detail', null, html`<h2 id="detail-heading"></h2>${detail}`)}
 ${section('bindings', t('support.bindings.heading'), bindings)}
 ${optional('watchlist', t('support.watchlist.heading'), watchlist, ['POST /api/support/watchlist', 'DELETE /api/support/watchlist/0'])}
-${optional('payouts', t('support.payouts.heading'), payouts, ['GET /api/support/payouts', 'POST /api/support/payouts/probe/release'])}`;
+${optional('payouts', t('support.payouts.heading'), payouts, ['GET /api/support/payouts', 'POST /api/support/payouts/probe/release'])}
+${optional('unlock', t('support.unlock.heading'), unlock, ['POST /api/support/users/probe/wallet/unlock'])}`;
 }
 
 /** A section whose API is built elsewhere: shown only once every probed route answers. */
