@@ -169,13 +169,16 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     let payoutId = '';
     let keysSent: string[] = [];
     try {
+      // Every request reads the fault switches on arrival: the first read is our send, now stalling there.
+      const arrivals = jest.spyOn(payouts.state.faults, 'current', 'get');
       payoutId = (await requestPayout(party, 40_000)).body.payoutId;
-      await eventually(async () => (await ledgerTransfersOf(payoutId)).length > 0); // reserved; the send is next
+      await eventually(async () => arrivals.mock.calls.length > 0, 30_000, 20);
+      arrivals.mockRestore();
       const restarting = h.restartWorker();
       payouts.state.faults.reset(); // the provider recovers; the stalled request still completes there later
       await restarting;
       await untilState(party, payoutId, 'paid');
-      await eventually(async () => sends.mock.calls.length >= 2); // the stalled first request has landed too
+      await eventually(async () => sends.mock.calls.length >= 2, PROVIDER_STALL_MS + 30_000); // the stalled first request has landed too
       keysSent = sends.mock.calls.map(([req]) => req.get('idempotency-key') ?? '');
     } finally {
       payouts.state.faults.reset();
