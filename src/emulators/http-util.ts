@@ -312,6 +312,24 @@ export class CallbackSender {
 // ---------------------------------------------------------------- statements
 
 /** Half-open [from, to) filter for statement endpoints. */
+/** A provider event before it gets its id and time. */
+export type EventBody<E> = E extends { type: infer T; data: infer D } ? { type: T; data: D } : never;
+
+/**
+ * Emits one provider event: a fresh `evt_` id and the time, recorded once in `events` (however
+ * many deliveries follow), then delivered by signed callback to `url`.
+ */
+export function emitEvent<E extends { id: string; type: string; created: number; data: unknown }>(
+  sink: { events: E[]; callbacks: CallbackSender },
+  url: string | undefined,
+  body: EventBody<E>,
+): E {
+  const event = { id: newId('evt'), type: body.type, created: unixSeconds(), data: body.data } as E;
+  sink.events.push(event);
+  sink.callbacks.send(url, event);
+  return event;
+}
+
 export function inRange(at: Date, range: StatementRange): boolean {
   if (range.from !== undefined && at.getTime() < Date.parse(range.from)) return false;
   if (range.to !== undefined && at.getTime() >= Date.parse(range.to)) return false;

@@ -15,6 +15,7 @@ import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
   createKernel,
+  emitEvent,
   json,
   listenOnLoopback,
   newId,
@@ -94,16 +95,13 @@ export function createBankCenterEmulator(options: BankCenterEmulatorOptions): { 
     const { verification } = record;
     const reason = verificationOutcome(state.accounts, input);
     const data = { verificationId: verification.id, reference: verification.reference };
-    let event: BankCenterEvent;
     if (reason) {
       Object.assign(verification, { status: 'failed', reason });
-      event = { id: newId('evt'), type: 'verification.failed', created: unixSeconds(), data: { ...data, reason } };
+      emitEvent(state, record.callbackUrl, { type: 'verification.failed', data: { ...data, reason } });
     } else {
       verification.status = 'succeeded';
-      event = { id: newId('evt'), type: 'verification.succeeded', created: unixSeconds(), data };
+      emitEvent(state, record.callbackUrl, { type: 'verification.succeeded', data });
     }
-    state.events.push(event);
-    state.callbacks.send(record.callbackUrl, event);
   }
 
   function routes(api: Router): void {

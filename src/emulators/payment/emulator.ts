@@ -18,6 +18,7 @@ import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
   createKernel,
+  emitEvent,
   inRange,
   json,
   listenOnLoopback,
@@ -86,16 +87,13 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
     const { charge } = record;
     record.settledAt = new Date();
     const data = { chargeId: charge.id, reference: charge.reference, amountMinor: charge.amountMinor, currency: charge.currency };
-    let event: PaymentEvent;
     if (failure) {
       Object.assign(charge, { status: 'failed', failureCode: failure.code, failureMessage: failure.message });
-      event = { id: newId('evt'), type: 'charge.failed', created: unixSeconds(), data: { ...data, failureCode: failure.code, failureMessage: failure.message } };
+      emitEvent(state, record.callbackUrl, { type: 'charge.failed', data: { ...data, failureCode: failure.code, failureMessage: failure.message } });
     } else {
       charge.status = 'succeeded';
-      event = { id: newId('evt'), type: 'charge.succeeded', created: unixSeconds(), data };
+      emitEvent(state, record.callbackUrl, { type: 'charge.succeeded', data });
     }
-    state.events.push(event);
-    state.callbacks.send(record.callbackUrl, event);
   }
 
   function routes(api: Router): void {

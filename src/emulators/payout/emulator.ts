@@ -13,6 +13,7 @@ import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
   createKernel,
+  emitEvent,
   inRange,
   json,
   listenOnLoopback,
@@ -108,17 +109,14 @@ export function createPayoutEmulator(options: PayoutEmulatorOptions): { app: Exp
     const { payout } = record;
     const failure = state.payoutOutcome(input);
     const data = { payoutId: payout.id, reference: payout.reference, amountMinor: payout.amountMinor, currency: payout.currency };
-    let event: PayoutEvent;
     if (failure) {
       Object.assign(payout, { status: 'failed', failureCode: failure.code, failureMessage: failure.message });
-      event = { id: newId('evt'), type: 'payout.failed', created: unixSeconds(), data: { ...data, failureCode: failure.code, failureMessage: failure.message } };
+      emitEvent(state, state.webhookUrl, { type: 'payout.failed', data: { ...data, failureCode: failure.code, failureMessage: failure.message } });
     } else {
       payout.status = 'paid';
       record.paidAt = new Date();
-      event = { id: newId('evt'), type: 'payout.paid', created: unixSeconds(), data };
+      emitEvent(state, state.webhookUrl, { type: 'payout.paid', data });
     }
-    state.events.push(event);
-    state.callbacks.send(state.webhookUrl, event);
   }
 
   function routes(api: Router): void {
