@@ -4,11 +4,9 @@
  * the same ones again in SQL.
  */
 
-export const CURRENCIES = ['TWD', 'JPY', 'THB', 'USD'] as const;
-export type Currency = (typeof CURRENCIES)[number];
-
-/** ISO 4217 minor-unit exponents, for display only: the ledger itself never leaves minor units. */
-export const CURRENCY_MINOR_UNIT_DIGITS: Readonly<Record<Currency, number>> = { TWD: 2, JPY: 0, THB: 2, USD: 2 };
+/** The product's currency list; the ledger itself never leaves minor units (display is src/domain/money.ts). */
+import type { Currency } from '../domain/money';
+export { CURRENCIES, type Currency } from '../domain/money';
 
 export const ACCOUNT_KINDS = ['user_wallet', 'escrow', 'provider_clearing', 'payout_clearing', 'fees'] as const;
 export type AccountKind = (typeof ACCOUNT_KINDS)[number];
