@@ -14,7 +14,11 @@ create or replace function ledger_create_transfers(
   p_ids text[], p_kinds text[], p_debit_account_ids text[], p_credit_account_ids text[],
   p_amounts_minor bigint[], p_currencies text[], p_pending_ids text[], p_metadata jsonb[]
 ) returns setof ledger_transfer_outcome
-language plpgsql as $$
+language plpgsql
+-- Plan the function's statements once, not per call: re-planning these set queries each time
+-- cost more than running them.
+set plan_cache_mode = force_generic_plan
+as $$
 declare
   i integer;
   n integer := coalesce(array_length(p_ids, 1), 0);
@@ -57,11 +61,11 @@ begin
       select u.kind in ('single', 'pending') and u.pending_id is null and u.amount > 0
              and d.id is not null and c.id is not null and d.id <> c.id
              and d.currency = u.currency and c.currency = u.currency
-             and not exists (select 1 from ledger_transfers t where t.id = u.id) as ok
+             and u.id <> all (coalesce((select array_agg(t.id::text) from ledger_transfers t where t.id = any (p_ids)), '{}')) as ok
         from unnest(p_ids, p_kinds, p_debit_account_ids, p_credit_account_ids, p_amounts_minor, p_currencies, p_pending_ids)
                as u(id, kind, debit_account_id, credit_account_id, amount, currency, pending_id)
-        left join ledger_accounts d on d.id = u.debit_account_id
-        left join ledger_accounts c on c.id = u.credit_account_id
+        left join (select * from ledger_accounts where id = any (p_debit_account_ids)) d on d.id = u.debit_account_id
+        left join (select * from ledger_accounts where id = any (p_credit_account_ids)) c on c.id = u.credit_account_id
       union all
       select count(distinct x) = n from unnest(p_ids) x
       union all
@@ -76,7 +80,7 @@ begin
                 union all
                 select credit_account_id, amount, 'credit'
                   from unnest(p_credit_account_ids, p_amounts_minor) as c(credit_account_id, amount)) u
-          join ledger_accounts a on a.id = u.account_id
+          join (select * from ledger_accounts where id = any (p_debit_account_ids || p_credit_account_ids)) a on a.id = u.account_id
            and ((u.side = 'debit' and a.debits_must_not_exceed_credits)
                 or (u.side = 'credit' and a.credits_must_not_exceed_debits))
          group by a.id, u.side
@@ -116,15 +120,17 @@ begin
                  (u.credit_account_id, 0::bigint, 0::bigint,
                   case when u.kind = 'single' then u.amount else 0 end, case when u.kind = 'pending' then u.amount else 0 end)
                ) as side(account_id, debits_posted, debits_pending, credits_posted, credits_pending)
-                join ledger_accounts a on a.id = side.account_id
+                join (select id, shard_count from ledger_accounts
+                       where id = any (p_debit_account_ids || p_credit_account_ids)) a on a.id = side.account_id
                group by side.account_id, a.shard_count) s
        where b.account_id = s.account_id and b.shard = s.shard;
 
+      -- By primary key (= any), never a join the planner might answer with a scan of the table.
       return query
         select (ledger_outcome('created', t)).*
-          from unnest(p_ids) with ordinality as u(id, ord)
-          join ledger_transfers t on t.id = u.id
-         order by u.ord;
+          from ledger_transfers t
+         where t.id = any (p_ids)
+         order by array_position(p_ids, t.id::text);
       return;
     exception when sqlstate 'LB001' then
       null; -- rolled back to the block's savepoint: the careful path below decides per item
