@@ -7,18 +7,15 @@ import type { Knex } from 'knex';
  * a function call per item. A total that fits means every prefix fits (amounts are positive), so
  * the answer per item is the same as the careful path's. Anything else — a replayed id, a post
  * or void, a refusal to give, an id inserted concurrently — takes the careful per-item path,
- * unchanged; the fast attempt is rolled back to its savepoint first.
+ * unchanged; the fast attempt is rolled back to its savepoint first. Plans stay custom (per call):
+ * a generic plan for these array queries measured three times slower on batches of 50.
  */
 const UP = String.raw`
 create or replace function ledger_create_transfers(
   p_ids text[], p_kinds text[], p_debit_account_ids text[], p_credit_account_ids text[],
   p_amounts_minor bigint[], p_currencies text[], p_pending_ids text[], p_metadata jsonb[]
 ) returns setof ledger_transfer_outcome
-language plpgsql
--- Plan the function's statements once, not per call: re-planning these set queries each time
--- cost more than running them.
-set plan_cache_mode = force_generic_plan
-as $$
+language plpgsql as $$
 declare
   i integer;
   n integer := coalesce(array_length(p_ids, 1), 0);
