@@ -108,26 +108,29 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         paymentAccount: collectionAccountFor(input.orderId),
       };
       if (!passwordOk) return base;
-      const boundUser = await chat.isBoundUser(input.buyerId);
+      // The independent reads run side by side: this step is on the buyer's critical path.
+      const [boundUser, phones, wallet] = await Promise.all([
+        chat.isBoundUser(input.buyerId),
+        knex('phone_bindings').where({ user_id: input.buyerId })
+          .select('phone_hash', 'phone_ciphertext', 'is_virtual', 'bound_at', 'cleared_at') as Promise<Array<PhoneBindingRow & { phone_ciphertext: string }>>,
+        input.checkWallet ? knex('wallets').where({ user_id: input.buyerId }).first() : Promise.resolve(undefined),
+      ]);
       if (!boundUser) return { ...base, boundUser };
-      const phones: Array<PhoneBindingRow & { phone_ciphertext: string }> = await knex('phone_bindings')
-        .where({ user_id: input.buyerId })
-        .select('phone_hash', 'phone_ciphertext', 'is_virtual', 'bound_at', 'cleared_at');
-      const listed = [
-        ...(await matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.orderId })),
-        ...(await Promise.all(phones.map((p) => matchWatchlist(knex, hashSecret, { phone: decryptField(fieldKeys, p.phone_ciphertext) })))).flat(),
-      ];
-      const wallet = input.checkWallet ? await knex('wallets').where({ user_id: input.buyerId }).first() : undefined;
       const latestPhone = [...phones].sort((a, b) => b.bound_at.getTime() - a.bound_at.getTime())[0];
-      const limits = await checkLimits(knex, {
-        buyerId: input.buyerId,
-        sellerId: link.seller_id,
-        phoneHash: latestPhone?.phone_hash ?? null,
-        amountMinor: Number(link.total_minor),
-        currency: link.currency,
-        at: new Date(),
-        eventId: input.orderId,
-      }, settings.limits);
+      const [listedByIdentity, listedByPhone, limits] = await Promise.all([
+        matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.orderId }),
+        Promise.all(phones.map((p) => matchWatchlist(knex, hashSecret, { phone: decryptField(fieldKeys, p.phone_ciphertext) }))),
+        checkLimits(knex, {
+          buyerId: input.buyerId,
+          sellerId: link.seller_id,
+          phoneHash: latestPhone?.phone_hash ?? null,
+          amountMinor: Number(link.total_minor),
+          currency: link.currency,
+          at: new Date(),
+          eventId: input.orderId,
+        }, settings.limits),
+      ]);
+      const listed = [...listedByIdentity, ...listedByPhone.flat()];
       const screening: Screening = {
         ...base,
         boundUser,
