@@ -5,6 +5,7 @@ import type { ChatPort } from '../chat/port';
 import type { Settings } from '../config/settings';
 import { safeNext } from '../line/login-routes';
 import { parseStaffTokens, type IdentityVerifier } from './identity';
+import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
@@ -38,6 +39,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   };
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
   app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
   app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));

@@ -29,6 +29,8 @@ import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
  */
 export interface DealHarness {
   baseUrl: string;
+  /** The api's Express app (for tests that look at its routes). */
+  app?: import('express').Express;
   settings: Settings;
   knex: Knex;
   ledger: Ledger;
@@ -116,6 +118,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   server.on('request', app);
 
   const harness: DealHarness = {
+    app,
     baseUrl, settings, knex, ledger, client, chat, line, payments, bankCenter, payouts,
     get worker() { return current.w; },
     async restartWorker() {
