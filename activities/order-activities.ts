@@ -15,7 +15,7 @@ import { appendAudit } from '../src/audit';
 import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
 import { checkLimits, recordLimitEvent } from '../src/limits';
 import { matchWatchlist } from '../src/watchlist';
-import { startWalletActivation } from './wallet-activities';
+import { startWalletActivation } from '../src/wallet/activation';
 import { sendAll } from './messaging';
 
 /**

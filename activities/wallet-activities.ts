@@ -1,12 +1,13 @@
 import { activityInfo } from '@temporalio/activity';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { DealMessage } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
 import { walletAccountId, walletActivationWorkflowId } from '../src/domain/ids';
 import type { Ledger } from '../src/ledger';
-import { generateOtp, otpProof, proofsMatch } from '../src/otp/otp';
+import { generateOtp, proofsMatch } from '../src/otp/otp';
+import { walletChallengeOrder, walletCodeProof } from '../src/wallet/activation';
 import { sendAll } from './messaging';
 
 /** The wallet's rows and ledger account, and what the activation workflow says to its owner. */
@@ -20,24 +21,6 @@ export interface WalletActivityDeps {
 
 export type WalletActivities = ReturnType<typeof createWalletActivities>;
 export type WalletState = 'inactive' | 'active' | 'locked' | 'invalidated';
-
-/** The challenge ids of wallet codes live beside order OTPs, under a namespace of their own. */
-const walletChallengeOrder = (userId: string) => `wallet:${userId}`;
-
-export function walletCodeProof(secret: string, userId: string, code: string): string {
-  return otpProof(secret, walletChallengeOrder(userId), userId, code);
-}
-
-/** S302/S502 and S303/S503: start (or join) the user's activation workflow. */
-export async function startWalletActivation(deps: Pick<WalletActivityDeps, 'temporal' | 'settings'>, userId: string, role: 'buyer' | 'seller'): Promise<void> {
-  await deps.temporal.workflow.start('walletActivationWorkflow', {
-    taskQueue: deps.settings.taskQueue,
-    workflowId: walletActivationWorkflowId(userId),
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [{ userId, role, policy: deps.settings.wallet, publicBaseUrl: deps.settings.publicBaseUrl }],
-  });
-}
 
 export function createWalletActivities(deps: WalletActivityDeps) {
   const { knex, ledger, chat, settings } = deps;

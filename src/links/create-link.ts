@@ -1,7 +1,7 @@
 import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { matchWatchlist } from '../watchlist';
-import { startWalletActivation } from '../../activities/wallet-activities';
+import { startWalletActivation } from '../wallet/activation';
 import type { ChatPort } from '../chat/port';
 import type { ProductSummary } from '../chat/messages';
 import type { Settings } from '../config/settings';

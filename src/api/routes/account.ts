@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { startWalletActivation, walletCodeProof } from '../../../activities/wallet-activities';
+import { startWalletActivation, walletCodeProof } from '../../wallet/activation';
 import type { Settings } from '../../config/settings';
 import { encryptField, fieldKeyRingFromEnv, keyedHash, maskPhone, normalisePhone, NormaliseError } from '../../crypto';
 import { walletActivationWorkflowId } from '../../domain/ids';
