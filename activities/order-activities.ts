@@ -4,16 +4,20 @@ import type { Knex } from 'knex';
 import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
-import { escrowAccountId, providerClearingAccountId, refundTransferId, releaseTransferId, stageOneTransferId, walletAccountId } from '../src/domain/ids';
+import {
+  escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
+  voidTransferId, walletAccountId,
+} from '../src/domain/ids';
 import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
-import { generateOtp, otpProof, proofsMatch } from '../src/otp/otp';
+import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
 import { PaymentRefused, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
-import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
-import { checkLimits, recordLimitEvent } from '../src/limits';
+import { decryptField, fieldKeyRingFromEnv, maskIdentifier } from '../src/crypto';
+import { checkLimits, releaseLimitEvent, reserveLimits, type LimitDecision, type LimitEvent } from '../src/limits';
+import type { ParkReason } from '../workflows/order-messages';
 import { matchWatchlist } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
 import { sendAll } from './messaging';
@@ -56,26 +60,52 @@ export interface Screening {
   limitRefusal?: { rule: string; detail: string };
   /** Who holds the payment code after this request (the database decides, exactly once). */
   holder?: string;
+  /** How the seller is told who tried a code that is not theirs: a display name or a mask, never the platform id. */
+  buyerName: string;
 }
 
-export type MoneyMove =
-  | { kind: 'stage_one'; amountMinor: number; currency: Currency }
-  | { kind: 'settle'; sellerId: string; sellerAmountMinor: number; buyerAmountMinor: number; currency: Currency; decidedBy: string };
+/** S202: what the provider took, into this order's escrow. */
+export type MoneyMove = { kind: 'stage_one'; amountMinor: number; currency: Currency };
 
 export interface StepCommit {
   orderId: string;
   sellerId: string;
   state: string;
   stateVersion: number;
-  /** The attributed buyer (recorded by the attribution claim; here for the audit and the limits). */
+  /** The attributed buyer (recorded by the attribution claim; here for the audit). */
   buyerId?: string;
   chargeId?: string;
   disputeReason?: string;
   money?: MoneyMove;
-  sellerPaidMinor?: number;
-  buyerRefundedMinor?: number;
+  /** The settlement that was applied (money already moved by `settle`): for the read model and the audit. */
+  settled?: { sellerAmountMinor: number; buyerAmountMinor: number; currency: Currency; decidedBy: string };
+  parkReason?: ParkReason;
+  parkDetail?: string;
+  /** The order ended before payment: give back the limits it reserved. */
+  releaseLimits?: boolean;
+  /** Who caused this step, when a person did (`support:<id>`). */
+  actor?: string;
+  note?: string;
   messages: Outgoing[];
 }
+
+export interface SettleInput {
+  orderId: string;
+  /** Each attempt (a person's retry after a refusal) has its own transfer ids and refund key. */
+  attempt: number;
+  sellerId: string;
+  chargeId?: string;
+  currency: Currency;
+  /** Escrow → the seller's wallet. */
+  sellerAmountMinor: number;
+  /** Escrow → provider clearing (the ledger's side of the refund). */
+  buyerAmountMinor: number;
+  /** What the provider must have refunded on this charge in all, once this settles. */
+  providerRefundMinor: number;
+  decidedBy: string;
+}
+
+export type SettleOutcome = { ok: true } | { ok: false; detail: string };
 
 export type OtpCheck = { result: 'ok' | 'wrong' | 'expired' | 'exhausted'; attemptsLeft: number };
 
@@ -85,6 +115,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   const { knex, ledger, chat, payments, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
   const fieldKeys = fieldKeyRingFromEnv(process.env);
+  /** A display name the seller can read (from LINE, kept in users), else a mask of the id. */
+  const nameOf = async (userId: string): Promise<string> => {
+    const row = await knex('users').where({ user_id: userId }).first('display_name');
+    return row?.display_name ?? maskIdentifier(userId);
+  };
 
   return {
     /** S102, S401–S402, S501, S404 and claim 15 in one read: the workflow decides the branches. */
@@ -106,6 +141,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         walletState: 'inactive',
         phone: 'not_bound',
         paymentAccount: collectionAccountFor(input.orderId),
+        buyerName: maskIdentifier(input.buyerId),
       };
       if (!passwordOk) return base;
       // The independent reads run side by side: this step is on the buyer's critical path.
@@ -140,8 +176,17 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         limitRefusal: limits.ok ? undefined : { rule: limits.rule, detail: limits.detail },
       };
       const eligible = !screening.watchListed && !screening.limitRefusal && screening.walletState === 'active';
-      if (input.attribute && eligible) screening.holder = await claimAttribution(knex, input.orderId, input.buyerId);
-      else if (input.attribute) screening.holder = (await knex('orders').where({ order_id: input.orderId }).first('buyer_id'))?.buyer_id ?? undefined;
+      if (input.attribute && eligible) {
+        const claim = await claimAttribution(knex, settings, {
+          eventId: input.orderId, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: latestPhone?.phone_hash ?? null,
+          amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
+        });
+        screening.holder = claim.holder;
+        if (!claim.limits.ok) screening.limitRefusal = { rule: claim.limits.rule, detail: claim.limits.detail };
+      } else if (input.attribute) {
+        screening.holder = (await knex('orders').where({ order_id: input.orderId }).first('buyer_id'))?.buyer_id ?? undefined;
+      }
+      if (screening.holder !== undefined && screening.holder !== input.buyerId) screening.buyerName = await nameOf(input.buyerId);
       return screening;
     },
 
@@ -149,34 +194,48 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       await startWalletActivation(deps, input.userId, 'buyer');
     },
 
-    /** S112: a fresh code to the buyer through the platform; only its keyed proof is kept. */
-    async issueOtp(input: { orderId: string; buyerId: string; step: string; ttlMs: number; maxAttempts: number; transactionCode: string }) {
-      const challengeId = `${input.orderId}:${input.step}`;
-      const code = generateOtp();
-      const expiresAt = new Date(Date.now() + input.ttlMs);
-      await knex.transaction(async (trx) => {
-        await trx('otp_challenges').where({ order_id: input.orderId }).whereNull('consumed_at').whereNot({ challenge_id: challengeId })
-          .update({ consumed_at: trx.fn.now() });
-        // A retried attempt replaces the code: the one that reaches the buyer is the one we check.
-        await trx('otp_challenges')
-          .insert({
-            challenge_id: challengeId,
-            order_id: input.orderId,
-            user_id: input.buyerId,
-            code_hash: otpProof(hashSecret, input.orderId, input.buyerId, code),
-            max_attempts: input.maxAttempts,
-            expires_at: expiresAt,
-          })
-          .onConflict('challenge_id')
-          .merge(['code_hash', 'expires_at']);
+    /**
+     * S112: a code for this request (challengeKey = the update), sent through the platform; only
+     * its keyed proof is kept. The code is derived from the challenge, so a re-run sends the same
+     * code in the same message. At most `otpSendsPerBuyerHour` codes per buyer per hour, all orders.
+     */
+    async issueOtp(input: { orderId: string; buyerId: string; challengeKey: string; ttlMs: number; maxAttempts: number; transactionCode: string }):
+      Promise<{ ok: true; challengeId: string; expiresAtMs: number } | { ok: false; detail: string; retryAfterMs: number }> {
+      const challengeId = `${input.orderId}:otp:${input.challengeKey}`;
+      const code = challengeOtp(hashSecret, challengeId);
+      const issued = await knex.transaction(async (trx) => {
+        // One buyer's sends are counted under a lock, so concurrent resends cannot both pass the cap.
+        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`otp-sends:${input.buyerId}`]);
+        const existing = await trx('otp_challenges').where({ challenge_id: challengeId }).first('expires_at');
+        if (existing) return { ok: true as const, expiresAt: new Date(existing.expires_at) }; // a re-run: same code, same expiry
+        const hourAgo = new Date(Date.now() - HOUR_MS);
+        const recent = await trx('otp_challenges').where({ user_id: input.buyerId }).andWhere('challenge_id', 'like', '%:otp:%')
+          .andWhere('created_at', '>', hourAgo).orderBy('created_at', 'asc').select('created_at');
+        if (recent.length >= settings.otpSendsPerBuyerHour) {
+          const oldest = new Date(recent[0].created_at).getTime();
+          return { ok: false as const, retryAfterMs: Math.max(1000, oldest + HOUR_MS - Date.now()) };
+        }
+        const expiresAt = new Date(Date.now() + input.ttlMs);
+        await trx('otp_challenges').where({ order_id: input.orderId }).whereNull('consumed_at').update({ consumed_at: trx.fn.now() });
+        await trx('otp_challenges').insert({
+          challenge_id: challengeId,
+          order_id: input.orderId,
+          user_id: input.buyerId,
+          code_hash: otpProof(hashSecret, input.orderId, input.buyerId, code),
+          max_attempts: input.maxAttempts,
+          expires_at: expiresAt,
+        });
+        return { ok: true as const, expiresAt };
       });
+      if (!issued.ok) {
+        return { ok: false, retryAfterMs: issued.retryAfterMs, detail: `at most ${settings.otpSendsPerBuyerHour} verification codes an hour; try again in ${Math.ceil(issued.retryAfterMs / 60_000)} min` };
+      }
       await sendAll(knex, chat, [{
         to: input.buyerId,
-        // Each generated code is its own message: a re-run that replaced the code must deliver the new one.
-        retryKey: `${challengeId}:${otpProof(hashSecret, challengeId, 'delivery', code).slice(0, 16)}`,
+        retryKey: `${challengeId}:otp`,
         message: { kind: 'otp', otp: code, expiresInSeconds: Math.round(input.ttlMs / 1000), transactionCode: input.transactionCode },
       }]);
-      return { challengeId, expiresAtMs: expiresAt.getTime() };
+      return { ok: true, challengeId, expiresAtMs: issued.expiresAt.getTime() };
     },
 
     /** S113–S115. One check per key: a re-run of the same check returns the first answer, never counts twice. */
@@ -213,19 +272,85 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
     },
 
-    async refundCharge(input: { orderId: string; chargeId: string; amountMinor: number; currency: Currency }) {
-      try {
-        const refund = await payments.refund({ chargeId: input.chargeId, amountMinor: input.amountMinor }, `${input.orderId}:refund`);
-        return { refundId: refund.id };
-      } catch (err) {
-        throw asApplicationFailure(err);
-      }
+    /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */
+    async reservePayer(input: { orderId: string; buyerId: string }):
+      Promise<{ ok: true } | { ok: false; holder?: string; rule: string; detail: string }> {
+      const link = await knex('payment_links').where({ payment_code: input.orderId }).first();
+      if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.orderId}`, 'InvalidInput');
+      const phone = await knex('phone_bindings').where({ user_id: input.buyerId }).orderBy('bound_at', 'desc').first('phone_hash');
+      const claim = await claimAttribution(knex, settings, {
+        eventId: input.orderId, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: phone?.phone_hash ?? null,
+        amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
+      });
+      if (claim.holder !== undefined && claim.holder !== input.buyerId) return { ok: false, holder: claim.holder, rule: 'attributed', detail: 'someone else is paying for this link' };
+      if (!claim.limits.ok) return { ok: false, rule: claim.limits.rule, detail: claim.limits.detail };
+      return { ok: true };
     },
 
-    /** One step's effects, in an order that is safe to repeat: money, then the read model, then words. */
+    /** What the provider says of a charge whose webhook did not come. */
+    async chargeStatus(input: { chargeId: string }) {
+      const charge = await payments.getCharge(input.chargeId);
+      return {
+        status: charge.status, amountMinor: charge.amountMinor, currency: charge.currency, createdMs: charge.created * 1000,
+        failureCode: charge.failureCode, failureMessage: charge.failureMessage,
+      };
+    },
+
+    /**
+     * S206/S207 and the dispute outcomes, all or nothing: hold escrow → seller wallet and escrow →
+     * provider clearing as pending transfers, have the provider refund what is due, then post both.
+     * A refusal (ledger or provider) voids the holds and answers { ok: false }: money untouched.
+     */
+    async settle(input: SettleInput): Promise<SettleOutcome> {
+      const escrow = escrowAccountId(input.orderId);
+      const clearing = providerClearingAccountId(input.currency);
+      const wallet = walletAccountId(input.sellerId, input.currency);
+      const holds: TransferInput[] = [];
+      if (input.sellerAmountMinor > 0) {
+        holds.push({ id: releaseTransferId(input.orderId, input.attempt), debitAccountId: escrow, creditAccountId: wallet, amountMinor: input.sellerAmountMinor,
+          currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
+      }
+      if (input.buyerAmountMinor > 0) {
+        holds.push({ id: refundTransferId(input.orderId, input.attempt), debitAccountId: escrow, creditAccountId: clearing, amountMinor: input.buyerAmountMinor,
+          currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
+      }
+      const voidHolds = async (why: string): Promise<SettleOutcome> => {
+        for (const hold of holds) {
+          const existing = await ledger.lookupTransfer(hold.id);
+          if (existing?.state === 'pending') await ledger.createTransfer({ id: voidTransferId(hold.id), pendingId: hold.id, kind: 'void' });
+        }
+        return { ok: false, detail: why };
+      };
+      try {
+        await ledger.createAccounts([
+          { id: clearing, currency: input.currency, kind: 'provider_clearing', shardCount: 32 },
+          { id: wallet, currency: input.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true },
+        ]).then(refusedAccount);
+        for (const hold of holds) await ledger.createTransfer(hold);
+      } catch (err) {
+        if (err instanceof LedgerError && !err.retryable) return voidHolds(`the ledger refused: ${err.message}`);
+        throw err;
+      }
+      if (input.providerRefundMinor > 0) {
+        if (input.chargeId === undefined) return voidHolds('there is no charge to refund');
+        try {
+          // A refund is made once however often this runs: what the provider already refunded counts.
+          const charge = await payments.getCharge(input.chargeId);
+          const due = input.providerRefundMinor - charge.refundedMinor;
+          if (due > 0) await payments.refund({ chargeId: input.chargeId, amountMinor: due }, refundIdempotencyKey(input.orderId, input.attempt));
+        } catch (err) {
+          if (err instanceof PaymentRefused) return voidHolds(`the payment provider refused the refund: ${err.message}`);
+          throw err;
+        }
+      }
+      for (const hold of holds) await ledger.createTransfer({ id: postTransferId(hold.id), pendingId: hold.id, kind: 'post' });
+      return { ok: true };
+    },
+
+    /** One step's effects, in an order that is safe to repeat: money, then the read model and audit, then words. */
     async commitStep(step: StepCommit): Promise<void> {
       try {
-        if (step.money) await moveMoney(ledger, step.orderId, step.money);
+        if (step.money) await bookStageOne(ledger, step.orderId, step.money);
       } catch (err) {
         throw asApplicationFailure(err);
       }
@@ -237,24 +362,26 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           .update({
             state: step.state,
             state_version: step.stateVersion,
+            park_reason: step.parkReason ?? null,
+            park_detail: step.parkDetail ?? null,
             ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
             ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
-            ...(step.sellerPaidMinor !== undefined ? { seller_paid_minor: step.sellerPaidMinor } : {}),
-            ...(step.buyerRefundedMinor !== undefined ? { buyer_refunded_minor: step.buyerRefundedMinor } : {}),
+            ...(step.settled !== undefined ? { seller_paid_minor: step.settled.sellerAmountMinor, buyer_refunded_minor: step.settled.buyerAmountMinor } : {}),
             updated_at: trx.fn.now(),
           });
         if (changed === 0) return; // a retry of a step already applied: audit once
-        if (step.money?.kind === 'stage_one' && step.buyerId) {
-          await recordLimitEvent(trx, {
-            eventId: step.orderId, buyerId: step.buyerId, sellerId: step.sellerId,
-            amountMinor: step.money.amountMinor, currency: step.money.currency, at: new Date(),
-          });
-        }
+        if (step.releaseLimits) await releaseLimitEvent(trx, step.orderId);
         await appendAudit(trx, {
-          actor: step.money?.kind === 'settle' ? step.money.decidedBy : `workflow:${step.orderId}`,
+          actor: step.actor ?? (step.settled ? step.settled.decidedBy : `workflow:${step.orderId}`),
           action: `order.${step.state}`,
           subject: step.orderId,
-          details: { stateVersion: step.stateVersion, money: step.money ?? null, messages: step.messages.map((m) => m.message.kind) },
+          details: {
+            stateVersion: step.stateVersion,
+            money: step.money ?? step.settled ?? null,
+            ...(step.parkReason ? { parkReason: step.parkReason, parkDetail: step.parkDetail } : {}),
+            ...(step.note ? { note: step.note } : {}),
+            messages: step.messages.map((m) => m.message.kind),
+          },
         });
       });
       await sendAll(knex, chat, step.messages);
@@ -266,34 +393,22 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   };
 }
 
-/** S202 and S206 (and the dispute outcomes) as ledger transfers whose ids are their idempotency keys. */
-async function moveMoney(ledger: Ledger, orderId: string, move: MoneyMove): Promise<void> {
+const HOUR_MS = 60 * 60 * 1000;
+
+/** S202: provider clearing → this order's escrow, the transfer id being its idempotency key. */
+async function bookStageOne(ledger: Ledger, orderId: string, move: MoneyMove): Promise<void> {
   const escrow = escrowAccountId(orderId);
   const clearing = providerClearingAccountId(move.currency);
   await ledger.createAccounts([
     { id: clearing, currency: move.currency, kind: 'provider_clearing', shardCount: 32 },
     { id: escrow, currency: move.currency, kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: 1 },
-  ]);
-  const transfers: TransferInput[] = [];
-  if (move.kind === 'stage_one') {
-    transfers.push({ id: stageOneTransferId(orderId), debitAccountId: clearing, creditAccountId: escrow, amountMinor: move.amountMinor, currency: move.currency });
-  } else {
-    if (move.sellerAmountMinor > 0) {
-      const wallet = walletAccountId(move.sellerId);
-      await ledger.createAccount({ id: wallet, currency: move.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true });
-      transfers.push({
-        id: releaseTransferId(orderId), debitAccountId: escrow, creditAccountId: wallet, amountMinor: move.sellerAmountMinor,
-        currency: move.currency, metadata: { decidedBy: move.decidedBy },
-      });
-    }
-    if (move.buyerAmountMinor > 0) {
-      transfers.push({
-        id: refundTransferId(orderId), debitAccountId: escrow, creditAccountId: clearing, amountMinor: move.buyerAmountMinor,
-        currency: move.currency, metadata: { decidedBy: move.decidedBy },
-      });
-    }
-  }
-  for (const transfer of transfers) await ledger.createTransfer(transfer);
+  ]).then(refusedAccount);
+  await ledger.createTransfer({ id: stageOneTransferId(orderId), debitAccountId: clearing, creditAccountId: escrow, amountMinor: move.amountMinor, currency: move.currency });
+}
+
+/** createAccounts answers per item; an account that exists with other terms is a refusal like any other. */
+function refusedAccount(results: Awaited<ReturnType<Ledger['createAccounts']>>): void {
+  for (const result of results) if ('error' in result && result.error) throw result.error;
 }
 
 /** What a typed code means for a challenge row as it stands. */
@@ -307,12 +422,23 @@ function judgeOtp(row: { user_id: string; consumed_at: Date | null; expires_at: 
 }
 
 /**
- * S104–S107: exactly one buyer ever holds a payment code. The database row is the arbiter, so a
- * workflow task that ran and was then discarded cannot leave two buyers believing they won.
+ * S104–S107: exactly one buyer ever holds a payment code, and holding it reserves their limits
+ * (finding: checked now, recorded later let N concurrent orders all pass). The database row is
+ * the arbiter, so a workflow task that ran and was then discarded cannot leave two buyers
+ * believing they won. Racers who find the code taken never touch the limits.
  */
-async function claimAttribution(knex: Knex, orderId: string, buyerId: string): Promise<string | undefined> {
-  await knex('orders').where({ order_id: orderId }).whereNull('buyer_id').update({ buyer_id: buyerId, updated_at: knex.fn.now() });
-  return (await knex('orders').where({ order_id: orderId }).first('buyer_id'))?.buyer_id ?? undefined;
+async function claimAttribution(knex: Knex, settings: Settings, event: LimitEvent): Promise<{ holder?: string; limits: LimitDecision }> {
+  const current = await knex('orders').where({ order_id: event.eventId }).first('buyer_id');
+  if (current?.buyer_id) return { holder: current.buyer_id, limits: { ok: true } };
+  return knex.transaction(async (trx) => {
+    // The order row first, then the limits' locks: racers queue on the row and see the winner.
+    const row = await trx('orders').where({ order_id: event.eventId }).forUpdate().first('buyer_id');
+    if (row?.buyer_id) return { holder: row.buyer_id as string, limits: { ok: true } as LimitDecision };
+    const limits = await reserveLimits(trx, event, settings.limits);
+    if (!limits.ok) return { holder: undefined, limits };
+    await trx('orders').where({ order_id: event.eventId }).update({ buyer_id: event.buyerId, updated_at: trx.fn.now() });
+    return { holder: event.buyerId, limits };
+  });
 }
 
 /** A stable, order-specific collection account number to show in the payment info (S108). */

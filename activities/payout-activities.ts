@@ -114,7 +114,7 @@ export function createPayoutActivities(deps: PayoutActivityDeps) {
       try {
         await ledger.createTransfer({
           id: payoutHoldTransferId(req.payoutId),
-          debitAccountId: walletAccountId(req.userId),
+          debitAccountId: walletAccountId(req.userId, req.currency),
           creditAccountId: payoutClearingAccountId(req.currency),
           amountMinor: req.amountMinor,
           currency: req.currency,

@@ -1,4 +1,3 @@
-import { activityInfo } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { DealMessage } from '../src/chat/messages';
@@ -6,7 +5,7 @@ import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
 import { walletAccountId, walletActivationWorkflowId } from '../src/domain/ids';
 import type { Ledger } from '../src/ledger';
-import { generateOtp, proofsMatch } from '../src/otp/otp';
+import { challengeOtp, proofsMatch } from '../src/otp/otp';
 import { walletChallengeOrder, walletCodeProof } from '../src/wallet/activation';
 import { sendAll } from './messaging';
 
@@ -35,7 +34,8 @@ export function createWalletActivities(deps: WalletActivityDeps) {
 
     async issueWalletCode(input: { userId: string; role: string; round: number; ttlMs: number }) {
       const challengeId = `${walletChallengeOrder(input.userId)}:round-${input.round}`;
-      const code = generateOtp();
+      // Derived from the challenge: a retried activity sends the same code in the same message.
+      const code = challengeOtp(secret, challengeId);
       await knex('otp_challenges')
         .insert({
           challenge_id: challengeId,
@@ -52,7 +52,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
         activationUrl: `${settings.publicBaseUrl}/pages/wallet?role=${input.role}`,
         verificationCode: code,
       };
-      await sendAll(knex, chat, [{ to: input.userId, message, retryKey: `${challengeId}:attempt-${activityInfo().attempt}` }]);
+      await sendAll(knex, chat, [{ to: input.userId, message, retryKey: challengeId }]);
       return { challengeId };
     },
 
@@ -64,9 +64,10 @@ export function createWalletActivities(deps: WalletActivityDeps) {
 
     /** S308: the wallet's ledger account exists and the wallet is enabled. */
     async enableWallet(input: { userId: string }): Promise<void> {
-      await ledger.createAccount({ id: walletAccountId(input.userId), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true });
+      // The home currency's account now; others open when the first deal in that currency settles.
+      await ledger.createAccount({ id: walletAccountId(input.userId, 'TWD'), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true });
       await knex('wallets').where({ user_id: input.userId }).update({
-        state: 'active', ledger_account_id: walletAccountId(input.userId), activated_at: knex.fn.now(), locked_until: null, updated_at: knex.fn.now(),
+        state: 'active', ledger_account_id: walletAccountId(input.userId, 'TWD'), activated_at: knex.fn.now(), locked_until: null, updated_at: knex.fn.now(),
       });
       await sendAll(knex, chat, [{ to: input.userId, message: { kind: 'wallet_activated' }, retryKey: `wallet-activated:${input.userId}` }]);
     },

@@ -17,6 +17,8 @@ export interface OrderInput {
   durations: DealDurations;
   maxPasswordFailures: number;
   maxOtpAttempts: number;
+  /** OTP codes sent for this order at most (first send and resends): bounds guessing and history. */
+  maxOtpSends: number;
   publicBaseUrl: string;
 }
 
@@ -31,7 +33,22 @@ export type OrderState =
   | 'completed' // S206/S207 released to the seller (or split)
   | 'refunded' // dispute resolved by refund
   | 'expired' // not paid in time
-  | 'cancelled'; // seller withdrew the link before anyone paid
+  | 'cancelled' // seller withdrew the link before anyone paid
+  | 'parked'; // a money step was refused or did not add up: waits for a person, money untouched
+
+/** Why a deal waits for a person. Each names what a person can do about it (ParkedAction). */
+export type ParkReason =
+  | 'settlement_refused' // the ledger or the provider refused the release/refund
+  | 'amount_mismatch' // the provider says the buyer paid another amount or currency
+  | 'charge_result_missing'; // the provider never said how the charge ended
+
+/** retry: run the refused step again (after the cause was fixed); refund: give the buyer back what was paid. */
+export type ParkedAction = 'retry' | 'refund';
+export const PARKED_ACTIONS: Record<ParkReason, ParkedAction[]> = {
+  settlement_refused: ['retry'],
+  amount_mismatch: ['refund'],
+  charge_result_missing: ['retry', 'refund'],
+};
 
 export type PaymentSource = { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string };
 
@@ -58,7 +75,9 @@ export interface PaymentParameters {
 
 export type PaymentParametersOutcome =
   | { outcome: 'otp_sent'; expiresAtMs: number } // S112
+  | { outcome: 'otp_limit'; detail: string; retryAfterMs?: number } // too many codes sent: per order, or per buyer per hour
   | { outcome: 'charging' } // S118: the simple variant pays without an OTP
+  | { outcome: 'limit_exceeded'; rule: string; detail: string } // S118: the payer's limits refuse this payment
   | { outcome: 'payment_failed'; reason: string }; // S115: the provider refused the charge
 
 export interface OtpSubmission {
@@ -78,6 +97,11 @@ export interface PaymentResult {
   eventId: string; // provider event id; also the update id, so a redelivery is a no-op
   chargeId: string;
   succeeded: boolean;
+  /** What the provider says it charged: compared with the order's total before anything is booked. */
+  amountMinor: number;
+  currency: string;
+  /** When the provider says it happened (ms): the decision deadline counts from here. */
+  occurredAtMs: number;
   failureCode?: string;
   failureMessage?: string;
 }
@@ -96,6 +120,13 @@ export interface DisputeResolution {
   note?: string;
 }
 
+/** Support acts on a parked deal. */
+export interface ParkedResolution {
+  agentId: string;
+  action: ParkedAction;
+  note?: string;
+}
+
 export interface OrderView {
   orderId: string;
   state: OrderState;
@@ -108,6 +139,9 @@ export interface OrderView {
   reminderSent: boolean;
   decisionDeadlineMs?: number;
   dispute?: { reason: string; openedAtMs: number; escalated: boolean };
+  parked?: { reason: ParkReason; atMs: number; detail: string };
+  /** What the provider actually charged, when it differs from the product's total. */
+  chargedMinor?: number;
   sellerPaidMinor: number;
   buyerRefundedMinor: number;
   silentAgreement?: boolean;
@@ -121,4 +155,5 @@ export const paymentResultUpdate = defineUpdate<{ accepted: true }, [PaymentResu
 export const decideUpdate = defineUpdate<{ outcome: 'releasing' | 'disputed' }, [BuyerDecision]>('decide');
 export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
 export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
+export const resolveParkedUpdate = defineUpdate<{ outcome: 'retrying' | 'refunding' }, [ParkedResolution]>('resolveParked');
 export const orderViewQuery = defineQuery<OrderView>('orderView');

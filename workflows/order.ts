@@ -4,17 +4,20 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { MoneyMove, OrderActivities, StepCommit } from '../activities/order-activities';
+import type * as activities from '../activities/order-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
 import { refuse, requireText } from './refusal';
 import {
+  BuyerDecision,
   cancelLinkUpdate,
   decideUpdate,
   DisputeResolution,
@@ -22,13 +25,19 @@ import {
   OrderState,
   OrderView,
   orderViewQuery,
+  ParkedAction,
+  ParkedResolution,
+  PARKED_ACTIONS,
+  ParkReason,
   PaymentParametersOutcome,
   PaymentRequestOutcome,
+  PaymentResult,
   paymentResultUpdate,
   PaymentSource,
   requestPaymentUpdate,
   resendOtpUpdate,
   resolveDisputeUpdate,
+  resolveParkedUpdate,
   submitOtpUpdate,
   submitPaymentParametersUpdate,
 } from './order-messages';
@@ -36,67 +45,106 @@ import {
 export * from './order-messages';
 
 /**
- * One deal, one payment code: S101–S118 then S201–S207. Local activities keep a happy-path
- * deal within its history budget (a marker each instead of three events); each of them is
- * idempotent by a key derived from this workflow and the step.
+ * One deal, one payment code: S101–S118 then S201–S207, read top to bottom in orderWorkflow.
+ *
+ * Local activities keep a happy deal within its history budget (a marker each instead of three
+ * events). They can run in a workflow task that is later discarded (updates racing on one
+ * workflow), so each is idempotent by a key that names what it does — the update that asked for
+ * it, the message kind and the recipient — never by a counter a discarded task could reuse.
+ * Handlers that await take the deal's lock and check the state again once they hold it.
  */
-const act = proxyLocalActivities<OrderActivities>({
+const act = proxyLocalActivities<activities.OrderActivities>({
   startToCloseTimeout: '15s',
   localRetryThreshold: '10s',
   retry: {
     initialInterval: '200ms',
     maximumInterval: '30s',
-    nonRetryableErrorTypes: ['LedgerRefusal', 'PaymentRefused', 'InvalidInput'],
+    nonRetryableErrorTypes: ['LedgerRefusal', 'PaymentRefused', 'InvalidInput', 'ChatRefused'],
   },
+});
+
+/** Money steps give up after this and park the deal for a person: nothing pays out on its own. */
+const money = proxyLocalActivities<activities.OrderActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '10m',
+  localRetryThreshold: '10s',
+  retry: { initialInterval: '500ms', maximumInterval: '1m', nonRetryableErrorTypes: ['LedgerRefusal', 'PaymentRefused', 'InvalidInput'] },
 });
 
 export interface OrderCarry {
   view: OrderView;
   passwordFailures: Record<string, number>;
   blockedBuyers: string[];
+  screenedBuyers: string[];
+  otpSends: number;
   steps: number;
 }
+
+type Decision = BuyerDecision & { silent?: boolean };
+type ChargeOutcome = Pick<PaymentResult, 'eventId' | 'succeeded' | 'amountMinor' | 'currency' | 'occurredAtMs' | 'failureCode' | 'failureMessage'>;
 
 export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Promise<OrderView> {
   const deal = new Deal(input, carried);
   deal.registerHandlers();
 
-  // Stage zero: the link is out; wait for a buyer to get the payment info (S101–S108, S117–S118).
-  await condition(() => deal.view.paymentInfoSentAtMs !== undefined || deal.view.state === 'cancelled' || deal.shouldContinueAsNew());
-  if (deal.shouldContinueAsNew()) {
+  // Stage zero (S101–S108, S117–S118): the link is out; a buyer gets the payment info.
+  const opened = await deal.waitForBuyer();
+  if (opened === 'continue_as_new') {
     await condition(allHandlersFinished);
     return continueAsNew<typeof orderWorkflow>(input, deal.carry());
   }
-  if (deal.view.state === 'cancelled') return deal.finish([]);
+  if (opened === 'cancelled') return deal.cancel();
 
-  // Payment: parameters, OTP, charge; a reminder (S116), then expiry.
+  // S111–S116: parameters, OTP, charge; a reminder, then expiry. A charge in flight is never cut off.
   const paid = await deal.waitForPayment();
-  if (!paid) return deal.expire();
+  if (paid === 'cancelled') return deal.cancel();
+  if (paid === 'expired') return deal.expire();
 
-  // Stage one (S202–S203) happens in the payment-result handler; here the decision window runs.
-  const decided = await condition(() => deal.decision !== undefined, input.durations.decisionWindowMs);
-  if (!decided) deal.decision = { decision: 'agree', silent: true }; // S206: silence is agreement
-  deal.view.state = deal.decision?.decision === 'dispute' ? 'disputed' : 'settling';
+  // S201–S203: the money is in this order's escrow; both parties are told.
+  if ((await deal.stageOne(paid)) === 'refunded') return deal.view; // the amount did not add up; a person had it refunded
 
-  if (deal.decision?.decision === 'dispute') {
-    const resolution = await deal.waitForResolution(); // S205: support decides
-    return deal.settle(resolution.sellerAmountMinor, resolution.buyerAmountMinor, resolution.agentId);
+  // S204–S206: the buyer decides within the window; silence is agreement.
+  const decision = await deal.waitForDecision();
+  if (decision.decision === 'dispute') {
+    await deal.openDispute(decision.reason ?? ''); // S205: support steps in
+    const resolution = await deal.waitForResolution();
+    return deal.settle({ sellerAmountMinor: resolution.sellerAmountMinor, buyerAmountMinor: resolution.buyerAmountMinor, decidedBy: resolution.agentId });
   }
-  return deal.settle(input.product.totalMinor, 0, deal.decision?.silent ? 'decision-window' : 'buyer');
+  return deal.settle({ sellerAmountMinor: input.product.totalMinor, buyerAmountMinor: 0, decidedBy: decision.silent ? 'decision-window' : 'buyer' });
 }
+
+/** A message with the key that makes it unique: what caused it (an update, an event, the deal) and to whom. */
+interface Said {
+  scope: string;
+  to: string;
+  message: DealMessage;
+}
+
+const OPEN_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment'];
+const CANCELLABLE_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp'];
 
 class Deal {
   readonly view: OrderView;
+  private readonly lock = new Mutex();
   private readonly passwordFailures: Record<string, number>;
   private readonly blockedBuyers: Set<string>;
+  /** Simple variant: buyers who passed screening and got the payment info; only they may pay. */
+  private readonly screenedBuyers: Set<string>;
+  private otpSends: number;
+  /** Read-model version: only ever grows, so a late write never regresses the orders row. */
   private steps: number;
   private otpChallengeId?: string;
   private paymentSource?: PaymentSource;
   private chargeAttempts = 0;
+  private readonly chargeIds: string[] = [];
+  private chargeOutcome?: ChargeOutcome;
+  private decision?: Decision;
+  private resolution?: DisputeResolution;
+  private parkedResolution?: ParkedResolution;
+  private parks = 0;
+  private settleAttempts = 0;
   private lastState: OrderState = 'awaiting_buyer';
   private lastBuyer?: string;
-  decision?: { decision: 'agree' | 'dispute'; silent?: boolean };
-  private resolution?: DisputeResolution;
 
   constructor(private readonly input: OrderInput, carried?: OrderCarry) {
     this.view = carried?.view ?? {
@@ -111,75 +159,103 @@ class Deal {
     };
     this.passwordFailures = carried?.passwordFailures ?? {};
     this.blockedBuyers = new Set(carried?.blockedBuyers ?? []);
+    this.screenedBuyers = new Set(carried?.screenedBuyers ?? []);
+    this.otpSends = carried?.otpSends ?? 0;
     this.steps = carried?.steps ?? 0;
+    this.lastState = this.view.state;
+    this.lastBuyer = this.view.buyerId;
   }
 
   carry(): OrderCarry {
-    return { view: this.view, passwordFailures: this.passwordFailures, blockedBuyers: [...this.blockedBuyers], steps: this.steps };
+    return {
+      view: this.view,
+      passwordFailures: this.passwordFailures,
+      blockedBuyers: [...this.blockedBuyers],
+      screenedBuyers: [...this.screenedBuyers],
+      otpSends: this.otpSends,
+      steps: this.steps,
+    };
   }
 
-  /** Only stage zero can grow without bound (refused buyers); later stages are short. */
-  shouldContinueAsNew(): boolean {
-    return this.view.state === 'awaiting_buyer' && workflowInfo().continueAsNewSuggested;
-  }
+  // ------------------------------------------------------------------ handlers: validate, then record
 
   registerHandlers(): void {
     setHandler(orderViewQuery, () => this.view);
 
-    setHandler(requestPaymentUpdate, (req) => this.requestPayment(req.buyerId, req.dynamicPassword), {
+    setHandler(requestPaymentUpdate, (req) => this.requestPayment(req.buyerId, req.dynamicPassword, updateScope()), {
       validator: (req) => {
         requireText(req.buyerId, 'buyerId');
         requireText(req.dynamicPassword, 'dynamicPassword');
-        this.requireState(['awaiting_buyer', 'awaiting_payment'], 'request payment');
+        if (req.buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
         if (this.blockedBuyers.has(req.buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
         if ((this.passwordFailures[req.buyerId] ?? 0) >= this.input.maxPasswordFailures) {
           refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
         }
+        // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
+        if (this.isIntruder(req.buyerId)) return;
+        this.requireState(OPEN_STATES, 'request payment');
       },
     });
 
-    setHandler(submitPaymentParametersUpdate, (p) => this.submitPaymentParameters(p.buyerId, p.paymentSource), {
+    setHandler(submitPaymentParametersUpdate, (p) => this.submitPaymentParameters(p.buyerId, p.paymentSource, updateScope()), {
       validator: (p) => {
-        this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
         this.requirePayer(p.buyerId);
+        this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
         if (!['card', 'bank_transfer', 'line_pay_wallet'].includes(p.paymentSource?.type)) {
           refuse('InvalidInput', 'paymentSource.type must be card, bank_transfer or line_pay_wallet');
         }
         requireText(p.paymentSource.token, 'paymentSource.token');
+        if (this.input.variant === 'full') this.requireOtpSendsLeft();
       },
     });
 
-    setHandler(resendOtpUpdate, (r) => this.issueOtp(r.buyerId), {
-      validator: (r) => {
-        this.requireState(['awaiting_otp'], 'resend the OTP');
+    setHandler(resendOtpUpdate, (r) => {
+      const scope = updateScope();
+      return this.exclusive(async () => {
         this.requirePayer(r.buyerId);
+        this.requireState(['awaiting_otp'], 'resend the OTP');
+        this.requireOtpSendsLeft();
+        return this.issueOtp(r.buyerId, scope);
+      });
+    }, {
+      validator: (r) => {
+        this.requirePayer(r.buyerId);
+        this.requireState(['awaiting_otp'], 'resend the OTP');
+        this.requireOtpSendsLeft();
       },
     });
 
-    setHandler(submitOtpUpdate, (s) => this.submitOtp(s.buyerId, s.otpProof), {
+    setHandler(submitOtpUpdate, (s) => this.submitOtp(s.buyerId, s.otpProof, updateScope()), {
       validator: (s) => {
-        this.requireState(['awaiting_otp'], 'submit an OTP');
         this.requirePayer(s.buyerId);
+        this.requireState(['awaiting_otp'], 'submit an OTP');
         requireText(s.otpProof, 'otpProof');
       },
     });
 
-    setHandler(paymentResultUpdate, (r) => this.paymentResult(r.succeeded, r.failureCode, r.failureMessage), {
+    setHandler(paymentResultUpdate, (r) => {
+      // A result for the charge in flight is recorded once; the main flow acts on it. A repeat, or
+      // a result for an earlier charge of this order, changes nothing (and is acknowledged).
+      const awaiting = this.view.state === 'payment_pending' || this.view.parked?.reason === 'charge_result_missing';
+      if (awaiting && r.chargeId === this.view.chargeId && this.chargeOutcome === undefined) {
+        this.chargeOutcome = { ...r };
+      }
+      return { accepted: true as const };
+    }, {
       validator: (r) => {
-        this.requireState(['payment_pending'], 'accept a payment result');
-        if (r.chargeId !== this.view.chargeId) refuse('UnknownCharge', `charge ${r.chargeId} is not this order's current charge`);
+        if (!this.chargeIds.includes(r.chargeId)) refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
       },
     });
 
-    setHandler(decideUpdate, async (d) => {
-      this.decision = { decision: d.decision };
-      this.view.state = d.decision === 'dispute' ? 'disputed' : 'settling';
-      if (d.decision === 'dispute') await this.openDispute(d.reason ?? '');
-      return { outcome: d.decision === 'dispute' ? 'disputed' : 'releasing' };
-    }, {
+    setHandler(decideUpdate, (d) => this.exclusive(async () => {
+      this.requireBuyer(d.buyerId);
+      if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
+      this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
+      return { outcome: d.decision === 'dispute' ? 'disputed' as const : 'releasing' as const };
+    }), {
       validator: (d) => {
+        this.requireBuyer(d.buyerId);
         this.requireState(['escrow'], 'decide');
-        if (d.buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'only the buyer of this order can decide');
         if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
         if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > 1000)) {
           refuse('InvalidInput', 'reason must be text of at most 1000 characters');
@@ -187,11 +263,11 @@ class Deal {
       },
     });
 
-    setHandler(resolveDisputeUpdate, (r) => {
+    setHandler(resolveDisputeUpdate, (r) => this.exclusive(async () => {
+      if (this.view.state !== 'disputed' || this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
       this.resolution = r;
-      this.view.state = 'settling';
-      return { outcome: 'resolving' };
-    }, {
+      return { outcome: 'resolving' as const };
+    }), {
       validator: (r) => {
         this.requireState(['disputed'], 'resolve a dispute');
         requireText(r.agentId, 'agentId');
@@ -204,19 +280,49 @@ class Deal {
       },
     });
 
-    setHandler(cancelLinkUpdate, () => {
-      this.view.state = 'cancelled'; // the main flow commits it and ends
+    setHandler(cancelLinkUpdate, (c) => this.exclusive(async () => {
+      if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
+      this.requireState(CANCELLABLE_STATES, 'cancel the link'); // again: an OTP may have started a charge meanwhile
+      this.view.state = 'cancelled'; // the main flow tells the buyer and ends
       return { outcome: 'cancelled' as const };
-    }, {
-      validator: (c: { sellerId: string }) => {
+    }), {
+      validator: (c) => {
         if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-        this.requireState(['awaiting_buyer', 'awaiting_payment', 'awaiting_otp'], 'cancel the link');
+        this.requireState(CANCELLABLE_STATES, 'cancel the link');
+      },
+    });
+
+    setHandler(resolveParkedUpdate, (r) => {
+      this.parkedResolution = r;
+      return { outcome: r.action === 'retry' ? 'retrying' as const : 'refunding' as const };
+    }, {
+      validator: (r) => {
+        requireText(r.agentId, 'agentId');
+        const parked = this.view.parked;
+        if (this.view.state !== 'parked' || parked === undefined || this.parkedResolution !== undefined) refuse('IllegalStep', 'this deal is not parked');
+        if (!PARKED_ACTIONS[parked.reason].includes(r.action)) {
+          refuse('InvalidInput', `a deal parked for ${parked.reason} can be: ${PARKED_ACTIONS[parked.reason].join(', ')}`);
+        }
+        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > 2000)) refuse('InvalidInput', 'note must be text of at most 2000 characters');
       },
     });
   }
 
-  // S101–S108 (full) and S117–S118 (simple): one payment request, answered with what comes next.
-  private async requestPayment(buyerId: string, dynamicPassword: string): Promise<PaymentRequestOutcome> {
+  // ------------------------------------------------------------------ S101–S108, S117–S118
+
+  /** Stage zero ends when a buyer got the payment info, the seller cancelled, or history asks for a new run. */
+  async waitForBuyer(): Promise<'payment_info' | 'cancelled' | 'continue_as_new'> {
+    await condition(() => this.view.paymentInfoSentAtMs !== undefined || this.view.state === 'cancelled' || this.shouldContinueAsNew());
+    if (this.view.state === 'cancelled') return 'cancelled';
+    return this.view.paymentInfoSentAtMs !== undefined ? 'payment_info' : 'continue_as_new';
+  }
+
+  /** Only stage zero can grow without bound (refused buyers); later stages are short. */
+  private shouldContinueAsNew(): boolean {
+    return this.view.state === 'awaiting_buyer' && workflowInfo().continueAsNewSuggested;
+  }
+
+  private async requestPayment(buyerId: string, dynamicPassword: string, scope: string): Promise<PaymentRequestOutcome> {
     const full = this.input.variant === 'full';
     const code = this.input.product.transactionCode;
     const screening = await act.screenBuyer({
@@ -228,313 +334,507 @@ class Deal {
       attribute: full,
       phoneBindingPeriodMs: this.input.durations.phoneBindingPeriodMs,
     });
-    if (!screening.passwordOk) {
+    if (!screening.passwordOk) { // claim 15
       const failures = (this.passwordFailures[buyerId] = (this.passwordFailures[buyerId] ?? 0) + 1);
       return { outcome: 'wrong_password', attemptsLeft: Math.max(0, this.input.maxPasswordFailures - failures) };
     }
-    if (!screening.boundUser) {
-      await this.say([this.to(buyerId, { kind: 'bind_request', addFriendUrl: screening.addFriendUrl })]); // S103
+    if (!screening.boundUser) { // S103
+      await this.tell([{ scope, to: buyerId, message: { kind: 'bind_request', addFriendUrl: screening.addFriendUrl } }]);
       return { outcome: 'bind_required' };
     }
-    if (screening.watchListed) {
-      this.blockedBuyers.add(buyerId); // S403: no payment info for this order
-      await this.say([this.to(buyerId, { kind: 'watchlist_blocked', transactionCode: code })]);
+    if (screening.watchListed) { // S403: no payment info for this order
+      this.blockedBuyers.add(buyerId);
+      await this.tell([{ scope, to: buyerId, message: { kind: 'watchlist_blocked', transactionCode: code } }]);
       return { outcome: 'blocked' };
     }
     if (screening.limitRefusal) {
-      await this.say([this.to(buyerId, { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code })]);
+      await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code } }]);
       return { outcome: 'limit_exceeded', rule: screening.limitRefusal.rule, detail: screening.limitRefusal.detail };
     }
-    const said: Outgoing[] = [];
-    if (full) {
-      if (screening.walletState !== 'active') {
-        await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
-        return { outcome: 'wallet_activation_required' };
-      }
-      if (screening.holder !== buyerId) {
-        await this.say([ // S106: the code belongs to someone else
-          this.to(this.input.sellerId, { kind: 'attribution_error', transactionCode: code, attemptedBy: buyerId }),
-          this.to(buyerId, { kind: 'code_already_attributed', transactionCode: code }),
-        ]);
-        return { outcome: 'attribution_error' };
-      }
+    return full ? this.attribute(buyerId, screening, scope) : this.offerToScreenedBuyer(buyerId, screening, scope);
+  }
+
+  // S104–S107 and S501–S504, S404–S407: the full variant attributes the code to one buyer.
+  private async attribute(buyerId: string, screening: activities.Screening, scope: string): Promise<PaymentRequestOutcome> {
+    if (screening.walletState !== 'active') {
+      await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
+      return { outcome: 'wallet_activation_required' };
+    }
+    if (screening.holder !== buyerId) {
+      // S106: told once per refused buyer, whatever they retry: the key names the buyer, not the request.
+      const code = this.input.product.transactionCode;
+      await this.tell([
+        { scope: `refused:${buyerId}`, to: this.input.sellerId, message: { kind: 'attribution_error', transactionCode: code, attemptedByName: screening.buyerName } },
+        { scope: `refused:${buyerId}`, to: buyerId, message: { kind: 'code_already_attributed', transactionCode: code } },
+      ]);
+      return { outcome: 'attribution_error' };
+    }
+    return this.exclusive(async () => {
+      this.requireState(OPEN_STATES, 'request payment');
+      const said: Said[] = [];
       if (this.view.buyerId === undefined) {
         this.view.buyerId = buyerId; // S107: attributed (the claim in the database decided)
-        said.push(this.to(buyerId, { kind: 'pending_payment_info', product: this.input.product, paymentUrl: this.paymentUrl() }));
+        said.push({ scope: 'deal', to: buyerId, message: { kind: 'pending_payment_info', product: this.input.product, paymentUrl: this.paymentUrl() } });
       }
       if (screening.phone !== 'ok') {
-        said.push(screening.phone === 'not_bound'
-          ? this.to(buyerId, { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.orderId}` }) // S405
-          : this.to(buyerId, { kind: 'abnormal_binding', reason: screening.phone })); // S406/S407
-        await this.commit(this.view.state, said, buyerId);
+        said.push({
+          scope,
+          to: buyerId,
+          message: screening.phone === 'not_bound'
+            ? { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.orderId}` } // S405
+            : { kind: 'abnormal_binding', reason: screening.phone }, // S406/S407
+        });
+        await this.commit({ state: this.view.state, messages: said });
         return screening.phone === 'not_bound' ? { outcome: 'phone_binding_required' } : { outcome: 'abnormal_binding', reason: screening.phone };
       }
-    }
-    // S108 / S118: the payment info.
+      return this.sendPaymentInfo(buyerId, screening, said, scope);
+    });
+  }
+
+  // S117–S118: the simple variant screens every buyer and offers each the payment info.
+  private offerToScreenedBuyer(buyerId: string, screening: activities.Screening, scope: string): Promise<PaymentRequestOutcome> {
+    return this.exclusive(async () => {
+      if (this.view.buyerId !== undefined && this.view.buyerId !== buyerId) refuse('NotTheBuyer', 'someone else is paying for this link');
+      this.requireState(OPEN_STATES, 'request payment');
+      this.screenedBuyers.add(buyerId);
+      return this.sendPaymentInfo(buyerId, screening, [], scope);
+    });
+  }
+
+  // S108 / S118: the payment info. The main flow watches paymentInfoSentAtMs and the state, so they
+  // change only once the effects are done: a handler that changed them before an await would let
+  // the main flow start its timers at a point a replay of the local activities cannot reproduce.
+  private async sendPaymentInfo(buyerId: string, screening: activities.Screening, said: Said[], scope: string): Promise<PaymentRequestOutcome> {
+    const full = this.input.variant === 'full';
+    const state: OrderState = this.view.state === 'awaiting_buyer' ? 'awaiting_payment' : this.view.state;
+    said.push({
+      scope,
+      to: buyerId,
+      message: { kind: 'payment_info', product: this.input.product, paymentUrl: this.paymentUrl(), paymentAccount: screening.paymentAccount, verification: full ? 'otp' : 'none' },
+    });
+    await this.commit({ state, messages: said });
+    this.view.state = state;
     if (this.view.paymentInfoSentAtMs === undefined) this.view.paymentInfoSentAtMs = Date.now();
-    this.view.state = 'awaiting_payment';
-    said.push(this.to(buyerId, {
-      kind: 'payment_info',
-      product: this.input.product,
-      paymentUrl: this.paymentUrl(),
-      paymentAccount: screening.paymentAccount,
-      verification: full ? 'otp' : 'none',
-    }));
-    await this.commit('awaiting_payment', said, full ? buyerId : undefined);
     const { totalMinor, currency } = this.input.product;
     return { outcome: 'payment_info', totalMinor, currency, verification: full ? 'otp' : 'none' };
   }
 
+  // ------------------------------------------------------------------ S111–S116
+
   // S111: the buyer chose how to pay; S112 an OTP follows (full), or the charge starts (S118).
-  private async submitPaymentParameters(buyerId: string, source: PaymentSource): Promise<PaymentParametersOutcome> {
-    this.paymentSource = source;
-    if (this.input.variant === 'simple') {
-      this.view.buyerId = buyerId; // the payer of a simple deal is whoever pays first
-      const started = await this.startCharge();
+  private submitPaymentParameters(buyerId: string, source: PaymentSource, scope: string): Promise<PaymentParametersOutcome> {
+    return this.exclusive(async () => {
+      this.requirePayer(buyerId);
+      this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+      this.paymentSource = source;
+      if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
+      const reserved = await act.reservePayer({ orderId: this.input.orderId, buyerId });
+      if (!reserved.ok) {
+        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
+        const code = this.input.product.transactionCode;
+        await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: reserved.detail, transactionCode: code } }]);
+        return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
+      }
+      this.view.buyerId = buyerId;
+      const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
-    }
-    return this.issueOtp(buyerId);
+    });
   }
 
-  private async issueOtp(buyerId: string): Promise<PaymentParametersOutcome> {
-    const step = this.nextStep('otp');
-    const challenge = await act.issueOtp({
+  // S112: a code bound to this buyer and this request; at most maxOtpSends per order, and a cap per buyer per hour.
+  private async issueOtp(buyerId: string, scope: string): Promise<PaymentParametersOutcome> {
+    if (this.otpSends >= this.input.maxOtpSends) return { outcome: 'otp_limit', detail: otpLimitDetail(this.input.maxOtpSends) };
+    const issued = await act.issueOtp({
       orderId: this.input.orderId,
       buyerId,
-      step,
+      challengeKey: scope,
       ttlMs: this.input.durations.otpTtlMs,
       maxAttempts: this.input.maxOtpAttempts,
       transactionCode: this.input.product.transactionCode,
     });
-    this.otpChallengeId = challenge.challengeId;
+    if (!issued.ok) return { outcome: 'otp_limit', detail: issued.detail, retryAfterMs: issued.retryAfterMs };
+    this.otpSends += 1;
+    this.otpChallengeId = issued.challengeId;
     this.view.state = 'awaiting_otp';
-    return { outcome: 'otp_sent', expiresAtMs: challenge.expiresAtMs };
+    return { outcome: 'otp_sent', expiresAtMs: issued.expiresAtMs };
   }
 
   // S113–S115: the code comes back; right → pay, wrong → a failure message with the reason.
-  private async submitOtp(buyerId: string, otpProof: string) {
-    const challengeId = this.otpChallengeId;
-    if (challengeId === undefined) return { outcome: 'otp_expired' as const };
-    const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: this.nextStep('otp-check') });
-    if (check.result !== 'ok') {
-      const reason = check.result === 'wrong' ? `wrong verification code, ${check.attemptsLeft} tries left`
-        : check.result === 'expired' ? 'the verification code expired; ask for a new one'
-        : 'too many wrong codes; ask for a new one';
-      await this.say([this.to(buyerId, { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode })]);
-      if (check.result !== 'wrong') this.otpChallengeId = undefined;
-      return check.result === 'wrong' ? { outcome: 'wrong_otp' as const, attemptsLeft: check.attemptsLeft }
-        : check.result === 'expired' ? { outcome: 'otp_expired' as const } : { outcome: 'otp_exhausted' as const };
-    }
-    this.otpChallengeId = undefined;
-    const started = await this.startCharge();
-    return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
+  private submitOtp(buyerId: string, otpProof: string, scope: string) {
+    return this.exclusive(async () => {
+      this.requirePayer(buyerId);
+      this.requireState(['awaiting_otp'], 'submit an OTP');
+      const challengeId = this.otpChallengeId;
+      if (challengeId === undefined) return { outcome: 'otp_expired' as const };
+      const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: scope });
+      if (check.result !== 'ok') {
+        const reason = check.result === 'wrong' ? `wrong verification code, ${check.attemptsLeft} tries left`
+          : check.result === 'expired' ? 'the verification code expired; ask for a new one'
+          : 'too many wrong codes; ask for a new one';
+        await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } }]);
+        if (check.result !== 'wrong') this.otpChallengeId = undefined;
+        return check.result === 'wrong' ? { outcome: 'wrong_otp' as const, attemptsLeft: check.attemptsLeft }
+          : check.result === 'expired' ? { outcome: 'otp_expired' as const } : { outcome: 'otp_exhausted' as const };
+      }
+      this.otpChallengeId = undefined;
+      const started = await this.startCharge(scope);
+      return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
+    });
   }
 
   // S114: the payment flow runs at the provider; its result arrives as a signed webhook (S201).
-  private async startCharge(): Promise<{ ok: true } | { ok: false; reason: string }> {
-    if (this.paymentSource === undefined) throw ApplicationFailure.nonRetryable('no payment source', 'InvalidInput');
+  // Called holding the lock; the state moves to payment_pending only once the charge exists.
+  private async startCharge(scope: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const source = this.paymentSource;
+    const payer = this.view.buyerId;
+    if (source === undefined || payer === undefined) throw ApplicationFailure.nonRetryable('a charge needs a payer and a payment source', 'InvalidInput');
     this.chargeAttempts += 1;
-    this.view.state = 'payment_pending';
     try {
       const { chargeId } = await act.startCharge({
         orderId: this.input.orderId,
         attempt: this.chargeAttempts,
         amountMinor: this.input.product.totalMinor,
         currency: this.input.product.currency,
-        paymentSource: this.paymentSource,
+        paymentSource: source,
       });
+      this.chargeIds.push(chargeId);
       this.view.chargeId = chargeId;
+      this.view.state = 'payment_pending';
       return { ok: true };
     } catch (err) {
       // The provider refused the charge outright (S115): nothing was charged; the buyer may try again.
-      this.view.state = 'awaiting_payment';
+      if (this.view.state === 'awaiting_otp') this.view.state = 'awaiting_payment';
       const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
-      await this.say([this.to(this.view.buyerId!, { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode })]);
+      await this.tell([{ scope, to: payer, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } }]);
       return { ok: false, reason };
     }
   }
 
-  // S201–S203: paid → points into this order's escrow, stage-one info to both parties.
-  private async paymentResult(succeeded: boolean, failureCode?: string, failureMessage?: string) {
-    if (!succeeded) {
-      this.view.state = 'awaiting_payment'; // the buyer may try again
-      await this.say([this.to(this.view.buyerId!, {
-        kind: 'payment_failed',
-        reason: failureMessage ?? failureCode ?? 'the payment was declined',
-        transactionCode: this.input.product.transactionCode,
-      })]);
-      return { accepted: true as const };
-    }
-    const deadlineMs = Date.now() + this.input.durations.decisionWindowMs;
-    this.view.state = 'escrow';
-    this.view.decisionDeadlineMs = deadlineMs;
-    const stageOne: DealMessage = {
-      kind: 'stage_one',
-      product: this.input.product,
-      progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`,
-      qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${this.input.product.transactionCode}.png`,
-      decisionDeadline: new Date(deadlineMs).toISOString(),
-    };
-    await this.commitStep({ // S202: virtual points into the temporary escrow account
-      state: 'escrow',
-      buyerId: this.view.buyerId,
-      chargeId: this.view.chargeId,
-      money: { kind: 'stage_one', amountMinor: this.input.product.totalMinor, currency: this.input.product.currency },
-      messages: [this.to(this.view.buyerId!, stageOne), this.to(this.input.sellerId, stageOne)],
-    });
-    return { accepted: true as const };
-  }
-
-  /** Waits until paid, reminding once (S116) and expiring at the deadline; a charge in flight is never cut off. */
-  async waitForPayment(): Promise<boolean> {
-    const start = this.view.paymentInfoSentAtMs!;
+  /** Until paid, cancelled or expired; reminds once (S116). Expiry and cancelling wait for a handler that holds the lock. */
+  async waitForPayment(): Promise<ChargeOutcome | 'expired' | 'cancelled'> {
+    const start = mustHave(this.view.paymentInfoSentAtMs, 'payment info sent');
     const reminderAt = start + this.input.durations.paymentReminderMs;
     const expiresAt = start + this.input.durations.paymentExpiryMs;
-    const paid = () => this.view.state === 'escrow';
-    while (!paid()) {
+    for (;;) {
+      if (this.view.state === 'cancelled') return 'cancelled';
       if (this.view.state === 'payment_pending') {
-        await condition(() => paid() || this.view.state !== 'payment_pending');
+        const outcome = await this.waitForChargeOutcome();
+        if (outcome.succeeded) return outcome;
+        await this.chargeFailed(outcome);
         continue;
       }
       const now = Date.now();
-      if (now >= expiresAt) return false;
-      if (!this.view.reminderSent && now >= reminderAt) {
-        this.view.reminderSent = true;
-        await this.say([this.to(this.view.buyerId ?? this.input.sellerId, {
-          kind: 'payment_reminder', paymentUrl: this.paymentUrl(), transactionCode: this.input.product.transactionCode,
-        })]);
+      if (now >= expiresAt) {
+        const expired = await this.exclusive(async () => {
+          if (!['awaiting_payment', 'awaiting_otp'].includes(this.view.state)) return false; // a charge started meanwhile
+          this.view.state = 'expired';
+          return true;
+        });
+        if (expired) return 'expired';
         continue;
       }
-      const deadline = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
-      await condition(() => paid() || this.view.state === 'payment_pending' || this.view.state === 'cancelled', deadline - now);
-      if (this.view.state === 'cancelled') return false;
+      if (!this.view.reminderSent && now >= reminderAt) {
+        this.view.reminderSent = true;
+        await this.tell([{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message: {
+          kind: 'payment_reminder', paymentUrl: this.paymentUrl(), transactionCode: this.input.product.transactionCode,
+        } }]);
+        continue;
+      }
+      const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
+      await condition(() => this.view.state === 'payment_pending' || this.view.state === 'cancelled', next - now);
     }
-    return true;
+  }
+
+  /** The provider's webhook, or — when it does not come — the provider's own answer; else a person looks. */
+  private async waitForChargeOutcome(): Promise<ChargeOutcome> {
+    for (;;) {
+      if (await condition(() => this.chargeOutcome !== undefined, this.input.durations.chargeResultWaitMs)) return this.takeChargeOutcome();
+      const chargeId = mustHave(this.view.chargeId, 'charge id');
+      const status = await act.chargeStatus({ chargeId });
+      if (status.status !== 'pending') {
+        return { eventId: `poll:${chargeId}`, succeeded: status.status === 'succeeded', amountMinor: status.amountMinor, currency: status.currency,
+          occurredAtMs: status.createdMs, failureCode: status.failureCode, failureMessage: status.failureMessage };
+      }
+      await this.park('charge_result_missing', `charge ${chargeId} is still pending at the provider`);
+      if (this.chargeOutcome !== undefined) return this.takeChargeOutcome();
+    }
+  }
+
+  private takeChargeOutcome(): ChargeOutcome {
+    const outcome = mustHave(this.chargeOutcome, 'charge outcome');
+    this.chargeOutcome = undefined;
+    return outcome;
+  }
+
+  private async chargeFailed(outcome: ChargeOutcome): Promise<void> {
+    await this.exclusive(async () => {
+      this.view.state = 'awaiting_payment'; // the buyer may try again
+      await this.tell([{ scope: `event:${outcome.eventId}`, to: mustHave(this.view.buyerId, 'payer'), message: {
+        kind: 'payment_failed', reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined', transactionCode: this.input.product.transactionCode,
+      } }]);
+    });
   }
 
   async expire(): Promise<OrderView> {
-    if (this.view.state === 'cancelled') return this.finish([]);
-    this.view.state = 'expired';
     const code = this.input.product.transactionCode;
     const recipients = [this.input.sellerId, ...(this.view.buyerId ? [this.view.buyerId] : [])];
-    return this.finish(recipients.map((to) => this.to(to, { kind: 'order_expired', transactionCode: code })));
+    return this.finish({ state: 'expired', releaseLimits: true, messages: recipients.map((to) => ({ scope: 'deal', to, message: { kind: 'order_expired', transactionCode: code } })) });
+  }
+
+  async cancel(): Promise<OrderView> {
+    const code = this.input.product.transactionCode;
+    const buyer = this.view.buyerId;
+    return this.finish({ state: 'cancelled', releaseLimits: true, messages: buyer ? [{ scope: 'deal', to: buyer, message: { kind: 'order_cancelled', transactionCode: code } }] : [] });
+  }
+
+  // ------------------------------------------------------------------ S201–S203
+
+  /** S202–S203: the points go into this order's escrow and both parties are told; an amount that does not add up parks. */
+  async stageOne(paid: ChargeOutcome): Promise<'held' | 'refunded'> {
+    const { product, durations } = this.input;
+    const matches = paid.amountMinor === product.totalMinor && paid.currency === product.currency;
+    // Money the provider took in our currency is booked as it is, so the ledger matches the provider's statement.
+    const bookedMinor = paid.currency === product.currency ? paid.amountMinor : 0;
+    const stageOne = bookedMinor > 0 ? { kind: 'stage_one' as const, amountMinor: bookedMinor, currency: product.currency } : undefined;
+    if (!matches) {
+      this.view.chargedMinor = paid.amountMinor;
+      await this.commit({ state: this.view.state, money: stageOne, messages: [] });
+      const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${product.totalMinor} ${product.currency}`;
+      const resolution = await this.park('amount_mismatch', detail);
+      await this.refundAfterPark(resolution, bookedMinor, paid.amountMinor);
+      return 'refunded';
+    }
+    // The window counts from the payment the provider reports (the same in every run of this code);
+    // a result that reached us late still leaves the buyer a full window.
+    const fromPaymentMs = paid.occurredAtMs + durations.decisionWindowMs;
+    this.view.decisionDeadlineMs = fromPaymentMs - Date.now() > durations.decisionWindowMs / 2 ? fromPaymentMs : Date.now() + durations.decisionWindowMs;
+    this.view.state = 'escrow';
+    const message: DealMessage = {
+      kind: 'stage_one',
+      product,
+      progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`,
+      qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
+      decisionDeadline: new Date(this.view.decisionDeadlineMs).toISOString(),
+    };
+    await this.commit({ state: 'escrow', money: stageOne, messages: this.toBoth('deal', message) });
+    return 'held';
+  }
+
+  // ------------------------------------------------------------------ S204–S206
+
+  /** The buyer's decision, or silence when the window closes (S206); the two never both count. */
+  async waitForDecision(): Promise<Decision> {
+    const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
+    await condition(() => this.decision !== undefined, Math.max(0, deadlineMs - Date.now()));
+    return this.exclusive(async () => {
+      const decision = this.decision ?? { buyerId: mustHave(this.view.buyerId, 'buyer'), decision: 'agree' as const, silent: true };
+      this.decision = decision;
+      this.view.state = decision.decision === 'dispute' ? 'disputed' : 'settling';
+      return decision;
+    });
   }
 
   // S205: dispute info to both; support staff step in.
-  private async openDispute(reason: string): Promise<void> {
+  async openDispute(reason: string): Promise<void> {
     this.view.dispute = { reason, openedAtMs: Date.now(), escalated: false };
-    const message: DealMessage = { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason };
-    await this.commit('disputed', [this.to(this.view.buyerId!, message), this.to(this.input.sellerId, message)], undefined, reason);
+    await this.commit({
+      state: 'disputed',
+      disputeReason: reason,
+      messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
+    });
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
-    await condition(() => this.view.dispute !== undefined); // the handler's opening commit is under way
     if (!(await condition(() => this.resolution !== undefined, this.input.durations.disputeEscalationMs))) {
-      this.view.dispute!.escalated = true;
-      const message: DealMessage = { kind: 'dispute_escalated', transactionCode: this.input.product.transactionCode };
-      await this.say([this.to(this.view.buyerId!, message), this.to(this.input.sellerId, message)]);
+      await this.exclusive(async () => {
+        if (this.resolution !== undefined) return; // resolved while the timer fired
+        mustHave(this.view.dispute, 'dispute').escalated = true;
+        await this.tell(this.toBoth('deal', { kind: 'dispute_escalated', transactionCode: this.input.product.transactionCode }));
+      });
       await condition(() => this.resolution !== undefined); // money waits for a person, never for a timer
     }
-    return this.resolution!;
+    const resolution = mustHave(this.resolution, 'resolution');
+    this.view.state = 'settling';
+    return resolution;
   }
 
-  // S206/S207 and the dispute outcomes: escrow → seller wallet and/or back to the buyer; claim 6 result.
-  async settle(sellerAmountMinor: number, buyerAmountMinor: number, decidedBy: string): Promise<OrderView> {
+  // ------------------------------------------------------------------ S206–S207 and claim 6
+
+  /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
+  async settle(split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string }, providerRefundMinor = split.buyerAmountMinor): Promise<OrderView> {
     const { product } = this.input;
-    if (buyerAmountMinor > 0) {
-      await act.refundCharge({ orderId: this.input.orderId, chargeId: this.view.chargeId!, amountMinor: buyerAmountMinor, currency: product.currency });
+    for (;;) {
+      this.settleAttempts += 1;
+      const settled = await this.moneyStep(() => money.settle({
+        orderId: this.input.orderId,
+        attempt: this.settleAttempts,
+        sellerId: this.input.sellerId,
+        chargeId: this.view.chargeId,
+        currency: product.currency,
+        sellerAmountMinor: split.sellerAmountMinor,
+        buyerAmountMinor: split.buyerAmountMinor,
+        providerRefundMinor,
+        decidedBy: split.decidedBy,
+      }));
+      if (settled.ok) break;
+      await this.park('settlement_refused', settled.detail); // the only way on is a person's retry
     }
-    this.view.sellerPaidMinor = sellerAmountMinor;
-    this.view.buyerRefundedMinor = buyerAmountMinor;
+    this.view.sellerPaidMinor = split.sellerAmountMinor;
+    this.view.buyerRefundedMinor = split.buyerAmountMinor;
     this.view.silentAgreement = this.decision?.silent === true;
-    this.view.state = sellerAmountMinor > 0 ? 'completed' : 'refunded';
-    const outcome = buyerAmountMinor === 0 ? 'released' : sellerAmountMinor === 0 ? 'refunded' : 'split';
-    const result: DealMessage = { kind: 'transaction_result', product, outcome, sellerPaidMinor: sellerAmountMinor, buyerRefundedMinor: buyerAmountMinor };
-    const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: sellerAmountMinor };
-    const parties = [this.view.buyerId!, this.input.sellerId];
-    const messages = [
-      ...(sellerAmountMinor > 0 ? parties.map((p) => this.to(p, stageTwo)) : []),
-      ...parties.map((p) => this.to(p, result)),
-    ];
-    return this.finish(messages, { kind: 'settle', sellerId: this.input.sellerId, sellerAmountMinor, buyerAmountMinor, currency: product.currency, decidedBy });
-  }
-
-  async finish(messages: Outgoing[], money?: MoneyMove): Promise<OrderView> {
-    await this.commitStep({
-      state: this.view.state,
-      buyerId: this.view.buyerId,
-      money,
-      sellerPaidMinor: this.view.sellerPaidMinor,
-      buyerRefundedMinor: this.view.buyerRefundedMinor,
-      messages,
+    const outcome = split.buyerAmountMinor === 0 && providerRefundMinor === 0 ? 'released' : split.sellerAmountMinor === 0 ? 'refunded' : 'split';
+    const result: DealMessage = { kind: 'transaction_result', product, outcome, sellerPaidMinor: split.sellerAmountMinor, buyerRefundedMinor: split.buyerAmountMinor };
+    const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: split.sellerAmountMinor };
+    return this.finish({
+      state: split.sellerAmountMinor > 0 ? 'completed' : 'refunded',
+      settled: { ...split, currency: product.currency },
+      messages: [...(split.sellerAmountMinor > 0 ? this.toBoth('deal', stageTwo) : []), ...this.toBoth('deal', result)],
     });
-    await condition(allHandlersFinished);
-    return this.view;
   }
 
-  // ---- small helpers ----
-  private paymentUrl(): string {
-    return `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`;
+  private async refundAfterPark(resolution: ParkedResolution, bookedMinor: number, chargedMinor: number): Promise<void> {
+    await this.settle({ sellerAmountMinor: 0, buyerAmountMinor: bookedMinor, decidedBy: resolution.agentId }, chargedMinor);
   }
 
-  private to(userId: string, message: DealMessage): Outgoing {
-    return { to: userId, message, retryKey: '' }; // keyed in say()/commit() by step
+  private async moneyStep(step: () => Promise<activities.SettleOutcome>): Promise<activities.SettleOutcome> {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof ActivityFailure) return { ok: false, detail: err.cause?.message ?? err.message };
+      throw err;
+    }
   }
 
-  private nextStep(label: string): string {
-    this.steps += 1;
-    return `${label}-${this.steps}`;
+  // ------------------------------------------------------------------ parking: a person decides
+
+  /** The deal waits, visibly (state, search attribute, orders row, both parties told), until support acts. */
+  private async park(reason: ParkReason, detail: string): Promise<ParkedResolution> {
+    const resumeState = this.view.state;
+    this.parks += 1;
+    this.view.state = 'parked';
+    this.view.parked = { reason, atMs: Date.now(), detail };
+    const message: DealMessage = { kind: 'deal_parked', transactionCode: this.input.product.transactionCode, reason };
+    await this.commit({ state: 'parked', parkReason: reason, parkDetail: detail, messages: this.toBoth(`park-${this.parks}-${reason}`, message) });
+    await condition(() => this.parkedResolution !== undefined || (reason === 'charge_result_missing' && this.chargeOutcome !== undefined));
+    const resolution = this.parkedResolution ?? { agentId: 'provider-webhook', action: 'retry' as ParkedAction };
+    this.parkedResolution = undefined;
+    this.view.parked = undefined;
+    this.view.state = resumeState;
+    await this.commit({ state: resumeState, actor: `support:${resolution.agentId}`, note: resolution.note, messages: [] });
+    return resolution;
   }
 
-  private nextVersion(): number {
-    this.steps += 1;
-    return this.steps;
-  }
+  // ------------------------------------------------------------------ effects: tell (words only) and commit (everything)
 
-  private keyed(messages: Outgoing[], step: string): Outgoing[] {
-    return messages.map((m, i) => ({ ...m, retryKey: `${workflowInfo().workflowId}:${step}:${i}:${m.to}` }));
-  }
-
-  private async say(messages: Outgoing[]): Promise<void> {
-    await act.sendMessages({ messages: this.keyed(messages, this.nextStep('say')) });
-  }
-
-  private async commit(state: OrderState, messages: Outgoing[], buyerId?: string, disputeReason?: string): Promise<void> {
-    await this.commitStep({ state, buyerId, disputeReason, messages });
+  private async tell(said: Said[]): Promise<void> {
+    await act.sendMessages({ messages: said.map((s) => this.keyed(s)) });
   }
 
   /**
-   * Applies one step's effects: money, read model, messages (each idempotent by its key).
-   * Search attributes follow the state here, in the same workflow task, so operators' filters
-   * and the orders table change together.
+   * One step's effects: money, read model, audit, then words (each idempotent by its key).
+   * Search attributes follow the state here, in the same workflow task, so operators' filters and
+   * the orders table change together.
    */
-  private async commitStep(step: Omit<StepCommit, 'orderId' | 'stateVersion' | 'sellerId' | 'state'> & { state: OrderState }): Promise<void> {
-    const version = this.nextVersion();
+  private async commit(step: {
+    state: OrderState;
+    messages: Said[];
+    money?: activities.MoneyMove;
+    settled?: activities.StepCommit['settled'];
+    disputeReason?: string;
+    parkReason?: ParkReason;
+    parkDetail?: string;
+    releaseLimits?: boolean;
+    actor?: string;
+    note?: string;
+  }): Promise<void> {
+    this.steps += 1;
     const attributes: SearchAttributeUpdatePair[] = [];
     if (step.state !== this.lastState) attributes.push({ key: OrderStateAttribute, value: step.state });
     if (this.view.buyerId !== undefined && this.view.buyerId !== this.lastBuyer) attributes.push({ key: BuyerIdAttribute, value: this.view.buyerId });
     if (attributes.length > 0) upsertSearchAttributes(attributes);
     this.lastState = step.state;
     this.lastBuyer = this.view.buyerId;
+    const { messages, ...rest } = step;
     await act.commitStep({
-      ...step,
+      ...rest,
       orderId: this.input.orderId,
       sellerId: this.input.sellerId,
-      stateVersion: version,
-      messages: this.keyed(step.messages, `v${version}`),
+      buyerId: this.view.buyerId,
+      chargeId: this.view.chargeId,
+      stateVersion: this.steps,
+      messages: messages.map((s) => this.keyed(s)),
     });
+  }
+
+  private async finish(step: Parameters<Deal['commit']>[0]): Promise<OrderView> {
+    this.view.state = step.state;
+    await this.commit(step);
+    await condition(allHandlersFinished);
+    return this.view;
+  }
+
+  // ------------------------------------------------------------------ small helpers
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.runExclusive(fn);
+  }
+
+  private keyed(said: Said): Outgoing {
+    return { to: said.to, message: said.message, retryKey: `${workflowInfo().workflowId}:${said.scope}:${said.message.kind}:${said.to}` };
+  }
+
+  private toBoth(scope: string, message: DealMessage): Said[] {
+    return [mustHave(this.view.buyerId, 'buyer'), this.input.sellerId].map((to) => ({ scope, to, message }));
+  }
+
+  private paymentUrl(): string {
+    return `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`;
+  }
+
+  private isIntruder(buyerId: string): boolean {
+    return this.input.variant === 'full' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId;
   }
 
   private requireState(allowed: OrderState[], action: string): void {
     if (!allowed.includes(this.view.state)) refuse('IllegalStep', `cannot ${action} while the order is ${this.view.state}`);
   }
 
+  private requireOtpSendsLeft(): void {
+    if (this.otpSends >= this.input.maxOtpSends) refuse('OtpLimit', otpLimitDetail(this.input.maxOtpSends));
+  }
+
+  /** The one buyer who may pay: the attributed buyer (full), or a screened buyer while nobody else pays (simple). */
   private requirePayer(buyerId: string): void {
     requireText(buyerId, 'buyerId');
-    if (this.input.variant === 'full' && buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer');
+    if (this.view.buyerId !== undefined) {
+      if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer');
+      return;
+    }
+    if (this.input.variant === 'full' || !this.screenedBuyers.has(buyerId)) refuse('NotTheBuyer', 'request the payment info for this order first');
+  }
+
+  private requireBuyer(buyerId: string): void {
+    if (this.view.buyerId === undefined || buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'only the buyer of this order can decide');
   }
 }
 
+/** The update being handled: what makes a message it causes unique. Called first thing in a handler. */
+function updateScope(): string {
+  return `update:${mustHave(currentUpdateInfo(), 'update info').id}`;
+}
+
+function otpLimitDetail(maxSends: number): string {
+  return `at most ${maxSends} verification codes can be sent for one order; ask the seller for a new link`;
+}
+
+/**
+ * An invariant. A plain Error fails the workflow task, not the workflow: the deal stops where it
+ * is, visible to operators, and resumes once the code is fixed (nothing is paid on a guess).
+ */
+function mustHave<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`invariant: ${what} is missing`);
+  return value;
+}
 
 function isMinor(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

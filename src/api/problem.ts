@@ -9,7 +9,14 @@ import { ZodError } from 'zod';
  * refused by their validators without touching history.
  */
 export class HttpProblem extends Error {
-  constructor(readonly status: number, readonly code: string, detail: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+    /** Response headers that belong to the refusal (Retry-After on a 429). */
+    readonly headers: Record<string, string> = {},
+  ) {
     super(detail);
   }
 }
@@ -35,11 +42,16 @@ const REFUSAL_STATUS: Record<string, number> = {
   PasswordLocked: 423,
   WalletLocked: 423,
   UnknownCharge: 409,
+  SelfDealing: 403,
+  OtpLimit: 429,
 };
 
 export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (res.headersSent) return;
-  if (err instanceof HttpProblem) return sendProblem(res, err.status, err.code, err.message, err.extra);
+  if (err instanceof HttpProblem) {
+    res.set(err.headers);
+    return sendProblem(res, err.status, err.code, err.message, err.extra);
+  }
   if (err instanceof ZodError) {
     return sendProblem(res, 422, 'invalid-input', err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '), {
       errors: err.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),

@@ -1,12 +1,20 @@
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { HttpProblem } from './problem';
 
 /**
- * Sends an update, again with the same update id when the server says no worker processed it
- * (updates racing on one workflow can be handed back that way). The id makes a repeat harmless.
+ * Sends an update, again with the same update id when it was not taken yet: the server handed it
+ * back unprocessed (updates racing on one workflow), or the workflow had as many updates in
+ * flight as Temporal allows (history.maxInFlightUpdates; hundreds of buyers racing for one code).
+ * The id makes a repeat harmless. Past the budget the caller is asked to come back (429).
  */
 const UNPROCESSED_ATTEMPTS_MAX = 5;
 const UNPROCESSED_BACKOFF_MS = 50;
+const BUSY_BUDGET_MS = 20_000;
+const BUSY_BACKOFF_MAX_MS = 1_000;
+const BUSY_RETRY_AFTER_SECONDS = 2;
+/** google.rpc.Code RESOURCE_EXHAUSTED, as the gRPC status of the refused call. */
+const GRPC_RESOURCE_EXHAUSTED = 8;
 
 export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
   handle: WorkflowHandle,
@@ -14,13 +22,35 @@ export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
   options: { args: Args; updateId?: string },
 ): Promise<Ret> {
   const updateId = options.updateId ?? crypto.randomUUID();
-  for (let attempt = 1; ; attempt += 1) {
+  const busyUntilMs = Date.now() + BUSY_BUDGET_MS;
+  for (let attempt = 1, unprocessed = 0; ; attempt += 1) {
     try {
       return await handle.executeUpdate(def, { args: options.args, updateId });
     } catch (err) {
-      const unprocessed = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnprocessedUpdate';
-      if (!unprocessed || attempt >= UNPROCESSED_ATTEMPTS_MAX) throw err;
-      await new Promise((r) => setTimeout(r, UNPROCESSED_BACKOFF_MS * attempt));
+      if (isUnprocessed(err) && ++unprocessed < UNPROCESSED_ATTEMPTS_MAX) {
+        await sleep(UNPROCESSED_BACKOFF_MS * unprocessed);
+        continue;
+      }
+      if (!isTooManyInFlight(err)) throw err;
+      if (Date.now() >= busyUntilMs) {
+        throw new HttpProblem(429, 'busy', 'many people are acting on this order right now; try again in a moment', {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
+      }
+      // Full jitter, so a crowd that collided does not collide again in step.
+      await sleep(Math.random() * Math.min(BUSY_BACKOFF_MAX_MS, 25 * 2 ** Math.min(attempt, 10)));
     }
   }
+}
+
+function isUnprocessed(err: unknown): boolean {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnprocessedUpdate';
+}
+
+/** Temporal's per-workflow limit of updates in flight: RESOURCE_EXHAUSTED, the update was not admitted. */
+function isTooManyInFlight(err: unknown): boolean {
+  const cause = err instanceof ServiceError ? (err.cause as { code?: number } | undefined) : undefined;
+  return cause?.code === GRPC_RESOURCE_EXHAUSTED;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

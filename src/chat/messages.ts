@@ -1,4 +1,5 @@
 import type { Currency } from '../domain/money';
+import type { ParkReason } from '../../workflows/order-messages';
 
 /**
  * What the deal says to people, as meaning rather than layout. The chat platform adapter
@@ -24,7 +25,7 @@ export type DealMessage =
   | { kind: 'wallet_invalidated' } // S309 end procedure (invalidated)
   | { kind: 'bind_request'; addFriendUrl: string } // S103
   | { kind: 'watchlist_blocked'; transactionCode: string } // S403
-  | { kind: 'attribution_error'; transactionCode: string; attemptedBy: string } // S106 (to the seller)
+  | { kind: 'attribution_error'; transactionCode: string; attemptedByName: string } // S106 (to the seller): a display name or a mask, never a platform id
   | { kind: 'code_already_attributed'; transactionCode: string } // S106 (to the refused buyer)
   | { kind: 'pending_payment_info'; product: ProductSummary; paymentUrl: string } // S107
   | { kind: 'phone_binding_request'; bindUrl: string } // S405
@@ -37,6 +38,8 @@ export type DealMessage =
   | { kind: 'stage_one'; product: ProductSummary; progressUrl: string; qrImageUrl: string; decisionDeadline: string } // S203
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }
+  | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched
+  | { kind: 'order_cancelled'; transactionCode: string } // the seller withdrew the link (to the buyer who had it)
   | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number } // S207
   | { kind: 'transaction_result'; product: ProductSummary; outcome: 'released' | 'refunded' | 'split' | 'expired'; sellerPaidMinor: number; buyerRefundedMinor: number } // claim 6
   | { kind: 'quick_receive_code'; receivingCode: string; accountMasked: string } // S606, S706

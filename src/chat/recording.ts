@@ -1,17 +1,24 @@
 import type { ChatPort } from './port';
 import type { DealMessage, Outgoing } from './messages';
 
-/** A chat port that keeps what it was asked to send, de-duplicated by retry key. */
+/**
+ * A chat port that keeps what it was asked to say, by meaning, de-duplicated by retry key.
+ * With an inner port (tests: LINE through the real SDK and the LINE emulator) it records only
+ * what the inner port accepted, and friendship is the inner port's answer.
+ */
 export class RecordingChatPort implements ChatPort {
   private readonly delivered = new Map<string, Outgoing>();
   private readonly friends = new Set<string>();
 
+  constructor(private readonly inner?: ChatPort) {}
+
   async send(outgoing: Outgoing): Promise<void> {
+    await this.inner?.send(outgoing);
     if (!this.delivered.has(outgoing.retryKey)) this.delivered.set(outgoing.retryKey, outgoing);
   }
 
   async isBoundUser(userId: string): Promise<boolean> {
-    return this.friends.has(userId);
+    return this.inner ? this.inner.isBoundUser(userId) : this.friends.has(userId);
   }
 
   setBound(userId: string, bound: boolean): void {

@@ -18,6 +18,8 @@ export interface DealDurations {
   phoneBindingPeriodMs: number;
   /** S112: how long an OTP is valid. */
   otpTtlMs: number;
+  /** S114: without the provider's webhook by then, the deal asks the provider; still pending → parked for a person. */
+  chargeResultWaitMs: number;
 }
 
 export interface WalletPolicy {
@@ -65,6 +67,10 @@ export interface Settings {
   moneyOut: MoneyOutSettings;
   maxPasswordFailures: number;
   maxOtpAttempts: number;
+  /** MAX_OTP_SENDS_PER_ORDER: codes sent for one order at most (first and resends). */
+  maxOtpSends: number;
+  /** OTP_SENDS_PER_BUYER_HOUR: codes one buyer may be sent per hour, over all orders. */
+  otpSendsPerBuyerHour: number;
   line: LineSettings;
   payments: ProviderSettings;
   bankCenter: ProviderSettings;
@@ -133,6 +139,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       disputeEscalationMs: duration('DISPUTE_ESCALATION_MS', 7 * DAY_MS),
       phoneBindingPeriodMs: duration('PHONE_BINDING_PERIOD_MS', 30 * DAY_MS),
       otpTtlMs: duration('OTP_TTL_MS', 5 * 60 * 1000),
+      chargeResultWaitMs: duration('CHARGE_RESULT_WAIT_MS', 30 * MINUTE_MS),
     },
     wallet: {
       attemptsPerRound: integerSetting(env, 'WALLET_ATTEMPTS_PER_ROUND', 3, 1, 20),
@@ -149,6 +156,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     },
     maxPasswordFailures: integerSetting(env, 'MAX_PASSWORD_FAILURES', 5, 1, 100),
     maxOtpAttempts: integerSetting(env, 'MAX_OTP_ATTEMPTS', 5, 1, 10),
+    maxOtpSends: integerSetting(env, 'MAX_OTP_SENDS_PER_ORDER', 5, 1, 20),
+    otpSendsPerBuyerHour: integerSetting(env, 'OTP_SENDS_PER_BUYER_HOUR', 10, 1, 100),
     line: {
       channelId: optionalString(env, 'LINE_CHANNEL_ID') ?? '1650000000',
       channelSecret: optionalString(env, 'LINE_CHANNEL_SECRET') ?? 'emulator-channel-secret',

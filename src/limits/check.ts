@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { formatMoney, isCurrency } from '../domain/money';
 import { recordLimitEvent, type LimitEvent } from './events';
-import { DEFAULT_LIMIT_POLICY, type LimitPolicy, type LimitSubject } from './policy';
+import { DEFAULT_LIMIT_POLICY, policyAmountMinor, type LimitPolicy, type LimitSubject } from './policy';
 import { accountTier, taiwanMonthStart, taiwanNextMonthStart } from './tiers';
 
 export interface LimitRequest {
@@ -28,19 +28,18 @@ interface Usage {
   amountMinor: number;
 }
 
-/** Events in (from, until) - `until` open-ended for sliding windows, see checkLimits. */
+/** Events in (from, until) - `until` open-ended for sliding windows, see checkLimits. Amounts in the policy currency. */
 async function usage(
   db: Knex | Knex.Transaction,
   column: string,
   id: string,
   span: { from: Date; until?: Date },
   request: LimitRequest,
-  currency: string,
 ): Promise<Usage> {
   const query = db('limit_events')
     .where(column, id)
     .andWhere('at', '>', span.from)
-    .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(amount_minor) filter (where currency = ?), 0)::text as amount', [currency]));
+    .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(policy_amount_minor), 0)::text as amount'));
   if (span.until !== undefined) query.andWhere('at', '<', span.until);
   if (request.eventId !== undefined) query.andWhere('event_id', '<>', request.eventId);
   const row = (await query) as { count: number; amount: string };
@@ -59,6 +58,7 @@ function money(amountMinor: number, currency: string): string {
 /**
  * Would this payment break a velocity rule or a tier's monthly cap? Rules are checked in policy
  * order, then the tiers (buyer's spend, seller's receipts); the first refusal names its rule.
+ * Every currency counts: amounts are converted to the policy currency at its reference rates.
  * A sliding window counts every event after `at - window`, including ones stamped later than
  * `at`: payments are checked concurrently and clocks differ, and the safe error is to count more.
  * Check and record are separate steps; use checkAndRecordLimitEvent when both must be atomic.
@@ -68,26 +68,24 @@ export async function checkLimits(
   request: LimitRequest,
   policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
 ): Promise<LimitDecision> {
-  const inPolicyCurrency = request.currency === policy.currency;
+  const amountMinor = policyAmountMinor(policy, request.amountMinor, request.currency);
   for (const rule of policy.rules) {
     const id = rule.subject === 'buyer' ? request.buyerId : rule.subject === 'seller' ? request.sellerId : request.phoneHash;
     if (!id) continue; // no bound phone known: phone rules cannot apply
-    if (rule.measure === 'amount' && !inPolicyCurrency) continue;
     const from = new Date(request.at.getTime() - rule.windowMs);
-    const used = await usage(db, SUBJECT_COLUMN[rule.subject], id, { from }, request, policy.currency);
+    const used = await usage(db, SUBJECT_COLUMN[rule.subject], id, { from }, request);
     const window = windowText(rule.windowMs);
     if (rule.measure === 'count' && used.count + 1 > rule.max) {
       return { ok: false, rule: rule.name, detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed` };
     }
-    if (rule.measure === 'amount' && used.amountMinor + request.amountMinor > rule.max) {
+    if (rule.measure === 'amount' && used.amountMinor + amountMinor > rule.max) {
       return {
         ok: false,
         rule: rule.name,
-        detail: `${rule.subject} would reach ${money(used.amountMinor + request.amountMinor, policy.currency)} in the last ${window}; at most ${money(rule.max, policy.currency)} allowed`,
+        detail: `${rule.subject} would reach ${money(used.amountMinor + amountMinor, policy.currency)} in the last ${window}; at most ${money(rule.max, policy.currency)} allowed`,
       };
     }
   }
-  if (!inPolicyCurrency) return { ok: true };
 
   const month = {
     from: new Date(taiwanMonthStart(request.at).getTime() - 1), // usage() excludes its start
@@ -100,12 +98,12 @@ export async function checkLimits(
   for (const { role, id, column, cap, verb } of caps) {
     const tier = await accountTier(db, id, policy);
     const max = policy.tiers[tier][cap];
-    const used = await usage(db, column, id, month, request, policy.currency);
-    if (used.amountMinor + request.amountMinor > max) {
+    const used = await usage(db, column, id, month, request);
+    if (used.amountMinor + amountMinor > max) {
       return {
         ok: false,
         rule: `tier.${tier}.${role}_monthly`,
-        detail: `a ${tier} ${role} may ${verb} at most ${money(max, policy.currency)} a month; this payment would make ${money(used.amountMinor + request.amountMinor, policy.currency)}`,
+        detail: `a ${tier} ${role} may ${verb} at most ${money(max, policy.currency)} a month; this payment would make ${money(used.amountMinor + amountMinor, policy.currency)}`,
       };
     }
   }
@@ -122,12 +120,15 @@ export async function checkAndRecordLimitEvent(
   event: LimitEvent,
   policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
 ): Promise<LimitDecision> {
+  return knex.transaction((trx) => reserveLimits(trx, event, policy));
+}
+
+/** checkAndRecordLimitEvent inside the caller's transaction (the reservation commits or rolls back with it). */
+export async function reserveLimits(trx: Knex.Transaction, event: LimitEvent, policy: LimitPolicy = DEFAULT_LIMIT_POLICY): Promise<LimitDecision> {
   const lockNames = [`limits:buyer:${event.buyerId}`, `limits:seller:${event.sellerId}`];
   if (event.phoneHash) lockNames.push(`limits:phone:${event.phoneHash}`);
-  return knex.transaction(async (trx) => {
-    for (const name of lockNames.sort()) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);
-    const decision = await checkLimits(trx, event, policy);
-    if (decision.ok) await recordLimitEvent(trx, event);
-    return decision;
-  });
+  for (const name of lockNames.sort()) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);
+  const decision = await checkLimits(trx, event, policy);
+  if (decision.ok) await recordLimitEvent(trx, event, policy);
+  return decision;
 }

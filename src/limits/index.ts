@@ -1,11 +1,12 @@
-export { checkLimits, checkAndRecordLimitEvent, type LimitRequest, type LimitDecision } from './check';
-export { recordLimitEvent, type LimitEvent } from './events';
+export { checkLimits, checkAndRecordLimitEvent, reserveLimits, type LimitRequest, type LimitDecision } from './check';
+export { recordLimitEvent, releaseLimitEvent, type LimitEvent } from './events';
 export { accountTier, setAccountTier, taiwanMonthStart, taiwanNextMonthStart } from './tiers';
 export {
   DEFAULT_LIMIT_POLICY,
   LIMIT_SUBJECTS,
   limitPolicyFromEnv,
   limitPolicySchema,
+  policyAmountMinor,
   type LimitPolicy,
   type LimitSubject,
   type TierCaps,

@@ -30,15 +30,26 @@ const tierSchema = z.object({
   monthlyReceiveMinor: z.number().int().nonnegative(),
 });
 
+/** One million minor units of a currency count as this many minor units of the policy currency. */
+const RATE_SCALE_MINOR = 1_000_000;
+
 export const limitPolicySchema = z
   .object({
-    /** Amount rules and tier caps are in this currency; payments in others are only counted. */
+    /** Amount rules and tier caps are in this currency; payments in others are converted at referenceRates. */
     currency: z.enum(CURRENCIES),
+    /**
+     * Reference rates for limits only (not for money): policy-currency minor units per million
+     * minor units of each currency. Reviewed by compliance, rounded up, so a payment in another
+     * currency never counts for less than it is worth.
+     */
+    referenceRates: z.record(z.enum(CURRENCIES), z.number().int().positive()),
     rules: z.array(ruleSchema),
     tiers: z.record(z.string().regex(/^[a-z0-9_-]{1,32}$/), tierSchema),
     defaultTier: z.string(),
   })
   .refine((p) => p.defaultTier in p.tiers, { message: 'defaultTier must be one of tiers' })
+  .refine((p) => CURRENCIES.every((c) => p.referenceRates[c] !== undefined), { message: `referenceRates needs every currency: ${CURRENCIES.join(', ')}` })
+  .refine((p) => p.referenceRates[p.currency] === RATE_SCALE_MINOR, { message: `referenceRates of the policy currency must be ${RATE_SCALE_MINOR}` })
   .refine((p) => new Set(p.rules.map((r) => r.name)).size === p.rules.length, { message: 'rule names must be unique' });
 
 export type VelocityRule = z.infer<typeof ruleSchema>;
@@ -47,6 +58,9 @@ export type LimitPolicy = z.infer<typeof limitPolicySchema>;
 
 export const DEFAULT_LIMIT_POLICY: LimitPolicy = {
   currency: 'TWD',
+  // TWD whole dollars per million minor units, rounded up (November 2026): JPY 0.21, THB 0.93 per
+  // baht (100 satang), USD 32.1 per dollar (100 cents).
+  referenceRates: { TWD: 1_000_000, JPY: 210_000, THB: 9_300, USD: 321_000 },
   rules: [
     { name: 'buyer.payments_per_hour', subject: 'buyer', windowMs: HOUR_MS, measure: 'count', max: 5 },
     { name: 'buyer.amount_per_day', subject: 'buyer', windowMs: DAY_MS, measure: 'amount', max: 100_000 },
@@ -63,6 +77,15 @@ export const DEFAULT_LIMIT_POLICY: LimitPolicy = {
   },
   defaultTier: 'basic',
 };
+
+/** An amount as the limits count it: in the policy currency, rounded up. */
+export function policyAmountMinor(policy: LimitPolicy, amountMinor: number, currency: string): number {
+  const rate = policy.referenceRates[currency as keyof LimitPolicy['referenceRates']];
+  if (rate === undefined) throw new Error(`no reference rate for ${currency}: limits cannot count this payment`);
+  const scaled = BigInt(amountMinor) * BigInt(rate);
+  const scale = BigInt(RATE_SCALE_MINOR);
+  return Number((scaled + scale - 1n) / scale);
+}
 
 export function limitPolicyFromEnv(env: Record<string, string | undefined> = process.env): LimitPolicy {
   const raw = optionalString(env, 'LIMIT_POLICY');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Outgoing } from '../chat/messages';
 import type { ChatPort } from '../chat/port';
 import type { LineAdapter } from './adapter';
@@ -22,8 +23,11 @@ export class LineChatPort implements ChatPort {
   async send(outgoing: Outgoing): Promise<void> {
     const language = await this.languageOf(outgoing.to);
     const messages = renderDealMessage(outgoing.message, language, this.renderOptions);
-    // Our retry keys are free-form strings; LINE wants a UUID, and a name-based one keeps it stable.
-    await this.adapter.push(outgoing.to, messages, retryKeyFor('chat', outgoing.retryKey));
+    // LINE keeps the first body sent under a retry key and answers 409 to any other: a key that
+    // ever carried two bodies would lose a message. So the key names the body it carries, too;
+    // a caller's retry with the same meaning renders the same body and is de-duplicated by LINE.
+    const body = createHash('sha256').update(JSON.stringify(messages)).digest('base64url');
+    await this.adapter.push(outgoing.to, messages, retryKeyFor('chat', `${outgoing.retryKey}#${body}`));
   }
 
   isBoundUser(userId: string): Promise<boolean> {

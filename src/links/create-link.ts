@@ -87,6 +87,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     durations: settings.durations,
     maxPasswordFailures: settings.maxPasswordFailures,
     maxOtpAttempts: settings.maxOtpAttempts,
+    maxOtpSends: settings.maxOtpSends,
     publicBaseUrl: settings.publicBaseUrl,
   };
   try {

@@ -43,7 +43,7 @@ describe('disputes', () => {
     const queue = (await h.call('GET', '/api/support/disputes', agent)).body.disputes as Array<{ order_id: string; dispute_reason: string }>;
     expect(queue.find((d) => d.order_id === link.paymentCode)?.dispute_reason).toBe('arrived cracked');
 
-    const sellerBefore = await balance(walletAccountId(seller.userId));
+    const sellerBefore = await balance(walletAccountId(seller.userId, 'TWD'));
     const clearingBefore = await balance(providerClearingAccountId('TWD'));
     const resolved = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution, sellerAmountMinor, buyerAmountMinor }, { 'idempotency-key': `resolve-${link.paymentCode}` });
     expect(resolved.body).toEqual({ outcome: 'resolving' });
@@ -53,7 +53,7 @@ describe('disputes', () => {
     await eventually(async () => (await state(link.paymentCode)) === finalState);
 
     expect(await balance(escrowAccountId(link.paymentCode))).toBe(0);
-    expect((await balance(walletAccountId(seller.userId))) - sellerBefore).toBe(sellerAmountMinor);
+    expect((await balance(walletAccountId(seller.userId, 'TWD'))) - sellerBefore).toBe(sellerAmountMinor);
     expect((await balance(providerClearingAccountId('TWD'))) - clearingBefore).toBe(buyerAmountMinor);
     const refunds = [...h.payments.state.refunds.values()].filter((r) => r.reference === link.paymentCode);
     expect(refunds.map((r) => r.refund.amountMinor)).toEqual(buyerAmountMinor > 0 ? [buyerAmountMinor] : []); // refunded once at the provider

@@ -25,11 +25,11 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     expect(decided.status).toBe(200);
     await eventually(async () => (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.state === 'completed');
 
-    const sellerWallet = await h.ledger.balance(walletAccountId(seller.userId));
+    const sellerWallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
     expect(sellerWallet.creditsPostedMinor - sellerWallet.debitsPostedMinor).toBe(9000);
     const escrowAfter = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrowAfter.creditsPostedMinor - escrowAfter.debitsPostedMinor).toBe(0);
-    const totals = await h.ledger.totalsByCurrency([escrowAccountId(link.paymentCode), walletAccountId(seller.userId), providerClearingAccountId('TWD')]);
+    const totals = await h.ledger.totalsByCurrency([escrowAccountId(link.paymentCode), walletAccountId(seller.userId, 'TWD'), providerClearingAccountId('TWD')]);
     expect(totals.TWD).toBeDefined();
 
     expect(h.chat.kindsTo(buyer.userId)).toEqual(expect.arrayContaining([

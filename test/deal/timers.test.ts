@@ -45,7 +45,7 @@ describe('deal timers', () => {
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);
     const late = await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'dispute', reason: 'too late' });
     expect(late.status).toBeGreaterThanOrEqual(400);
-    const wallet = await h.ledger.balance(walletAccountId(seller.userId));
+    const wallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
     expect(wallet.creditsPostedMinor).toBeGreaterThanOrEqual(2700);
     await recordHistory(h, `order:${link.paymentCode}`, 'silent-release');
   });

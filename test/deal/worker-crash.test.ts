@@ -94,7 +94,7 @@ describe('worker crash in the middle of deals', () => {
     for (const { link } of deals) await eventually(async () => (await state(link.paymentCode)) === 'completed', 60_000);
 
     const expected = deals.reduce((sum, _d, i) => sum + 1000 + i, 0);
-    const wallet = await h.ledger.balance(walletAccountId(seller.userId));
+    const wallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
     expect(wallet.creditsPostedMinor - wallet.debitsPostedMinor).toBe(expected);
     for (const { buyer, link } of deals) {
       const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));

@@ -58,15 +58,15 @@ export async function fundWallet(h: DealHarness, userId: string, amountMinor: nu
   funding += 1;
   await h.ledger.createAccounts([
     { id: providerClearingAccountId('TWD'), currency: 'TWD', kind: 'provider_clearing', shardCount: 32 },
-    { id: walletAccountId(userId), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true },
+    { id: walletAccountId(userId, 'TWD'), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true },
   ]);
   await h.ledger.createTransfer({
-    id: `test-funding:${userId}:${funding}`, debitAccountId: providerClearingAccountId('TWD'), creditAccountId: walletAccountId(userId), amountMinor, currency: 'TWD',
+    id: `test-funding:${userId}:${funding}`, debitAccountId: providerClearingAccountId('TWD'), creditAccountId: walletAccountId(userId, 'TWD'), amountMinor, currency: 'TWD',
   });
 }
 
 export async function available(h: DealHarness, userId: string): Promise<number> {
-  return (await h.ledger.balance(walletAccountId(userId))).availableMinor ?? 0;
+  return (await h.ledger.balance(walletAccountId(userId, 'TWD'))).availableMinor ?? 0;
 }
 
 /** Every byte a history holds: strings as UTF-8 and payload data as it was stored. */

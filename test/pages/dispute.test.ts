@@ -100,7 +100,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(7000);
     expect(Number(row.buyer_refunded_minor)).toBe(5000);
-    const sellerWallet = await h.ledger.balance(walletAccountId(seller.userId));
+    const sellerWallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
     expect(sellerWallet.creditsPostedMinor - sellerWallet.debitsPostedMinor).toBe(7000);
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);

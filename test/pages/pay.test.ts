@@ -106,7 +106,7 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(900);
-    const wallet = await h.ledger.balance(walletAccountId(seller.userId));
+    const wallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
     expect(wallet.creditsPostedMinor - wallet.debitsPostedMinor).toBe(900);
     expect(h.chat.kindsTo(buyer.userId)).toEqual(expect.arrayContaining(['stage_one', 'stage_two']));
 

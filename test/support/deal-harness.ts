@@ -18,6 +18,9 @@ import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
 import { createPaymentProvider } from '../../src/payment';
 import { dataConverterFromEnv } from '../../src/temporal/codec';
+import { createLineAdapter } from '../../src/line/adapter';
+import { LineChatPort } from '../../src/line/chat-port';
+import { isLanguage } from '../../src/line/render';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from './bundle';
 import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
@@ -96,7 +99,14 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const ledger = createLedger(knex);
   const connection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(process.env) });
-  const chat = new RecordingChatPort();
+  // What the deal says goes through the real SDK to the LINE emulator, which answers as LINE
+  // does (409 for a used retry key); the recording keeps the meaning for the tests to read.
+  const lineAdapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl });
+  const languageOf = async (userId: string) => {
+    const row = await knex('users').where({ user_id: userId }).first('language');
+    return row && isLanguage(row.language) ? row.language : 'zh-TW';
+  };
+  const chat = new RecordingChatPort(new LineChatPort(lineAdapter, languageOf, { mediaBaseUrl: baseUrl }));
   const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
   const deps = {
     knex, ledger, chat, payments: providerClient, temporal: client, settings,
@@ -129,7 +139,6 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     async newUser(opts = {}) {
       const userId = newUserId();
       line.state.addUser({ userId, displayName: `user ${userId.slice(-4)}`, friend: opts.friend ?? true });
-      chat.setBound(userId, opts.friend ?? true);
       const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds: 3600 }),
       });

@@ -63,3 +63,32 @@ export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, to
   const paid = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
   if (paid.body.outcome !== 'charging') throw new Error(`otp: ${paid.status} ${JSON.stringify(paid.body)}`);
 }
+
+/**
+ * Buyers ready to pay, written straight into the tables (wallet active, one phone bound) so a
+ * race test can field hundreds of them; everything after this goes through the real api.
+ */
+export async function fixtureReadyBuyers(h: DealHarness, count: number, namePrefix = 'buyer'): Promise<Array<Party & { displayName: string }>> {
+  const { encryptField, fieldKeyRingFromEnv, keyedHash, maskPhone } = await import('../../src/crypto');
+  const ring = fieldKeyRingFromEnv(process.env);
+  const buyers: Array<Party & { displayName: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const party = await h.newUser();
+    const displayName = `${namePrefix} ${i + 1}`;
+    h.line.state.getUser(party.userId)!.displayName = displayName;
+    const phone = uniquePhone();
+    await h.knex('users').insert({ user_id: party.userId, display_name: displayName }).onConflict('user_id').merge(['display_name']);
+    await h.knex('wallets').insert({ user_id: party.userId, state: 'active', activated_at: new Date() }).onConflict('user_id').merge(['state', 'activated_at']);
+    await h.knex('phone_bindings').insert({
+      user_id: party.userId, phone_hash: keyedHash(h.settings.secrets.hashSecret, phone),
+      phone_ciphertext: encryptField(ring, phone), phone_masked: maskPhone(phone), is_virtual: false,
+    });
+    buyers.push({ ...party, displayName });
+  }
+  return buyers;
+}
+
+/** What LINE shows a user: the text of every bubble/text delivered to them (alt texts and texts). */
+export function deliveredTexts(h: DealHarness, userId: string): string[] {
+  return h.line.state.messagesTo(userId).map((m) => JSON.stringify(m.message));
+}

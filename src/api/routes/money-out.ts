@@ -25,6 +25,7 @@ import type { QuickReceiveInput } from '../../../workflows/quick-receive';
 import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive';
 import { HttpProblem, sendProblem } from '../problem';
 import { sendUpdate } from '../updates';
+import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
 import { requireUser, type IdentityVerifier } from '../identity';
 
 /**
@@ -97,7 +98,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
       try {
         return void res.json(await sendUpdate(handle, requestQuickReceiveUpdate, { args: [request], updateId }));
       } catch (err) {
-        if (attempt >= 2 || !isClosedRun(err)) throw err;
+        if (attempt >= 2 || !isFinishedOrUnknownRun(err)) throw err;
       }
     }
   });
@@ -147,7 +148,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
       if (!(await activeReceivingAccount(deps.knex, userId))) {
         throw new HttpProblem(409, 'bank-account-required', 'register a verified bank account (quick receive) first');
       }
-      const wallet = await ledger.lookupAccount(walletAccountId(userId));
+      const wallet = await ledger.lookupAccount(walletAccountId(userId, body.currency));
       const available = wallet ? (await ledger.balance(wallet.id)).availableMinor ?? 0 : 0;
       if (wallet?.currency !== body.currency || available < body.amountMinor) {
         throw new HttpProblem(409, 'insufficient-funds', `the wallet has ${available} available in ${wallet?.currency ?? body.currency}; asked for ${body.amountMinor} ${body.currency}`);
@@ -187,11 +188,11 @@ export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settin
 
   // S604/S704: the verification center's result.
   router.post('/webhooks/bankcenter', raw, async (req, res) => {
-    const event = parseOr401(res, () => parseBankCenterEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.bankCenter.webhookSecret));
+    const event = parseSignedOr401(res, () => parseBankCenterEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.bankCenter.webhookSecret));
     if (!event) return;
     const workflowId = event.data.reference;
-    if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
-    await relay(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), verificationResultUpdate, {
+    if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return ignoreUnknownReference(res, event.id);
+    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), verificationResultUpdate, {
       updateId: event.id,
       args: [{
         eventId: event.id,
@@ -203,11 +204,11 @@ export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settin
   });
 
   router.post('/webhooks/payouts', raw, async (req, res) => {
-    const event = parseOr401(res, () => parsePayoutEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.payouts.webhookSecret));
+    const event = parseSignedOr401(res, () => parsePayoutEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.payouts.webhookSecret));
     if (!event) return;
     const workflowId = event.data.reference;
-    if (!workflowId.startsWith(payoutWorkflowId(''))) return void res.status(200).json({ ignored: 'unknown reference' });
-    await relay(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), payoutResultUpdate, {
+    if (!workflowId.startsWith(payoutWorkflowId(''))) return ignoreUnknownReference(res, event.id);
+    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), payoutResultUpdate, {
       updateId: event.id,
       args: [{
         eventId: event.id,
@@ -250,36 +251,3 @@ function rawBody(req: Request): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
-function parseOr401<T>(res: express.Response, parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof InvalidWebhook) {
-      sendProblem(res, 401, 'invalid-signature', `webhook refused: ${err.reason}`);
-      return undefined;
-    }
-    throw err;
-  }
-}
-
-/**
- * A refusal by the workflow (not the step it waits for yet) answers 409 so the sender redelivers
- * shortly; a finished run is acknowledged so it stops; only our own outage is a 5xx.
- */
-async function relay(res: express.Response, eventId: string, update: () => Promise<unknown>): Promise<void> {
-  try {
-    await update();
-    res.status(200).json({ received: eventId });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow');
-    if (isClosedRun(err)) return void res.status(200).json({ ignored: 'the workflow has finished' });
-    throw err;
-  }
-}
-
-/** An update sent to a run that has completed (or never existed) rather than refused by it. */
-function isClosedRun(err: unknown): boolean {
-  if (err instanceof WorkflowNotFoundError) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /workflow execution (already )?completed|not found/i.test(message);
-}

@@ -72,6 +72,11 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     res.json(to ? state.messagesTo(to) : state.allMessages());
   });
 
+  // Every push request and its answer, and the retry keys that ever carried two bodies.
+  router.get(`${CONTROL_PREFIX}/push-attempts`, (_req, res) => {
+    res.json({ attempts: state.allPushAttempts(), retryKeysWithTwoBodies: state.retryKeysWithTwoBodies() });
+  });
+
   router.get(`${CONTROL_PREFIX}/users`, (_req, res) => {
     res.json(state.listUsers());
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from '../../line/limits';
 import { bearerToken, lineError, requestIdOf, sleep, validationError } from './http';
@@ -26,6 +27,7 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
 
   router.post('/v2/bot/message/push', (req, res) => {
     const retryKey = req.get(RETRY_KEY_HEADER);
+    recordAttempt(state, req, res, retryKey);
     if (retryKey !== undefined && !UUID_PATTERN.test(retryKey)) {
       return lineError(res, 400, `The value for the '${RETRY_KEY_HEADER}' header is invalid`);
     }
@@ -90,6 +92,22 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
   });
 
   return router;
+}
+
+/** Records the push once its answer is known, whatever the answer (409, 4xx, 429 included). */
+function recordAttempt(state: LineEmulatorState, req: Request, res: Response, retryKey: string | undefined): void {
+  const body = req.body as Json;
+  const bodySha256 = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  const to = typeof body?.to === 'string' ? body.to : '';
+  const at = Date.now();
+  let recorded = false;
+  const record = () => {
+    if (recorded) return;
+    recorded = true;
+    state.recordPushAttempt({ retryKey: retryKey?.toLowerCase(), to, bodySha256, status: res.statusCode, at });
+  };
+  res.on('finish', record);
+  res.on('close', record); // a lost response (fault switch) still counts as an attempt
 }
 
 function requireChannelToken(options: ResolvedOptions) {

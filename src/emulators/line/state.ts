@@ -25,6 +25,20 @@ export interface SentMessageRef {
   quoteToken: string;
 }
 
+/**
+ * Every push request the emulator answered, 409s and refusals included, so a test can prove
+ * that no retry key was ever sent with two different bodies (LINE keeps the first and answers
+ * 409 to the rest: a later, different message under the same key is silently lost).
+ */
+export interface PushAttempt {
+  retryKey?: string;
+  to: string;
+  /** SHA-256 of the request body as received. */
+  bodySha256: string;
+  status: number;
+  at: number;
+}
+
 export interface Faults {
   /** The next n Messaging API requests fail with `status` (nothing is recorded). */
   failNext: number;
@@ -86,6 +100,7 @@ export class LineEmulatorState {
   private readonly users = new Map<string, EmulatedUser>();
   private readonly delivered: DeliveredMessage[] = [];
   private readonly retryKeys = new Map<string, AcceptedRetryKey>();
+  private readonly pushAttempts: PushAttempt[] = [];
   private readonly replyTokens = new Map<string, ReplyToken>();
   private readonly grants = new Map<string, AuthorizationGrant>();
   private readonly loginTokens = new Map<string, LoginAccessToken>();
@@ -157,6 +172,31 @@ export class LineEmulatorState {
 
   rememberRetryKey(key: string, requestId: string, sentMessages: SentMessageRef[]): void {
     this.retryKeys.set(key, { requestId, sentMessages, at: this.now() });
+  }
+
+  // --- push attempts (what a test inspects; not part of LINE)
+
+  recordPushAttempt(attempt: PushAttempt): void {
+    this.pushAttempts.push(attempt);
+  }
+
+  allPushAttempts(): PushAttempt[] {
+    return [...this.pushAttempts];
+  }
+
+  /** Retry keys that arrived with more than one distinct body: each is a message LINE dropped. */
+  retryKeysWithTwoBodies(): Array<{ retryKey: string; bodies: number; to: string[] }> {
+    const byKey = new Map<string, { bodies: Set<string>; to: Set<string> }>();
+    for (const a of this.pushAttempts) {
+      if (a.retryKey === undefined) continue;
+      const entry = byKey.get(a.retryKey) ?? { bodies: new Set(), to: new Set() };
+      entry.bodies.add(a.bodySha256);
+      entry.to.add(a.to);
+      byKey.set(a.retryKey, entry);
+    }
+    return [...byKey.entries()]
+      .filter(([, e]) => e.bodies.size > 1)
+      .map(([retryKey, e]) => ({ retryKey, bodies: e.bodies.size, to: [...e.to] }));
   }
 
   // --- reply tokens

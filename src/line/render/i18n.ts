@@ -1,4 +1,5 @@
 import type { DealMessage, DealMessageKind } from '../../chat/messages';
+import type { ParkReason } from '../../../workflows/order-messages';
 
 /**
  * Every word the LINE renderer shows, one table per language. The renderer is written once
@@ -65,6 +66,8 @@ export interface Strings {
   verification: Record<Verification, string>;
   outcome: Record<Outcome, string>;
   abnormal: Record<AbnormalReason, string>;
+  /** Why a deal waits for a person, as the parties read it. */
+  parked: Record<ParkReason, string>;
   body: {
     linkCreated: string;
     walletActivationRequest: string;
@@ -86,6 +89,8 @@ export interface Strings {
     stageOne: string;
     disputeOpened: string;
     disputeEscalated: string;
+    dealParked: string;
+    orderCancelled: string;
     stageTwo: string;
     transactionResult: string;
     quickReceiveCode: string;
@@ -123,6 +128,8 @@ const zhTW: Strings = {
     stage_one: '款項已進入履約保證',
     dispute_opened: '交易爭議處理中',
     dispute_escalated: '爭議已轉交專人處理',
+    deal_parked: '交易暫停,等待專人確認',
+    order_cancelled: '賣方已取消此付款連結',
     stage_two: '交易完成,款項已撥付',
     transaction_result: '交易結果',
     quick_receive_code: '快速收款身分碼',
@@ -173,6 +180,11 @@ const zhTW: Strings = {
     multiple_phones: '綁定期間內更換了多支手機號碼。',
     virtual_number: '偵測到網路虛擬電話號碼。',
   },
+  parked: {
+    settlement_refused: '撥款或退款步驟未能完成',
+    amount_mismatch: '付款金額與訂單金額不符',
+    charge_result_missing: '尚未收到付款結果',
+  },
   body: {
     linkCreated: '請將付款連結與動態密碼一併提供給買方;買方須輸入動態密碼才能付款。',
     walletActivationRequest: '交易前須先啟用電子錢包。請開啟啟用頁面並輸入下列驗證碼。',
@@ -194,6 +206,8 @@ const zhTW: Strings = {
     stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
     disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
     disputeEscalated: '此爭議尚未解決,已轉交專人處理。款項仍由第三方保管。',
+    dealParked: '此交易需要專人確認後才能繼續。款項仍由第三方保管,不會自動撥付;客服人員將與您聯繫。',
+    orderCancelled: '賣方已取消此付款連結,您不需要付款。',
     stageTwo: '款項已由履約保證帳戶撥入賣方電子錢包。',
     transactionResult: '以下是本筆交易的最終結果。',
     quickReceiveCode: '您的銀行帳戶已驗證,以下是您的收款身分碼。',
@@ -232,6 +246,8 @@ const en: Strings = {
     stage_one: 'Payment held in escrow',
     dispute_opened: 'Dispute in progress',
     dispute_escalated: 'Dispute escalated',
+    deal_parked: 'Deal on hold for a check',
+    order_cancelled: 'The seller cancelled this link',
     stage_two: 'Deal complete, money released',
     transaction_result: 'Transaction result',
     quick_receive_code: 'Quick-receive code',
@@ -282,6 +298,11 @@ const en: Strings = {
     multiple_phones: 'Several phone numbers were bound within the binding period.',
     virtual_number: 'An online virtual phone number was detected.',
   },
+  parked: {
+    settlement_refused: 'A release or refund step could not be completed',
+    amount_mismatch: 'The amount paid does not match the order',
+    charge_result_missing: 'The payment result has not arrived',
+  },
   body: {
     linkCreated: 'Send the payment link together with the dynamic password to your buyer; they must enter the password to pay.',
     walletActivationRequest: 'Activate your e-wallet before trading. Open the activation page and enter this code.',
@@ -303,6 +324,8 @@ const en: Strings = {
     stageOne: 'We hold the buyer\'s payment. Buyer: please decide before the deadline; no answer counts as agreement.',
     disputeOpened: 'The buyer disputed this deal. The money stays on hold and our support staff will contact both of you.',
     disputeEscalated: 'This dispute is not resolved yet and has been escalated. We still hold the money.',
+    dealParked: 'A person needs to check this deal before it can go on. We still hold the money and nothing is paid out automatically; our support team will contact you.',
+    orderCancelled: 'The seller cancelled this payment link. You do not need to pay.',
     stageTwo: 'The money moved from escrow to the seller\'s e-wallet.',
     transactionResult: 'This is the final result of the deal.',
     quickReceiveCode: 'Your bank account is verified. Here is your receiving code.',

@@ -76,7 +76,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   attribution_error: (m, { s }) =>
     notice(s, 'attribution_error', 'danger', s.body.attributionError, [
       codeFact(m.transactionCode, s),
-      { label: s.label.attemptedBy, value: m.attemptedBy },
+      { label: s.label.attemptedBy, value: m.attemptedByName },
     ]),
 
   code_already_attributed: (m, { s }) =>
@@ -175,6 +175,11 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
     notice(s, 'dispute_opened', 'warning', s.body.disputeOpened, [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)]),
 
   dispute_escalated: (m, { s }) => notice(s, 'dispute_escalated', 'danger', s.body.disputeEscalated, [codeFact(m.transactionCode, s)]),
+
+  deal_parked: (m, { s }) =>
+    notice(s, 'deal_parked', 'warning', s.body.dealParked, [{ label: s.label.reason, value: s.parked[m.reason] }, codeFact(m.transactionCode, s)]),
+
+  order_cancelled: (m, { s }) => notice(s, 'order_cancelled', 'warning', s.body.orderCancelled, [codeFact(m.transactionCode, s)]),
 
   stage_two: (m, { s }) =>
     cardMessage({
