@@ -115,10 +115,10 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   const { knex, ledger, chat, payments, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
   const fieldKeys = fieldKeyRingFromEnv(process.env);
-  /** A display name the seller can read (from LINE, kept in users), else a mask of the id. */
+  /** A name the seller can read: the one LINE shows (kept in users, else asked), never the platform id. */
   const nameOf = async (userId: string): Promise<string> => {
     const row = await knex('users').where({ user_id: userId }).first('display_name');
-    return row?.display_name ?? maskIdentifier(userId);
+    return row?.display_name ?? (await chat.displayName(userId)) ?? maskIdentifier(userId);
   };
 
   return {

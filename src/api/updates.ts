@@ -4,17 +4,20 @@ import { HttpProblem } from './problem';
 
 /**
  * Sends an update, again with the same update id when it was not taken yet: the server handed it
- * back unprocessed (updates racing on one workflow), or the workflow had as many updates in
- * flight as Temporal allows (history.maxInFlightUpdates; hundreds of buyers racing for one code).
- * The id makes a repeat harmless. Past the budget the caller is asked to come back (429).
+ * back unprocessed (updates racing on one workflow), the workflow had as many updates in flight
+ * as Temporal allows (history.maxInFlightUpdates, RESOURCE_EXHAUSTED: hundreds of buyers racing
+ * for one code), or the server aborted it before the workflow took it (UNAVAILABLE, e.g. its
+ * workflow task was superseded). The id makes a repeat harmless. Past the budget the caller is
+ * asked to come back (429).
  */
 const UNPROCESSED_ATTEMPTS_MAX = 5;
 const UNPROCESSED_BACKOFF_MS = 50;
-const BUSY_BUDGET_MS = 20_000;
+const BUSY_BUDGET_MS = 25_000; // under a load balancer's usual 30 s idle timeout
 const BUSY_BACKOFF_MAX_MS = 1_000;
 const BUSY_RETRY_AFTER_SECONDS = 2;
-/** google.rpc.Code RESOURCE_EXHAUSTED, as the gRPC status of the refused call. */
+/** google.rpc.Code values of an update the server did not take: try again with the same id. */
 const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_UNAVAILABLE = 14;
 
 export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
   handle: WorkflowHandle,
@@ -31,7 +34,7 @@ export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
         await sleep(UNPROCESSED_BACKOFF_MS * unprocessed);
         continue;
       }
-      if (!isTooManyInFlight(err)) throw err;
+      if (!isNotTaken(err)) throw err;
       if (Date.now() >= busyUntilMs) {
         throw new HttpProblem(429, 'busy', 'many people are acting on this order right now; try again in a moment', {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
       }
@@ -45,10 +48,9 @@ function isUnprocessed(err: unknown): boolean {
   return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnprocessedUpdate';
 }
 
-/** Temporal's per-workflow limit of updates in flight: RESOURCE_EXHAUSTED, the update was not admitted. */
-function isTooManyInFlight(err: unknown): boolean {
+function isNotTaken(err: unknown): boolean {
   const cause = err instanceof ServiceError ? (err.cause as { code?: number } | undefined) : undefined;
-  return cause?.code === GRPC_RESOURCE_EXHAUSTED;
+  return cause?.code === GRPC_RESOURCE_EXHAUSTED || cause?.code === GRPC_UNAVAILABLE;
 }
 
 function sleep(ms: number): Promise<void> {

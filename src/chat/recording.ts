@@ -21,6 +21,10 @@ export class RecordingChatPort implements ChatPort {
     return this.inner ? this.inner.isBoundUser(userId) : this.friends.has(userId);
   }
 
+  async displayName(userId: string): Promise<string | undefined> {
+    return this.inner?.displayName(userId);
+  }
+
   setBound(userId: string, bound: boolean): void {
     if (bound) this.friends.add(userId);
     else this.friends.delete(userId);

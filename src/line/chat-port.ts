@@ -33,4 +33,8 @@ export class LineChatPort implements ChatPort {
   isBoundUser(userId: string): Promise<boolean> {
     return this.adapter.isFriend(userId);
   }
+
+  async displayName(userId: string): Promise<string | undefined> {
+    return (await this.adapter.getProfile(userId))?.displayName;
+  }
 }

@@ -75,7 +75,9 @@ describe('deal branches', () => {
     expect(refused.body).toEqual({ outcome: 'attribution_error' });
     expect(h.chat.kindsTo(second.userId)).toContain('code_already_attributed');
     const sellerError = h.chat.messagesTo(seller.userId).find((m) => m.kind === 'attribution_error' && m.transactionCode === link.transactionCode);
-    expect(sellerError).toMatchObject({ attemptedBy: second.userId });
+    // Finding 12: the seller learns who tried by the name LINE shows, never by their LINE user id.
+    expect(sellerError).toMatchObject({ attemptedByName: h.line.state.getUser(second.userId)!.displayName });
+    expect(JSON.stringify(h.line.state.messagesTo(seller.userId))).not.toContain(second.userId);
     expect((await request(first, link)).body.outcome).toBe('payment_info'); // the holder simply continues
     const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
     expect(row.buyer_id).toBe(first.userId);

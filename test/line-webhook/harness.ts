@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { callApi, type CallResult } from '../support/http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -54,6 +55,9 @@ class TeeChatPort implements ChatPort {
   }
   isBoundUser(userId: string): Promise<boolean> {
     return this.line.isBoundUser(userId);
+  }
+  displayName(userId: string): Promise<string | undefined> {
+    return this.line.displayName(userId);
   }
 }
 
@@ -142,17 +146,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
     },
     say: (userId, text) => relay({ type: 'text', userId, text }),
     tap: (userId, data) => relay({ type: 'postback', userId, data }),
-    async call(method, path, token, body, headers = {}) {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-      return { status: res.status, body: parsed as any, contentType: res.headers.get('content-type') ?? '' };
-    },
+    call: (method, path, token, body, headers) => callApi(baseUrl, method, path, token, body, headers),
     async close() {
       await processor.stop();
       current.w.shutdown();

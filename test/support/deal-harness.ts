@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { callApi, type CallResult } from './http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -49,7 +50,7 @@ export interface DealHarness {
   restartWorker(): Promise<void>;
   /** A new LINE user; friend of our official account unless told otherwise. */
   newUser(options?: { friend?: boolean }): Promise<{ userId: string; token: string }>;
-  call<T = any>(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; contentType: string }>;
+  call<T = any>(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<CallResult<T>>;
   close(): Promise<void>;
 }
 
@@ -145,21 +146,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       const { idToken } = (await res.json()) as { idToken: string };
       return { userId, token: idToken };
     },
-    async call(method, path, token, body, headers = {}) {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-      return { status: res.status, body: parsed as any, contentType: res.headers.get('content-type') ?? '' };
-    },
+    call: (method, path, token, body, headers) => callApi(baseUrl, method, path, token, body, headers),
     async close() {
       current.w.shutdown();
       await current.running.catch(() => undefined);

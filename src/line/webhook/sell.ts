@@ -63,4 +63,7 @@ class HeldChatPort implements ChatPort {
   isBoundUser(userId: string): Promise<boolean> {
     return this.inner.isBoundUser(userId);
   }
+  displayName(userId: string): Promise<string | undefined> {
+    return this.inner.displayName(userId);
+  }
 }
