@@ -23,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
     await knex.destroy();
   }
   process.env.DATABASE_URL = database.url;
+  process.env.TEST_MIGRATION_DATABASE_URL = database.url;
 
   let stopTemporal: () => Promise<void> = async () => undefined;
   if (process.env.TEST_TEMPORAL_ADDRESS) {
