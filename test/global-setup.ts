@@ -1,28 +1,31 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createKnex } from '../src/db/knex';
 import { bundleWorkflows } from '../worker/create-worker';
-import { migrateLatest } from '../src/db/migrate';
+import { migrateDatabase } from '../src/db/migrate';
 import { resolveDatabase } from '../src/runtime/postgres';
 import { findTemporalCli } from '../src/runtime/temporal-cli';
 import { startTemporalDevServer } from '../src/runtime/temporal-server';
 
 /**
- * One real PostgreSQL (a throw-away embedded cluster, or TEST_DATABASE_URL) and one real
+ * One real PostgreSQL (a throw-away embedded cluster, or TEST_DATABASE_URL for the app's role
+ * with TEST_MIGRATION_DATABASE_URL for the owner's) and one real
  * Temporal dev server (or TEST_TEMPORAL_ADDRESS) for the whole run. Test files share them and
  * keep apart by unique ids and task queues.
  */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[setup] ${line}\n`);
-  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'TEST_DATABASE_URL' });
-  const knex = createKnex(database.url);
-  try {
-    await migrateLatest(knex);
-  } finally {
-    await knex.destroy();
-  }
+  const database = await resolveDatabase(process.env, {
+    ephemeral: true,
+    urlVariable: 'TEST_DATABASE_URL',
+    migrationUrlVariable: 'TEST_MIGRATION_DATABASE_URL',
+  });
+  await migrateDatabase(database);
+  // The system under test runs as the app's restricted role; fixtures that must write what it
+  // may not (e.g. tampering with the audit log) take the owner's URL.
   process.env.DATABASE_URL = database.url;
+  process.env.TEST_MIGRATION_DATABASE_URL = database.migrationUrl;
+  if (database.adminUrl) process.env.TEST_ADMIN_DATABASE_URL = database.adminUrl;
 
   let stopTemporal: () => Promise<void> = async () => undefined;
   if (process.env.TEST_TEMPORAL_ADDRESS) {

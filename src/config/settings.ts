@@ -48,6 +48,11 @@ export interface MoneyOutSettings {
 }
 
 export interface Settings {
+  /**
+   * DATABASE_URL: the app's restricted role; connectSystem refuses an owner or superuser
+   * (src/db/role-check.ts). The owner's MIGRATION_DATABASE_URL is read only where migrations run
+   * (`npm run migrate`, `npm start`: src/runtime/postgres.ts), never by the worker or the api.
+   */
   databaseUrl?: string;
   temporalAddress?: string;
   temporalNamespace: string;

@@ -1,16 +1,16 @@
-import { createKnex } from './knex';
-import { migrateLatest } from './migrate';
+import { migrateDatabase } from './migrate';
 import { resolveDatabase } from '../runtime/postgres';
 
-/** `npm run migrate`: apply pending migrations to DATABASE_URL, or to the embedded server. */
+/**
+ * `npm run migrate`: apply pending migrations as MIGRATION_DATABASE_URL's role (the owner), then
+ * grant DATABASE_URL's role what the app may do. Neither set: the embedded server.
+ */
 async function main(): Promise<void> {
   const database = await resolveDatabase(process.env);
-  const knex = createKnex(database.url);
   try {
-    const applied = await migrateLatest(knex);
+    const applied = await migrateDatabase(database);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   } finally {
-    await knex.destroy();
     await database.stop();
   }
 }

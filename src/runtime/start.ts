@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, hostPortSetting, optionalString } from '../config/env';
-import { createKnex } from '../db/knex';
-import { migrateLatest } from '../db/migrate';
+import { migrateDatabase } from '../db/migrate';
 import { startBankCenterEmulator } from '../emulators/bankcenter';
 import { EMULATOR_DEFAULTS, startLineEmulator } from '../emulators/line';
 import { startPaymentEmulator } from '../emulators/payment';
@@ -46,9 +45,7 @@ async function main(): Promise<void> {
     const data = dataDir(env);
     const database = await resolveDatabase(env, {});
     stoppers.push({ name: 'postgres', stop: database.stop });
-    const knex = createKnex(database.url);
-    const applied = await migrateLatest(knex);
-    await knex.destroy();
+    const applied = await migrateDatabase(database);
     say(`PostgreSQL ready${database.embedded ? ' (embedded)' : ''}; migrations applied: ${applied.length}`);
 
     let temporalAddress = hostPortSetting(env, 'TEMPORAL_ADDRESS');
@@ -72,7 +69,9 @@ async function main(): Promise<void> {
     const publicBaseUrl = optionalString(env, 'PUBLIC_BASE_URL') ?? `http://127.0.0.1:${apiPort}`;
     const childEnv: Record<string, string | undefined> = {
       ...env,
+      // The app's restricted role; the owner's URL stays with this process (migrations only).
       DATABASE_URL: database.url,
+      MIGRATION_DATABASE_URL: undefined,
       TEMPORAL_ADDRESS: temporalAddress,
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,

@@ -4,6 +4,7 @@ import type { ChatPort } from '../chat/port';
 import { ConfigError } from '../config/env';
 import type { Settings } from '../config/settings';
 import { createKnex } from '../db/knex';
+import { assertRestrictedRole } from '../db/role-check';
 import { createLedger, type Ledger } from '../ledger';
 import { createLineAdapter, type LineAdapter } from '../line/adapter';
 import { LineChatPort } from '../line/chat-port';
@@ -35,6 +36,12 @@ export async function connectSystem(settings: Settings, env: Record<string, stri
   if (!settings.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required by the worker and the api');
   if (!settings.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'is required by the worker and the api');
   const knex = createKnex(settings.databaseUrl, 20);
+  try {
+    await assertRestrictedRole(knex, 'DATABASE_URL');
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
   const connection = await Connection.connect({ address: settings.temporalAddress });
   const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(env) });
   const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: settings.line.apiBaseUrl });

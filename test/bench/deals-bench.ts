@@ -6,8 +6,7 @@
  */
 import os from 'node:os';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createKnex } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
+import { migrateDatabase } from '../../src/db/migrate';
 import { resolveDatabase } from '../../src/runtime/postgres';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import { startTemporalDevServer } from '../../src/runtime/temporal-server';
@@ -64,10 +63,8 @@ async function oneDeal(h: DealHarness, seller: Party, buyer: Party, i: number): 
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL' });
-  const knex = createKnex(database.url);
-  await migrateLatest(knex);
-  await knex.destroy();
+  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
+  await migrateDatabase(database);
   const cli = await findTemporalCli(process.env);
   const temporal = await startTemporalDevServer({ cli, headless: true });
   process.env.DATABASE_URL = database.url;

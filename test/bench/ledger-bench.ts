@@ -15,7 +15,7 @@ import os from 'node:os';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { createKnex } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
+import { migrateDatabase } from '../../src/db/migrate';
 import { createLedger, type Ledger, type TransferInput } from '../../src/ledger';
 import { resolveDatabase } from '../../src/runtime/postgres';
 
@@ -253,11 +253,11 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const maxClients = Math.max(...opts.clients);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const db = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL' });
+  const db = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
   // One connection per client plus headroom for the pool's own bookkeeping.
   const knex = createKnex(db.url, maxClients + 4);
   try {
-    await migrateLatest(knex);
+    await migrateDatabase(db);
     const ledger = createLedger(knex);
     const unbatchedLedger = createLedger(knex, { autoBatch: false });
     const facts = await knex.raw<{ rows: { version: string; sync: string; fsync: string }[] }>(
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
 
     if (opts.pgbench && pgbenchBin) {
       log(`pgbench -i -s ${opts.pgbenchScale}…`);
-      const target = await preparePgbench(pgbenchBin, db.url, opts.pgbenchScale);
+      const target = await preparePgbench(pgbenchBin, db.adminUrl ?? db.migrationUrl, opts.pgbenchScale);
       for (const row of rows) {
         log(`pgbench, ${row.clients} client(s)…`);
         row.pgbenchPrepared = await runPgbench(target, row.clients, 'prepared', opts);

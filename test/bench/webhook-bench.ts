@@ -15,7 +15,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createKnex } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
+import { migrateDatabase } from '../../src/db/migrate';
 import { EMULATOR_DEFAULTS, newUserId, textEvent } from '../../src/emulators/line';
 import { signBody } from '../../src/line/signature';
 import { LINE_WEBHOOK_PATH, lineWebhookRouter } from '../../src/line/webhook';
@@ -99,11 +99,11 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const rate = option('rate', 1000);
   const seconds = option('seconds', 10);
-  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL' });
+  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
   const knex = createKnex(database.url, DB_POOL);
   let server: http.Server | undefined;
   try {
-    await migrateLatest(knex);
+    await migrateDatabase(database);
     const app = express();
     app.use(lineWebhookRouter({ knex, channelSecret: EMULATOR_DEFAULTS.channelSecret, log: () => undefined }));
     server = http.createServer({ keepAliveTimeout: 30_000 }, app);

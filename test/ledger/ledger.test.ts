@@ -18,7 +18,8 @@ import {
   type Ledger,
   type TransferInput,
 } from '../../src/ledger';
-import { uniqueId } from '../support/env';
+import { createKnex } from '../../src/db/knex';
+import { testOwnerDatabaseUrl, uniqueId } from '../support/env';
 import { createAccounts, openLedger, storedTransfers, sumsFromTransfers, type LedgerHarness } from './support';
 
 let h: LedgerHarness;
@@ -454,13 +455,19 @@ describe('batches', () => {
 });
 
 describe('records are immutable', () => {
+  // As the tables' owner: the app's role may not even try (test/ledger/roles.test.ts).
   it('the database refuses to change or delete a transfer, an account or a balance shard', async () => {
     const ids = await wallets(10);
     const [fund] = await storedTransfers(h.knex, [ids.wallet]);
-    await expect(h.knex('ledger_transfers').where({ id: fund.id }).update({ amount_minor: 1 })).rejects.toThrow(/immutable/);
-    await expect(h.knex('ledger_transfers').where({ id: fund.id }).delete()).rejects.toThrow(/immutable/);
-    await expect(h.knex('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false })).rejects.toThrow(/immutable/);
-    await expect(h.knex('ledger_balances').where({ account_id: ids.wallet }).delete()).rejects.toThrow(/immutable/);
+    const owner = createKnex(testOwnerDatabaseUrl(), 1);
+    try {
+      await expect(owner('ledger_transfers').where({ id: fund.id }).update({ amount_minor: 1 })).rejects.toThrow(/immutable/);
+      await expect(owner('ledger_transfers').where({ id: fund.id }).delete()).rejects.toThrow(/immutable/);
+      await expect(owner('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false })).rejects.toThrow(/immutable/);
+      await expect(owner('ledger_balances').where({ account_id: ids.wallet }).delete()).rejects.toThrow(/immutable/);
+    } finally {
+      await owner.destroy();
+    }
     expect((await ledger.balance(ids.wallet)).creditsPostedMinor).toBe(10);
   });
 });

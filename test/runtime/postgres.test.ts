@@ -1,9 +1,10 @@
 import { Client } from 'pg';
-import { testDatabaseUrl } from '../support/env';
+import { testOwnerDatabaseUrl } from '../support/env';
 
 describe('PostgreSQL runtime', () => {
   it('serves a real PostgreSQL with the migrations applied', async () => {
-    const client = new Client({ connectionString: testDatabaseUrl() });
+    // Migration bookkeeping is the owner's; the app's role cannot read it.
+    const client = new Client({ connectionString: testOwnerDatabaseUrl() });
     await client.connect();
     try {
       const version = await client.query<{ server_version_num: string }>('show server_version_num');

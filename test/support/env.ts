@@ -5,6 +5,13 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
+/** The schema owner's connection, for fixtures that must write what the app role may not. */
+export function testOwnerDatabaseUrl(): string {
+  const url = process.env.TEST_MIGRATION_DATABASE_URL;
+  if (!url) throw new Error('TEST_MIGRATION_DATABASE_URL is not set: run tests through jest (test/global-setup.ts)');
+  return url;
+}
+
 export function testTemporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run tests through jest (test/global-setup.ts)');

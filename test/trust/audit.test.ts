@@ -4,22 +4,27 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import { appendAudit, auditRowHash, verifyAuditChain } from '../../src/audit';
 import { createKnex } from '../../src/db/knex';
-import { testDatabaseUrl, uniqueId } from '../support/env';
+import { testDatabaseUrl, testOwnerDatabaseUrl, uniqueId } from '../support/env';
 
 /**
  * The chain is one table shared by the whole test run, so tampering happens inside a
- * transaction that is rolled back: the check sees it, nobody else ever does.
+ * transaction that is rolled back: the check sees it, nobody else ever does. The app's role may
+ * only append and read (test/ledger/roles.test.ts); the trigger and the tampering are tried as
+ * the table's owner, the one role that could get past the first line.
  */
 let knex: Knex;
+let owner: Knex;
 beforeAll(() => {
   knex = createKnex(testDatabaseUrl(), 10);
+  owner = createKnex(testOwnerDatabaseUrl(), 2);
 });
 afterAll(async () => {
   await knex.destroy();
+  await owner.destroy();
 });
 
 async function tamperedView(tamper: (trx: Knex.Transaction) => Promise<void>) {
-  const trx = await knex.transaction();
+  const trx = await owner.transaction();
   try {
     await tamper(trx);
     return await verifyAuditChain(trx);
@@ -67,15 +72,15 @@ describe('audit log', () => {
     expect(await verifyAuditChain(knex)).toMatchObject({ ok: true });
   });
 
-  it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+  it('refuses UPDATE, DELETE and TRUNCATE, even by the owner', async () => {
     const { seq } = await appendAudit(knex, { actor: 'system:test', action: 'test.appended', subject: uniqueId('order') });
-    await expect(knex('audit_log').where({ seq }).update({ actor: 'someone else' })).rejects.toThrow(/append-only/);
-    await expect(knex('audit_log').where({ seq }).delete()).rejects.toThrow(/append-only/);
-    await expect(knex.raw('truncate audit_log')).rejects.toThrow(/append-only/);
+    await expect(owner('audit_log').where({ seq }).update({ actor: 'someone else' })).rejects.toThrow(/append-only/);
+    await expect(owner('audit_log').where({ seq }).delete()).rejects.toThrow(/append-only/);
+    await expect(owner.raw('truncate audit_log')).rejects.toThrow(/append-only/);
     expect((await knex('audit_log').where({ seq }).first()).actor).toBe('system:test');
   });
 
-  describe('with the trigger disabled by a superuser', () => {
+  describe('with the trigger disabled by the owner or a superuser', () => {
     const disable = (trx: Knex.Transaction) => trx.raw('alter table audit_log disable trigger audit_log_append_only');
 
     it('detects an altered row at its seq', async () => {
