@@ -206,7 +206,7 @@ export interface PhoneVerificationPolicy {
 
 const SMS_EMULATOR_CREDENTIALS = { SMS_API_KEY: 'emulator-sms-key', SMS_API_SECRET: 'emulator-sms-secret' } as const;
 
-function smsSettings(env: Record<string, string | undefined>, production: boolean): SmsSettings {
+export function smsSettings(env: Record<string, string | undefined>, production: boolean): SmsSettings {
   const baseUrl = urlSetting(env, 'SMS_BASE_URL', ['http:', 'https:']);
   if (baseUrl === undefined && production) throw new ConfigError('SMS_BASE_URL', 'is required in production');
   const credential = (name: keyof typeof SMS_EMULATOR_CREDENTIALS) => {
