@@ -53,7 +53,7 @@ describe('phone binding', () => {
     expect((await answer(buyer, code)).status).toBe(409);
   });
 
-  it(`a wrong code ${5} times locks that verification, even with the right code after; a new code works`, async () => {
+  it('a wrong code PHONE_CODE_MAX_ATTEMPTS times locks that verification, even with the right code after; a new code works', async () => {
     const buyer = await h.newUser();
     const phone = uniquePhone();
     await start(buyer, phone);
