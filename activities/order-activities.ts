@@ -15,10 +15,10 @@ import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
 import { PaymentRefused, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
-import { decryptField, fieldKeyRingFromEnv, maskIdentifier } from '../src/crypto';
+import { maskIdentifier } from '../src/crypto';
 import { checkLimits, releaseLimitEvent, reserveLimits, type LimitDecision, type LimitEvent } from '../src/limits';
 import type { ParkReason } from '../workflows/order-messages';
-import { matchWatchlist } from '../src/watchlist';
+import { matchWatchlist, matchWatchlistPhoneHashes } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
 import { sendAll } from './messaging';
 
@@ -114,7 +114,6 @@ export type OrderActivities = ReturnType<typeof createOrderActivities>;
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { knex, ledger, chat, payments, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
-  const fieldKeys = fieldKeyRingFromEnv(process.env);
   /** A name the seller can read: the one LINE shows (kept in users, else asked), never the platform id. */
   const nameOf = async (userId: string): Promise<string> => {
     const row = await knex('users').where({ user_id: userId }).first('display_name');
@@ -148,14 +147,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const [boundUser, phones, wallet] = await Promise.all([
         chat.isBoundUser(input.buyerId),
         knex('phone_bindings').where({ user_id: input.buyerId })
-          .select('phone_hash', 'phone_ciphertext', 'is_virtual', 'bound_at', 'cleared_at') as Promise<Array<PhoneBindingRow & { phone_ciphertext: string }>>,
+          .select('phone_hash', 'is_virtual', 'bound_at', 'cleared_at') as Promise<PhoneBindingRow[]>,
         input.checkWallet ? knex('wallets').where({ user_id: input.buyerId }).first() : Promise.resolve(undefined),
       ]);
       if (!boundUser) return { ...base, boundUser };
       const latestPhone = [...phones].sort((a, b) => b.bound_at.getTime() - a.bound_at.getTime())[0];
       const [listedByIdentity, listedByPhone, limits] = await Promise.all([
         matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.orderId }),
-        Promise.all(phones.map((p) => matchWatchlist(knex, hashSecret, { phone: decryptField(fieldKeys, p.phone_ciphertext) }))),
+        // Every phone the buyer ever bound, in one query: bindings keep the watch-list's keyed hash.
+        matchWatchlistPhoneHashes(knex, phones.map((p) => p.phone_hash)),
         checkLimits(knex, {
           buyerId: input.buyerId,
           sellerId: link.seller_id,
@@ -166,7 +166,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           eventId: input.orderId,
         }, settings.limits),
       ]);
-      const listed = [...listedByIdentity, ...listedByPhone.flat()];
+      const listed = [...listedByIdentity, ...listedByPhone];
       const screening: Screening = {
         ...base,
         boundUser,

@@ -32,7 +32,11 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: 'The activation workflow as it stands', security: user },
   },
   '/api/wallet/verification': { post: { summary: 'S304/S307–S309: answer with the verification code', security: user, idempotent: true, body: { code: { type: 'string' } } } },
-  '/api/phone-binding': { post: { summary: 'S404–S405: bind a phone (stored encrypted)', security: user, body: { phone: { type: 'string' } } } },
+  '/api/phone-binding': {
+    post: { summary: 'S404–S405: text a 6-digit code to this number (202); the same number as the bound one answers 200; caps answer 429 with Retry-After', security: user, body: { phone: { type: 'string' } } },
+    get: { summary: 'The bound number and any code waiting, masked', security: user },
+  },
+  '/api/phone-binding/verification': { post: { summary: 'S404–S405: the texted code back; the binding is written only now (201)', security: user, body: { code: { type: 'string', pattern: '^\\d{6}$' } } } },
   '/api/quick-receive': {
     post: { summary: 'S601–S607 / S701–S707: quick receive, with a bank account to verify if none is stored', security: user, body: { role: { enum: ['buyer', 'seller'] }, bankCode: { type: 'string' }, accountNumber: { type: 'string' }, holderName: { type: 'string' }, verificationCode: { type: 'string' } } },
     get: { summary: 'The quick-receive outcome (poll)', security: user },

@@ -85,6 +85,7 @@ export interface Settings {
   virtualPhonePrefixes: string[];
   /** Velocity rules and tier caps (LIMIT_POLICY, JSON). */
   limits: LimitPolicy;
+  sms: SmsSettings;
 }
 
 export interface LineSettings {
@@ -178,6 +179,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     supportTokens: optionalString(env, 'SUPPORT_TOKENS') ?? '',
     limits: limitPolicyFromEnv(env),
     virtualPhonePrefixes: (optionalString(env, 'VIRTUAL_PHONE_PREFIXES') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    sms: smsSettings(env, production),
   };
 }
 
@@ -188,5 +190,61 @@ function providerSettings(env: Record<string, string | undefined>, prefix: strin
     baseUrl: baseUrl ?? 'http://127.0.0.1:0',
     apiKey: optionalString(env, `${prefix}_API_KEY`) ?? `emulator-${prefix.toLowerCase()}-key`,
     webhookSecret: optionalString(env, `${prefix}_WEBHOOK_SECRET`) ?? `emulator-${prefix.toLowerCase()}-webhook-secret`,
+  };
+}
+
+/** The SMS provider (Vonage Messages API) and the phone-binding rules it serves (S404–S405). */
+export interface SmsSettings {
+  /** SMS_BASE_URL, e.g. https://api.nexmo.com; the emulator's root in development. */
+  baseUrl: string;
+  /** SMS_API_KEY and SMS_API_SECRET: the account's credentials (HTTP Basic). */
+  apiKey: string;
+  apiSecret: string;
+  /** SMS_SENDER: the `from` of our texts, an alphanumeric sender id (≤ 11) or a number. */
+  sender: string;
+  phoneVerification: PhoneVerificationPolicy;
+}
+
+export interface PhoneVerificationPolicy {
+  /** PHONE_CODE_TTL_MS: how long a binding code is valid. */
+  codeTtlMs: number;
+  /** PHONE_CODE_MAX_ATTEMPTS: wrong codes before that verification is locked. */
+  maxAttempts: number;
+  /** PHONE_CODE_SENDS_PER_WINDOW per PHONE_CODE_SEND_WINDOW_MS: codes sent per user, and per number. */
+  sendsPerWindow: number;
+  sendWindowMs: number;
+  /** PHONE_BINDINGS_PER_WINDOW per PHONE_BINDINGS_WINDOW_MS: numbers one user may bind (the first counts). */
+  bindingsPerWindow: number;
+  bindingsWindowMs: number;
+}
+
+const SMS_EMULATOR_CREDENTIALS = { SMS_API_KEY: 'emulator-sms-key', SMS_API_SECRET: 'emulator-sms-secret' } as const;
+
+export function smsSettings(env: Record<string, string | undefined>, production: boolean): SmsSettings {
+  const baseUrl = urlSetting(env, 'SMS_BASE_URL', ['http:', 'https:']);
+  if (baseUrl === undefined && production) throw new ConfigError('SMS_BASE_URL', 'is required in production');
+  const credential = (name: keyof typeof SMS_EMULATOR_CREDENTIALS) => {
+    const value = optionalString(env, name);
+    if (production && (value === undefined || value === SMS_EMULATOR_CREDENTIALS[name])) {
+      throw new ConfigError(name, 'is required in production and must not be the emulator\'s value');
+    }
+    return value ?? SMS_EMULATOR_CREDENTIALS[name];
+  };
+  const sender = optionalString(env, 'SMS_SENDER') ?? 'Escrow';
+  if (!/^(\d{1,15}|[A-Za-z0-9 ]{1,11})$/.test(sender)) throw new ConfigError('SMS_SENDER', 'must be a number or at most 11 letters, digits and spaces');
+  const duration = (name: string, fallbackMs: number) => integerSetting(env, name, fallbackMs, 1, MAX_DURATION_MS);
+  return {
+    baseUrl: baseUrl ?? 'http://127.0.0.1:0',
+    apiKey: credential('SMS_API_KEY'),
+    apiSecret: credential('SMS_API_SECRET'),
+    sender,
+    phoneVerification: {
+      codeTtlMs: duration('PHONE_CODE_TTL_MS', 10 * MINUTE_MS),
+      maxAttempts: integerSetting(env, 'PHONE_CODE_MAX_ATTEMPTS', 5, 1, 10),
+      sendsPerWindow: integerSetting(env, 'PHONE_CODE_SENDS_PER_WINDOW', 5, 1, 100),
+      sendWindowMs: duration('PHONE_CODE_SEND_WINDOW_MS', 60 * MINUTE_MS),
+      bindingsPerWindow: integerSetting(env, 'PHONE_BINDINGS_PER_WINDOW', 3, 1, 100),
+      bindingsWindowMs: duration('PHONE_BINDINGS_WINDOW_MS', 30 * DAY_MS),
+    },
   };
 }

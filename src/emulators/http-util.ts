@@ -385,6 +385,8 @@ const invalidJson: ErrorRequestHandler = (err: unknown, _req, res, next) => {
 
 export interface EmulatorAppSpec {
   apiKey: string;
+  /** The service's own credential check, when it is not `Authorization: Bearer <apiKey>`. */
+  authenticate?: RequestHandler;
   faults: Faults;
   /** The service's API routes; they get fault injection. */
   routes: (api: Router) => void;
@@ -400,7 +402,7 @@ export function createEmulatorApp(spec: EmulatorAppSpec): Express {
   const app = express();
   app.disable('x-powered-by');
   // Auth before parsing: an unauthenticated caller learns nothing about our body rules.
-  app.use(requireBearer(spec.apiKey));
+  app.use(spec.authenticate ?? requireBearer(spec.apiKey));
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   const control = faultsRouter(spec.faults);
   spec.controlRoutes?.(control);

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 
 /**
  * Payment verification codes (S112–S115). The code exists in clear only on its way to the
@@ -6,6 +6,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * proof before it reaches the workflow, so no code is ever in workflow history.
  */
 export const OTP_DIGITS = 6;
+
+/** A random code, for checks made outside workflows (phone binding through the api). */
+export function generateOtp(): string {
+  return String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
+}
 
 /**
  * The code of one challenge, derived from the secret and the challenge id: a retried or re-run

@@ -18,6 +18,8 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export interface ProviderClientOptions {
   baseUrl: string;
   apiKey: string;
+  /** The whole Authorization header, for a service that does not take `Bearer <apiKey>`. */
+  authorization?: string;
   fetchImpl?: FetchLike;
   timeoutMs?: number;
 }
@@ -75,7 +77,7 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
       if (value !== undefined) url.searchParams.set(name, value);
     }
     const headers: Record<string, string> = {
-      authorization: `Bearer ${options.apiKey}`,
+      authorization: options.authorization ?? `Bearer ${options.apiKey}`,
       accept: 'application/json, application/problem+json',
     };
     if (spec.body !== undefined) headers['content-type'] = 'application/json';

@@ -6,6 +6,7 @@ import { startBankCenterEmulator } from '../emulators/bankcenter';
 import { EMULATOR_DEFAULTS, startLineEmulator } from '../emulators/line';
 import { startPaymentEmulator } from '../emulators/payment';
 import { startPayoutEmulator } from '../emulators/payout';
+import { startSmsEmulator } from '../emulators/sms';
 import { dataDir, PROJECT_ROOT } from './data-dir';
 import { freePort } from './ports';
 import { resolveDatabase } from './postgres';
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** Development stand-ins for LINE, the payment provider, the bank center and the payout provider. */
+/** Development stand-ins for LINE, the payment provider, the bank center, the payout provider and the SMS provider. */
 async function startEmulatorsWhereNeeded(
   env: Record<string, string | undefined>,
   childEnv: Record<string, string | undefined>,
@@ -143,6 +144,14 @@ async function startEmulatorsWhereNeeded(
       [`${p.prefix}_WEBHOOK_SECRET`]: webhookSecret,
     });
     say(`${p.prefix.toLowerCase()} emulator at ${handle.baseUrl}`);
+  }
+  if (!optionalString(env, 'SMS_BASE_URL')) {
+    const credentials = { apiKey: 'emulator-sms-key', apiSecret: 'emulator-sms-secret' };
+    // No phone receives these texts, so the person clicking through reads the codes here.
+    const sms = await startSmsEmulator({ ...credentials, onMessage: (m) => say(`sms to +${m.to.slice(0, 3)}****${m.to.slice(-4)}: ${m.text}`) });
+    stoppers.push({ name: 'sms emulator', stop: sms.close });
+    Object.assign(childEnv, { SMS_BASE_URL: sms.baseUrl, SMS_API_KEY: credentials.apiKey, SMS_API_SECRET: credentials.apiSecret });
+    say(`sms emulator at ${sms.baseUrl} (texted codes are printed here)`);
   }
 }
 

@@ -40,6 +40,19 @@ export async function matchWatchlist(
   const wanted = (Object.keys(KEY_FIELDS) as Array<keyof WatchlistKeys>)
     .filter((field) => keys[field] !== undefined)
     .map((field) => [KEY_FIELDS[field], watchlistKey(hashSecret, KEY_FIELDS[field], keys[field] as string).hash] as const);
+  return activeEntries(knex, wanted, at);
+}
+
+/**
+ * Active phone entries matching any of these keyed phone hashes, in one query however many there
+ * are: a buyer's bound phones are stored as the same keyed hash the watch-list keeps
+ * (`watchlistKey('phone', …).hash`), so nothing needs decrypting to screen them.
+ */
+export async function matchWatchlistPhoneHashes(knex: Knex, phoneHashes: readonly string[], at: Date = new Date()): Promise<WatchlistMatch[]> {
+  return activeEntries(knex, [...new Set(phoneHashes)].map((hash) => ['phone', hash] as const), at);
+}
+
+async function activeEntries(knex: Knex, wanted: ReadonlyArray<readonly [WatchlistKeyType, string]>, at: Date): Promise<WatchlistMatch[]> {
   if (wanted.length === 0) return [];
   const rows = await knex('watchlist_entries')
     .select('id', 'source', 'source_ref', 'key_type', 'key_masked', 'reason', 'expires_at')

@@ -11,7 +11,7 @@ import { resolveDatabase } from '../../src/runtime/postgres';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import { startTemporalDevServer } from '../../src/runtime/temporal-server';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { eventually, lastMessage, uniquePhone, type Link, type Party } from '../support/deal-steps';
+import { bindPhone, eventually, lastMessage, type Link, type Party } from '../support/deal-steps';
 
 const HELLO_WORKFLOWS = 400;
 const HELLO_CONCURRENCY = 40;
@@ -42,8 +42,7 @@ async function readyParty(h: DealHarness): Promise<Party> {
   const party = await h.newUser();
   await h.knex('users').insert({ user_id: party.userId }).onConflict('user_id').ignore();
   await h.knex('wallets').insert({ user_id: party.userId, state: 'active' }).onConflict('user_id').merge(['state']);
-  const phone = await h.call('POST', '/api/phone-binding', party.token, { phone: uniquePhone() });
-  if (phone.status !== 201) throw new Error(`phone binding: ${phone.status}`);
+  await bindPhone(h, party);
   return party;
 }
 

@@ -12,6 +12,7 @@ import { loadSettings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
 import { EMULATOR_DEFAULTS, newUserId, startLineEmulator } from '../../src/emulators/line';
 import { startPaymentEmulator } from '../../src/emulators/payment';
+import { startSmsEmulator } from '../../src/emulators/sms';
 import { createLedger } from '../../src/ledger';
 import { createLineAdapter, type LineAdapter } from '../../src/line/adapter';
 import { LineChatPort } from '../../src/line/chat-port';
@@ -70,6 +71,8 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   const line = await startLineEmulator({ webhookUrl });
   const paymentSecrets = { apiKey: 'test-payment-key', webhookSecret: 'test-payment-webhook-secret-0123456789' };
   const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
+  const sms = await startSmsEmulator(smsSecrets);
   const settings = loadSettings({
     TASK_QUEUE: uniqueId('line-deals'),
     PUBLIC_BASE_URL: baseUrl,
@@ -81,6 +84,9 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
     PAYMENT_BASE_URL: payments.baseUrl,
     PAYMENT_API_KEY: paymentSecrets.apiKey,
     PAYMENT_WEBHOOK_SECRET: paymentSecrets.webhookSecret,
+    SMS_BASE_URL: sms.baseUrl,
+    SMS_API_KEY: smsSecrets.apiKey,
+    SMS_API_SECRET: smsSecrets.apiSecret,
     PAYMENT_REMINDER_MS: '600000',
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
@@ -126,7 +132,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   };
 
   const harness: LineDealHarness = {
-    baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, adapter, processor,
+    baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, sms, adapter, processor,
     adapterRetry: ADAPTER_RETRY,
     chat: recording,
     get worker() { return current.w; },
@@ -154,6 +160,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await payments.close();
+      await sms.close();
       await line.close();
       await connection.close();
       await nativeConnection.close();

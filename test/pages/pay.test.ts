@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, lastMessage } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, lastMessage, smsCodeSentTo } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectImageLoaded, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
@@ -51,7 +51,10 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.goto(`${site.baseUrl}/pages/phone?order=${link.paymentCode}`);
     expect(await unlabelledControls(page)).toEqual([]);
     await page.getByRole('textbox', { name: '手機號碼', exact: true }).fill('0912-345-678');
-    await page.getByRole('button', { name: '綁定手機' }).click();
+    await page.getByRole('button', { name: '傳送驗證碼' }).click();
+    await expectText(page, '#code-sent', /驗證碼已用簡訊傳送到 .*5678/);
+    await page.getByRole('textbox', { name: '簡訊驗證碼', exact: true }).fill(await smsCodeSentTo(h, '0912-345-678'));
+    await page.getByRole('button', { name: '完成綁定' }).click();
     await expectText(page, '#notice', /已綁定手機號碼 .*678/);
     await screenshot(page, 'phone-bound');
 

@@ -59,6 +59,14 @@ describe('npm start', () => {
     expect(output).toMatch(/Temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
     const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    // The SMS emulator is wired in: a phone-binding code is texted, and printed for the person at the console.
+    const line = /LINE emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
+    const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    const { userId } = await post(`${line}/__emulator/users`, { displayName: 'start test' }) as { userId: string };
+    const { idToken } = await post(`${line}/__emulator/id-token`, { userId, ttlSeconds: 600 }) as { idToken: string };
+    const bind = await fetch(`${api}/api/phone-binding`, { method: 'POST', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone: '0912-345-678' }) });
+    expect(bind.status).toBe(202);
+    expect(output).toMatch(/sms to \+886\*{4}5678: .*\d{6}/);
 
     const family = descendants(child.pid!);
     expect(family.length).toBeGreaterThanOrEqual(3); // postgres, temporal, worker, api (and their helpers)

@@ -14,6 +14,7 @@ import { EMULATOR_DEFAULTS, newUserId, startLineEmulator, type RunningLineEmulat
 import { startPaymentEmulator } from '../../src/emulators/payment';
 import { startBankCenterEmulator } from '../../src/emulators/bankcenter';
 import { startPayoutEmulator } from '../../src/emulators/payout';
+import { startSmsEmulator, type RunningSmsEmulator } from '../../src/emulators/sms';
 import { createBankCenter } from '../../src/bankcenter';
 import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
@@ -45,6 +46,8 @@ export interface DealHarness {
   /** The verification center and payout provider emulators (optional so other harnesses may omit them). */
   bankCenter?: Awaited<ReturnType<typeof startBankCenterEmulator>>;
   payouts?: Awaited<ReturnType<typeof startPayoutEmulator>>;
+  /** The SMS provider emulator: phone binding codes arrive here (see deal-steps bindPhone). */
+  sms?: RunningSmsEmulator;
   worker: Worker;
   /** Restart the worker (a crash in the middle of deals). */
   restartWorker(): Promise<void>;
@@ -72,6 +75,8 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const bankCenter = await startBankCenterEmulator({ ...bankCenterSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
   const payoutSecrets = { apiKey: 'test-payout-key', webhookSecret: 'test-payout-webhook-secret-0123456789' };
   const payouts = await startPayoutEmulator({ ...payoutSecrets, webhookUrl: `${baseUrl}/webhooks/payouts`, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
+  const sms = await startSmsEmulator(smsSecrets);
   const settings = loadSettings({
     TASK_QUEUE: uniqueId('deals'),
     PUBLIC_BASE_URL: baseUrl,
@@ -87,6 +92,9 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     PAYOUT_BASE_URL: payouts.baseUrl,
     PAYOUT_API_KEY: payoutSecrets.apiKey,
     PAYOUT_WEBHOOK_SECRET: payoutSecrets.webhookSecret,
+    SMS_BASE_URL: sms.baseUrl,
+    SMS_API_KEY: smsSecrets.apiKey,
+    SMS_API_SECRET: smsSecrets.apiSecret,
     SUPPORT_TOKENS: 'agent-token-0123456789:agent-amy:agent,viewer-token-0123456789:viewer-vic:viewer',
     PAYMENT_REMINDER_MS: '600000',
     PAYMENT_EXPIRY_MS: '1200000',
@@ -130,7 +138,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
 
   const harness: DealHarness = {
     app,
-    baseUrl, settings, knex, ledger, client, chat, line, payments, bankCenter, payouts,
+    baseUrl, settings, knex, ledger, client, chat, line, payments, bankCenter, payouts, sms,
     get worker() { return current.w; },
     async restartWorker() {
       current.w.shutdown();
@@ -155,6 +163,8 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       await payments.close();
       await bankCenter.close();
       await payouts.close();
+      // The harness's emulator, which a test may have replaced after stopping the first one.
+      await harness.sms?.close();
       await line.close();
       await connection.close();
       await nativeConnection.close();

@@ -1,3 +1,4 @@
+import { normalisePhone } from '../../src/crypto';
 import type { DealHarness } from './deal-harness';
 
 /** The steps people take, as small helpers the deal tests compose. */
@@ -48,9 +49,26 @@ export function uniquePhone(): string {
   return `09${String(10_000_000 + Math.floor(Math.random() * 89_999_999))}`;
 }
 
+/** S404–S405 as a person does it: ask for a code, read it off the phone (the SMS emulator), send it back. */
 export async function bindPhone(h: DealHarness, buyer: Party, phone = uniquePhone()): Promise<void> {
-  const res = await h.call('POST', '/api/phone-binding', buyer.token, { phone });
-  if (res.status !== 201) throw new Error(`phone: ${res.status} ${JSON.stringify(res.body)}`);
+  const started = await h.call('POST', '/api/phone-binding', buyer.token, { phone });
+  if (started.status === 200 && started.body.status === 'already_bound') return;
+  if (started.status !== 202) throw new Error(`phone: ${started.status} ${JSON.stringify(started.body)}`);
+  const res = await h.call('POST', '/api/phone-binding/verification', buyer.token, { code: await smsCodeSentTo(h, phone) });
+  if (res.status !== 201) throw new Error(`phone code: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** The 6-digit code in the last text the SMS provider accepted for a number, read through the emulator's control route. */
+export async function smsCodeSentTo(h: DealHarness, phone: string): Promise<string> {
+  if (!h.sms) throw new Error('this harness runs no SMS emulator');
+  const { apiKey, apiSecret } = h.settings.sms;
+  const res = await fetch(`${h.sms.baseUrl}/__emulator/messages/last?to=${encodeURIComponent(normalisePhone(phone))}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}` },
+  });
+  const body = (await res.json()) as { text?: string };
+  const code = /\b(\d{6})\b/.exec(body.text ?? '')?.[1];
+  if (res.status !== 200 || code === undefined) throw new Error(`no code texted to ${phone}: ${res.status} ${JSON.stringify(body)}`);
+  return code;
 }
 
 /** S101–S114 for a buyer with an active wallet and a bound phone: request, parameters, OTP. */

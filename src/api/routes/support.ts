@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { appendAudit } from '../../audit';
+import { clearPhoneBindings } from '../../phone';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN, walletActivationWorkflowId } from '../../domain/ids';
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
 import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
@@ -52,8 +53,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
 
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, async (req, res) => {
-    const userId = String(req.params.userId);
-    const cleared = await deps.knex('phone_bindings').where({ user_id: userId }).whereNull('cleared_at').update({ cleared_at: deps.knex.fn.now() });
+    const staff: StaffMember = res.locals.staff;
+    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
     res.json({ cleared });
   });
 

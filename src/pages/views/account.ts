@@ -22,11 +22,20 @@ ${form({
 export function phoneBody(t: Translate): Html {
   return html`${notice()}
 <p>${t('phone.intro')}</p>
+<p id="phone-state" class="state-line"></p>
 ${form({
     id: 'phone-form',
     submit: t('phone.submit'),
     detailField: 'phone',
     body: field({ form: 'phone', name: 'phone', label: t('phone.label'), hint: t('phone.hint'), type: 'tel', inputmode: 'tel', autocomplete: 'tel' }),
+  })}
+${form({
+    id: 'code-form',
+    submit: t('phone.code.submit'),
+    detailField: 'code',
+    hidden: true,
+    body: html`<p id="code-sent" class="state-line" role="status"></p>
+${field({ form: 'phone-code', name: 'code', label: t('phone.code.label'), hint: t('phone.code.hint'), inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 })}`,
   })}`;
 }
 
