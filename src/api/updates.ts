@@ -1,5 +1,6 @@
 import { ServiceError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { Semaphore, withTimeout, E_TIMEOUT } from 'async-mutex';
 import { HttpProblem } from './problem';
 
 /**
@@ -19,13 +20,46 @@ const BUSY_RETRY_AFTER_SECONDS = 2;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
 
+/**
+ * Updates this process has in flight per workflow, below Temporal's default limit of 10: a crowd
+ * acting on one order queues here, in order, instead of hammering the server with updates it must
+ * refuse. Several api processes can still collide; the retries below cover that.
+ */
+const IN_FLIGHT_PER_WORKFLOW_MAX = 8;
+const inFlight = new Map<string, { semaphore: Semaphore; users: number }>();
+
 export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
   handle: WorkflowHandle,
   def: UpdateDefinition<Ret, Args>,
   options: { args: Args; updateId?: string },
 ): Promise<Ret> {
-  const updateId = options.updateId ?? crypto.randomUUID();
+  const entry = inFlight.get(handle.workflowId) ?? { semaphore: new Semaphore(IN_FLIGHT_PER_WORKFLOW_MAX), users: 0 };
+  entry.users += 1;
+  inFlight.set(handle.workflowId, entry);
   const busyUntilMs = Date.now() + BUSY_BUDGET_MS;
+  try {
+    const [, release] = await withTimeout(entry.semaphore, BUSY_BUDGET_MS).acquire().catch((err) => {
+      if (err === E_TIMEOUT) throw busy();
+      throw err;
+    });
+    try {
+      return await sendUntilTaken(handle, def, options, busyUntilMs);
+    } finally {
+      release();
+    }
+  } finally {
+    entry.users -= 1;
+    if (entry.users === 0) inFlight.delete(handle.workflowId);
+  }
+}
+
+async function sendUntilTaken<Ret, Args extends [any, ...any[]]>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<Ret, Args>,
+  options: { args: Args; updateId?: string },
+  busyUntilMs: number,
+): Promise<Ret> {
+  const updateId = options.updateId ?? crypto.randomUUID();
   for (let attempt = 1, unprocessed = 0; ; attempt += 1) {
     try {
       return await handle.executeUpdate(def, { args: options.args, updateId });
@@ -35,13 +69,15 @@ export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
         continue;
       }
       if (!isNotTaken(err)) throw err;
-      if (Date.now() >= busyUntilMs) {
-        throw new HttpProblem(429, 'busy', 'many people are acting on this order right now; try again in a moment', {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
-      }
+      if (Date.now() >= busyUntilMs) throw busy();
       // Full jitter, so a crowd that collided does not collide again in step.
       await sleep(Math.random() * Math.min(BUSY_BACKOFF_MAX_MS, 25 * 2 ** Math.min(attempt, 10)));
     }
   }
+}
+
+function busy(): HttpProblem {
+  return new HttpProblem(429, 'busy', 'many people are acting on this order right now; try again in a moment', {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
 }
 
 function isUnprocessed(err: unknown): boolean {

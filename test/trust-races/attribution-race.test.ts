@@ -34,13 +34,6 @@ describe('attribution race through the LINE contract', () => {
       const outcomes = answers.map((a) => a.body.outcome ?? `${a.status}:${a.body.title}:${a.body.detail}`);
       const tally: Record<string, number> = {};
       for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
-      if (process.env.RACE_DEBUG) {
-        const history = await h.client.workflow.getHandle(`order:${link.paymentCode}`).fetchHistory();
-        const kinds: Record<string, number> = {};
-        for (const e of history.events ?? []) kinds[String(e.eventType)] = (kinds[String(e.eventType)] ?? 0) + 1;
-        const failures = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).map((e) => `${e.workflowTaskFailedEventAttributes?.cause}:${e.workflowTaskFailedEventAttributes?.failure?.message}`);
-        console.log(JSON.stringify({ tally, kinds, failures: failures.slice(0, 10) }, null, 1));
-      }
       expect(Object.keys(tally).sort()).toEqual(['attribution_error', 'payment_info']);
       expect(outcomes.filter((o) => o === 'payment_info')).toHaveLength(1);
       expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(buyerCount - 1);
