@@ -13,6 +13,7 @@ import { paymentWebhookRoutes } from './routes/payment-webhook';
 import { supportRoutes } from './routes/support';
 import { moneyOutRoutes, moneyOutWebhookRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
+import { supportParkedRoutes } from './routes/support-parked';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -50,6 +51,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
   app.use(moneyOutRoutes({ ...deps, loginUrl }));
   app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens), hashSecret: deps.settings.secrets.hashSecret }));
+  app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

@@ -47,6 +47,8 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/support/disputes': { get: { summary: 'Dispute queue (viewer+)', security: staff } },
   '/api/support/orders/{code}': { get: { summary: 'An order with its messages (viewer+)', security: staff } },
   '/api/support/orders/{code}/resolution': { post: { summary: 'S205: release, refund or split (agent+)', security: staff, idempotent: true, body: { resolution: { enum: ['release', 'refund', 'split'] }, sellerAmountMinor: { type: 'integer' }, buyerAmountMinor: { type: 'integer' }, note: { type: 'string' } } } },
+  '/api/support/parked': { get: { summary: 'Parked deals: a money step was refused or did not add up; money untouched (viewer+)', security: staff } },
+  '/api/support/orders/{code}/parked-resolution': { post: { summary: 'Act on a parked deal: retry the step, or refund the buyer, with a note (agent+)', security: staff, idempotent: true, body: { action: { enum: ['retry', 'refund'] }, note: { type: 'string' } } } },
   '/api/support/users/{userId}/phone-bindings/clear': { post: { summary: 'S407: support verified the buyer (agent+)', security: staff } },
   '/api/support/users/{userId}/wallet/unlock': { post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff } },
   '/api/support/watchlist': { post: { summary: 'S401: add a watch-list entry (agent+)', security: staff } },
