@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
@@ -57,7 +57,15 @@ class TeeChatPort implements ChatPort {
   }
 }
 
-export async function startLineDealHarness(options: { processor?: Partial<InboxProcessorDeps> } = {}): Promise<LineDealHarness> {
+export interface LineDealHarnessOptions {
+  processor?: Partial<InboxProcessorDeps>;
+  /** A Temporal server of the test's own (an outage test stops it); the shared one otherwise. */
+  temporalAddress?: string;
+  /** The api's client connection (e.g. a shorter gRPC retry, so an outage fails each call in well under a second). */
+  clientConnection?: Partial<ConnectionOptions>;
+}
+
+export async function startLineDealHarness(options: LineDealHarnessOptions = {}): Promise<LineDealHarness> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,7 +93,8 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
 
   const knex = createKnex(testDatabaseUrl(), 20);
   const ledger = createLedger(knex);
-  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const temporalAddress = options.temporalAddress ?? testTemporalAddress();
+  const connection = await Connection.connect({ ...options.clientConnection, address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporalNamespace });
   const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl, retry: ADAPTER_RETRY });
   const languageOf = async (userId: string) => {
@@ -96,7 +105,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   const chat = new TeeChatPort(new LineChatPort(adapter, languageOf, { mediaBaseUrl: baseUrl }), recording);
   const deps = { knex, ledger, chat, payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }), temporal: client, settings };
 
-  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const startWorker = async () => {
     const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle: await sharedWorkflowBundle() });
     return { w, running: w.run() };
