@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
+import { OrderStateAttribute } from '../../src/temporal/search-attributes';
 import { freePort } from '../../src/runtime/ports';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import { startTemporalDevServer, type TemporalServer } from '../../src/runtime/temporal-server';
@@ -41,7 +43,7 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     h = await startLineDealHarness({
       temporalAddress: server.address,
       clientConnection: { interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2, initialIntervalMs: () => 50 }))] },
-      processor: { options: { maxAttempts: OLD_BUDGET_ATTEMPTS, retryBaseMs: 100, retryMaxMs: 400, retryHorizonMs: 10 * 60_000 } as never },
+      processor: { options: { maxAttempts: OLD_BUDGET_ATTEMPTS, retryBaseMs: 100, retryMaxMs: 400, retryHorizonMs: 10 * 60_000 } },
     });
   });
 
@@ -62,6 +64,10 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     await eventually(async () => seenBy(h!.line, buyer.userId).some((m) => m.text.includes(zh.title.stage_one)));
     const order = () => h!.knex('orders').where({ order_id: link.paymentCode }).first();
     expect((await order()).state).toBe('escrow');
+    // Escrow as Temporal keeps it: the step's workflow task is in history (the message and the
+    // row above are written by a local activity before that task completes).
+    const workflow = h!.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
+    await eventually(async () => (await workflow.describe()).typedSearchAttributes.get(OrderStateAttribute) === 'escrow');
     const dispute = postbackData(seenBy(h!.line, buyer.userId), 'dispute');
     expect(dispute).toBeDefined();
 
