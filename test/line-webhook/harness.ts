@@ -33,6 +33,8 @@ export interface LineDealHarness extends DealHarness {
   webhookUrl: string;
   adapter: LineAdapter;
   processor: InboxProcessor;
+  /** Every send through the chat port that LINE failed or refused (one entry per try). */
+  readonly chatFailures: { outgoing: Outgoing; error: unknown }[];
   /** Retry policy of the adapter: short, so fault tests do not wait. */
   readonly adapterRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /** A LINE user known to the emulator (friend unless told otherwise) with an ID token. */
@@ -45,11 +47,17 @@ export interface LineDealHarness extends DealHarness {
 const ADAPTER_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 const FAST_INBOX = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 400 };
 
-/** What the deal says goes to LINE for real and is also kept for the shared steps. */
+/** What the deal says goes to LINE for real and is also kept for the shared steps; so is every send LINE failed or refused. */
 class TeeChatPort implements ChatPort {
+  readonly failures: { outgoing: Outgoing; error: unknown }[] = [];
   constructor(private readonly line: ChatPort, readonly recording: RecordingChatPort) {}
   async send(outgoing: Outgoing): Promise<void> {
-    await this.line.send(outgoing);
+    try {
+      await this.line.send(outgoing);
+    } catch (error) {
+      this.failures.push({ outgoing, error });
+      throw error;
+    }
     await this.recording.send(outgoing);
   }
   isBoundUser(userId: string): Promise<boolean> {
@@ -133,6 +141,7 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   const harness: LineDealHarness = {
     baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, adapter, processor,
     adapterRetry: ADAPTER_RETRY,
+    chatFailures: chat.failures,
     chat: recording,
     get worker() { return current.w; },
     async restartWorker() {

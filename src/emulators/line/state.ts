@@ -111,6 +111,11 @@ export class LineEmulatorState {
     return [...this.users.values()];
   }
 
+  /** The account is gone (deleted): LINE no longer knows the id, and pushes to it are refused. */
+  forgetUser(userId: string): void {
+    this.users.delete(userId);
+  }
+
   setFriend(userId: string, friend: boolean): void {
     const user = this.users.get(userId);
     if (!user) throw new Error(`unknown emulated user ${userId}`);
