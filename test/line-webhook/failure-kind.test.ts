@@ -73,6 +73,9 @@ describe('inbox failure kinds, from real errors', () => {
     expect(failureKind(await thrownBy(() => adapter.push(user, [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('transport');
     // An id LINE never issued: 400, whatever we try.
     expect(failureKind(await thrownBy(() => adapter.push(newUserId(), [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('event');
+    // Our access token rejected (revoked, rotated): every event alike, until an operator fixes it.
+    const revoked = createLineAdapter({ channelAccessToken: 'revoked-token', apiBaseUrl: line.baseUrl, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(failureKind(await thrownBy(() => revoked.push(user, [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('transport');
     const closed = await freePort();
     const nowhere = createLineAdapter({ channelAccessToken: 'x', apiBaseUrl: `http://127.0.0.1:${closed}`, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
     expect(failureKind(await thrownBy(() => nowhere.push(user, [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('transport');

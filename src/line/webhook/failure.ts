@@ -50,6 +50,8 @@ export function failureKind(err: unknown): FailureKind {
     if (typeof e.message === 'string' && BROKEN_CONNECTION_MESSAGE.test(e.message)) return 'transport';
     // A raw HTTP error of an outside service (LINE's HTTPFetchError): its 5xx and 429 are transient.
     if (e.name === 'HTTPFetchError' && typeof e.status === 'number' && (e.status >= 500 || e.status === 429)) return 'transport';
+    // LINE rejecting our access token refuses every event alike; an operator's fix lets them all through.
+    if (e.name === 'LineRequestRefused' && e.status === 401) return 'transport';
     // The Temporal client wraps every failed RPC in a ServiceError; a non-gRPC cause is a broken channel.
     if (e.name === 'ServiceError' && !isGrpcStatus(e.cause)) return 'transport';
     current = e.cause;
