@@ -1,4 +1,4 @@
-import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from '../../line/limits';
+import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from './contract';
 import { USER_ID_PATTERN, newMessageId, newOpaqueToken, newQuoteToken, newReplyToken } from './ids';
 
 export interface EmulatedUser {
