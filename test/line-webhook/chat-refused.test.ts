@@ -1,7 +1,8 @@
 import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
-import { activateWallet, bindPhone, createLink, eventually, payThroughOtp } from '../support/deal-steps';
-import { postbackData, seenBy } from './chat-view';
+import { eventually } from '../support/deal-steps';
+import { seenBy } from './chat-view';
+import { dealInEscrow } from './escrow-deal';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 
 /**
@@ -18,19 +19,11 @@ describe('a deal whose messages LINE refuses for good', () => {
   afterAll(async () => { await h?.close(); });
 
   it('settles; each refused message is tried once and recorded undeliverable; the other party is told', async () => {
-    const seller = await h.newUser();
-    const buyer = await h.newUser();
-    await activateWallet(h, seller);
-    await activateWallet(h, buyer);
-    await bindPhone(h, buyer);
-    const link = await createLink(h, seller, { name: 'desk lamp', unitPriceMinor: 800, quantity: 1, currency: 'TWD' });
-    await payThroughOtp(h, buyer, link);
-    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text.includes(zh.title.stage_one)));
-    const agree = postbackData(seenBy(h.line, buyer.userId), 'agree');
+    const { seller, buyer, link, buttons } = await dealInEscrow(h, { name: 'desk lamp', unitPriceMinor: 800 });
 
     h.line.state.forgetUser(seller.userId);
     const refusedBefore = h.chatFailures.length;
-    await h.tap(buyer.userId, agree!);
+    await h.tap(buyer.userId, buttons.agree);
 
     // The deal ran to its end: the settling step finished (its messages included) and the workflow closed.
     const workflow = h.client.workflow.getHandle(orderWorkflowId(link.paymentCode));

@@ -5,11 +5,13 @@ import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/c
 import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
 import { OrderStateAttribute } from '../../src/temporal/search-attributes';
+import { orderViewQuery } from '../../workflows/order-messages';
 import { freePort } from '../../src/runtime/ports';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import { startTemporalDevServer, type TemporalServer } from '../../src/runtime/temporal-server';
-import { activateWallet, bindPhone, createLink, eventually, payThroughOtp } from '../support/deal-steps';
-import { postbackData, seenBy } from './chat-view';
+import { eventually } from '../support/deal-steps';
+import { seenBy } from './chat-view';
+import { dealInEscrow } from './escrow-deal';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 
 /**
@@ -54,28 +56,19 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
   });
 
   it('is acknowledged, retried through the outage, and opens the dispute once Temporal is back; nothing is released', async () => {
-    const seller = await h!.newUser();
-    const buyer = await h!.newUser();
-    await activateWallet(h!, seller);
-    await activateWallet(h!, buyer);
-    await bindPhone(h!, buyer);
-    const link = await createLink(h!, seller, { name: '二手相機', unitPriceMinor: 1500, quantity: 1, currency: 'TWD' });
-    await payThroughOtp(h!, buyer, link);
-    await eventually(async () => seenBy(h!.line, buyer.userId).some((m) => m.text.includes(zh.title.stage_one)));
+    const { seller, buyer, link, buttons } = await dealInEscrow(h!, { name: '二手相機', unitPriceMinor: 1500 });
     const order = () => h!.knex('orders').where({ order_id: link.paymentCode }).first();
     expect((await order()).state).toBe('escrow');
     // Escrow as Temporal keeps it: the step's workflow task is in history (the message and the
     // row above are written by a local activity before that task completes).
     const workflow = h!.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
     await eventually(async () => (await workflow.describe()).typedSearchAttributes.get(OrderStateAttribute) === 'escrow');
-    const dispute = postbackData(seenBy(h!.line, buyer.userId), 'dispute');
-    expect(dispute).toBeDefined();
 
     await server!.kill();
     server = undefined;
 
     // LINE hears 200: the tap is stored before anything else is tried.
-    await h!.tap(buyer.userId, dispute!);
+    await h!.tap(buyer.userId, buttons.dispute);
     const row = () => h!.knex('line_inbox').where({ user_id: buyer.userId, event_type: 'postback' }).first();
     // The outage lasts until the inbox has tried more often than its old budget allowed (or gave up).
     await eventually(async () => {
@@ -92,14 +85,17 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     expect(during).toMatchObject({ outcome: null, processed_at: null });
     expect(during.last_error).toMatch(/UNAVAILABLE|No connection|connect|ECONNREFUSED/i);
     await eventually(async () => (await row()).outcome === 'done', 30_000);
-    for (const party of [buyer, seller]) {
-      await eventually(async () => seenBy(h!.line, party.userId).some((m) => m.text.includes(zh.title.dispute_opened)), 30_000);
-      expect(seenBy(h!.line, party.userId).filter((m) => m.text.includes(zh.title.dispute_opened))).toHaveLength(1);
-    }
+    expect(await row()).toMatchObject({ failed_attempts: 0 });
+    expect((await row()).attempts).toBeGreaterThan(OLD_BUDGET_ATTEMPTS);
+    const disputeSeen = (userId: string) => seenBy(h!.line, userId).filter((m) => m.text.includes(zh.title.dispute_opened));
+    for (const party of [buyer, seller]) await eventually(async () => disputeSeen(party.userId).length > 0, 30_000);
     // Never released: no settlement step was ever taken for this order.
     const steps = await h!.knex('audit_log').where({ subject: link.paymentCode }).pluck('action');
     expect(steps).toContain('order.disputed');
     expect(steps.filter((a: string) => ['order.settling', 'order.completed'].includes(a))).toEqual([]);
     expect(await h!.knex('ledger_transfers').where('id', 'like', `order:${link.paymentCode}:release%`).count('* as n')).toEqual([{ n: '0' }]);
+    expect((await workflow.query(orderViewQuery)).state).toBe('disputed');
+    // Exactly once each, however many times the event was tried.
+    for (const party of [buyer, seller]) expect(disputeSeen(party.userId)).toHaveLength(1);
   });
 });
