@@ -1,16 +1,32 @@
 import type { Knex } from 'knex';
+import { ChatRefused } from '../src/chat/errors';
 import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 
 /**
  * Sends through the chat port and records each delivery once. The port de-duplicates by retry
- * key (LINE's X-Line-Retry-Key), so a retried activity never says anything twice.
+ * key (LINE's X-Line-Retry-Key), so a retried activity never says anything twice. A message the
+ * platform refuses for good (ChatRefused) is recorded as undeliverable, with the reason, and the
+ * rest are still sent: retrying it would hold the deal's step (its money, its other messages)
+ * for ever, and the row tells support whom the deal could not reach.
  */
 export async function sendAll(knex: Knex, chat: ChatPort, messages: Outgoing[]): Promise<void> {
   for (const outgoing of messages) {
-    await chat.send(outgoing);
+    let refusal: ChatRefused | undefined;
+    try {
+      await chat.send(outgoing);
+    } catch (err) {
+      if (!(err instanceof ChatRefused)) throw err;
+      refusal = err;
+    }
     await knex('chat_deliveries')
-      .insert({ retry_key: outgoing.retryKey, to_user_id: outgoing.to, kind: outgoing.message.kind })
+      .insert({
+        retry_key: outgoing.retryKey,
+        to_user_id: outgoing.to,
+        kind: outgoing.message.kind,
+        status: refusal ? 'undeliverable' : 'delivered',
+        error: refusal?.message ?? null,
+      })
       .onConflict('retry_key')
       .ignore();
   }

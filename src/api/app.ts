@@ -14,6 +14,7 @@ import { supportRoutes } from './routes/support';
 import { moneyOutRoutes, moneyOutWebhookRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
+import { supportLineRoutes } from './routes/support-line';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -50,6 +51,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(accountRoutes({ ...deps, loginUrl }));
   app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
   app.use(moneyOutRoutes({ ...deps, loginUrl }));
+  app.use(supportLineRoutes({ knex: deps.knex, staff: parseStaffTokens(deps.settings.supportTokens) }));
   app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens), hashSecret: deps.settings.secrets.hashSecret }));
   app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));

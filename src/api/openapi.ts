@@ -56,6 +56,8 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/support/payouts': { get: { summary: 'Payouts by state, e.g. held (viewer+)', security: staff } },
   '/api/support/payouts/{id}/release': { post: { summary: 'Release a held payout (agent+)', security: staff } },
   '/api/support/payouts/{id}/reject': { post: { summary: 'Reject a held payout; the money returns to the wallet (agent+)', security: staff } },
+  '/api/support/line-events': { get: { summary: 'LINE inbox events by status (default gave_up), without what users wrote (agent+)', security: staff } },
+  '/api/support/line-events/{id}/redrive': { post: { summary: 'Put a gave_up LINE event back to pending with a fresh budget, audited (agent+)', security: staff } },
   '/webhooks/payments': { post: { summary: 'S201: payment provider result (signed)', security: signed } },
   '/webhooks/bankcenter': { post: { summary: 'S604/S704: verification center result (signed)', security: signed } },
   '/webhooks/payouts': { post: { summary: 'Payout provider result (signed)', security: signed } },

@@ -86,6 +86,23 @@ export interface Settings {
   /** Velocity rules and tier caps (LIMIT_POLICY, JSON). */
   limits: LimitPolicy;
   sms: SmsSettings;
+  lineInbox: LineInboxSettings;
+}
+
+/** How long the LINE webhook inbox keeps trying an event, and keeps it afterwards. */
+export interface LineInboxSettings {
+  /**
+   * LINE_INBOX_RETRY_HORIZON_MS: an event failing on transport (Temporal, PostgreSQL or LINE
+   * unreachable, timeouts, their 5xx) is retried until it is this old (counted from its receipt,
+   * or from a re-drive). A buyer's decision must survive an outage of our own parts.
+   */
+  retryHorizonMs: number;
+  /** LINE_INBOX_RETRY_MAX_MS: the cap of the exponential backoff between retries. */
+  retryMaxMs: number;
+  /** LINE_INBOX_MAX_FAILED_ATTEMPTS: tries for an event that fails for a reason of its own (bad data, a bug, a refusal). */
+  maxFailedAttempts: number;
+  /** LINE_INBOX_RETENTION_MS: processed events are deleted this long after processing. */
+  retentionMs: number;
 }
 
 export interface LineSettings {
@@ -108,6 +125,7 @@ export interface ProviderSettings {
 }
 
 const MINUTE_MS = 60 * 1000;
+const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const MAX_DURATION_MS = 366 * DAY_MS;
 
@@ -180,6 +198,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     limits: limitPolicyFromEnv(env),
     virtualPhonePrefixes: (optionalString(env, 'VIRTUAL_PHONE_PREFIXES') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     sms: smsSettings(env, production),
+    lineInbox: {
+      retryHorizonMs: duration('LINE_INBOX_RETRY_HORIZON_MS', 7 * DAY_MS, 30 * DAY_MS),
+      retryMaxMs: duration('LINE_INBOX_RETRY_MAX_MS', MINUTE_MS, HOUR_MS),
+      maxFailedAttempts: integerSetting(env, 'LINE_INBOX_MAX_FAILED_ATTEMPTS', 5, 1, 100),
+      // At least an hour: a processed row is also what recognises LINE's redelivery of the same event.
+      retentionMs: integerSetting(env, 'LINE_INBOX_RETENTION_MS', 30 * DAY_MS, HOUR_MS, MAX_DURATION_MS),
+    },
   };
 }
 

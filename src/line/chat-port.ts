@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { ChatRefused } from '../chat/errors';
 import type { Outgoing } from '../chat/messages';
 import type { ChatPort } from '../chat/port';
 import type { LineAdapter } from './adapter';
+import { LineMessageUnfittable, LineRequestRefused } from './errors';
 import { renderDealMessage, type Language, type RenderOptions } from './render';
 import { retryKeyFor } from './retry-key';
 
@@ -11,7 +13,8 @@ export type LanguageOf = (userId: string) => Promise<Language>;
  * The deal's chat port on LINE: renders each deal message in the recipient's language and
  * pushes it. The caller's retry key becomes LINE's X-Line-Retry-Key, so when a Temporal
  * activity is retried after LINE already accepted the push, LINE answers 409 and nothing is
- * delivered twice (for LINE's 24 hours of retry-key memory).
+ * delivered twice (for LINE's 24 hours of retry-key memory). LINE refusing the message for good
+ * becomes ChatRefused (see there), so the deal records it and goes on instead of retrying it.
  */
 export class LineChatPort implements ChatPort {
   constructor(
@@ -27,7 +30,11 @@ export class LineChatPort implements ChatPort {
     // ever carried two bodies would lose a message. So the key names the body it carries, too;
     // a caller's retry with the same meaning renders the same body and is de-duplicated by LINE.
     const body = createHash('sha256').update(JSON.stringify(messages)).digest('base64url');
-    await this.adapter.push(outgoing.to, messages, retryKeyFor('chat', `${outgoing.retryKey}#${body}`));
+    try {
+      await this.adapter.push(outgoing.to, messages, retryKeyFor('chat', `${outgoing.retryKey}#${body}`));
+    } catch (err) {
+      throw permanentRefusal(outgoing.to, err) ?? err;
+    }
   }
 
   isBoundUser(userId: string): Promise<boolean> {
@@ -37,4 +44,14 @@ export class LineChatPort implements ChatPort {
   async displayName(userId: string): Promise<string | undefined> {
     return (await this.adapter.getProfile(userId))?.displayName;
   }
+}
+
+/**
+ * LINE's refusals that no retry of the same message can change. A 401 is not one: it rejects our
+ * access token for every message, and once an operator fixes the token they all go through.
+ */
+function permanentRefusal(to: string, err: unknown): ChatRefused | undefined {
+  if (err instanceof LineRequestRefused && err.status !== 401) return new ChatRefused(to, err.message, err.status);
+  if (err instanceof LineMessageUnfittable) return new ChatRefused(to, err.message);
+  return undefined;
 }

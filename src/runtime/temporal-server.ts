@@ -13,6 +13,8 @@ export interface TemporalServer {
   namespace: string;
   uiUrl?: string;
   stop(): Promise<void>;
+  /** SIGKILL at once, no grace: what an outage test does to the server. */
+  kill(): Promise<void>;
 }
 
 export interface StartDevServerOptions {
@@ -70,6 +72,7 @@ export async function startTemporalDevServer(options: StartDevServerOptions): Pr
     namespace: 'default',
     uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
     stop: () => stopChild(child),
+    kill: () => stopChild(child, 0),
   };
 }
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { callApi, type CallResult } from '../support/http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
@@ -35,6 +35,8 @@ export interface LineDealHarness extends DealHarness {
   webhookUrl: string;
   adapter: LineAdapter;
   processor: InboxProcessor;
+  /** Every send through the chat port that LINE failed or refused (one entry per try). */
+  readonly chatFailures: { outgoing: Outgoing; error: unknown }[];
   /** Retry policy of the adapter: short, so fault tests do not wait. */
   readonly adapterRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /** A LINE user known to the emulator (friend unless told otherwise) with an ID token. */
@@ -47,11 +49,17 @@ export interface LineDealHarness extends DealHarness {
 const ADAPTER_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 const FAST_INBOX = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 400 };
 
-/** What the deal says goes to LINE for real and is also kept for the shared steps. */
+/** What the deal says goes to LINE for real and is also kept for the shared steps; so is every send LINE failed or refused. */
 class TeeChatPort implements ChatPort {
+  readonly failures: { outgoing: Outgoing; error: unknown }[] = [];
   constructor(private readonly line: ChatPort, readonly recording: RecordingChatPort) {}
   async send(outgoing: Outgoing): Promise<void> {
-    await this.line.send(outgoing);
+    try {
+      await this.line.send(outgoing);
+    } catch (error) {
+      this.failures.push({ outgoing, error });
+      throw error;
+    }
     await this.recording.send(outgoing);
   }
   isBoundUser(userId: string): Promise<boolean> {
@@ -62,7 +70,15 @@ class TeeChatPort implements ChatPort {
   }
 }
 
-export async function startLineDealHarness(options: { processor?: Partial<InboxProcessorDeps> } = {}): Promise<LineDealHarness> {
+export interface LineDealHarnessOptions {
+  processor?: Partial<InboxProcessorDeps>;
+  /** A Temporal server of the test's own (an outage test stops it); the shared one otherwise. */
+  temporalAddress?: string;
+  /** The api's client connection (e.g. a shorter gRPC retry, so an outage fails each call in well under a second). */
+  clientConnection?: Partial<ConnectionOptions>;
+}
+
+export async function startLineDealHarness(options: LineDealHarnessOptions = {}): Promise<LineDealHarness> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -95,7 +111,8 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
 
   const knex = createKnex(testDatabaseUrl(), 20);
   const ledger = createLedger(knex);
-  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const temporalAddress = options.temporalAddress ?? testTemporalAddress();
+  const connection = await Connection.connect({ ...options.clientConnection, address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporalNamespace });
   const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl, retry: ADAPTER_RETRY });
   const languageOf = async (userId: string) => {
@@ -106,7 +123,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   const chat = new TeeChatPort(new LineChatPort(adapter, languageOf, { mediaBaseUrl: baseUrl }), recording);
   const deps = { knex, ledger, chat, payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }), temporal: client, settings };
 
-  const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const startWorker = async () => {
     const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle: await sharedWorkflowBundle() });
     return { w, running: w.run() };
@@ -134,6 +151,7 @@ export async function startLineDealHarness(options: { processor?: Partial<InboxP
   const harness: LineDealHarness = {
     baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, sms, adapter, processor,
     adapterRetry: ADAPTER_RETRY,
+    chatFailures: chat.failures,
     chat: recording,
     get worker() { return current.w; },
     async restartWorker() {

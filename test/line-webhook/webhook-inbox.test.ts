@@ -84,6 +84,9 @@ describe('the LINE webhook and its inbox', () => {
     await sendWebhook(h.webhookUrl, SECRET, [follow], { state: h.line.state });
     await eventually(async () => (await h.knex('users').where({ user_id: userId }).first())?.is_friend === true);
     await sendWebhook(h.webhookUrl, SECRET, [unfollow]);
+    // "After the unfollow": once it is applied (sent back to back, both could wait for the first
+    // follow's handling to end, and the older follow would then rightly be handled first).
+    await eventually(async () => (await h.knex('users').where({ user_id: userId }).first())?.is_friend === false);
     await sendWebhook(h.webhookUrl, SECRET, [lateFollow]);
     await sendWebhook(h.webhookUrl, SECRET, [follow]); // and the first follow once more
     await allDone(userId);
@@ -117,6 +120,19 @@ describe('the LINE webhook and its inbox', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(seenBy(h.line, userId).map((m) => `${m.via}:${m.text}`)).toEqual([`push:${help}`]);
     }
+  });
+
+  it('answers by push in the same attempt when LINE refuses a spent reply token', async () => {
+    const { userId } = await h.newUser();
+    await h.knex('users').insert({ user_id: userId }).onConflict('user_id').ignore();
+    const event = textEvent(userId, 'help');
+    // The token is known to LINE but already used (e.g. by an attempt whose answer we never saw).
+    h.line.state.issueReplyToken(userId, event.replyToken!);
+    h.line.state.consumeReplyToken(event.replyToken!);
+    await sendWebhook(h.webhookUrl, SECRET, [event]);
+    await allDone(userId);
+    expect(await h.knex('line_inbox').where({ webhook_event_id: event.webhookEventId }).first()).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(seenBy(h.line, userId).map((m) => `${m.via}:${m.text}`)).toEqual([`push:${help}`]);
   });
 
   it('delivers once when LINE accepted a push but the answer was lost (retry key → 409)', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from '../../line/limits';
+import { REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from './contract';
 import { bearerToken, lineError, requestIdOf, sleep, validationError } from './http';
 import type { ResolvedOptions } from './options';
 import type { LineEmulatorState } from './state';

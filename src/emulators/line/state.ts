@@ -1,4 +1,4 @@
-import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from '../../line/limits';
+import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from './contract';
 import { USER_ID_PATTERN, newMessageId, newOpaqueToken, newQuoteToken, newReplyToken } from './ids';
 
 export interface EmulatedUser {
@@ -124,6 +124,11 @@ export class LineEmulatorState {
 
   listUsers(): EmulatedUser[] {
     return [...this.users.values()];
+  }
+
+  /** The account is gone (deleted): LINE no longer knows the id, and pushes to it are refused. */
+  forgetUser(userId: string): void {
+    this.users.delete(userId);
   }
 
   setFriend(userId: string, friend: boolean): void {

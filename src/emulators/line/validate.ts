@@ -14,7 +14,7 @@ import {
   URI_ACTION_SCHEMES,
   URL_MAX_CHARS,
   jsonBytes,
-} from '../../line/limits';
+} from './contract';
 
 /**
  * The Messaging API's request checks, reported the way LINE reports them: one detail per broken

@@ -1,5 +1,5 @@
 import type { webhook } from '@line/bot-sdk';
-import { signBody } from '../../line/signature';
+import { signWebhookBody } from './contract';
 import { EMULATOR_DEFAULTS } from './options';
 import { newMessageId, newQuoteToken, newReplyToken, ulid } from './ids';
 import type { LineEmulatorState } from './state';
@@ -71,7 +71,7 @@ export async function sendWebhook(
   const { state } = options;
   if (state) applyToPlatform(state, events);
   const body = JSON.stringify({ destination: options.destination ?? EMULATOR_DEFAULTS.botUserId, events });
-  const signature = signBody(channelSecret, body);
+  const signature = signWebhookBody(channelSecret, body);
   const result: SendWebhookResult = { body, signature, deliveries: [] };
   if (state?.faults.dropWebhooks) return result;
   const copies = state?.faults.duplicateWebhooks ? 2 : 1;

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { webhook } from '@line/bot-sdk';
+import type { FailureKind } from './failure';
+import { redactPayload } from './redact';
 
 /**
  * The durable inbox of LINE webhook events (table line_inbox, migration 0005). Writing is one
@@ -62,7 +64,12 @@ export interface InboxEvent {
   eventType: string;
   timestampMs: number;
   receivedAtMs: number;
+  /** Claims so far, this one included (reset by a re-drive). */
   attempts: number;
+  /** Failures of the event itself so far (transport failures are not counted). */
+  failedAttempts: number;
+  /** Where the retry horizon starts: the last re-drive, else the receipt. */
+  retryFromMs: number;
   payload: webhook.Event;
   effect: Record<string, unknown> | null;
 }
@@ -111,6 +118,8 @@ export async function claimEvents(knex: Knex, limit: number, leaseMs: number): P
         timestampMs: Number(r.timestamp_ms),
         receivedAtMs: new Date(r.received_at).getTime(),
         attempts: r.attempts,
+        failedAttempts: r.failed_attempts,
+        retryFromMs: new Date(r.retry_from ?? r.received_at).getTime(),
         payload: r.payload,
         effect: r.effect ?? null,
       }))
@@ -120,19 +129,38 @@ export async function claimEvents(knex: Knex, limit: number, leaseMs: number): P
 
 export type FinalOutcome = 'done' | 'ignored' | 'gave_up';
 
-export async function completeEvent(knex: Knex, webhookEventId: string, outcome: FinalOutcome, error?: string): Promise<void> {
-  await knex('line_inbox').where({ webhook_event_id: webhookEventId }).update({
+/**
+ * Marks the event processed. A handled event (done, ignored) forgets what the user wrote; one set
+ * aside (gave_up) keeps it whole, because a re-drive must handle it again.
+ */
+export async function completeEvent(knex: Knex, event: InboxEvent, outcome: FinalOutcome, failure?: Failure): Promise<void> {
+  await knex('line_inbox').where({ webhook_event_id: event.webhookEventId }).update({
     processed_at: knex.fn.now(),
     lease_until: null,
     outcome,
-    ...(error !== undefined ? { last_error: error } : {}),
+    ...(outcome === 'gave_up' ? {} : { payload: JSON.stringify(redactPayload(event.payload)) }),
+    ...(failure !== undefined ? { last_error: failure.error, last_failure_kind: failure.kind } : {}),
+    ...(failure?.kind === 'event' ? { failed_attempts: knex.raw('failed_attempts + 1') } : {}),
   });
 }
 
-export async function scheduleRetry(knex: Knex, webhookEventId: string, error: string, delayMs: number): Promise<void> {
+/** The last failure of an event: the error and whether it was transport or the event's own (failure.ts). */
+export interface Failure {
+  error: string;
+  kind: FailureKind;
+}
+
+/** Puts the event back for a later claim; `counted` when the failure was the event's own. */
+export async function scheduleRetry(knex: Knex, webhookEventId: string, failure: Failure, delayMs: number, counted: boolean): Promise<void> {
   await knex('line_inbox')
     .where({ webhook_event_id: webhookEventId })
-    .update({ lease_until: null, last_error: error, available_at: knex.raw(`now() + (? * interval '1 millisecond')`, [delayMs]) });
+    .update({
+      lease_until: null,
+      last_error: failure.error,
+      last_failure_kind: failure.kind,
+      available_at: knex.raw(`now() + (? * interval '1 millisecond')`, [delayMs]),
+      ...(counted ? { failed_attempts: knex.raw('failed_attempts + 1') } : {}),
+    });
 }
 
 /** Remembers what a non-idempotent step did, before anything that might fail after it. */

@@ -1,5 +1,6 @@
-import { HTTPFetchError, type messagingApi } from '@line/bot-sdk';
+import type { messagingApi } from '@line/bot-sdk';
 import type { LineAdapter } from '../adapter';
+import { LineRequestRefused } from '../errors';
 import { retryKeyFor } from '../retry-key';
 import type { InboxEvent } from './inbox';
 
@@ -28,8 +29,9 @@ export function createResponder(line: LineAdapter, now: () => number = Date.now)
           if (overflow.length > 0) await line.push(to, overflow, pushKey);
           return;
         } catch (err) {
-          // 400 = the token is used or expired; anything else will be retried by the processor.
-          if (!(err instanceof HTTPFetchError && err.status === 400)) throw err;
+          // 400 = the token is used or expired (the adapter turns LINE's 4xx into LineRequestRefused);
+          // anything else will be retried by the processor.
+          if (!(err instanceof LineRequestRefused && err.status === 400)) throw err;
         }
       }
       await line.push(to, messages, pushKey);
