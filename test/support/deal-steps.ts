@@ -110,3 +110,29 @@ export async function fixtureReadyBuyers(h: DealHarness, count: number, namePref
 export function deliveredTexts(h: DealHarness, userId: string): string[] {
   return h.line.state.messagesTo(userId).map((m) => JSON.stringify(m.message));
 }
+
+/** The order's state in the read model (what lists and the console show). */
+export async function orderState(h: DealHarness, paymentCode: string): Promise<string | undefined> {
+  return (await h.knex('orders').where({ order_id: paymentCode }).first('state'))?.state;
+}
+
+/** A new buyer pays a new link of this seller; the deal waits in escrow for the buyer's decision. */
+export async function dealInEscrow(h: DealHarness, seller: Party, product: Record<string, unknown>): Promise<{ link: Link; buyer: Party }> {
+  const link = await createLink(h, seller, product);
+  const buyer = await readyBuyer(h);
+  await payThroughOtp(h, buyer, link);
+  await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
+  return { link, buyer };
+}
+
+/** The payment provider's signed callback, as the provider would send it (the test plays the provider). */
+export async function sendPaymentEvent(h: DealHarness, event: { id: string; type: 'charge.succeeded' | 'charge.failed'; created: number; data: Record<string, unknown> }) {
+  const { signPayload } = await import('../../src/payment/signature');
+  const raw = JSON.stringify(event);
+  const res = await fetch(`${h.baseUrl}/webhooks/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': signPayload(h.settings.payments.webhookSecret, raw) },
+    body: raw,
+  });
+  return { status: res.status, body: await res.json() as any };
+}
