@@ -20,6 +20,7 @@ import { checkLimits, releaseLimitEvent, reserveLimits, type LimitDecision, type
 import type { ParkReason } from '../workflows/order-messages';
 import { matchWatchlist, matchWatchlistPhoneHashes } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
+import { decisionTakenInTime } from '../src/deal/decision-intents';
 import { sendAll } from './messaging';
 
 /**
@@ -385,6 +386,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         });
       });
       await sendAll(knex, chat, step.messages);
+    },
+
+    /** S206: the window closed in silence, as far as the workflow heard; a decision that reached us in time still counts. */
+    async decisionTakenInTime(input: { orderId: string; buyerId: string; deadlineMs: number }) {
+      const found = await decisionTakenInTime(knex, input.orderId, input.buyerId, new Date(input.deadlineMs));
+      return found ? { decision: found.decision, reason: found.reason, decidedAtMs: found.decidedAt.getTime() } : null;
     },
 
     async sendMessages(input: { messages: Outgoing[] }): Promise<void> {

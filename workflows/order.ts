@@ -622,13 +622,21 @@ class Deal {
 
   // ------------------------------------------------------------------ S204–S206
 
-  /** The buyer's decision, or silence when the window closes (S206); the two never both count. */
+  /**
+   * The buyer's decision, or silence when the window closes (S206); the two never both count. A
+   * decision the buyer took in time but that could not reach us then (an outage of ours) is
+   * found where the api and the chat inbox keep it before relaying it.
+   */
   async waitForDecision(): Promise<Decision> {
     const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
+    const buyerId = mustHave(this.view.buyerId, 'buyer');
     await condition(() => this.decision !== undefined, Math.max(0, deadlineMs - Date.now()));
     return this.exclusive(async () => {
-      const decision = this.decision ?? { buyerId: mustHave(this.view.buyerId, 'buyer'), decision: 'agree' as const, silent: true };
-      this.decision = decision;
+      if (this.decision === undefined) {
+        const inTime = await act.decisionTakenInTime({ orderId: this.input.orderId, buyerId, deadlineMs });
+        this.decision = inTime ? { buyerId, decision: inTime.decision, reason: inTime.reason } : { buyerId, decision: 'agree', silent: true };
+      }
+      const decision = this.decision;
       this.view.state = decision.decision === 'dispute' ? 'disputed' : 'settling';
       return decision;
     });

@@ -6,6 +6,7 @@ import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createPaymentLink, type LinkDeps } from '../../links/create-link';
 import { otpProof } from '../../otp/otp';
+import { recordDecisionIntent } from '../../deal/decision-intents';
 import {
   cancelLinkUpdate,
   decideUpdate,
@@ -126,9 +127,13 @@ export function dealRoutes(deps: DealRouteDeps): Router {
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
     const body = decisionSchema.parse(req.body);
-    const { handle } = order(req);
+    const { code, handle } = order(req);
+    const id = updateId(req) ?? `decision:${crypto.randomUUID()}`;
+    // Kept first: a decision taken before the window closed counts even if Temporal only hears of it later.
+    const party = await deps.knex('orders').where({ order_id: code, buyer_id: res.locals.userId }).first('order_id');
+    if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, orderId: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
     res.json(await sendUpdate(handle, decideUpdate, {
-      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: id,
     }));
   });
 

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { orderWorkflowId } from '../../domain/ids';
+import { recordDecisionIntent } from '../../deal/decision-intents';
 import { decideUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
 import { decodePostback, type DealPostback } from '../render';
 import type { EventContext, EventHandler } from './context';
@@ -44,10 +45,10 @@ async function runUpdate(ctx: EventContext, event: InboxEvent, order: OrderRef, 
       await handle.executeUpdate(resendOtpUpdate, { args: [{ buyerId }], updateId });
     } else {
       const decision = postback.action === 'agree' ? 'agree' : 'dispute';
-      await handle.executeUpdate(decideUpdate, {
-        args: [{ buyerId, decision, ...(decision === 'dispute' ? { reason: CHAT_DISPUTE_REASON } : {}) }],
-        updateId,
-      });
+      const reason = decision === 'dispute' ? CHAT_DISPUTE_REASON : undefined;
+      // Kept first: if Temporal is down until after the window closes, the decision still counts.
+      await recordDecisionIntent(ctx.knex, { sourceId: updateId, orderId: order.paymentCode, buyerId, decision, reason, decidedAt: new Date(event.timestampMs) });
+      await handle.executeUpdate(decideUpdate, { args: [{ buyerId, decision, ...(reason ? { reason } : {}) }], updateId });
     }
     return undefined;
   } catch (err) {
