@@ -182,22 +182,24 @@ class Deal {
   registerHandlers(): void {
     setHandler(orderViewQuery, () => this.view);
 
-    setHandler(requestPaymentUpdate, (req) => this.requestPayment(req.buyerId, req.dynamicPassword, updateScope()), {
+    setHandler(requestPaymentUpdate, (req) => {
+      const scope = updateScope();
+      return this.exclusive(async () => {
+        this.admitPaymentRequest(req.buyerId); // again, holding the lock: another request may have changed things
+        return this.requestPayment(req.buyerId, req.dynamicPassword, scope);
+      });
+    }, {
       validator: (req) => {
         requireText(req.buyerId, 'buyerId');
         requireText(req.dynamicPassword, 'dynamicPassword');
-        if (req.buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
-        if (this.blockedBuyers.has(req.buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
-        if ((this.passwordFailures[req.buyerId] ?? 0) >= this.input.maxPasswordFailures) {
-          refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
-        }
-        // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
-        if (this.isIntruder(req.buyerId)) return;
-        this.requireState(OPEN_STATES, 'request payment');
+        this.admitPaymentRequest(req.buyerId);
       },
     });
 
-    setHandler(submitPaymentParametersUpdate, (p) => this.submitPaymentParameters(p.buyerId, p.paymentSource, updateScope()), {
+    setHandler(submitPaymentParametersUpdate, (p) => {
+      const scope = updateScope();
+      return this.exclusive(() => this.submitPaymentParameters(p.buyerId, p.paymentSource, scope));
+    }, {
       validator: (p) => {
         this.requirePayer(p.buyerId);
         this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
@@ -225,7 +227,10 @@ class Deal {
       },
     });
 
-    setHandler(submitOtpUpdate, (s) => this.submitOtp(s.buyerId, s.otpProof, updateScope()), {
+    setHandler(submitOtpUpdate, (s) => {
+      const scope = updateScope();
+      return this.exclusive(() => this.submitOtp(s.buyerId, s.otpProof, scope));
+    }, {
       validator: (s) => {
         this.requirePayer(s.buyerId);
         this.requireState(['awaiting_otp'], 'submit an OTP');
@@ -369,8 +374,7 @@ class Deal {
       ]);
       return { outcome: 'attribution_error' };
     }
-    return this.exclusive(async () => {
-      this.requireState(OPEN_STATES, 'request payment');
+    {
       const said: Said[] = [];
       if (this.view.buyerId === undefined) {
         this.view.buyerId = buyerId; // S107: attributed (the claim in the database decided)
@@ -388,17 +392,13 @@ class Deal {
         return screening.phone === 'not_bound' ? { outcome: 'phone_binding_required' } : { outcome: 'abnormal_binding', reason: screening.phone };
       }
       return this.sendPaymentInfo(buyerId, screening, said, scope);
-    });
+    }
   }
 
   // S117–S118: the simple variant screens every buyer and offers each the payment info.
   private offerToScreenedBuyer(buyerId: string, screening: activities.Screening, scope: string): Promise<PaymentRequestOutcome> {
-    return this.exclusive(async () => {
-      if (this.view.buyerId !== undefined && this.view.buyerId !== buyerId) refuse('NotTheBuyer', 'someone else is paying for this link');
-      this.requireState(OPEN_STATES, 'request payment');
-      this.screenedBuyers.add(buyerId);
-      return this.sendPaymentInfo(buyerId, screening, [], scope);
-    });
+    this.screenedBuyers.add(buyerId);
+    return this.sendPaymentInfo(buyerId, screening, [], scope);
   }
 
   // S108 / S118: the payment info. The main flow watches paymentInfoSentAtMs and the state, so they
@@ -422,8 +422,8 @@ class Deal {
   // ------------------------------------------------------------------ S111–S116
 
   // S111: the buyer chose how to pay; S112 an OTP follows (full), or the charge starts (S118).
-  private submitPaymentParameters(buyerId: string, source: PaymentSource, scope: string): Promise<PaymentParametersOutcome> {
-    return this.exclusive(async () => {
+  private async submitPaymentParameters(buyerId: string, source: PaymentSource, scope: string): Promise<PaymentParametersOutcome> {
+    {
       this.requirePayer(buyerId);
       this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
       this.paymentSource = source;
@@ -438,7 +438,7 @@ class Deal {
       this.view.buyerId = buyerId;
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
-    });
+    }
   }
 
   // S112: a code bound to this buyer and this request; at most maxOtpSends per order, and a cap per buyer per hour.
@@ -460,8 +460,8 @@ class Deal {
   }
 
   // S113–S115: the code comes back; right → pay, wrong → a failure message with the reason.
-  private submitOtp(buyerId: string, otpProof: string, scope: string) {
-    return this.exclusive(async () => {
+  private async submitOtp(buyerId: string, otpProof: string, scope: string) {
+    {
       this.requirePayer(buyerId);
       this.requireState(['awaiting_otp'], 'submit an OTP');
       const challengeId = this.otpChallengeId;
@@ -479,7 +479,7 @@ class Deal {
       this.otpChallengeId = undefined;
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
-    });
+    }
   }
 
   // S114: the payment flow runs at the provider; its result arrives as a signed webhook (S201).
@@ -535,9 +535,9 @@ class Deal {
       }
       if (!this.view.reminderSent && now >= reminderAt) {
         this.view.reminderSent = true;
-        await this.tell([{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message: {
+        await this.exclusive(() => this.tell([{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message: {
           kind: 'payment_reminder', paymentUrl: this.paymentUrl(), transactionCode: this.input.product.transactionCode,
-        } }]);
+        } }]));
         continue;
       }
       const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
@@ -550,7 +550,7 @@ class Deal {
     for (;;) {
       if (await condition(() => this.chargeOutcome !== undefined, this.input.durations.chargeResultWaitMs)) return this.takeChargeOutcome();
       const chargeId = mustHave(this.view.chargeId, 'charge id');
-      const status = await act.chargeStatus({ chargeId });
+      const status = await this.exclusive(() => act.chargeStatus({ chargeId }));
       if (status.status !== 'pending') {
         return { eventId: `poll:${chargeId}`, succeeded: status.status === 'succeeded', amountMinor: status.amountMinor, currency: status.currency,
           occurredAtMs: status.createdMs, failureCode: status.failureCode, failureMessage: status.failureMessage };
@@ -598,7 +598,7 @@ class Deal {
     const stageOne = bookedMinor > 0 ? { kind: 'stage_one' as const, amountMinor: bookedMinor, currency: product.currency } : undefined;
     if (!matches) {
       this.view.chargedMinor = paid.amountMinor;
-      await this.commit({ state: this.view.state, money: stageOne, messages: [] });
+      await this.exclusive(() => this.commit({ state: this.view.state, money: stageOne, messages: [] }));
       const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${product.totalMinor} ${product.currency}`;
       const resolution = await this.park('amount_mismatch', detail);
       await this.refundAfterPark(resolution, bookedMinor, paid.amountMinor);
@@ -616,7 +616,7 @@ class Deal {
       qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
       decisionDeadline: new Date(this.view.decisionDeadlineMs).toISOString(),
     };
-    await this.commit({ state: 'escrow', money: stageOne, messages: this.toBoth('deal', message) });
+    await this.exclusive(() => this.commit({ state: 'escrow', money: stageOne, messages: this.toBoth('deal', message) }));
     return 'held';
   }
 
@@ -645,11 +645,11 @@ class Deal {
   // S205: dispute info to both; support staff step in.
   async openDispute(reason: string): Promise<void> {
     this.view.dispute = { reason, openedAtMs: Date.now(), escalated: false };
-    await this.commit({
+    await this.exclusive(() => this.commit({
       state: 'disputed',
       disputeReason: reason,
       messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
-    });
+    }));
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
@@ -673,7 +673,7 @@ class Deal {
     const { product } = this.input;
     for (;;) {
       this.settleAttempts += 1;
-      const settled = await this.moneyStep(() => money.settle({
+      const settled = await this.exclusive(() => this.moneyStep(() => money.settle({
         orderId: this.input.orderId,
         attempt: this.settleAttempts,
         sellerId: this.input.sellerId,
@@ -683,7 +683,7 @@ class Deal {
         buyerAmountMinor: split.buyerAmountMinor,
         providerRefundMinor,
         decidedBy: split.decidedBy,
-      }));
+      })));
       if (settled.ok) break;
       await this.park('settlement_refused', settled.detail); // the only way on is a person's retry
     }
@@ -722,19 +722,20 @@ class Deal {
     this.view.state = 'parked';
     this.view.parked = { reason, atMs: Date.now(), detail };
     const message: DealMessage = { kind: 'deal_parked', transactionCode: this.input.product.transactionCode, reason };
-    await this.commit({ state: 'parked', parkReason: reason, parkDetail: detail, messages: this.toBoth(`park-${this.parks}-${reason}`, message) });
+    await this.exclusive(() => this.commit({ state: 'parked', parkReason: reason, parkDetail: detail, messages: this.toBoth(`park-${this.parks}-${reason}`, message) }));
     await condition(() => this.parkedResolution !== undefined || (reason === 'charge_result_missing' && this.chargeOutcome !== undefined));
     const resolution = this.parkedResolution ?? { agentId: 'provider-webhook', action: 'retry' as ParkedAction };
     this.parkedResolution = undefined;
     this.view.parked = undefined;
     this.view.state = resumeState;
-    await this.commit({ state: resumeState, actor: `support:${resolution.agentId}`, note: resolution.note, messages: [] });
+    await this.exclusive(() => this.commit({ state: resumeState, actor: `support:${resolution.agentId}`, note: resolution.note, messages: [] }));
     return resolution;
   }
 
   // ------------------------------------------------------------------ effects: tell (words only) and commit (everything)
 
   private async tell(said: Said[]): Promise<void> {
+    this.requireLock();
     await act.sendMessages({ messages: said.map((s) => this.keyed(s)) });
   }
 
@@ -755,6 +756,7 @@ class Deal {
     actor?: string;
     note?: string;
   }): Promise<void> {
+    this.requireLock();
     this.steps += 1;
     const attributes: SearchAttributeUpdatePair[] = [];
     if (step.state !== this.lastState) attributes.push({ key: OrderStateAttribute, value: step.state });
@@ -776,15 +778,35 @@ class Deal {
 
   private async finish(step: Parameters<Deal['commit']>[0]): Promise<OrderView> {
     this.view.state = step.state;
-    await this.commit(step);
+    await this.exclusive(() => this.commit(step));
     await condition(allHandlersFinished);
     return this.view;
   }
 
   // ------------------------------------------------------------------ small helpers
 
+  /**
+   * Every effect (each local activity) runs holding the deal's lock, one at a time, in the order
+   * its cause reached the workflow. Local activities of concurrent handlers would otherwise be
+   * scheduled in the order they happened to finish, which a replay cannot reproduce.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.lock.runExclusive(fn);
+  }
+
+  private requireLock(): void {
+    if (!this.lock.isLocked()) throw new Error('invariant: an effect outside the deal lock');
+  }
+
+  /** Who may ask for payment now (validator, and again once the handler holds the lock). */
+  private admitPaymentRequest(buyerId: string): void {
+    if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
+    if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
+    if ((this.passwordFailures[buyerId] ?? 0) >= this.input.maxPasswordFailures) refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
+    // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
+    if (this.isIntruder(buyerId)) return;
+    if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId) refuse('NotTheBuyer', 'someone else is paying for this link');
+    this.requireState(OPEN_STATES, 'request payment');
   }
 
   private keyed(said: Said): Outgoing {
