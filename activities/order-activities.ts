@@ -12,7 +12,7 @@ import { generateOtp, otpProof, proofsMatch } from '../src/otp/otp';
 import { PaymentRefused, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
-import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
+import { decryptField } from '../src/crypto';
 import { checkLimits, recordLimitEvent } from '../src/limits';
 import { matchWatchlist } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
@@ -84,7 +84,7 @@ export type OrderActivities = ReturnType<typeof createOrderActivities>;
 export function createOrderActivities(deps: OrderActivityDeps) {
   const { knex, ledger, chat, payments, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
-  const fieldKeys = fieldKeyRingFromEnv(process.env);
+  const fieldKeys = settings.keys.field;
 
   return {
     /** S102, S401–S402, S501, S404 and claim 15 in one read: the workflow decides the branches. */

@@ -10,14 +10,13 @@ import { edgeRouters } from './edge-routers';
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
   const system = await connectSystem(settings);
-  const loginApiBaseUrl = process.env.LINE_LOGIN_API_BASE_URL ?? settings.line.apiBaseUrl;
   const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
     ...system,
-    verifier: lineIdentityVerifier(settings.line, loginApiBaseUrl),
+    verifier: lineIdentityVerifier(settings),
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
-      ...edgeRouters(settings, process.env, loginApiBaseUrl),
+      ...edgeRouters(settings),
     ],
   });
   const server = http.createServer(app);

@@ -18,8 +18,8 @@ describe('settings', () => {
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS', 'host:port'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', 'postgres:'],
     [{ DECISION_WINDOW_MS: '0' }, 'DECISION_WINDOW_MS', 'between 1'],
-    [{ LINK_SECRET: 'short' }, 'LINK_SECRET', 'at least 32 characters'],
-    [{ NODE_ENV: 'production' }, 'LINK_SECRET', 'required in production'],
+    [{ LINK_SECRET: 'short' }, 'LINK_SECRET', 'at least 32 bytes'],
+    [{ NODE_ENV: 'production' }, 'PUBLIC_BASE_URL', 'required in production'],
     [{ LIMIT_POLICY: '{not json' }, 'LIMIT_POLICY', 'is not JSON'],
   ])('%j is refused naming %s', (env, variable, reason) => {
     const err = refusal(env);

@@ -114,7 +114,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const noWorker = { w: { shutdown: () => undefined } as unknown as Worker, running: Promise.resolve() };
   let current = options.inProcessWorker === false ? noWorker : await startWorker();
 
-  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl), extraRouters: edgeRouters(settings, { ...process.env, LINE_API_BASE_URL: line.baseUrl }, line.baseUrl) });
+  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings), extraRouters: edgeRouters(settings) });
   server.on('request', app);
 
   const harness: DealHarness = {

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { startWalletActivation, walletCodeProof } from '../../wallet/activation';
 import type { Settings } from '../../config/settings';
-import { encryptField, fieldKeyRingFromEnv, keyedHash, maskPhone, normalisePhone, NormaliseError } from '../../crypto';
+import { encryptField, keyedHash, maskPhone, normalisePhone, NormaliseError } from '../../crypto';
 import { walletActivationWorkflowId } from '../../domain/ids';
 import { isVirtualNumber } from '../../phone/intelligence';
 import { submitWalletVerificationUpdate, walletActivationViewQuery } from '../../../workflows/wallet-activation';
@@ -19,7 +19,7 @@ const phoneSchema = z.object({ phone: z.string().trim().min(6).max(32) }).strict
 export function accountRoutes(deps: { knex: Knex; temporal: Client; settings: Settings; verifier: IdentityVerifier; loginUrl: (req: Request) => string }): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
-  const ring = fieldKeyRingFromEnv(process.env);
+  const ring = deps.settings.keys.field;
 
   router.get('/api/wallet', user, async (_req, res) => {
     const wallet = await deps.knex('wallets').where({ user_id: res.locals.userId }).first('state', 'locked_until', 'activated_at');

@@ -13,7 +13,6 @@ import type { Knex } from 'knex';
 import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../../activities/quick-receive-activities';
 import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
-import { fieldKeyRingFromEnv } from '../../crypto';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
@@ -68,7 +67,7 @@ export function payoutIdFor(userId: string, idempotencyKey: string): string {
 export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
-  const ring = fieldKeyRingFromEnv(process.env);
+  const ring = deps.settings.keys.field;
   const ledger = createLedger(deps.knex);
   const timings = deps.settings.moneyOut;
   const { taskQueue } = deps.settings;

@@ -25,8 +25,7 @@ export function simulatorRouter(deps: SimulatorDeps): Router {
   return router;
 }
 
-/** The emulator's URL from the environment, unless it points at the real LINE platform. */
-export function lineEmulatorUrlFromEnv(env: Record<string, string | undefined>): string | undefined {
-  const url = env.LINE_API_BASE_URL;
-  return url && !/^https:\/\/api\.line\.me\/?$/.test(url) ? url : undefined;
+/** The emulator's URL (LINE_API_BASE_URL), unless it points at the real LINE platform. */
+export function lineEmulatorUrlFrom(lineApiBaseUrl: string | undefined): string | undefined {
+  return lineApiBaseUrl && !/^https:\/\/api\.line\.me\/?$/.test(lineApiBaseUrl) ? lineApiBaseUrl : undefined;
 }
