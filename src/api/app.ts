@@ -5,7 +5,8 @@ import type { ChatPort } from '../chat/port';
 import type { Settings } from '../config/settings';
 import { safeNext } from '../line/login-routes';
 import { parseStaffTokens, type IdentityVerifier } from './identity';
-import { openApiDocument } from './openapi';
+import { API_OPERATIONS, openApiDocument } from './openapi';
+import { refuseBody, refuseUnsafeStrings, requireJsonBodies } from './input-guards';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
@@ -44,7 +45,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
   app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  app.use('/api', requireJsonBodies);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use('/api', refuseUnsafeStrings);
+  // The document says which operations take a body; the others get none (an ignored body hides a client's mistake).
+  for (const [path, methods] of Object.entries(API_OPERATIONS)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/')) app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
+    }
+  }
   app.use(dealRoutes({ ...deps, loginUrl }));
   app.use(accountRoutes({ ...deps, loginUrl }));
   app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));

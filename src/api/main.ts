@@ -5,6 +5,7 @@ import { createApiApp } from './app';
 import { lineIdentityVerifier } from './line-identity';
 import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
 import { edgeRouters } from './edge-routers';
+import { answerClientErrors } from './input-guards';
 
 /** `npm run api`: the stateless HTTP edge; run several behind a load balancer. */
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     ],
   });
   const server = http.createServer(app);
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
   console.log(`api: listening on ${settings.publicBaseUrl}`);
   const stop = () => server.close(() => void inbox.stop().then(() => system.close()).then(() => process.exit(0)));

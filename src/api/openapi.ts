@@ -7,6 +7,8 @@ type Operation = {
   security?: Array<Record<string, string[]>>;
   idempotent?: boolean;
   body?: Record<string, unknown>;
+  /** false when every field is optional and no body at all is fine. */
+  bodyRequired?: boolean;
 };
 
 const user = [{ lineIdToken: [] }];
@@ -34,22 +36,22 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/wallet/verification': { post: { summary: 'S304/S307–S309: answer with the verification code', security: user, idempotent: true, body: { code: { type: 'string' } } } },
   '/api/phone-binding': { post: { summary: 'S404–S405: bind a phone (stored encrypted)', security: user, body: { phone: { type: 'string' } } } },
   '/api/quick-receive': {
-    post: { summary: 'S601–S607 / S701–S707: quick receive, with a bank account to verify if none is stored', security: user, body: { role: { enum: ['buyer', 'seller'] }, bankCode: { type: 'string' }, accountNumber: { type: 'string' }, holderName: { type: 'string' }, verificationCode: { type: 'string' } } },
+    post: { summary: 'S601–S607 / S701–S707: quick receive, with a bank account to verify if none is stored', security: user, idempotent: true, body: { role: { enum: ['buyer', 'seller'] }, bankCode: { type: 'string' }, accountNumber: { type: 'string' }, holderName: { type: 'string' }, verificationCode: { type: 'string' } } },
     get: { summary: 'The quick-receive outcome (poll)', security: user },
   },
-  '/api/quick-receive/revoke': { post: { summary: 'Revoke the receiving identity code', security: user } },
+  '/api/quick-receive/revoke': { post: { summary: 'Revoke the receiving identity code', security: user, bodyRequired: false, body: { role: { enum: ['buyer', 'seller'] } } } },
   '/api/payouts': { post: { summary: 'Wallet → verified bank account', security: user, idempotent: true, body: money } },
   '/api/payouts/{id}': { get: { summary: "One of the caller's payouts", security: user } },
   '/api/support/disputes': { get: { summary: 'Dispute queue (viewer+)', security: staff } },
   '/api/support/orders/{code}': { get: { summary: 'An order with its messages (viewer+)', security: staff } },
   '/api/support/orders/{code}/resolution': { post: { summary: 'S205: release, refund or split (agent+)', security: staff, idempotent: true, body: { resolution: { enum: ['release', 'refund', 'split'] }, sellerAmountMinor: { type: 'integer' }, buyerAmountMinor: { type: 'integer' }, note: { type: 'string' } } } },
   '/api/support/users/{userId}/phone-bindings/clear': { post: { summary: 'S407: support verified the buyer (agent+)', security: staff } },
-  '/api/support/users/{userId}/wallet/unlock': { post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff } },
-  '/api/support/watchlist': { post: { summary: 'S401: add a watch-list entry (agent+)', security: staff } },
-  '/api/support/watchlist/{id}': { delete: { summary: 'Remove a watch-list entry (agent+)', security: staff } },
+  '/api/support/users/{userId}/wallet/unlock': { post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff, idempotent: true } },
+  '/api/support/watchlist': { post: { summary: 'S401: add a watch-list entry (agent+)', security: staff, body: { keyType: { type: 'string' }, value: { type: 'string' }, reason: { type: 'string' }, source: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } } },
+  '/api/support/watchlist/{id}': { delete: { summary: 'Remove a watch-list entry (agent+)', security: staff, body: { reason: { type: 'string' } } } },
   '/api/support/payouts': { get: { summary: 'Payouts by state, e.g. held (viewer+)', security: staff } },
-  '/api/support/payouts/{id}/release': { post: { summary: 'Release a held payout (agent+)', security: staff } },
-  '/api/support/payouts/{id}/reject': { post: { summary: 'Reject a held payout; the money returns to the wallet (agent+)', security: staff } },
+  '/api/support/payouts/{id}/release': { post: { summary: 'Release a held payout (agent+)', security: staff, idempotent: true, bodyRequired: false, body: { note: { type: 'string' } } } },
+  '/api/support/payouts/{id}/reject': { post: { summary: 'Reject a held payout; the money returns to the wallet (agent+)', security: staff, idempotent: true, bodyRequired: false, body: { note: { type: 'string' } } } },
   '/webhooks/payments': { post: { summary: 'S201: payment provider result (signed)', security: signed } },
   '/webhooks/bankcenter': { post: { summary: 'S604/S704: verification center result (signed)', security: signed } },
   '/webhooks/payouts': { post: { summary: 'Payout provider result (signed)', security: signed } },
@@ -70,7 +72,7 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
           ...params,
           ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key is the same step, once', schema: { type: 'string', pattern: '^[\\w\\-:.]{8,128}$' } }] : []),
         ],
-        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: op.body } } } } } : {}),
+        ...(op.body ? { requestBody: { required: op.bodyRequired ?? true, content: { 'application/json': { schema: { type: 'object', properties: op.body } } } } } : {}),
         responses: { '200': { description: 'Done' }, '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem },
       };
     }

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
 import { edgeRouters } from '../../src/api/edge-routers';
+import { answerClientErrors } from '../../src/api/input-guards';
 import { RecordingChatPort } from '../../src/chat/recording';
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
@@ -58,6 +59,7 @@ export interface HarnessOptions {
 
 export async function startDealHarness(options: HarnessOptions = {}): Promise<DealHarness> {
   const server = http.createServer();
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

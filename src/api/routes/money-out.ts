@@ -33,6 +33,8 @@ import { requireUser, type IdentityVerifier } from '../identity';
  */
 const WEBHOOK_BODY_LIMIT = '64kb';
 const IDEMPOTENCY_KEY_PATTERN = /^[\w\-:.]{8,128}$/;
+/** payoutIdFor's shape: anything else is no payout, answered before any lookup. */
+export const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
 const roleSchema = z.enum(['buyer', 'seller']);
 const quickReceiveSchema = z.object({
@@ -171,7 +173,9 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   });
 
   router.get('/api/payouts/:id', user, async (req, res) => {
-    const row = await deps.knex('payouts').where({ payout_id: String(req.params.id), user_id: res.locals.userId }).first();
+    const payoutId = String(req.params.id);
+    if (!PAYOUT_ID_PATTERN.test(payoutId)) throw new HttpProblem(404, 'not-found', 'no such payout');
+    const row = await deps.knex('payouts').where({ payout_id: payoutId, user_id: res.locals.userId }).first();
     if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
     res.json(payoutBody(row));
   });

@@ -9,6 +9,7 @@ import { decideHeldPayoutUpdate } from '../../../workflows/payout';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { requireStaff, type StaffMember } from '../identity';
+import { PAYOUT_ID_PATTERN } from './money-out';
 
 /**
  * Support staff and trust: watch-list edits and the held-payout queue. Every change is written
@@ -29,7 +30,6 @@ const entrySchema = z.object({
 }).strict();
 const removalSchema = z.object({ reason: z.string().trim().min(1).max(REASON_MAX_CHARS) }).strict();
 const decisionSchema = z.object({ note: z.string().trim().max(NOTE_MAX_CHARS).optional() }).strict();
-const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
 export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember>; hashSecret: string }): Router {
   const router = Router();

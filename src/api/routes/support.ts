@@ -9,6 +9,7 @@ import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffMember } from '../identity';
+import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
 const resolutionSchema = z.object({
@@ -22,6 +23,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
   const router = Router();
   const viewer = requireStaff(deps.staff, 'viewer');
   const agent = requireStaff(deps.staff, 'agent');
+  const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
@@ -51,14 +53,14 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
   });
 
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
-  router.post('/api/support/users/:userId/phone-bindings/clear', agent, async (req, res) => {
+  router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const cleared = await deps.knex('phone_bindings').where({ user_id: userId }).whereNull('cleared_at').update({ cleared_at: deps.knex.fn.now() });
     res.json({ cleared });
   });
 
   // S309: support ends a wallet lockout early (the user proved who they are another way).
-  router.post('/api/support/users/:userId/wallet/unlock', agent, async (req, res) => {
+  router.post('/api/support/users/:userId/wallet/unlock', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const staff: StaffMember = res.locals.staff;
     const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
