@@ -9,6 +9,7 @@ import { walletActivationWorkflowId } from '../../domain/ids';
 import { isVirtualNumber } from '../../phone/intelligence';
 import { submitWalletVerificationUpdate, walletActivationViewQuery } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { requireUser, type IdentityVerifier } from '../identity';
 
@@ -37,8 +38,7 @@ export function accountRoutes(deps: { knex: Knex; temporal: Client; settings: Se
     const userId: string = res.locals.userId;
     const handle = deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId));
     const proof = walletCodeProof(deps.settings.secrets.hashSecret, userId, body.code);
-    const key = req.get('idempotency-key');
-    res.json(await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: key ? `wallet:${key}` : undefined }));
+    res.json(await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: updateIdFrom(req, res) }));
   });
 
   router.get('/api/wallet/activation', user, async (_req, res) => {

@@ -16,6 +16,7 @@ import {
   submitPaymentParametersUpdate,
 } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import type { IdentityVerifier } from '../identity';
 import { requireUser } from '../identity';
@@ -60,11 +61,6 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such payment code');
     return { code, handle: deps.temporal.workflow.getHandle(orderWorkflowId(code)) };
   };
-  const updateId = (req: Request) => {
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !/^[\w\-:.]{8,128}$/.test(key)) throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
-    return key === undefined ? undefined : `${req.path}:${key}`;
-  };
 
   // S301–S306: the seller's setup request.
   router.post('/api/links', user, async (req, res) => {
@@ -99,7 +95,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = passwordSchema.parse(req.body);
     const { handle } = order(req);
     const outcome = await sendUpdate(handle, requestPaymentUpdate, {
-      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateIdFrom(req, res),
     });
     res.json(outcome);
   });
@@ -108,7 +104,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = parametersSchema.parse(req.body);
     const { handle } = order(req);
     res.json(await sendUpdate(handle, submitPaymentParametersUpdate, {
-      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateIdFrom(req, res),
     }));
   });
 
@@ -116,25 +112,25 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = otpSchema.parse(req.body);
     const { code, handle } = order(req);
     const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
-    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) }));
   });
 
   router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
   });
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
     const body = decisionSchema.parse(req.body);
     const { handle } = order(req);
     res.json(await sendUpdate(handle, decideUpdate, {
-      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: updateIdFrom(req, res),
     }));
   });
 
   router.post('/api/orders/:code/cancel', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
   });
 
   return router;

@@ -24,6 +24,7 @@ import type { QuickReceiveInput } from '../../../workflows/quick-receive';
 import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive';
 import { HttpProblem, sendProblem } from '../problem';
 import { sendUpdate } from '../updates';
+import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 
 /**
@@ -32,7 +33,6 @@ import { requireUser, type IdentityVerifier } from '../identity';
  * relayed into their workflows as updates whose ids are the event ids.
  */
 const WEBHOOK_BODY_LIMIT = '64kb';
-const IDEMPOTENCY_KEY_PATTERN = /^[\w\-:.]{8,128}$/;
 /** payoutIdFor's shape: anything else is no payout, answered before any lookup. */
 export const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
@@ -90,8 +90,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
       bankCode: body.bankCode!, accountNumber: body.accountNumber, holderName: body.holderName!, verificationCode: body.verificationCode!,
     });
     const request = { userId, role: body.role, entry };
-    const key = idempotencyKey(req, false);
-    const updateId = key === undefined ? undefined : `quick-receive:${key}`;
+    const updateId = updateIdFrom(req, res);
     // The idle run may end between our start and our update; then one fresh start does it.
     for (let attempt = 1; ; attempt += 1) {
       const handle = await startQuickReceive(userId);
@@ -135,7 +134,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
 
   // Wallet → verified bank account. Refusals we can see now (no account, short funds) write nothing.
   router.post('/api/payouts', user, async (req, res) => {
-    const key = idempotencyKey(req, true)!;
+    const key = idempotencyKeyFrom(req, { required: true })!;
     const body = payoutSchema.parse(req.body);
     const userId: string = res.locals.userId;
     const payoutId = payoutIdFor(userId, key);
@@ -238,15 +237,6 @@ function payoutBody(row: Record<string, any>) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-function idempotencyKey(req: Request, required: boolean): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined && required) throw new HttpProblem(400, 'idempotency-key-required', 'every call that moves money needs an Idempotency-Key header');
-  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
-  }
-  return key;
 }
 
 function rawBody(req: Request): Buffer {
