@@ -154,15 +154,26 @@ export function parseStaffTokens(spec: string): Map<string, StaffMember> {
   return staff;
 }
 
+/** The staff member whose token the request carries, compared in constant time; undefined otherwise. */
+export function staffMemberOf(staff: Map<string, StaffMember>, req: Request): StaffMember | undefined {
+  const token = bearer(req) ?? '';
+  let member: StaffMember | undefined;
+  for (const [known, who] of staff) {
+    const a = Buffer.from(known);
+    const b = Buffer.from(token);
+    if (a.length === b.length && timingSafeEqual(a, b)) member = who;
+  }
+  return member;
+}
+
+/** The bearer token of a request, if it carries one. */
+export function bearerToken(req: Request): string | undefined {
+  return bearer(req);
+}
+
 export function requireStaff(staff: Map<string, StaffMember>, minimum: StaffMember['role']) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const token = bearer(req) ?? '';
-    let member: StaffMember | undefined;
-    for (const [known, who] of staff) {
-      const a = Buffer.from(known);
-      const b = Buffer.from(token);
-      if (a.length === b.length && timingSafeEqual(a, b)) member = who;
-    }
+    const member = staffMemberOf(staff, req);
     if (!member) return next(new HttpProblem(401, 'staff-login-required', 'a support staff token is required'));
     if (ROLE_RANK[member.role] < ROLE_RANK[minimum]) return next(new HttpProblem(403, 'forbidden', `this needs the ${minimum} role`));
     res.locals.staff = member;
