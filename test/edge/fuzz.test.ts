@@ -89,7 +89,7 @@ function generator(seed: number) {
       () => json({ ...plausible(), ...(names.length ? { [pick(names)]: pick(['\u0000', 'a\u0000', '\ud800', 'x\udfff', '\u0007bell']) } : { z: '\u0000' }) }, 'control characters'),
       () => ({ body: Buffer.from(pick(['{', '{"a":}', '[', 'nul', '{"a":1,}', "{'a':1}", '\u0000', '{"a":"\\ud800"', '\uFEFF{"a":'])), contentType: 'application/json', kind: 'malformed json' }),
       () => ({ body: Buffer.from(JSON.stringify(plausible())), contentType: pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/octet-stream', 'image/png', 'application/json; charset=utf-16', 'application/json; charset=latin9']), kind: 'wrong content type' }),
-      () => ({ body: Buffer.from(`{"a":"${'x'.repeat(pick([70_000, 300_000]))}"}`), contentType: 'application/json', kind: 'huge body' }),
+      () => ({ body: Buffer.from(`{"a":"${'x'.repeat(pick([66_000, 100_000]))}"}`), contentType: 'application/json', kind: 'huge body' }),
       () => ({ body: Buffer.from('['.repeat(20_000) + ']'.repeat(20_000)), contentType: 'application/json', kind: 'deep nesting' }),
       () => json({ __proto__: { polluted: true }, ...plausible(), constructor: { prototype: { polluted: true } } }, 'prototype keys'),
     ])();
@@ -221,6 +221,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     const queue: Array<{ op: Operation; req: FuzzRequest }> = [];
     for (const op of operations) for (let i = 0; i < REQUESTS_PER_OPERATION; i += 1) queue.push({ op, req: requestFor(op, g, tokens) });
 
+    const startedMs = Date.now();
     const failures: string[] = [];
     const statuses = new Map<string, number>();
     let next = 0;
@@ -243,9 +244,9 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-
+    const sentMs = Date.now() - startedMs;
     const after = await tableFingerprints(h.knex);
-    console.log(`fuzz: ${queue.length} requests over ${operations.length} operations (seed ${SEED}); statuses ${JSON.stringify(Object.fromEntries(statuses))}; ${failures.length} failures`);
+    console.log(`fuzz: ${queue.length} requests in ${sentMs} ms over ${operations.length} operations (seed ${SEED}); statuses ${JSON.stringify(Object.fromEntries(statuses))}; ${failures.length} failures`);
     expect(failures.slice(0, 25)).toEqual([]);
     expect(after).toEqual(before);
     expect(queue.length).toBeGreaterThanOrEqual(operations.length * 1000);

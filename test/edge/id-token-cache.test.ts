@@ -1,3 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { requireUser } from '../../src/api/identity';
+import { problemHandler } from '../../src/api/problem';
 import { loadSettings } from '../../src/config/settings';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
 import { EMULATOR_DEFAULTS, newUserId, startLineEmulator, type RunningLineEmulator } from '../../src/emulators/line';
@@ -65,5 +70,27 @@ describe('ID token verification cache', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(await verifier.verify(bogus)).toBeUndefined();
     expect(line.state.idTokenVerifyRequests - before).toBe(2);
+  });
+
+  it('when LINE Login cannot be reached the caller is told to retry (503), not to log in again', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const verifier = lineIdentityVerifier(loadSettings({ LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId, LINE_API_BASE_URL: deadUrl, LINE_LOGIN_TIMEOUT_MS: '500' }));
+    const app = express();
+    app.get('/who', requireUser(verifier, () => '/login'), (_req, res) => void res.json({ ok: true }));
+    app.use(problemHandler);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const userId = newUserId();
+      line.state.addUser({ userId, displayName: 'offline', friend: true });
+      const { token } = await idToken(userId, 600);
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/who`, { headers: { authorization: `Bearer ${token}` } });
+      expect([res.status, res.headers.get('content-type'), res.headers.get('retry-after')]).toEqual([503, expect.stringContaining('application/problem+json'), '5']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -59,8 +59,9 @@ describe('Idempotency-Key scope', () => {
     ['POST', `/api/support/users/${user}/wallet/unlock`, 'staff', undefined],
     ['POST', `/api/support/payouts/pyt_${'0'.repeat(32)}/release`, 'staff', {}],
   ])('%s %s refuses a malformed Idempotency-Key with 400 problem+json', async (method, path, who, body) => {
-    const token = who === 'staff' ? agent : (await h.newUser()).token;
     for (const bad of ['short', 'x'.repeat(129), 'has spaces in it', 'semi;colon;key']) {
+      // A fresh user each time: the OTP resend route is rate limited per user.
+      const token = who === 'staff' ? agent : (await h.newUser()).token;
       const res = await h.call(method, path, token, body, { 'idempotency-key': bad });
       expect([res.status, res.contentType, res.body.type]).toEqual([400, expect.stringContaining('application/problem+json'), expect.stringMatching(/bad-idempotency-key$/)]);
     }
