@@ -58,6 +58,7 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
 };
 
 const problem = { description: 'Refused, with a reason', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const limited = { ...problem, description: 'Too many requests (rate limited); retry after Retry-After seconds', headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } } };
 
 export function openApiDocument(publicBaseUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -73,7 +74,10 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
           ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key is the same step, once', schema: { type: 'string', pattern: '^[\\w\\-:.]{8,128}$' } }] : []),
         ],
         ...(op.body ? { requestBody: { required: op.bodyRequired ?? true, content: { 'application/json': { schema: { type: 'object', properties: op.body } } } } } : {}),
-        responses: { '200': { description: 'Done' }, '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem },
+        responses: {
+          '200': { description: 'Done' }, '400': problem, '401': problem, '403': problem, '404': problem, '409': problem,
+          '413': problem, '415': problem, '422': problem, '429': limited, '503': problem,
+        },
       };
     }
   }
