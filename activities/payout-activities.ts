@@ -3,7 +3,7 @@ import { appendAudit } from '../src/audit';
 import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
-import { decryptField, fieldKeyRingFromEnv } from '../src/crypto';
+import { decryptField } from '../src/crypto';
 import { payoutClearingAccountId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
 import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger } from '../src/ledger';
@@ -82,7 +82,7 @@ export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
 
 export function createPayoutActivities(deps: PayoutActivityDeps) {
   const { knex, ledger, chat, payouts, settings } = deps;
-  const ring = fieldKeyRingFromEnv(process.env);
+  const ring = settings.keys.field;
   const policy = payoutRiskPolicy(settings);
 
   const destination = async (bankAccountId: number) => {

@@ -4,7 +4,7 @@ import { BankCenterRefused, type BankCenter } from '../src/bankcenter';
 import type { DealMessage } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
-import { decryptField, encryptField, fieldKeyRingFromEnv, keyedHash, maskAccount, normaliseBankAccount, type KeyRing } from '../src/crypto';
+import { decryptField, encryptField, keyedHash, maskAccount, normaliseBankAccount, type KeyRing } from '../src/crypto';
 import { randomCode } from '../src/domain/ids';
 import { matchWatchlist } from '../src/watchlist';
 import { sendAll } from './messaging';
@@ -112,7 +112,7 @@ export type QuickReceiveActivities = ReturnType<typeof createQuickReceiveActivit
 export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
   const { knex, chat, bankCenter, settings } = deps;
   const hashSecret = settings.secrets.hashSecret;
-  const ring = fieldKeyRingFromEnv(process.env);
+  const ring = settings.keys.field;
 
   const isListed = async (userId: string, entry: BankEntry) =>
     (await matchWatchlist(knex, hashSecret, { lineUserId: userId, bankAccount: `${entry.bankCode}${entry.accountNumber}` })).length > 0;

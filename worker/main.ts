@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../src/config/settings';
 import { connectSystem } from '../src/runtime/system';
-import { dataConverterFromEnv } from '../src/temporal/codec';
+import { dataConverterFor } from '../src/temporal/codec';
 import { createEscrowWorker } from './create-worker';
 
 /** `npm run worker`: one worker process; run as many as the load needs. */
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     namespace: settings.temporalNamespace,
     taskQueue: settings.taskQueue,
     deps: system,
-    dataConverter: dataConverterFromEnv(process.env),
+    dataConverter: dataConverterFor(settings.keys.payload),
   });
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);

@@ -5,7 +5,9 @@ import type { ChatPort } from '../chat/port';
 import type { Settings } from '../config/settings';
 import { safeNext } from '../line/login-routes';
 import { parseStaffTokens, type IdentityVerifier } from './identity';
-import { openApiDocument } from './openapi';
+import { API_OPERATIONS, openApiDocument } from './openapi';
+import { refuseBody, refuseUnsafeStrings, requireJsonBodies } from './input-guards';
+import { installRateLimits } from './rate-limit/limiters';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
@@ -32,7 +34,9 @@ export const JSON_BODY_LIMIT = '64kb';
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which proxies may name the client (X-Forwarded-For): the rate limits count per address.
+  app.set('trust proxy', deps.settings.trustProxy);
+  const staff = parseStaffTokens(deps.settings.supportTokens);
   // S109/S110: our login route starts LINE Login (bot_prompt=aggressive) and comes back to the page.
   const loginUrl = (req: Request) => {
     const referer = req.get('referer');
@@ -41,19 +45,28 @@ export function createApiApp(deps: ApiDeps): express.Express {
   };
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  installRateLimits(app, { knex: deps.knex, limits: deps.settings.rateLimits, scope: deps.settings.taskQueue, verifier: deps.verifier, staff });
   app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
   app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
   app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  app.use('/api', requireJsonBodies);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use('/api', refuseUnsafeStrings);
+  // The document says which operations take a body; the others get none (an ignored body hides a client's mistake).
+  for (const [path, methods] of Object.entries(API_OPERATIONS)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/')) app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
+    }
+  }
   app.use(dealRoutes({ ...deps, loginUrl }));
   app.use(accountRoutes({ ...deps, loginUrl }));
-  app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
+  app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff }));
   app.use(moneyOutRoutes({ ...deps, loginUrl }));
-  app.use(supportLineRoutes({ knex: deps.knex, staff: parseStaffTokens(deps.settings.supportTokens) }));
-  app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens), hashSecret: deps.settings.secrets.hashSecret }));
-  app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staff: parseStaffTokens(deps.settings.supportTokens) }));
+  app.use(supportLineRoutes({ knex: deps.knex, staff }));
+  app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff, hashSecret: deps.settings.secrets.hashSecret }));
+  app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staff }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

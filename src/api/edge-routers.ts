@@ -3,27 +3,30 @@ import type { Settings } from '../config/settings';
 import { lineLoginRouter } from '../line/login-routes';
 import { mediaRouter } from '../media';
 import { pagesRouter } from '../pages';
-import { lineEmulatorUrlFromEnv, simulatorRouter } from '../pages/simulator';
-import { dataConverterFromEnv } from '../temporal/codec';
-import { codecRouter, codecServerSettingsFromEnv } from '../temporal/codec-server';
+import { lineEmulatorUrlFrom, simulatorRouter } from '../pages/simulator';
+import { dataConverterFor } from '../temporal/codec';
+import { codecRouter } from '../temporal/codec-server';
 
 /**
  * The api's routers besides the JSON API and the webhooks: LINE Login (S109/S110), the pages,
- * the media (watermarked pictures, QR codes), the chat simulator and the codec endpoint.
+ * the media (watermarked pictures, QR codes), the codec endpoint, and - outside production
+ * only - the chat simulator, a development tool that drives the LINE emulator.
  */
-export function edgeRouters(settings: Settings, env: Record<string, string | undefined>, loginApiBaseUrl: string): Router[] {
+export function edgeRouters(settings: Settings): Router[] {
+  const simulator = settings.production ? [] : [simulatorRouter({ lineEmulatorUrl: lineEmulatorUrlFrom(settings.line.apiBaseUrl) })];
   return [
     lineLoginRouter({
       channelId: settings.line.channelId,
       channelSecret: settings.line.loginChannelSecret,
       publicBaseUrl: settings.publicBaseUrl,
       authorizeBaseUrl: settings.line.loginBaseUrl,
-      apiBaseUrl: loginApiBaseUrl,
+      apiBaseUrl: settings.line.loginApiBaseUrl,
+      timeoutMs: settings.line.loginTimeoutMs,
       cookieSecret: settings.secrets.hashSecret,
     }),
     mediaRouter({ qrTextFor: (code) => `${settings.publicBaseUrl}/pages/track/${code}` }),
-    simulatorRouter({ lineEmulatorUrl: lineEmulatorUrlFromEnv(env) }),
-    pagesRouter({ temporalUiUrl: env.TEMPORAL_UI_URL, temporalNamespace: settings.temporalNamespace }),
-    codecRouter({ codec: dataConverterFromEnv(env).payloadCodecs[0], ...codecServerSettingsFromEnv(env) }),
+    ...simulator,
+    pagesRouter({ temporalUiUrl: settings.temporalUiUrl, temporalNamespace: settings.temporalNamespace }),
+    codecRouter({ codec: dataConverterFor(settings.keys.payload).payloadCodecs[0], ...settings.codec }),
   ];
 }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpProblem } from './problem';
 
 /**
@@ -17,25 +17,103 @@ export interface StaffMember {
 }
 
 const ROLE_RANK: Record<StaffMember['role'], number> = { viewer: 0, agent: 1, admin: 2 };
-const VERIFIED_TOKEN_CACHE_MAX_ENTRIES = 10_000;
-const VERIFIED_TOKEN_CACHE_TTL_MS = 60_000;
+const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+const REFUSAL_CACHE_MAX_ENTRIES = 10_000;
+const JWT_PATTERN = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
 
-/** Verified tokens are remembered briefly so a page's several calls cost one verification. */
-export function cachingVerifier(inner: IdentityVerifier): IdentityVerifier {
-  const cache = new Map<string, { userId: string; untilMs: number }>();
+/** What the identity provider said about a token it accepted. */
+export interface VerifiedToken {
+  userId: string;
+  /** The token's exp: never accepted at or after this. */
+  expiresAtMs: number;
+}
+
+export interface TokenCheck {
+  /** The verified identity, or undefined when the provider refused the token; throws when it could not be asked. */
+  verify(idToken: string): Promise<VerifiedToken | undefined>;
+}
+
+export interface VerifierCacheOptions {
+  /** A verified token is remembered this long, and never past its exp. */
+  tokenCacheMs: number;
+  /** A refused token is remembered this long. */
+  refusalCacheMs: number;
+  now?: () => number;
+}
+
+/**
+ * Remembers answers so a page's several calls cost one verification, and so the same bogus
+ * bearer string sent again (or many times at once) costs the provider one call. What is not
+ * shaped like a JWT, or says it has expired, is refused without asking: such a refusal trusts
+ * nothing the token claims, it only declines to spend a call on it.
+ */
+export function cachingVerifier(inner: TokenCheck, options: VerifierCacheOptions): IdentityVerifier {
+  const now = options.now ?? Date.now;
+  const accepted = new Map<string, { userId: string; untilMs: number }>();
+  const refused = new Map<string, number>();
+  const inFlight = new Map<string, Promise<VerifiedToken | undefined>>();
+  const remember = <V>(map: Map<string, V>, max: number, key: string, value: V) => {
+    map.delete(key);
+    if (map.size >= max) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+  };
+
+  const ask = async (key: string, idToken: string): Promise<VerifiedToken | undefined> => {
+    try {
+      const verified = await inner.verify(idToken);
+      const at = now();
+      if (verified === undefined || verified.expiresAtMs <= at) {
+        if (options.refusalCacheMs > 0) remember(refused, REFUSAL_CACHE_MAX_ENTRIES, key, at + options.refusalCacheMs);
+        return undefined;
+      }
+      const untilMs = Math.min(at + options.tokenCacheMs, verified.expiresAtMs);
+      if (untilMs > at) remember(accepted, TOKEN_CACHE_MAX_ENTRIES, key, { userId: verified.userId, untilMs });
+      return verified;
+    } finally {
+      inFlight.delete(key);
+    }
+  };
+
   return {
     async verify(idToken) {
-      const hit = cache.get(idToken);
-      if (hit && hit.untilMs > Date.now()) return hit.userId;
-      const userId = await inner.verify(idToken);
-      if (userId !== undefined) {
-        if (cache.size >= VERIFIED_TOKEN_CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-        cache.set(idToken, { userId, untilMs: Date.now() + VERIFIED_TOKEN_CACHE_TTL_MS });
+      const at = now();
+      const expMs = claimedExpiryMs(idToken);
+      if (expMs === undefined || expMs <= at) return undefined;
+      const key = createHash('sha256').update(idToken).digest('base64url');
+      const hit = accepted.get(key);
+      if (hit) {
+        if (hit.untilMs > at) return hit.userId;
+        accepted.delete(key);
       }
-      return userId;
+      const refusedUntilMs = refused.get(key);
+      if (refusedUntilMs !== undefined) {
+        if (refusedUntilMs > at) return undefined;
+        refused.delete(key);
+      }
+      let pending = inFlight.get(key);
+      if (!pending) {
+        pending = ask(key, idToken);
+        inFlight.set(key, pending);
+      }
+      const verified = await pending;
+      return verified && verified.expiresAtMs > now() ? verified.userId : undefined;
     },
   };
 }
+
+/** The exp a JWT claims (unverified), or undefined when the string is not a JWT with an exp. */
+function claimedExpiryMs(token: string): number | undefined {
+  const match = JWT_PATTERN.exec(token);
+  if (!match) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(match[1], 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const IDENTITY_RETRY_AFTER_SECONDS = 5;
 
 function bearer(req: Request): string | undefined {
   const header = req.get('authorization') ?? '';
@@ -46,7 +124,17 @@ function bearer(req: Request): string | undefined {
 export function requireUser(verifier: IdentityVerifier, loginUrl: (req: Request) => string) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearer(req);
-    const userId = token === undefined ? undefined : await verifier.verify(token).catch(() => undefined);
+    let userId: string | undefined;
+    try {
+      userId = token === undefined ? undefined : await verifier.verify(token);
+    } catch (err) {
+      // The identity provider is down or slow: not the caller's fault, and logging in again would not help.
+      if ((err as { retryable?: unknown }).retryable === true) {
+        res.set('retry-after', String(IDENTITY_RETRY_AFTER_SECONDS));
+        return next(new HttpProblem(503, 'identity-unavailable', 'we cannot check your LINE login right now; please retry shortly'));
+      }
+      userId = undefined;
+    }
     if (userId === undefined) {
       // S109/S110: not logged in to the platform → a login request; the page comes back after login.
       return next(new HttpProblem(401, 'login-required', 'log in with LINE to continue', { loginUrl: loginUrl(req) }));
@@ -66,15 +154,26 @@ export function parseStaffTokens(spec: string): Map<string, StaffMember> {
   return staff;
 }
 
+/** The staff member whose token the request carries, compared in constant time; undefined otherwise. */
+export function staffMemberOf(staff: Map<string, StaffMember>, req: Request): StaffMember | undefined {
+  const token = bearer(req) ?? '';
+  let member: StaffMember | undefined;
+  for (const [known, who] of staff) {
+    const a = Buffer.from(known);
+    const b = Buffer.from(token);
+    if (a.length === b.length && timingSafeEqual(a, b)) member = who;
+  }
+  return member;
+}
+
+/** The bearer token of a request, if it carries one. */
+export function bearerToken(req: Request): string | undefined {
+  return bearer(req);
+}
+
 export function requireStaff(staff: Map<string, StaffMember>, minimum: StaffMember['role']) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const token = bearer(req) ?? '';
-    let member: StaffMember | undefined;
-    for (const [known, who] of staff) {
-      const a = Buffer.from(known);
-      const b = Buffer.from(token);
-      if (a.length === b.length && timingSafeEqual(a, b)) member = who;
-    }
+    const member = staffMemberOf(staff, req);
     if (!member) return next(new HttpProblem(401, 'staff-login-required', 'a support staff token is required'));
     if (ROLE_RANK[member.role] < ROLE_RANK[minimum]) return next(new HttpProblem(403, 'forbidden', `this needs the ${minimum} role`));
     res.locals.staff = member;

@@ -5,22 +5,23 @@ import { createApiApp } from './app';
 import { lineIdentityVerifier } from './line-identity';
 import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
 import { edgeRouters } from './edge-routers';
+import { answerClientErrors } from './input-guards';
 
 /** `npm run api`: the stateless HTTP edge; run several behind a load balancer. */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
   const system = await connectSystem(settings);
-  const loginApiBaseUrl = process.env.LINE_LOGIN_API_BASE_URL ?? settings.line.apiBaseUrl;
   const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
     ...system,
-    verifier: lineIdentityVerifier(settings.line, loginApiBaseUrl),
+    verifier: lineIdentityVerifier(settings),
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
-      ...edgeRouters(settings, process.env, loginApiBaseUrl),
+      ...edgeRouters(settings),
     ],
   });
   const server = http.createServer(app);
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
   console.log(`api: listening on ${settings.publicBaseUrl}`);
   const stop = () => server.close(() => void inbox.stop().then(() => system.close()).then(() => process.exit(0)));

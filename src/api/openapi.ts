@@ -7,6 +7,8 @@ type Operation = {
   security?: Array<Record<string, string[]>>;
   idempotent?: boolean;
   body?: Record<string, unknown>;
+  /** false when every field is optional and no body at all is fine. */
+  bodyRequired?: boolean;
 };
 
 const user = [{ lineIdToken: [] }];
@@ -38,10 +40,10 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/phone-binding/verification': { post: { summary: 'S404–S405: the texted code back; the binding is written only now (201)', security: user, body: { code: { type: 'string', pattern: '^\\d{6}$' } } } },
   '/api/quick-receive': {
-    post: { summary: 'S601–S607 / S701–S707: quick receive, with a bank account to verify if none is stored', security: user, body: { role: { enum: ['buyer', 'seller'] }, bankCode: { type: 'string' }, accountNumber: { type: 'string' }, holderName: { type: 'string' }, verificationCode: { type: 'string' } } },
+    post: { summary: 'S601–S607 / S701–S707: quick receive, with a bank account to verify if none is stored', security: user, idempotent: true, body: { role: { enum: ['buyer', 'seller'] }, bankCode: { type: 'string' }, accountNumber: { type: 'string' }, holderName: { type: 'string' }, verificationCode: { type: 'string' } } },
     get: { summary: 'The quick-receive outcome (poll)', security: user },
   },
-  '/api/quick-receive/revoke': { post: { summary: 'Revoke the receiving identity code', security: user } },
+  '/api/quick-receive/revoke': { post: { summary: 'Revoke the receiving identity code', security: user, bodyRequired: false, body: { role: { enum: ['buyer', 'seller'] } } } },
   '/api/payouts': { post: { summary: 'Wallet → verified bank account', security: user, idempotent: true, body: money } },
   '/api/payouts/{id}': { get: { summary: "One of the caller's payouts", security: user } },
   '/api/support/disputes': { get: { summary: 'Dispute queue (viewer+)', security: staff } },
@@ -50,12 +52,12 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/support/parked': { get: { summary: 'Parked deals: a money step was refused or did not add up; money untouched (viewer+)', security: staff } },
   '/api/support/orders/{code}/parked-resolution': { post: { summary: 'Act on a parked deal: retry the step, or refund the buyer, with a note (agent+)', security: staff, idempotent: true, body: { action: { enum: ['retry', 'refund'] }, note: { type: 'string' } } } },
   '/api/support/users/{userId}/phone-bindings/clear': { post: { summary: 'S407: support verified the buyer (agent+)', security: staff } },
-  '/api/support/users/{userId}/wallet/unlock': { post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff } },
-  '/api/support/watchlist': { post: { summary: 'S401: add a watch-list entry (agent+)', security: staff } },
-  '/api/support/watchlist/{id}': { delete: { summary: 'Remove a watch-list entry (agent+)', security: staff } },
+  '/api/support/users/{userId}/wallet/unlock': { post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff, idempotent: true } },
+  '/api/support/watchlist': { post: { summary: 'S401: add a watch-list entry (agent+)', security: staff, body: { keyType: { type: 'string' }, value: { type: 'string' }, reason: { type: 'string' }, source: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } } },
+  '/api/support/watchlist/{id}': { delete: { summary: 'Remove a watch-list entry (agent+)', security: staff, body: { reason: { type: 'string' } } } },
   '/api/support/payouts': { get: { summary: 'Payouts by state, e.g. held (viewer+)', security: staff } },
-  '/api/support/payouts/{id}/release': { post: { summary: 'Release a held payout (agent+)', security: staff } },
-  '/api/support/payouts/{id}/reject': { post: { summary: 'Reject a held payout; the money returns to the wallet (agent+)', security: staff } },
+  '/api/support/payouts/{id}/release': { post: { summary: 'Release a held payout (agent+)', security: staff, idempotent: true, bodyRequired: false, body: { note: { type: 'string' } } } },
+  '/api/support/payouts/{id}/reject': { post: { summary: 'Reject a held payout; the money returns to the wallet (agent+)', security: staff, idempotent: true, bodyRequired: false, body: { note: { type: 'string' } } } },
   '/api/support/line-events': { get: { summary: 'LINE inbox events by status (default gave_up), without what users wrote (agent+)', security: staff } },
   '/api/support/line-events/{id}/redrive': { post: { summary: 'Put a gave_up LINE event back to pending with a fresh budget, audited (agent+)', security: staff } },
   '/webhooks/payments': { post: { summary: 'S201: payment provider result (signed)', security: signed } },
@@ -64,6 +66,7 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
 };
 
 const problem = { description: 'Refused, with a reason', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const limited = { ...problem, description: 'Too many requests (rate limited); retry after Retry-After seconds', headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } } };
 
 export function openApiDocument(publicBaseUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -78,8 +81,11 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
           ...params,
           ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key is the same step, once', schema: { type: 'string', pattern: '^[\\w\\-:.]{8,128}$' } }] : []),
         ],
-        ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: op.body } } } } } : {}),
-        responses: { '200': { description: 'Done' }, '400': problem, '401': problem, '403': problem, '404': problem, '409': problem, '422': problem },
+        ...(op.body ? { requestBody: { required: op.bodyRequired ?? true, content: { 'application/json': { schema: { type: 'object', properties: op.body } } } } } : {}),
+        responses: {
+          '200': { description: 'Done' }, '400': problem, '401': problem, '403': problem, '404': problem, '409': problem,
+          '413': problem, '415': problem, '422': problem, '429': limited, '503': problem,
+        },
       };
     }
   }

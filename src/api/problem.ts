@@ -65,9 +65,23 @@ export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof WorkflowExecutionAlreadyStartedError) return sendProblem(res, 409, 'already-exists', 'this id is already in use');
   if ((err as { type?: string }).type === 'entity.parse.failed') return sendProblem(res, 400, 'malformed-json', 'the body is not valid JSON');
   if ((err as { type?: string }).type === 'entity.too.large') return sendProblem(res, 413, 'too-large', 'the body is too large');
+  // The router's undecodable path (URIError) and body-parser's other refusals carry their 4xx.
+  const status = clientErrorStatus(err);
+  if (status !== undefined) {
+    if (err instanceof URIError) return sendProblem(res, 400, 'malformed-url', 'the URL is not validly percent-encoded');
+    const type = (err as { type?: unknown }).type;
+    return sendProblem(res, status, typeof type === 'string' ? type.replace(/\./g, '-') : 'bad-request', 'the request was refused as malformed');
+  }
   console.error('api: unexpected error', err);
   return sendProblem(res, 500, 'internal', 'something went wrong on our side; nothing was changed twice, please retry');
 };
+
+function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 500 ? value : undefined;
+}
 
 function kebab(type: string): string {
   return type.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();

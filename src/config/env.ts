@@ -1,6 +1,7 @@
 /**
  * Reading settings from the environment. A wrong or missing setting stops the process with a
- * message that names the variable, never a silent default that looks like it works.
+ * message that names the variable, never a silent default that looks like it works. Messages
+ * never repeat the value: a database URL carries its password, and logs outlive the process.
  */
 export class ConfigError extends Error {
   constructor(readonly variable: string, reason: string) {
@@ -26,9 +27,9 @@ export function requiredString(env: Env, name: string): string {
 export function integerSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optionalString(env, name);
   if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, 'must be an integer');
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
   return value;
 }
 
@@ -39,11 +40,9 @@ export function urlSetting(env: Env, name: string, protocols: string[]): string 
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `must be a URL, got "${raw}"`);
+    throw new ConfigError(name, 'must be a URL');
   }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
-  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
   return raw;
 }
 
@@ -51,7 +50,7 @@ export function urlSetting(env: Env, name: string, protocols: string[]): string 
 export function hostPortSetting(env: Env, name: string): string | undefined {
   const raw = optionalString(env, name);
   if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, `must be host:port, got "${raw}"`);
+  if (!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, 'must be host:port');
   return raw;
 }
 
@@ -59,6 +58,6 @@ export function hostPortSetting(env: Env, name: string): string | undefined {
 export function secretSetting(env: Env, name: string, minLength: number): string | undefined {
   const raw = optionalString(env, name);
   if (raw === undefined) return undefined;
-  if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+  if (Buffer.byteLength(raw, 'utf8') < minLength) throw new ConfigError(name, `must be at least ${minLength} bytes`);
   return raw;
 }

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { developmentKey, keyRingFromEnv, type KeyRing } from '../crypto/key-ring';
 import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
 import { ConfigError, hostPortSetting, integerSetting, optionalString, secretSetting, urlSetting } from './env';
 
@@ -48,6 +50,8 @@ export interface MoneyOutSettings {
 }
 
 export interface Settings {
+  /** NODE_ENV=production: every secret is required and development tools are not mounted. */
+  production: boolean;
   /**
    * DATABASE_URL: the app's restricted role; connectSystem refuses an owner or superuser
    * (src/db/role-check.ts). The owner's MIGRATION_DATABASE_URL is read only where migrations run
@@ -87,6 +91,24 @@ export interface Settings {
   limits: LimitPolicy;
   sms: SmsSettings;
   lineInbox: LineInboxSettings;
+  keys: {
+    /** FIELD_KEYS: columns at rest (bank accounts, phones). */
+    field: KeyRing;
+    /** PAYLOAD_KEYS: Temporal payloads (the codec). */
+    payload: KeyRing;
+  };
+  codec: {
+    /** CODEC_OPERATOR_TOKENS: bearer tokens of operators who may decode payloads in the Web UI. */
+    operatorTokens: string[];
+    /** TEMPORAL_UI_ORIGINS: browser origins of the Temporal UI allowed to call the codec endpoint. */
+    allowedOrigins: string[];
+  };
+  /** TEMPORAL_UI_URL: the Temporal Web UI, for the support console's workflow links. */
+  temporalUiUrl: string;
+  identity: IdentitySettings;
+  rateLimits: RateLimitSettings;
+  /** TRUST_PROXY: Express's `trust proxy` (which hops may set X-Forwarded-For), e.g. loopback or 1. */
+  trustProxy: string | number;
 }
 
 /** How long the LINE webhook inbox keeps trying an event, and keeps it afterwards. */
@@ -105,6 +127,33 @@ export interface LineInboxSettings {
   retentionMs: number;
 }
 
+export interface IdentitySettings {
+  /** ID_TOKEN_CACHE_MS: a verified ID token is remembered this long, never past its exp. */
+  tokenCacheMs: number;
+  /** ID_TOKEN_REFUSAL_CACHE_MS: a refused token is remembered this long, so repeats cost LINE nothing. */
+  refusalCacheMs: number;
+}
+
+/** Requests per window, per user when logged in, else per client address. */
+export interface RateLimitSettings {
+  /** RATE_LIMIT_WINDOW_MS */
+  windowMs: number;
+  /** RATE_LIMIT_LOGIN_MAX: LINE Login starts and callbacks. */
+  loginMax: number;
+  /** RATE_LIMIT_OTP_MAX: OTP submissions. */
+  otpMax: number;
+  /** RATE_LIMIT_OTP_RESEND_MAX: OTP resends. */
+  otpResendMax: number;
+  /** RATE_LIMIT_PHONE_MAX: phone binding calls. */
+  phoneMax: number;
+  /** RATE_LIMIT_LINKS_MAX: payment links created. */
+  linksMax: number;
+  /** RATE_LIMIT_STAFF_MAX: support staff calls. */
+  staffMax: number;
+  /** RATE_LIMIT_CODEC_MAX: codec endpoint calls. */
+  codecMax: number;
+}
+
 export interface LineSettings {
   channelId: string;
   channelSecret: string;
@@ -115,13 +164,21 @@ export interface LineSettings {
   apiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
   loginBaseUrl: string;
+  /** LINE_LOGIN_API_BASE_URL: LINE Login token/verify API (https://api.line.me); defaults to apiBaseUrl. */
+  loginApiBaseUrl: string;
   addFriendUrl: string;
+  /** LINE_API_TIMEOUT_MS: one Messaging API request gives up after this (then it is retried). */
+  apiTimeoutMs: number;
+  /** LINE_LOGIN_TIMEOUT_MS: one LINE Login request (token, verify, friendship) gives up after this. */
+  loginTimeoutMs: number;
 }
 
 export interface ProviderSettings {
   baseUrl: string;
   apiKey: string;
   webhookSecret: string;
+  /** <PREFIX>_TIMEOUT_MS: one request to the provider gives up after this (retryable). */
+  timeoutMs: number;
 }
 
 const MINUTE_MS = 60 * 1000;
@@ -135,24 +192,119 @@ export const PAYOUT_RESULT_WAIT_MS_DEFAULT = 10 * MINUTE_MS;
 export const PAYOUT_REVIEW_THRESHOLD_MINOR_DEFAULT = 5_000_000;
 export const PAYOUT_DAILY_REVIEW_TOTAL_MINOR_DEFAULT = 10_000_000;
 
+export const DEFAULT_OUTBOUND_TIMEOUT_MS = 10_000;
+export const ID_TOKEN_CACHE_MS_DEFAULT = 60_000;
+export const ID_TOKEN_REFUSAL_CACHE_MS_DEFAULT = 5_000;
+const MAX_OUTBOUND_TIMEOUT_MS = 5 * MINUTE_MS;
+const MAX_RATE_LIMIT = 1_000_000;
+const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
+const DEFAULT_TEMPORAL_UI_ORIGIN = 'http://localhost:8233';
+
+/** Development fallbacks: public, so production refuses them (and anything that looks like them). */
 const DEV_SECRET = 'development-only-secret-change-me-please';
+const DEV_VALUE_MARKERS = [/^emulator-/i, new RegExp(DEV_SECRET), /development-only/i];
+/** A secret shorter than this is guessable, or a placeholder. */
+export const SECRET_MIN_BYTES = 32;
+
+/**
+ * One production secret: present, at least 32 bytes, not a development value. The error names
+ * the variable and the rule, never the value.
+ */
+function checkProductionSecret(name: string, value: string | undefined): string {
+  if (value === undefined) throw new ConfigError(name, 'is required in production');
+  const problem = secretProblem(value, true);
+  if (problem) throw new ConfigError(name, problem);
+  return value;
+}
+
+/** What is wrong with a secret, in words that do not repeat it. */
+function secretProblem(value: string, production: boolean): string | undefined {
+  if (Buffer.byteLength(value, 'utf8') < SECRET_MIN_BYTES) return `must be at least ${SECRET_MIN_BYTES} bytes`;
+  if (production && DEV_VALUE_MARKERS.some((marker) => marker.test(value))) return 'is a development value, refused in production';
+  return undefined;
+}
+
+const list = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+const STAFF_ROLES = ['viewer', 'agent', 'admin'];
+
+/** SUPPORT_TOKENS: `token:staffId:role,…`. Entries are named by position, never by their token. */
+function supportTokensSetting(env: Record<string, string | undefined>, production: boolean): string {
+  const raw = optionalString(env, 'SUPPORT_TOKENS');
+  if (raw === undefined) {
+    if (production) throw new ConfigError('SUPPORT_TOKENS', 'is required in production');
+    return '';
+  }
+  for (const [index, entry] of list(raw).entries()) {
+    const [token, staffId, role, ...rest] = entry.split(':');
+    if (!token || !staffId || !STAFF_ROLES.includes(role) || rest.length > 0) {
+      throw new ConfigError('SUPPORT_TOKENS', `entry ${index + 1} must be token:staffId:${STAFF_ROLES.join('|')}`);
+    }
+    const problem = production ? secretProblem(token, true) : undefined;
+    if (problem) throw new ConfigError('SUPPORT_TOKENS', `entry ${index + 1}: the token ${problem}`);
+  }
+  return raw;
+}
+
+/** CODEC_OPERATOR_TOKENS: comma separated; an empty list refuses every operator (development). */
+function codecTokensSetting(env: Record<string, string | undefined>, production: boolean): string[] {
+  const tokens = list(optionalString(env, 'CODEC_OPERATOR_TOKENS'));
+  if (tokens.length === 0 && production) throw new ConfigError('CODEC_OPERATOR_TOKENS', 'is required in production');
+  for (const [index, token] of tokens.entries()) {
+    const problem = secretProblem(token, production);
+    if (problem) throw new ConfigError('CODEC_OPERATOR_TOKENS', `token ${index + 1} ${problem}`);
+  }
+  return tokens;
+}
+
+/** A key ring; in production neither ring's development key is accepted in either variable. */
+function keyRingSetting(env: Record<string, string | undefined>, variable: string, production: boolean): KeyRing {
+  const ring = keyRingFromEnv(env, variable);
+  if (production) {
+    const devKeys = ['FIELD_KEYS', 'PAYLOAD_KEYS'].map(developmentKey);
+    for (const key of ring.keys.values()) {
+      if (devKeys.some((dev) => timingSafeEqual(dev, key))) throw new ConfigError(variable, 'contains a development key, which is refused in production');
+    }
+  }
+  return ring;
+}
+
+function trustProxySetting(env: Record<string, string | undefined>): string | number {
+  const raw = optionalString(env, 'TRUST_PROXY') ?? 'loopback';
+  if (/^\d+$/.test(raw)) return integerSetting(env, 'TRUST_PROXY', 0, 0, 10);
+  // true would let any client pick its address (and so its rate-limit bucket).
+  if (raw === 'true' || raw === 'false') throw new ConfigError('TRUST_PROXY', 'must be a hop count or a list of trusted addresses (loopback, uniquelocal, CIDRs), not true/false');
+  if (!/^[\w.:/, -]+$/.test(raw)) throw new ConfigError('TRUST_PROXY', 'must be a hop count or a list of trusted addresses');
+  return raw;
+}
 
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const production = optionalString(env, 'NODE_ENV') === 'production';
   const secret = (name: string) => {
-    const value = secretSetting(env, name, 32);
+    if (production) return checkProductionSecret(name, optionalString(env, name));
+    return secretSetting(env, name, SECRET_MIN_BYTES) ?? `${DEV_SECRET}:${name}`;
+  };
+  /** An outside service's credential: required in production, the emulator's default otherwise. */
+  const credential = (name: string, emulatorDefault: string) =>
+    production ? checkProductionSecret(name, optionalString(env, name)) : optionalString(env, name) ?? emulatorDefault;
+  const requiredInProduction = <T>(name: string, value: T | undefined, fallback: T): T => {
     if (value !== undefined) return value;
-    if (production) throw new ConfigError(name, 'is required in production (at least 32 characters)');
-    return `${DEV_SECRET}:${name}`;
+    if (production) throw new ConfigError(name, 'is required in production');
+    return fallback;
   };
   const duration = (name: string, fallbackMs: number, maxMs = MAX_DURATION_MS) => integerSetting(env, name, fallbackMs, 1, maxMs);
   const minor = (name: string, fallback: number) => integerSetting(env, name, fallback, 1, Number.MAX_SAFE_INTEGER);
+  const timeout = (name: string) => integerSetting(env, name, DEFAULT_OUTBOUND_TIMEOUT_MS, 1, MAX_OUTBOUND_TIMEOUT_MS);
+  const rate = (name: string, fallback: number) => integerSetting(env, name, fallback, 1, MAX_RATE_LIMIT);
+  const lineApiBaseUrl = urlSetting(env, 'LINE_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.line.me';
+  const origins = list(optionalString(env, 'TEMPORAL_UI_ORIGINS'));
   return {
+    production,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
-    publicBaseUrl: urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']) ?? 'http://127.0.0.1:3000',
+    publicBaseUrl: requiredInProduction('PUBLIC_BASE_URL', urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']), 'http://127.0.0.1:3000'),
     apiPort: integerSetting(env, 'API_PORT', 3000, 0, 65535),
     apiHost: optionalString(env, 'API_HOST') ?? '127.0.0.1',
     secrets: { linkSecret: secret('LINK_SECRET'), hashSecret: secret('HASH_SECRET') },
@@ -183,20 +335,44 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     maxOtpSends: integerSetting(env, 'MAX_OTP_SENDS_PER_ORDER', 5, 1, 20),
     otpSendsPerBuyerHour: integerSetting(env, 'OTP_SENDS_PER_BUYER_HOUR', 10, 1, 100),
     line: {
-      channelId: optionalString(env, 'LINE_CHANNEL_ID') ?? '1650000000',
-      channelSecret: optionalString(env, 'LINE_CHANNEL_SECRET') ?? 'emulator-channel-secret',
-      channelAccessToken: optionalString(env, 'LINE_CHANNEL_ACCESS_TOKEN') ?? 'emulator-channel-access-token',
-      loginChannelSecret: optionalString(env, 'LINE_LOGIN_CHANNEL_SECRET') ?? 'emulator-login-channel-secret',
-      apiBaseUrl: urlSetting(env, 'LINE_API_BASE_URL', ['http:', 'https:']) ?? 'https://api.line.me',
+      channelId: requiredInProduction('LINE_CHANNEL_ID', optionalString(env, 'LINE_CHANNEL_ID'), '1650000000'),
+      channelSecret: credential('LINE_CHANNEL_SECRET', 'emulator-channel-secret'),
+      channelAccessToken: credential('LINE_CHANNEL_ACCESS_TOKEN', 'emulator-channel-access-token'),
+      loginChannelSecret: credential('LINE_LOGIN_CHANNEL_SECRET', 'emulator-login-channel-secret'),
+      apiBaseUrl: lineApiBaseUrl,
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
+      loginApiBaseUrl: urlSetting(env, 'LINE_LOGIN_API_BASE_URL', ['http:', 'https:']) ?? lineApiBaseUrl,
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
+      apiTimeoutMs: timeout('LINE_API_TIMEOUT_MS'),
+      loginTimeoutMs: timeout('LINE_LOGIN_TIMEOUT_MS'),
     },
-    payments: providerSettings(env, 'PAYMENT', production),
-    bankCenter: providerSettings(env, 'BANKCENTER', production),
-    payouts: providerSettings(env, 'PAYOUT', production),
-    supportTokens: optionalString(env, 'SUPPORT_TOKENS') ?? '',
+    payments: providerSettings('PAYMENT'),
+    bankCenter: providerSettings('BANKCENTER'),
+    payouts: providerSettings('PAYOUT'),
+    supportTokens: supportTokensSetting(env, production),
     limits: limitPolicyFromEnv(env),
-    virtualPhonePrefixes: (optionalString(env, 'VIRTUAL_PHONE_PREFIXES') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    virtualPhonePrefixes: list(optionalString(env, 'VIRTUAL_PHONE_PREFIXES')),
+    keys: { field: keyRingSetting(env, 'FIELD_KEYS', production), payload: keyRingSetting(env, 'PAYLOAD_KEYS', production) },
+    codec: {
+      operatorTokens: codecTokensSetting(env, production),
+      allowedOrigins: origins.length > 0 ? origins : [DEFAULT_TEMPORAL_UI_ORIGIN],
+    },
+    temporalUiUrl: urlSetting(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? DEFAULT_TEMPORAL_UI_URL,
+    identity: {
+      tokenCacheMs: integerSetting(env, 'ID_TOKEN_CACHE_MS', ID_TOKEN_CACHE_MS_DEFAULT, 0, 60 * MINUTE_MS),
+      refusalCacheMs: integerSetting(env, 'ID_TOKEN_REFUSAL_CACHE_MS', ID_TOKEN_REFUSAL_CACHE_MS_DEFAULT, 0, MINUTE_MS),
+    },
+    rateLimits: {
+      windowMs: duration('RATE_LIMIT_WINDOW_MS', MINUTE_MS, DAY_MS),
+      loginMax: rate('RATE_LIMIT_LOGIN_MAX', 30),
+      otpMax: rate('RATE_LIMIT_OTP_MAX', 10),
+      otpResendMax: rate('RATE_LIMIT_OTP_RESEND_MAX', 3),
+      phoneMax: rate('RATE_LIMIT_PHONE_MAX', 10),
+      linksMax: rate('RATE_LIMIT_LINKS_MAX', 20),
+      staffMax: rate('RATE_LIMIT_STAFF_MAX', 300),
+      codecMax: rate('RATE_LIMIT_CODEC_MAX', 300),
+    },
+    trustProxy: trustProxySetting(env),
     sms: smsSettings(env, production),
     lineInbox: {
       retryHorizonMs: duration('LINE_INBOX_RETRY_HORIZON_MS', 7 * DAY_MS, 30 * DAY_MS),
@@ -206,16 +382,16 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       retentionMs: integerSetting(env, 'LINE_INBOX_RETENTION_MS', 30 * DAY_MS, HOUR_MS, MAX_DURATION_MS),
     },
   };
-}
 
-function providerSettings(env: Record<string, string | undefined>, prefix: string, production: boolean): ProviderSettings {
-  const baseUrl = urlSetting(env, `${prefix}_BASE_URL`, ['http:', 'https:']);
-  if (baseUrl === undefined && production) throw new ConfigError(`${prefix}_BASE_URL`, 'is required in production');
-  return {
-    baseUrl: baseUrl ?? 'http://127.0.0.1:0',
-    apiKey: optionalString(env, `${prefix}_API_KEY`) ?? `emulator-${prefix.toLowerCase()}-key`,
-    webhookSecret: optionalString(env, `${prefix}_WEBHOOK_SECRET`) ?? `emulator-${prefix.toLowerCase()}-webhook-secret`,
-  };
+  function providerSettings(prefix: string): ProviderSettings {
+    const baseUrl = urlSetting(env, `${prefix}_BASE_URL`, ['http:', 'https:']);
+    return {
+      baseUrl: requiredInProduction(`${prefix}_BASE_URL`, baseUrl, 'http://127.0.0.1:0'),
+      apiKey: credential(`${prefix}_API_KEY`, `emulator-${prefix.toLowerCase()}-key`),
+      webhookSecret: credential(`${prefix}_WEBHOOK_SECRET`, `emulator-${prefix.toLowerCase()}-webhook-secret`),
+      timeoutMs: timeout(`${prefix}_TIMEOUT_MS`),
+    };
+  }
 }
 
 /** The SMS provider (Vonage Messages API) and the phone-binding rules it serves (S404–S405). */

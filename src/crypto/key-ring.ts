@@ -18,10 +18,11 @@ const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export function keyRing(entries: ReadonlyArray<readonly [string, Buffer]>): KeyRing {
   if (entries.length === 0) throw new Error('a key ring needs at least one key');
   const keys = new Map<string, Buffer>();
-  for (const [id, key] of entries) {
-    if (!KEY_ID_PATTERN.test(id)) throw new Error(`key id "${id}" must match ${KEY_ID_PATTERN}`);
-    if (key.length !== AES_KEY_BYTES) throw new Error(`key "${id}" must be ${AES_KEY_BYTES} bytes, got ${key.length}`);
-    if (keys.has(id)) throw new Error(`key id "${id}" appears twice`);
+  // Errors name an entry by position: a mangled entry may hold key material where the id should be.
+  for (const [index, [id, key]] of entries.entries()) {
+    if (!KEY_ID_PATTERN.test(id)) throw new Error(`entry ${index + 1}: the key id must match ${KEY_ID_PATTERN}`);
+    if (key.length !== AES_KEY_BYTES) throw new Error(`entry ${index + 1}: the key must be ${AES_KEY_BYTES} bytes, got ${key.length}`);
+    if (keys.has(id)) throw new Error(`entry ${index + 1}: its key id appears twice`);
     keys.set(id, key);
   }
   return { activeKeyId: entries[0][0], keys };
@@ -32,11 +33,11 @@ export function parseKeyRing(spec: string): KeyRing {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '')
-    .map((part): [string, Buffer] => {
+    .map((part, index): [string, Buffer] => {
       const colon = part.indexOf(':');
-      if (colon <= 0) throw new Error(`entry "${part.slice(0, 8)}…" must be id:base64key`);
+      if (colon <= 0) throw new Error(`entry ${index + 1} must be id:base64key`);
       const encoded = part.slice(colon + 1);
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new Error(`key "${part.slice(0, colon)}" is not base64`);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw new Error(`entry ${index + 1}: the key is not base64`);
       return [part.slice(0, colon), Buffer.from(encoded, 'base64')];
     });
   return keyRing(entries);

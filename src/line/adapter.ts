@@ -1,10 +1,11 @@
 import { HTTPFetchError, LINE_REQUEST_ID_HTTP_HEADER_NAME, messagingApi } from '@line/bot-sdk';
-import { parseLineErrorBody } from './errors';
+import { LineRequestTimeout, parseLineErrorBody } from './errors';
 import { fitMessages } from './fit';
 import { batchRetryKey } from './retry-key';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, Sleep, realSleep, withRetries } from './retry-policy';
 
 export const LINE_API_BASE_URL = 'https://api.line.me';
+export const DEFAULT_LINE_TIMEOUT_MS = 10_000;
 const ACCEPTED_REQUEST_ID_HEADER = 'x-line-accepted-request-id';
 
 export interface LineAdapterOptions {
@@ -12,6 +13,8 @@ export interface LineAdapterOptions {
   /** https://api.line.me in production; the emulator's base URL in dev and tests. */
   apiBaseUrl?: string;
   retry?: Partial<RetryPolicy>;
+  /** One request gives up after this (then it is retried); LINE_API_TIMEOUT_MS. */
+  timeoutMs?: number;
   /** Injected in tests that must not wait for real backoff. */
   sleep?: Sleep;
 }
@@ -53,13 +56,14 @@ export function createLineAdapter(options: LineAdapterOptions): LineAdapter {
   });
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const sleep = options.sleep ?? realSleep;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LINE_TIMEOUT_MS;
 
   function send<T>(call: () => Promise<{ httpResponse: Response; body: T }>, recover?: (err: unknown) => Outcome<T> | undefined) {
     return withRetries<Outcome<T>>(
       policy,
       sleep,
       async () => {
-        const { httpResponse, body } = await call();
+        const { httpResponse, body } = await withTimeout(call(), timeoutMs);
         return { body, requestId: httpResponse.headers.get(LINE_REQUEST_ID_HTTP_HEADER_NAME) ?? '', alreadyAccepted: false };
       },
       recover,
@@ -105,6 +109,21 @@ export function createLineAdapter(options: LineAdapterOptions): LineAdapter {
       return (await getProfile(userId)) !== null;
     },
   };
+}
+
+/**
+ * @line/bot-sdk (11.x) calls the global fetch with no signal and has no timeout option, so the
+ * answer is awaited against a timer instead. The abandoned request ends when undici's own
+ * socket timeouts end it; a push retried meanwhile carries the same X-Line-Retry-Key, so LINE
+ * delivers it once.
+ */
+function withTimeout<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new LineRequestTimeout(timeoutMs)), timeoutMs);
+  });
+  call.catch(() => undefined); // a late failure of the abandoned request is nobody's to handle
+  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
 }
 
 /**

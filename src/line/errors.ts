@@ -26,6 +26,15 @@ export class LineUnavailable extends Error {
   }
 }
 
+/** LINE did not answer one request in time; the request may or may not have arrived, so it is retried (push under the same retry key). */
+export class LineRequestTimeout extends Error {
+  readonly retryable = true;
+  constructor(readonly timeoutMs: number) {
+    super(`LINE did not answer within ${timeoutMs} ms`);
+    this.name = 'LineRequestTimeout';
+  }
+}
+
 /** A message our code built cannot be made valid without changing what it does (e.g. postback data too long). */
 export class LineMessageUnfittable extends Error {
   constructor(readonly property: string, reason: string) {

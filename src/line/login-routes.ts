@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { authorizeUrl, exchangeCode, LineLoginRefused, verifyIdToken } from './login';
+import { authorizeUrl, exchangeCode, LineLoginRefused, LineLoginUnavailable, verifyIdToken } from './login';
 
 /**
  * LINE Login for our pages (S109/S110): `GET /auth/line/login?next=/pages/…` sends the browser to
@@ -31,6 +31,8 @@ export interface LoginRouteDeps {
   authorizeBaseUrl?: string;
   /** api.line.me (token, verify), or the emulator. */
   apiBaseUrl?: string;
+  /** One LINE Login request gives up after this (LINE_LOGIN_TIMEOUT_MS). */
+  timeoutMs?: number;
   /** Signs the login cookie; at least 32 characters. */
   cookieSecret: string;
 }
@@ -72,13 +74,14 @@ export function lineLoginRouter(deps: LoginRouteDeps): Router {
     const code = q('code');
     if (!code) return void page(res, 400, 'LINE did not send an authorization code.');
     try {
-      const tokens = await exchangeCode({ code, redirectUri, channelId: deps.channelId, channelSecret: deps.channelSecret, apiBaseUrl: deps.apiBaseUrl });
+      const tokens = await exchangeCode({ code, redirectUri, channelId: deps.channelId, channelSecret: deps.channelSecret, apiBaseUrl: deps.apiBaseUrl, timeoutMs: deps.timeoutMs });
       if (!tokens.id_token) return void page(res, 502, 'LINE did not return an ID token.');
       // LINE checks signature, issuer, audience, expiry and our nonce; we trust nothing we decode ourselves.
-      await verifyIdToken(tokens.id_token, { channelId: deps.channelId, nonce: cookie.nonce, apiBaseUrl: deps.apiBaseUrl });
+      await verifyIdToken(tokens.id_token, { channelId: deps.channelId, nonce: cookie.nonce, apiBaseUrl: deps.apiBaseUrl, timeoutMs: deps.timeoutMs });
       handOver(res, tokens.id_token, cookie.next);
     } catch (err) {
       if (err instanceof LineLoginRefused) return void page(res, 401, 'LINE refused this login. Please try again.');
+      if (err instanceof LineLoginUnavailable) return void page(res, 503, 'LINE Login is not answering right now. Please try again in a minute.');
       throw err;
     }
   });

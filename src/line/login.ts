@@ -62,9 +62,35 @@ export class LineLoginRefused extends Error {
   }
 }
 
+/** LINE Login did not answer in time, could not be reached, or failed on its side: retry later. */
+export class LineLoginUnavailable extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`LINE Login unavailable: ${message}`, options);
+    this.name = 'LineLoginUnavailable';
+  }
+}
+
+export const DEFAULT_LOGIN_TIMEOUT_MS = 10_000;
+
 export interface LoginApiOptions {
   /** https://api.line.me, or the emulator. */
   apiBaseUrl?: string;
+  /** One request gives up after this (LINE_LOGIN_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+/** fetch with a time limit; a timeout or network failure is LineLoginUnavailable. */
+async function loginFetch(options: LoginApiOptions, path: string, init: RequestInit): Promise<Response> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
+  try {
+    const response = await fetch(new URL(path, options.apiBaseUrl ?? LINE_LOGIN_API_BASE_URL), { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    // The body is read under the same signal: a server that sends headers and then stalls times out too.
+    return new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers });
+  } catch (cause) {
+    const what = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'network error';
+    throw new LineLoginUnavailable(`${path}: ${what}`, { cause });
+  }
 }
 
 export interface ExchangeCodeParams extends LoginApiOptions {
@@ -97,7 +123,7 @@ export function verifyIdToken(idToken: string, options: VerifyIdTokenOptions): P
 }
 
 async function postForm<T>(options: LoginApiOptions, path: string, form: Record<string, string>): Promise<T> {
-  const response = await fetch(new URL(path, options.apiBaseUrl ?? LINE_LOGIN_API_BASE_URL), {
+  const response = await loginFetch(options, path, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(form).toString(),
@@ -113,15 +139,13 @@ async function postForm<T>(options: LoginApiOptions, path: string, form: Record<
   } catch {
     // Not LINE's JSON error (a proxy answered); keep the raw text.
   }
-  if (response.status >= 500) throw new Error(`LINE Login unavailable (${response.status}): ${description}`);
+  if (response.status >= 500 || response.status === 429) throw new LineLoginUnavailable(`${path} answered ${response.status}: ${description}`);
   throw new LineLoginRefused(response.status, error, description);
 }
 
 /** GET /friendship/v1/status with the user's LINE Login access token: is the user a friend of the linked bot? */
 export async function getFriendship(userAccessToken: string, options: LoginApiOptions = {}): Promise<{ friendFlag: boolean }> {
-  const response = await fetch(new URL('/friendship/v1/status', options.apiBaseUrl ?? LINE_LOGIN_API_BASE_URL), {
-    headers: { authorization: `Bearer ${userAccessToken}` },
-  });
+  const response = await loginFetch(options, '/friendship/v1/status', { headers: { authorization: `Bearer ${userAccessToken}` } });
   const text = await response.text();
   if (!response.ok) throw new LineLoginRefused(response.status, 'invalid_token', text.slice(0, 200));
   return JSON.parse(text) as { friendFlag: boolean };

@@ -1,5 +1,5 @@
 import { HTTPFetchError } from '@line/bot-sdk';
-import { LineRequestRefused, LineUnavailable, parseLineErrorBody } from './errors';
+import { LineRequestRefused, LineRequestTimeout, LineUnavailable, parseLineErrorBody } from './errors';
 
 export interface RetryPolicy {
   /** Total tries including the first. */
@@ -31,6 +31,7 @@ export function classify(err: unknown): AttemptFailure {
     const requestId = err.headers.get('x-line-request-id') ?? undefined;
     return { kind: 'refused', error: new LineRequestRefused(err.status, body.message, body.details ?? [], requestId) };
   }
+  if (err instanceof LineRequestTimeout) return { kind: 'transient', status: undefined, message: err.message };
   // fetch itself failed (connection refused, reset, DNS): the request may or may not have arrived.
   // Checked by name: undici's TypeError may come from another realm (jest, vm), so instanceof fails.
   if (isFetchFailure(err)) return { kind: 'transient', status: undefined, message: err.message };

@@ -39,7 +39,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
   const router = Router();
   const assets = loadAssets();
   const apiBase = (options.apiBaseUrl ?? '').replace(/\/+$/, '');
-  const temporalUiUrl = (options.temporalUiUrl ?? process.env.TEMPORAL_UI_URL ?? DEFAULT_TEMPORAL_UI_URL).replace(/\/+$/, '');
+  const temporalUiUrl = (options.temporalUiUrl ?? DEFAULT_TEMPORAL_UI_URL).replace(/\/+$/, '');
   const namespace = options.temporalNamespace ?? 'default';
   const loginPath = options.loginPath ?? '/auth/line/login';
   const apiOrigin = apiBase === '' ? '' : ` ${new URL(apiBase).origin}`;

@@ -87,6 +87,7 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
     }
 
     let response: Response;
+    let json: unknown;
     try {
       response = await fetchImpl(url.toString(), {
         method: spec.method,
@@ -94,12 +95,13 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
+      // Inside the try: a server that sends its headers and then stalls times out here.
+      json = await readJson(response);
     } catch (cause) {
       const what = cause instanceof Error && cause.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'network error';
       throw new Unavailable(service, `${spec.method} ${url.pathname}: ${what}`, undefined, undefined, { cause });
     }
 
-    const json = await readJson(response);
     if (response.status >= 500 || response.status === 429) {
       throw new Unavailable(service, `${spec.method} ${url.pathname} answered ${response.status}`, response.status, retryAfterSeconds(response));
     }

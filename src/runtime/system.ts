@@ -2,7 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../chat/port';
 import { ConfigError } from '../config/env';
-import type { Settings } from '../config/settings';
+import type { ProviderSettings, Settings } from '../config/settings';
+import type { ProviderClientOptions } from '../payment/provider-client';
 import { createKnex } from '../db/knex';
 import { assertRestrictedRole } from '../db/role-check';
 import { createLedger, type Ledger } from '../ledger';
@@ -12,7 +13,7 @@ import { isLanguage, type Language } from '../line/render';
 import { createPaymentProvider, type PaymentProvider } from '../payment';
 import { createBankCenter, type BankCenter } from '../bankcenter';
 import { createPayoutProvider, type PayoutProvider } from '../payout';
-import { dataConverterFromEnv } from '../temporal/codec';
+import { dataConverterFor } from '../temporal/codec';
 
 /**
  * The composition root shared by the worker and the api: every outside part built from the
@@ -32,7 +33,7 @@ export interface System {
   close(): Promise<void>;
 }
 
-export async function connectSystem(settings: Settings, env: Record<string, string | undefined> = process.env): Promise<System> {
+export async function connectSystem(settings: Settings): Promise<System> {
   if (!settings.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required by the worker and the api');
   if (!settings.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'is required by the worker and the api');
   const knex = createKnex(settings.databaseUrl, 20);
@@ -43,17 +44,17 @@ export async function connectSystem(settings: Settings, env: Record<string, stri
     throw err;
   }
   const connection = await Connection.connect({ address: settings.temporalAddress });
-  const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(env) });
-  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: settings.line.apiBaseUrl });
+  const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFor(settings.keys.payload) });
+  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: settings.line.apiBaseUrl, timeoutMs: settings.line.apiTimeoutMs });
   const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), { mediaBaseUrl: settings.publicBaseUrl });
   return {
     knex,
     ledger: createLedger(knex),
     chat,
     line: adapter,
-    payments: createPaymentProvider({ baseUrl: settings.payments.baseUrl, apiKey: settings.payments.apiKey }),
-    bankCenter: createBankCenter({ baseUrl: settings.bankCenter.baseUrl, apiKey: settings.bankCenter.apiKey }),
-    payouts: createPayoutProvider({ baseUrl: settings.payouts.baseUrl, apiKey: settings.payouts.apiKey }),
+    payments: createPaymentProvider(providerClientOptions(settings.payments)),
+    bankCenter: createBankCenter(providerClientOptions(settings.bankCenter)),
+    payouts: createPayoutProvider(providerClientOptions(settings.payouts)),
     temporal,
     connection,
     settings,
@@ -62,6 +63,10 @@ export async function connectSystem(settings: Settings, env: Record<string, stri
       await knex.destroy();
     },
   };
+}
+
+export function providerClientOptions(provider: ProviderSettings): ProviderClientOptions {
+  return { baseUrl: provider.baseUrl, apiKey: provider.apiKey, timeoutMs: provider.timeoutMs };
 }
 
 async function languageOf(knex: Knex, userId: string): Promise<Language> {

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { ConfigError, optionalString } from '../config/env';
 
 /**
  * The Temporal codec server protocol, so operators can read decrypted payloads in the Web UI:
@@ -24,8 +23,6 @@ export interface CodecServerOptions {
 const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 const MAX_PAYLOADS_PER_REQUEST = 1000;
 const PREFLIGHT_CACHE_SECONDS = 600;
-const OPERATOR_TOKEN_MIN_LENGTH = 32;
-const DEFAULT_TEMPORAL_UI_ORIGIN = 'http://localhost:8233';
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const PROBLEM_TYPE_BASE = 'https://errors.escrow.invalid/problems/';
 
@@ -127,18 +124,4 @@ export function codecRouter(options: CodecServerOptions): Router {
     else problem(res, 422, 'undecodable-payload', 'A payload could not be processed', message);
   });
   return router;
-}
-
-/** CODEC_OPERATOR_TOKENS (comma separated) and TEMPORAL_UI_ORIGINS (comma separated). */
-export function codecServerSettingsFromEnv(env: Record<string, string | undefined> = process.env): Pick<CodecServerOptions, 'operatorTokens' | 'allowedOrigins'> {
-  const list = (name: string) => (optionalString(env, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const operatorTokens = list('CODEC_OPERATOR_TOKENS');
-  if (operatorTokens.some((token) => token.length < OPERATOR_TOKEN_MIN_LENGTH)) {
-    throw new ConfigError('CODEC_OPERATOR_TOKENS', `each token must be at least ${OPERATOR_TOKEN_MIN_LENGTH} characters`);
-  }
-  if (operatorTokens.length === 0 && optionalString(env, 'NODE_ENV') === 'production') {
-    throw new ConfigError('CODEC_OPERATOR_TOKENS', 'is required in production');
-  }
-  const origins = list('TEMPORAL_UI_ORIGINS');
-  return { operatorTokens, allowedOrigins: origins.length > 0 ? origins : [DEFAULT_TEMPORAL_UI_ORIGIN] };
 }

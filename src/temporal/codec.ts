@@ -68,7 +68,12 @@ export function payloadKeyRingFromEnv(env: Record<string, string | undefined> = 
   return keyRingFromEnv(env, PAYLOAD_KEYS_VARIABLE);
 }
 
-/** For `Client`, `Worker.create` and the codec server: `{ dataConverter: dataConverterFromEnv(process.env) }`. */
+/** For `Client`, `Worker.create` and the codec server: `{ dataConverter: dataConverterFor(settings.keys.payload) }`. */
+export function dataConverterFor(ring: KeyRing): DataConverter & { payloadCodecs: PayloadCodec[] } {
+  return { payloadCodecs: [new EncryptionCodec(ring)] };
+}
+
+/** The same from an environment (tests and tools that have no Settings). */
 export function dataConverterFromEnv(env: Record<string, string | undefined> = process.env): DataConverter & { payloadCodecs: PayloadCodec[] } {
-  return { payloadCodecs: [new EncryptionCodec(payloadKeyRingFromEnv(env))] };
+  return dataConverterFor(payloadKeyRingFromEnv(env));
 }

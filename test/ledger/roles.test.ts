@@ -245,8 +245,8 @@ describe('start-up check', () => {
 
   it('the worker and the api (connectSystem) refuse the owner URL and start on the app URL', async () => {
     const settingsFor = (url: string) => loadSettings({ DATABASE_URL: url, TEMPORAL_ADDRESS: testTemporalAddress() });
-    await expect(connectSystem(settingsFor(testOwnerDatabaseUrl()), {})).rejects.toThrow(/DATABASE_URL connects as role/);
-    const system = await connectSystem(settingsFor(testDatabaseUrl()), {});
+    await expect(connectSystem(settingsFor(testOwnerDatabaseUrl()))).rejects.toThrow(/DATABASE_URL connects as role/);
+    const system = await connectSystem(settingsFor(testDatabaseUrl()));
     await system.close();
   });
 });

@@ -137,7 +137,7 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   });
   const app = createApiApp({
     knex, temporal: client, chat, settings,
-    verifier: lineIdentityVerifier(settings.line, line.baseUrl),
+    verifier: lineIdentityVerifier(settings),
     extraRouters: [simulatorRouter({ lineEmulatorUrl: line.baseUrl }), lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined })],
   });
   server.on('request', app);

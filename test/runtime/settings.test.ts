@@ -18,9 +18,16 @@ describe('settings', () => {
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS', 'host:port'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', 'postgres:'],
     [{ DECISION_WINDOW_MS: '0' }, 'DECISION_WINDOW_MS', 'between 1'],
-    [{ LINK_SECRET: 'short' }, 'LINK_SECRET', 'at least 32 characters'],
-    [{ NODE_ENV: 'production' }, 'LINK_SECRET', 'required in production'],
+    [{ LINK_SECRET: 'short' }, 'LINK_SECRET', 'at least 32 bytes'],
+    [{ NODE_ENV: 'production' }, 'PUBLIC_BASE_URL', 'required in production'],
     [{ LIMIT_POLICY: '{not json' }, 'LIMIT_POLICY', 'is not JSON'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY', 'hop count'],
+    [{ RATE_LIMIT_OTP_MAX: '0' }, 'RATE_LIMIT_OTP_MAX', 'between 1'],
+    [{ LINE_API_TIMEOUT_MS: '0' }, 'LINE_API_TIMEOUT_MS', 'between 1'],
+    [{ PAYMENT_TIMEOUT_MS: 'soon' }, 'PAYMENT_TIMEOUT_MS', 'must be an integer'],
+    [{ ID_TOKEN_REFUSAL_CACHE_MS: '-1' }, 'ID_TOKEN_REFUSAL_CACHE_MS', 'between 0'],
+    [{ CODEC_OPERATOR_TOKENS: 'short' }, 'CODEC_OPERATOR_TOKENS', 'at least 32 bytes'],
+    [{ SUPPORT_TOKENS: 'tok:amy' }, 'SUPPORT_TOKENS', 'entry 1'],
   ])('%j is refused naming %s', (env, variable, reason) => {
     const err = refusal(env);
     expect(err).toBeInstanceOf(ConfigError);

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
 import { edgeRouters } from '../../src/api/edge-routers';
+import { answerClientErrors } from '../../src/api/input-guards';
 import { RecordingChatPort } from '../../src/chat/recording';
 import { loadSettings, type Settings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
@@ -65,6 +66,7 @@ export interface HarnessOptions {
 
 export async function startDealHarness(options: HarnessOptions = {}): Promise<DealHarness> {
   const server = http.createServer();
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -133,7 +135,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const noWorker = { w: { shutdown: () => undefined } as unknown as Worker, running: Promise.resolve() };
   let current = options.inProcessWorker === false ? noWorker : await startWorker();
 
-  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings.line, line.baseUrl), extraRouters: edgeRouters(settings, { ...process.env, LINE_API_BASE_URL: line.baseUrl }, line.baseUrl) });
+  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings), extraRouters: edgeRouters(settings) });
   server.on('request', app);
 
   const harness: DealHarness = {

@@ -7,6 +7,7 @@ import type { Settings } from '../../config/settings';
 import { walletActivationWorkflowId } from '../../domain/ids';
 import { submitWalletVerificationUpdate, walletActivationViewQuery } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 import { phoneBindingRoutes } from './phone-binding';
 
@@ -33,8 +34,7 @@ export function accountRoutes(deps: { knex: Knex; temporal: Client; settings: Se
     const userId: string = res.locals.userId;
     const handle = deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId));
     const proof = walletCodeProof(deps.settings.secrets.hashSecret, userId, body.code);
-    const key = req.get('idempotency-key');
-    res.json(await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: key ? `wallet:${key}` : undefined }));
+    res.json(await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: updateIdFrom(req, res) }));
   });
 
   router.get('/api/wallet/activation', user, async (_req, res) => {

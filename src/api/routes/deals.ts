@@ -11,12 +11,14 @@ import {
   cancelLinkUpdate,
   decideUpdate,
   orderViewQuery,
+  type OrderView,
   requestPaymentUpdate,
   resendOtpUpdate,
   submitOtpUpdate,
   submitPaymentParametersUpdate,
 } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import type { IdentityVerifier } from '../identity';
 import { requireUser } from '../identity';
@@ -44,6 +46,31 @@ const otpSchema = z.object({ otp: z.string().trim().regex(/^\d{6}$/, 'the verifi
 const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(1000).optional() }).strict()
   .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
 
+type Viewer = 'seller' | 'buyer' | 'visitor';
+
+function viewerOf(view: OrderView, userId: string): Viewer {
+  return view.sellerId === userId ? 'seller' : view.buyerId !== undefined && view.buyerId === userId ? 'buyer' : 'visitor';
+}
+
+async function displayNames(knex: Knex, userIds: Array<string | undefined>): Promise<Map<string, string | null>> {
+  const ids = userIds.filter((id): id is string => id !== undefined);
+  const rows = await knex('users').whereIn('user_id', ids).select('user_id', 'display_name');
+  return new Map(rows.map((r) => [r.user_id as string, (r.display_name as string | null) ?? null]));
+}
+
+/**
+ * The order as one person may see it: a visitor (a link holder before anyone is attributed)
+ * sees what is for sale and who sells it by name; each party sees the deal, their own id, and
+ * the other party by name only.
+ */
+function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string | null>) {
+  const { sellerId, buyerId, ...deal } = view;
+  const seller = { displayName: names.get(sellerId) ?? null };
+  if (viewer === 'visitor') return { orderId: view.orderId, state: view.state, variant: view.variant, product: view.product, seller, viewer };
+  if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
+  return { ...deal, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
+}
+
 export interface DealRouteDeps extends LinkDeps {
   knex: Knex;
   temporal: Client;
@@ -61,11 +88,6 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such payment code');
     return { code, handle: deps.temporal.workflow.getHandle(orderWorkflowId(code)) };
   };
-  const updateId = (req: Request) => {
-    const key = req.get('idempotency-key');
-    if (key !== undefined && !/^[\w\-:.]{8,128}$/.test(key)) throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
-    return key === undefined ? undefined : `${req.path}:${key}`;
-  };
 
   // S301–S306: the seller's setup request.
   router.post('/api/links', user, async (req, res) => {
@@ -78,29 +100,38 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     throw new HttpProblem(403, result.reason === 'watch_listed' ? 'seller-blocked' : 'wallet-invalidated', 'this account cannot create payment links');
   });
 
+  // The other party is named by display name: nobody is shown another user's platform id.
   router.get('/api/orders', user, async (_req, res) => {
-    const rows = await deps.knex('orders')
-      .where('seller_id', res.locals.userId).orWhere('buyer_id', res.locals.userId)
-      .orderBy('created_at', 'desc').limit(50)
-      .select('order_id', 'state', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'updated_at');
-    res.json({ orders: rows });
+    const userId: string = res.locals.userId;
+    const rows = await deps.knex('orders as o')
+      .leftJoin('users as s', 's.user_id', 'o.seller_id')
+      .leftJoin('users as b', 'b.user_id', 'o.buyer_id')
+      .where('o.seller_id', userId).orWhere('o.buyer_id', userId)
+      .orderBy('o.created_at', 'desc').limit(50)
+      .select('o.order_id', 'o.state', 'o.seller_id', 'o.total_minor', 'o.currency', 'o.product_name', 'o.updated_at', 's.display_name as seller_name', 'b.display_name as buyer_name');
+    res.json({
+      orders: rows.map(({ seller_id: sellerId, seller_name: sellerName, buyer_name: buyerName, ...row }) => {
+        const role = sellerId === userId ? 'seller' : 'buyer';
+        return { ...row, role, counterpart: (role === 'seller' ? buyerName : sellerName) ?? null };
+      }),
+    });
   });
 
   router.get('/api/orders/:code', user, async (req, res) => {
     const { handle } = order(req);
     const view = await handle.query(orderViewQuery);
-    const userId = res.locals.userId;
-    const party = view.sellerId === userId || view.buyerId === userId;
-    // Before attribution anyone with the link may see what is for sale; afterwards only the parties.
-    if (!party && view.buyerId !== undefined) throw new HttpProblem(403, 'not-a-party', 'this order belongs to other people');
-    res.json(view);
+    const viewer = viewerOf(view, res.locals.userId);
+    // Before attribution anyone with the link may see what is for sale; afterwards a non-party
+    // learns nothing, not even that the order exists.
+    if (viewer === 'visitor' && view.buyerId !== undefined) throw new HttpProblem(404, 'not-found', 'no such payment code');
+    res.json(orderViewFor(view, viewer, await displayNames(deps.knex, [view.sellerId, view.buyerId])));
   });
 
   router.post('/api/orders/:code/payment-requests', user, async (req, res) => {
     const body = passwordSchema.parse(req.body);
     const { handle } = order(req);
     const outcome = await sendUpdate(handle, requestPaymentUpdate, {
-      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateIdFrom(req, res),
     });
     res.json(outcome);
   });
@@ -109,7 +140,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = parametersSchema.parse(req.body);
     const { handle } = order(req);
     res.json(await sendUpdate(handle, submitPaymentParametersUpdate, {
-      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateId(req),
+      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateIdFrom(req, res),
     }));
   });
 
@@ -117,18 +148,18 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const body = otpSchema.parse(req.body);
     const { code, handle } = order(req);
     const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
-    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) }));
   });
 
   router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
   });
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
     const body = decisionSchema.parse(req.body);
     const { code, handle } = order(req);
-    const id = updateId(req) ?? `decision:${crypto.randomUUID()}`;
+    const id = updateIdFrom(req, res) ?? `decision:${crypto.randomUUID()}`;
     // Kept first: a decision taken before the window closed counts even if Temporal only hears of it later.
     const party = await deps.knex('orders').where({ order_id: code, buyer_id: res.locals.userId }).first('order_id');
     if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, orderId: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
@@ -139,7 +170,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
 
   router.post('/api/orders/:code/cancel', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateId(req) }));
+    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
   });
 
   return router;

@@ -13,7 +13,6 @@ import type { Knex } from 'knex';
 import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../../activities/quick-receive-activities';
 import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
-import { fieldKeyRingFromEnv } from '../../crypto';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
@@ -26,6 +25,7 @@ import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpd
 import { HttpProblem, sendProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
+import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 
 /**
@@ -34,7 +34,8 @@ import { requireUser, type IdentityVerifier } from '../identity';
  * relayed into their workflows as updates whose ids are the event ids.
  */
 const WEBHOOK_BODY_LIMIT = '64kb';
-const IDEMPOTENCY_KEY_PATTERN = /^[\w\-:.]{8,128}$/;
+/** payoutIdFor's shape: anything else is no payout, answered before any lookup. */
+export const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
 const roleSchema = z.enum(['buyer', 'seller']);
 const quickReceiveSchema = z.object({
@@ -69,7 +70,7 @@ export function payoutIdFor(userId: string, idempotencyKey: string): string {
 export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
-  const ring = fieldKeyRingFromEnv(process.env);
+  const ring = deps.settings.keys.field;
   const ledger = createLedger(deps.knex);
   const timings = deps.settings.moneyOut;
   const { taskQueue } = deps.settings;
@@ -90,8 +91,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
       bankCode: body.bankCode!, accountNumber: body.accountNumber, holderName: body.holderName!, verificationCode: body.verificationCode!,
     });
     const request = { userId, role: body.role, entry };
-    const key = idempotencyKey(req, false);
-    const updateId = key === undefined ? undefined : `quick-receive:${key}`;
+    const updateId = updateIdFrom(req, res);
     // The idle run may end between our start and our update; then one fresh start does it.
     for (let attempt = 1; ; attempt += 1) {
       const handle = await startQuickReceive(userId);
@@ -135,7 +135,7 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
 
   // Wallet → verified bank account. Refusals we can see now (no account, short funds) write nothing.
   router.post('/api/payouts', user, async (req, res) => {
-    const key = idempotencyKey(req, true)!;
+    const key = idempotencyKeyFrom(req, { required: true })!;
     const body = payoutSchema.parse(req.body);
     const userId: string = res.locals.userId;
     const payoutId = payoutIdFor(userId, key);
@@ -173,7 +173,9 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   });
 
   router.get('/api/payouts/:id', user, async (req, res) => {
-    const row = await deps.knex('payouts').where({ payout_id: String(req.params.id), user_id: res.locals.userId }).first();
+    const payoutId = String(req.params.id);
+    if (!PAYOUT_ID_PATTERN.test(payoutId)) throw new HttpProblem(404, 'not-found', 'no such payout');
+    const row = await deps.knex('payouts').where({ payout_id: payoutId, user_id: res.locals.userId }).first();
     if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
     res.json(payoutBody(row));
   });
@@ -236,15 +238,6 @@ function payoutBody(row: Record<string, any>) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-function idempotencyKey(req: Request, required: boolean): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key === undefined && required) throw new HttpProblem(400, 'idempotency-key-required', 'every call that moves money needs an Idempotency-Key header');
-  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of letters, digits, - _ : .');
-  }
-  return key;
 }
 
 function rawBody(req: Request): Buffer {

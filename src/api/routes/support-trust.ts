@@ -8,7 +8,9 @@ import { addEntry, removeEntry, WATCHLIST_KEY_TYPES, WATCHLIST_SOURCES } from '.
 import { decideHeldPayoutUpdate } from '../../../workflows/payout';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { requireStaff, type StaffMember } from '../identity';
+import { PAYOUT_ID_PATTERN } from './money-out';
 
 /**
  * Support staff and trust: watch-list edits and the held-payout queue. Every change is written
@@ -29,7 +31,6 @@ const entrySchema = z.object({
 }).strict();
 const removalSchema = z.object({ reason: z.string().trim().min(1).max(REASON_MAX_CHARS) }).strict();
 const decisionSchema = z.object({ note: z.string().trim().max(NOTE_MAX_CHARS).optional() }).strict();
-const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
 export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember>; hashSecret: string }): Router {
   const router = Router();
@@ -78,15 +79,15 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: 
     router.post(`/api/support/payouts/:id/${decision}`, agent, async (req, res) => {
       const payoutId = String(req.params.id);
       if (!PAYOUT_ID_PATTERN.test(payoutId)) throw new HttpProblem(404, 'not-found', 'no such payout');
+      const updateId = updateIdFrom(req, res);
       const body = decisionSchema.parse(req.body ?? {});
       const row = await deps.knex('payouts').where({ payout_id: payoutId }).first('state');
       if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
       if (row.state !== 'held') throw new HttpProblem(409, 'not-held', `the payout is ${row.state}; only a held payout can be released or rejected`);
       const staff: StaffMember = res.locals.staff;
-      const key = req.get('idempotency-key');
       const outcome = await sendUpdate(deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId)), decideHeldPayoutUpdate, {
         args: [{ agentId: staff.staffId, decision, note: body.note }],
-        updateId: key ? `payout-decision:${key}` : undefined,
+        updateId,
       });
       res.json(outcome);
     });

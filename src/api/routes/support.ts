@@ -8,8 +8,10 @@ import { orderWorkflowId, PAYMENT_CODE_PATTERN, walletActivationWorkflowId } fro
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
 import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
+import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffMember } from '../identity';
+import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
 const resolutionSchema = z.object({
@@ -23,6 +25,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
   const router = Router();
   const viewer = requireStaff(deps.staff, 'viewer');
   const agent = requireStaff(deps.staff, 'agent');
+  const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
@@ -42,33 +45,33 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
     const code = String(req.params.code);
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
     const body = resolutionSchema.parse(req.body);
-    const key = req.get('idempotency-key');
+    const updateId = updateIdFrom(req, res);
     const staff: StaffMember = res.locals.staff;
     const outcome = await sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(code)), resolveDisputeUpdate, {
       args: [{ agentId: staff.staffId, ...body }],
-      updateId: key ? `resolution:${key}` : undefined,
+      updateId,
     });
     res.json(outcome);
   });
 
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
-  router.post('/api/support/users/:userId/phone-bindings/clear', agent, async (req, res) => {
+  router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
     const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
     res.json({ cleared });
   });
 
   // S309: support ends a wallet lockout early (the user proved who they are another way).
-  router.post('/api/support/users/:userId/wallet/unlock', agent, async (req, res) => {
+  router.post('/api/support/users/:userId/wallet/unlock', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const staff: StaffMember = res.locals.staff;
+    const updateId = updateIdFrom(req, res);
     const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
     if (!wallet) throw new HttpProblem(404, 'not-found', 'this user has no wallet');
     if (wallet.state !== 'locked') throw new HttpProblem(409, 'not-locked', `the wallet is ${wallet.state}, not locked`);
-    const key = req.get('idempotency-key');
     const view = await sendUpdate(deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId)), unlockWalletUpdate, {
       args: [{ staffId: staff.staffId }],
-      updateId: key ? `wallet-unlock:${key}` : undefined,
+      updateId,
     });
     await appendAudit(deps.knex, { actor: `support:${staff.staffId}`, action: 'wallet.unlocked', subject: `user:${userId}`, details: { lockouts: view.lockouts } });
     res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });

@@ -68,6 +68,7 @@ export function loginRoutes(state: LineEmulatorState, options: ResolvedOptions):
   });
 
   router.post('/oauth2/v2.1/verify', form, (req, res) => {
+    state.idTokenVerifyRequests += 1;
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     if (!body.id_token) return oauthError(res, 400, 'invalid_request', 'id_token is required.');
     if (!body.client_id) return oauthError(res, 400, 'invalid_request', 'client_id is required.');

@@ -106,6 +106,8 @@ export class LineEmulatorState {
   private readonly loginTokens = new Map<string, LoginAccessToken>();
   private pushTimes: number[] = [];
   faults: Faults = { ...NO_FAULTS };
+  /** POST /oauth2/v2.1/verify requests received, answered or refused: what a client's verification costs LINE. */
+  idTokenVerifyRequests = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 

@@ -1,7 +1,7 @@
 // The buyer's payment page. The order workflow is the source of truth: the page shows the step
 // GET /api/orders/:code says the order is at, so a reload or a second device resumes there.
 import {
-  $, api, bindForm, config, currentUserId, fieldError, formatDateTime, formatDuration, formatMoney,
+  $, api, bindForm, config, fieldError, formatDateTime, formatDuration, formatMoney,
   goToLogin, hideNotice, idToken, pageHref, poll, setStatus, show, showNotice, start, t,
 } from './client.js';
 
@@ -52,7 +52,7 @@ async function load() {
 }
 
 function render() {
-  const mine = view.buyerId !== undefined && view.buyerId === currentUserId();
+  const mine = view.viewer === 'buyer';
   const payer = mine || unlocked;
   fillSummary(view.product);
   show('#summary', payer && view.state !== 'awaiting_buyer');

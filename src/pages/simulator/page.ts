@@ -1,6 +1,9 @@
+import { isOpenableUri } from './safe-uri';
+
 /**
  * The simulator page: self-contained HTML with inline script (no build). It talks to the LINE
- * emulator's /__emulator controls directly (the emulator answers them with CORS headers).
+ * emulator's /__emulator controls directly (the emulator answers them with CORS headers); which
+ * emulator is the server's setting (config.json), never the page's URL.
  */
 export const SIMULATOR_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -44,6 +47,8 @@ form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}form input{flex:
 const POLL_MS = 1000;
 let EMU = null;
 const typed = new Map(); // userId -> [{at, text}] what this page sent, shown on the right
+// Messages come from the emulator, which anything on the way could alter: only http(s) is opened or shown.
+const isOpenableUri = ${isOpenableUri.toString()};
 
 async function emu(method, path, body) {
   const res = await fetch(EMU + '/__emulator' + path, {
@@ -82,10 +87,11 @@ async function act(side, action) {
       note(side.userId, action.displayText || ('[' + action.label + ']'));
       await emu('POST', '/webhook', { type: 'postback', userId: side.userId, data: action.data });
     } else if (action.type === 'uri') {
+      if (!isOpenableUri(action.uri)) throw new Error('not opened: only http(s) links are opened here');
       // Our pages read the LINE ID token from sessionStorage; a tab opened from here gets a copy.
       const { idToken } = await emu('POST', '/id-token', { userId: side.userId, ttlSeconds: 3600 });
       sessionStorage.setItem('idToken', idToken);
-      window.open(action.uri, '_blank');
+      window.open(new URL(action.uri).href, '_blank');
     } else if (action.type === 'clipboard') {
       await navigator.clipboard.writeText(action.clipboardText);
     } else if (action.type === 'message') {
@@ -102,7 +108,7 @@ function render(side, message) {
     const btns = el('div', { className: 'btns' });
     for (const part of walkFlex(m.contents, [])) {
       if (part.kind === 'text') box.append(el('div', { className: 't' + (part.bold ? ' b' : ''), textContent: part.text }));
-      if (part.kind === 'image') box.append(el('img', { src: part.url, alt: '' }));
+      if (part.kind === 'image' && isOpenableUri(part.url)) box.append(el('img', { src: part.url, alt: '' }));
       if (part.kind === 'action') btns.append(actionButton(side, part.action));
     }
     if (btns.childElementCount) box.append(btns);
@@ -187,8 +193,7 @@ function buildSide(role, index, sides) {
 
 async function main() {
   const config = await (await fetch(location.pathname.replace(/\\/$/, '') + '/config.json')).json();
-  const fromQuery = new URLSearchParams(location.search).get('emulator');
-  EMU = (fromQuery || config.lineEmulatorUrl || '').replace(/\\/$/, '');
+  EMU = (isOpenableUri(config.lineEmulatorUrl) ? config.lineEmulatorUrl : '').replace(/\\/$/, '');
   const label = document.getElementById('emu');
   if (!EMU) { label.textContent = 'No LINE emulator configured (LINE_API_BASE_URL points at LINE itself).'; return; }
   label.textContent = 'LINE emulator at ' + EMU;
