@@ -1,6 +1,6 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
@@ -88,6 +88,21 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such payment code');
     return { code, handle: deps.temporal.workflow.getHandle(orderWorkflowId(code)) };
   };
+  /**
+   * A step on an order whose workflow has ended: its parties are told it has ended (409, with
+   * how); anyone else learns nothing (404), as for an order that never existed.
+   */
+  const step = async <T>(req: Request, res: Response, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const row = await deps.knex('orders').where({ order_id: String(req.params.code) }).first('state', 'seller_id', 'buyer_id');
+      const userId = res.locals.userId as string;
+      if (row && (row.seller_id === userId || row.buyer_id === userId)) throw new HttpProblem(409, 'order-closed', `this order has ended (${row.state})`, { state: row.state });
+      throw new HttpProblem(404, 'not-found', 'no such payment code');
+    }
+  };
 
   // S301–S306: the seller's setup request.
   router.post('/api/links', user, async (req, res) => {
@@ -130,30 +145,30 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   router.post('/api/orders/:code/payment-requests', user, async (req, res) => {
     const body = passwordSchema.parse(req.body);
     const { handle } = order(req);
-    const outcome = await sendUpdate(handle, requestPaymentUpdate, {
+    const outcome = await step(req, res, () => sendUpdate(handle, requestPaymentUpdate, {
       args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateIdFrom(req, res),
-    });
+    }));
     res.json(outcome);
   });
 
   router.post('/api/orders/:code/payment-parameters', user, async (req, res) => {
     const body = parametersSchema.parse(req.body);
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, submitPaymentParametersUpdate, {
+    res.json(await step(req, res, () => sendUpdate(handle, submitPaymentParametersUpdate, {
       args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateIdFrom(req, res),
-    }));
+    })));
   });
 
   router.post('/api/orders/:code/otp', user, async (req, res) => {
     const body = otpSchema.parse(req.body);
     const { code, handle } = order(req);
     const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
-    res.json(await sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) }));
+    res.json(await step(req, res, () => sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) })));
   });
 
   router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
+    res.json(await step(req, res, () => sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) })));
   });
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
@@ -163,14 +178,14 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     // Kept first: a decision taken before the window closed counts even if Temporal only hears of it later.
     const party = await deps.knex('orders').where({ order_id: code, buyer_id: res.locals.userId }).first('order_id');
     if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, orderId: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
-    res.json(await sendUpdate(handle, decideUpdate, {
+    res.json(await step(req, res, () => sendUpdate(handle, decideUpdate, {
       args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: id,
-    }));
+    })));
   });
 
   router.post('/api/orders/:code/cancel', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) }));
+    res.json(await step(req, res, () => sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) })));
   });
 
   return router;
