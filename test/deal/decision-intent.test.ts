@@ -24,8 +24,7 @@ describe('a decision taken in time but relayed late', () => {
     await recordDecisionIntent(h.knex, { sourceId: `line:outage-${link.paymentCode}`, orderId: link.paymentCode, buyerId: buyer.userId, decision: 'dispute', reason: 'disputed in chat', decidedAt: new Date() });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
     expect(await h.ledger.lookupTransfer(releaseTransferId(link.paymentCode, 1))).toBeNull();
-    expect(h.chat.kindsTo(buyer.userId)).toContain('dispute_opened');
-    expect(h.chat.kindsTo(seller.userId)).toContain('dispute_opened');
+    await eventually(async () => h.chat.kindsTo(buyer.userId).includes('dispute_opened') && h.chat.kindsTo(seller.userId).includes('dispute_opened'));
   });
 
   it('one taken after the deadline does not change a silent release, nor does someone else\'s', async () => {

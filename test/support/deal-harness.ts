@@ -103,6 +103,9 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
     WALLET_LOCKOUT_MS: '2000',
+    // One test plays many people through one api: rate limits are tested on their own (test/edge/rate-limits.test.ts).
+    RATE_LIMIT_LOGIN_MAX: '1000000', RATE_LIMIT_OTP_MAX: '1000000', RATE_LIMIT_OTP_RESEND_MAX: '1000000', RATE_LIMIT_PHONE_MAX: '1000000',
+    RATE_LIMIT_LINKS_MAX: '1000000', RATE_LIMIT_STAFF_MAX: '1000000', RATE_LIMIT_CODEC_MAX: '1000000',
     ...options.env,
   });
 
