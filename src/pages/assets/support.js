@@ -20,7 +20,7 @@ async function staffCall(method, path) {
 
 function signOut() {
   sessionStorage.removeItem(STAFF_TOKEN);
-  for (const id of ['#queue', '#detail', '#bindings', '#watchlist', '#payouts', '#unlock']) show(id, false);
+  for (const id of ['#queue', '#detail', '#bindings', '#watchlist', '#parked', '#payouts', '#unlock']) show(id, false);
   show('#signin', true);
 }
 
@@ -38,6 +38,32 @@ async function revealOptionalSections() {
     section.hidden = !present.every(Boolean);
   }
   if (!$('#payouts').hidden) await loadPayouts();
+  if (!$('#parked').hidden) await loadParked();
+}
+
+/** Deals waiting for a person (a money step refused, an amount that does not add up, a result that never came). */
+async function loadParked() {
+  const res = await staffCall('GET', '/api/support/parked');
+  if (!res.ok) return;
+  const items = res.body.parked.map((p) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link-button';
+    button.textContent = t('support.parked.pick', { code: p.order_id, reason: t(`support.parked.reason.${p.park_reason}`) });
+    button.addEventListener('click', () => {
+      const input = $('#parked-form').elements.namedItem('code');
+      input.value = p.order_id;
+      input.focus();
+    });
+    const facts = document.createElement('p');
+    facts.className = 'hint';
+    facts.textContent = `${p.product_name} · ${formatMoney(p.total_minor, p.currency)} · ${p.park_detail ?? ''}`;
+    li.append(button, facts);
+    return li;
+  });
+  $('#parked-list').replaceChildren(...items);
+  show('#parked-empty', items.length === 0);
 }
 
 /** Payouts held for review (limits, watch-list hits); picking one fills the decision form. */
@@ -217,6 +243,16 @@ function bindForms() {
   bindForm($('#watchlist-remove-form'), async (values, send) => {
     await send('DELETE', `/api/support/watchlist/${encodeURIComponent(values.id.trim())}`, { reason: values.reason }, staff);
     setStatus(t('support.watchlist.removed'));
+  });
+
+  bindForm($('#parked-form'), async (values, send) => {
+    const code = values.code.trim();
+    if (!code) return fieldError($('#parked-form'), 'code', t('error.required'));
+    if (!values.note.trim()) return fieldError($('#parked-form'), 'note', t('error.required'));
+    await send('POST', `/api/support/orders/${encodeURIComponent(code)}/parked-resolution`, { action: values.action || 'retry', note: values.note.trim() }, staff);
+    setStatus(t('support.parked.done'));
+    $('#parked-form').reset();
+    await loadParked();
   });
 
   bindForm($('#payout-form'), async (values, send) => {

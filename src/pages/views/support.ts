@@ -84,12 +84,22 @@ ${form({
 ${field({ form: 'payout', name: 'note', label: t('support.payouts.note') })}`,
   })}`;
 
+  const parked = html`<p id="parked-empty" hidden>${t('support.parked.empty')}</p>
+<ul id="parked-list" class="queue"></ul>
+${form({
+    id: 'parked-form', submit: t('support.parked.submit'), detailField: 'code', className: 'plain',
+    body: html`${field({ form: 'parked', name: 'code', label: t('support.lookup.code'), autocomplete: 'off', maxlength: 26 })}
+${radios({ form: 'parked', name: 'action', legend: t('support.parked.action'), options: (['retry', 'refund'] as const).map((v) => ({ value: v, label: t(`support.parked.${v}`) })) })}
+${field({ form: 'parked', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
+  })}`;
+
   return html`${notice()}
 ${section('signin', t('support.signin.heading'), signIn)}
 ${section('queue', t('support.queue.heading'), queue)}
 ${section('detail', null, html`<h2 id="detail-heading"></h2>${detail}`)}
 ${section('bindings', t('support.bindings.heading'), bindings)}
 ${optional('watchlist', t('support.watchlist.heading'), watchlist, ['POST /api/support/watchlist', 'DELETE /api/support/watchlist/0'])}
+${optional('parked', t('support.parked.heading'), parked, ['GET /api/support/parked'])}
 ${optional('payouts', t('support.payouts.heading'), payouts, ['GET /api/support/payouts', 'POST /api/support/payouts/probe/release'])}
 ${optional('unlock', t('support.unlock.heading'), unlock, ['POST /api/support/users/probe/wallet/unlock'])}`;
 }

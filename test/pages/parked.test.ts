@@ -1,0 +1,67 @@
+import type { Browser } from 'playwright-core';
+import { escrowAccountId } from '../../src/domain/ids';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
+import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import { startPagesSite, type PagesSite } from './site';
+
+const AGENT_TOKEN = 'agent-token-0123456789';
+
+/** Issue 9, finding 3: a parked deal is in the console's queue, and an agent's retry settles it. */
+describeWithChromium('a parked deal in the support console', () => {
+  let h: DealHarness;
+  let site: PagesSite;
+  let browser: Browser;
+  beforeAll(async () => {
+    h = await startDealHarness();
+    site = await startPagesSite(h.baseUrl);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await h?.close();
+  });
+
+  it('a refused refund parks the deal; the agent sees why and retries once the provider is fixed', async () => {
+    const seller = await h.newUser();
+    await activateWallet(h, seller);
+    const { link, buyer } = await dealInEscrow(h, seller, { name: 'Tea set', unitPriceMinor: 2000, quantity: 1 });
+    await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'dispute', reason: 'chipped cup' });
+    await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
+    const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
+    record.charge.status = 'failed'; // the provider now refuses refunds of this charge
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, AGENT_TOKEN, { resolution: 'refund', sellerAmountMinor: 0, buyerAmountMinor: 2000 });
+    await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
+
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${site.baseUrl}/pages/support?lang=en`);
+    await page.getByLabel('Staff token', { exact: true }).fill(AGENT_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('#parked:not([hidden])', { timeout: 30_000 });
+    expect(await unlabelledControls(page)).toEqual([]);
+    const item = page.locator('#parked-list li', { hasText: link.paymentCode });
+    await expectText(page, '#parked-list', /release or refund refused/);
+    await screenshot(page, 'support-parked-queue');
+
+    await item.getByRole('button').click();
+    expect(await page.inputValue('#parked-code')).toBe(link.paymentCode);
+    await page.getByRole('radio', { name: 'Retry the step' }).check();
+    record.charge.status = 'succeeded';
+    // A note is required: the refusal shows next to it.
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expectText(page, '#parked-note-error', /.+/);
+    await page.locator('#parked-form').getByRole('textbox', { name: 'Note', exact: true }).fill('provider re-enabled refunds');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expectText(page, '#status', /the deal goes on/);
+    await eventually(async () => (await orderState(h, link.paymentCode)) === 'refunded');
+    const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
+    expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);
+    await page.waitForFunction((code) => !document.querySelector('#parked-list')?.textContent?.includes(code), link.paymentCode);
+    await screenshot(page, 'support-parked-retried');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
