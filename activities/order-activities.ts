@@ -5,7 +5,7 @@ import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
 import {
-  escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
+  collectionAccountFor, escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
   voidTransferId, walletAccountId,
 } from '../src/domain/ids';
 import type { Currency } from '../src/domain/money';
@@ -446,13 +446,6 @@ async function claimAttribution(knex: Knex, settings: Settings, event: LimitEven
     await trx('orders').where({ order_id: event.eventId }).update({ buyer_id: event.buyerId, updated_at: trx.fn.now() });
     return { holder: event.buyerId, limits };
   });
-}
-
-/** A stable, order-specific collection account number to show in the payment info (S108). */
-export function collectionAccountFor(orderId: string): string {
-  let digits = '';
-  for (const ch of orderId) digits += (ch.charCodeAt(0) % 10).toString();
-  return `822-${digits.slice(0, 14).padEnd(14, '0')}`;
 }
 
 /** Refusals (money rules, provider 4xx) must not be retried; everything else may be. */

@@ -51,6 +51,18 @@ export const voidTransferId = (pendingId: string) => `${pendingId}:void`;
 /** The provider's idempotency key for one settlement attempt's refund. */
 export const refundIdempotencyKey = (orderId: string, attempt: number) => `${orderId}:refund:${attempt}`;
 
+/** Payout transfer ids, derived from the payout id: the pending hold and its single resolution. */
+export const payoutHoldTransferId = (payoutId: string) => `payout:${payoutId}:hold`;
+export const payoutPostTransferId = (payoutId: string) => `payout:${payoutId}:post`;
+export const payoutVoidTransferId = (payoutId: string) => `payout:${payoutId}:void`;
+
+/** A stable, order-specific collection account number to show in the payment info (S108). */
+export function collectionAccountFor(paymentCode: string): string {
+  let digits = '';
+  for (const ch of paymentCode) digits += (ch.charCodeAt(0) % 10).toString();
+  return `822-${digits.slice(0, 14).padEnd(14, '0')}`;
+}
+
 /** The short transaction code printed on messages, the watermark and the QR code. */
 export function transactionCode(paymentCode: string): string {
   return `TX-${paymentCode.slice(0, 4)}-${paymentCode.slice(4, 8)}`;

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { NormaliseError } from '../../crypto';
 import { payoutWorkflowId } from '../../domain/ids';
 import { addEntry, removeEntry, WATCHLIST_KEY_TYPES, WATCHLIST_SOURCES } from '../../watchlist';
-import { decideHeldPayoutUpdate } from '../../../workflows/payout';
+import { decideHeldPayoutUpdate } from '../../../workflows/payout-messages';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';

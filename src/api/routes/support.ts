@@ -6,7 +6,7 @@ import { appendAudit } from '../../audit';
 import { clearPhoneBindings } from '../../phone';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN, walletActivationWorkflowId } from '../../domain/ids';
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
-import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
+import { unlockWalletUpdate } from '../../../workflows/wallet-activation-messages';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
