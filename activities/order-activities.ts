@@ -17,7 +17,7 @@ import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phon
 import { appendAudit } from '../src/audit';
 import { maskIdentifier } from '../src/crypto';
 import { checkLimits, releaseLimitEvent, reserveLimits, type LimitDecision, type LimitEvent } from '../src/limits';
-import type { ParkReason } from '../workflows/order-messages';
+import type { ParkReason, PaymentSource } from '../workflows/order-messages';
 import { matchWatchlist, matchWatchlistPhoneHashes } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
 import { decisionTakenInTime } from '../src/deal/decision-intents';
@@ -258,7 +258,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** S114: the charge at the provider, keyed by order and attempt so a retry never charges twice. */
-    async startCharge(input: { orderId: string; attempt: number; amountMinor: number; currency: Currency; paymentSource: { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string } }) {
+    async startCharge(input: { orderId: string; attempt: number; amountMinor: number; currency: Currency; paymentSource: PaymentSource }) {
       try {
         const accepted = await payments.charge({
           amountMinor: input.amountMinor,

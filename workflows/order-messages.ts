@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DealDurations } from '../src/config/settings';
 import type { ProductSummary } from '../src/chat/messages';
+import type { PaymentSourceType } from '../src/domain/payment-sources';
 
 /**
  * The order workflow's contract: its input, its state, and every interaction it accepts.
@@ -50,7 +51,7 @@ export const PARKED_ACTIONS: Record<ParkReason, ParkedAction[]> = {
   charge_result_missing: ['retry', 'refund'],
 };
 
-export type PaymentSource = { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string };
+export type PaymentSource = { type: PaymentSourceType; token: string };
 
 export interface PaymentRequest {
   buyerId: string;

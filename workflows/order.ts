@@ -15,6 +15,8 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type * as activities from '../activities/order-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
+import { TEXT_LIMITS } from '../src/domain/limits';
+import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment-sources';
 import { refuse, requireText } from './refusal';
 import {
   BuyerDecision,
@@ -203,9 +205,7 @@ class Deal {
       validator: (p) => {
         this.requirePayer(p.buyerId);
         this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
-        if (!['card', 'bank_transfer', 'line_pay_wallet'].includes(p.paymentSource?.type)) {
-          refuse('InvalidInput', 'paymentSource.type must be card, bank_transfer or line_pay_wallet');
-        }
+        if (!isPaymentSourceType(p.paymentSource?.type)) refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
         requireText(p.paymentSource.token, 'paymentSource.token');
         if (this.input.variant === 'full') this.requireOtpSendsLeft();
       },
@@ -262,8 +262,8 @@ class Deal {
         this.requireBuyer(d.buyerId);
         this.requireState(['escrow'], 'decide');
         if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
-        if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > 1000)) {
-          refuse('InvalidInput', 'reason must be text of at most 1000 characters');
+        if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
+          refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
         }
       },
     });
@@ -308,7 +308,9 @@ class Deal {
         if (!PARKED_ACTIONS[parked.reason].includes(r.action)) {
           refuse('InvalidInput', `a deal parked for ${parked.reason} can be: ${PARKED_ACTIONS[parked.reason].join(', ')}`);
         }
-        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > 2000)) refuse('InvalidInput', 'note must be text of at most 2000 characters');
+        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > TEXT_LIMITS.staffNoteMaxChars)) {
+          refuse('InvalidInput', `note must be text of at most ${TEXT_LIMITS.staffNoteMaxChars} characters`);
+        }
       },
     });
   }

@@ -4,6 +4,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
+import { TEXT_LIMITS } from '../../domain/limits';
+import { PAYMENT_SOURCE_TYPES } from '../../domain/payment-sources';
 import { createPaymentLink, type LinkDeps } from '../../links/create-link';
 import { otpProof } from '../../otp/otp';
 import { recordDecisionIntent } from '../../deal/decision-intents';
@@ -29,21 +31,21 @@ import { requireUser } from '../identity';
  * update; an `Idempotency-Key` header becomes the update id, so a double submit is one step.
  */
 const productSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(TEXT_LIMITS.productNameMaxChars),
   unitPriceMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
   quantity: z.number().int().positive().max(10_000),
   currency: z.enum(CURRENCIES).default('TWD'),
-  imageUrl: z.string().url().max(1000).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
-  description: z.string().max(2000).optional(),
+  imageUrl: z.string().url().max(TEXT_LIMITS.imageUrlMaxChars).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
+  description: z.string().max(TEXT_LIMITS.productDescriptionMaxChars).optional(),
   variant: z.enum(['full', 'simple']).default('full'),
 }).strict().refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
 
-const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(64) }).strict();
+const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(TEXT_LIMITS.dynamicPasswordMaxChars) }).strict();
 const parametersSchema = z.object({
-  paymentSource: z.object({ type: z.enum(['card', 'bank_transfer', 'line_pay_wallet']), token: z.string().min(1).max(200) }).strict(),
+  paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) }).strict(),
 }).strict();
 const otpSchema = z.object({ otp: z.string().trim().regex(/^\d{6}$/, 'the verification code has 6 digits') }).strict();
-const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(1000).optional() }).strict()
+const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(TEXT_LIMITS.disputeReasonMaxChars).optional() }).strict()
   .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
 
 type Viewer = 'seller' | 'buyer' | 'visitor';

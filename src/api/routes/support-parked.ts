@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -14,7 +15,7 @@ import { requireStaff, type StaffMember } from '../identity';
  */
 const parkedResolutionSchema = z.object({
   action: z.enum(['retry', 'refund']),
-  note: z.string().trim().min(1).max(2000),
+  note: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars),
 }).strict();
 
 export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -18,7 +19,7 @@ const resolutionSchema = z.object({
   resolution: z.enum(['release', 'refund', 'split']),
   sellerAmountMinor: z.number().int().nonnegative(),
   buyerAmountMinor: z.number().int().nonnegative(),
-  note: z.string().max(2000).optional(),
+  note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
 }).strict();
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
