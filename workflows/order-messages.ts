@@ -11,7 +11,7 @@ import type { PaymentSourceType } from '../src/domain/payment-sources';
 export type FlowVariant = 'full' | 'simple'; // simple = S117/S118: no attribution, no OTP
 
 export interface OrderInput {
-  orderId: string; // the payment code
+  paymentCode: string; // the payment code
   sellerId: string;
   product: ProductSummary;
   variant: FlowVariant;
@@ -129,7 +129,7 @@ export interface ParkedResolution {
 }
 
 export interface OrderView {
-  orderId: string;
+  paymentCode: string;
   state: OrderState;
   variant: FlowVariant;
   sellerId: string;

@@ -25,7 +25,7 @@ export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staff:
 
   router.get('/api/support/parked', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'parked' }).orderBy('updated_at', 'asc').limit(200)
-      .select('order_id', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
+      .select('payment_code', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
     res.json({ parked: rows });
   });
 

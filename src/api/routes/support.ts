@@ -30,7 +30,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
-      .select('order_id', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
+      .select('payment_code', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
     res.json({ disputes: rows });
   });
 
