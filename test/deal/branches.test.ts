@@ -1,4 +1,4 @@
-import { escrowAccountId } from '../../src/domain/ids';
+import { escrowAccountId, walletActivationWorkflowId } from '../../src/domain/ids';
 import { addEntry } from '../../src/watchlist';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
@@ -226,5 +226,6 @@ describe('deal branches', () => {
     }
     expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('invalidated');
     expect(h.chat.kindsTo(party.userId)).toEqual(expect.arrayContaining(['wallet_verification_failed', 'wallet_locked', 'wallet_invalidated']));
+    await recordHistory(h, walletActivationWorkflowId(party.userId), 'lockouts-then-invalidated');
   });
 });

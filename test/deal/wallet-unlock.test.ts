@@ -1,5 +1,7 @@
+import { walletActivationWorkflowId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage } from '../support/deal-steps';
+import { recordHistory } from '../support/histories';
 
 const AGENT = { authorization: 'Bearer agent-token-0123456789' };
 const VIEWER = { authorization: 'Bearer viewer-token-0123456789' };
@@ -39,6 +41,7 @@ describe('support unlocks a locked-out wallet', () => {
     const code = lastMessage(h, party.userId, 'wallet_activation_request').verificationCode as string;
     expect((await answer(code)).body).toEqual({ outcome: 'activated' });
     expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('active');
+    await recordHistory(h, walletActivationWorkflowId(party.userId), 'unlocked-by-support');
   });
 
   it('refuses to unlock a wallet that is not locked', async () => {

@@ -8,6 +8,7 @@ import { createPayoutProvider } from '../../src/payout';
 import { reconcilePayouts } from '../../src/reconcile';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage, type Party } from '../support/deal-steps';
+import { recordHistory } from '../support/histories';
 import { AGENT, VIEWER, available, emulators, fundWallet, verifiedParty } from './steps';
 
 /** Longer than the payout client's 10 s time limit (DEFAULT_PROVIDER_TIMEOUT_MS). */
@@ -73,6 +74,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(reused.status).toBe(409);
     expect(await statementFor(payoutId)).toHaveLength(1);
     expect(await available(h, party.userId)).toBe(70_000);
+    await recordHistory(h, payoutWorkflowId(payoutId), 'paid');
   });
 
   it('refuses a payout the wallet cannot cover, writing nothing', async () => {
@@ -129,6 +131,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
       { actor: 'system:payout', action: 'payout.paid' },
     ]);
     expect((await h.knex('payouts').where({ payout_id: payoutId }).first()).decided_by).toBe('agent-amy');
+    await recordHistory(h, payoutWorkflowId(payoutId), 'held-released');
   });
 
   it('returns the money when support rejects a held payout', async () => {
@@ -143,6 +146,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(await available(h, party.userId)).toBe(9_000_000);
     expect((await ledgerTransfersOf(payoutId)).map((t) => t.kind)).toEqual(['pending', 'void']);
     expect(await statementFor(payoutId)).toEqual([]);
+    await recordHistory(h, payoutWorkflowId(payoutId), 'held-rejected');
   });
 
   it('returns the money and tells the party when the provider fails the payout (a closed account)', async () => {
@@ -157,6 +161,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     await eventually(async () => lastMessage(h, party.userId, 'payout_failed') !== undefined);
     expect(lastMessage(h, party.userId, 'payout_failed')).toEqual({ kind: 'payout_failed', amountMinor: 15_000, currency: 'TWD', reason: 'The destination account is closed.' });
     expect(await h.knex('audit_log').where({ subject: `payout:${payoutId}`, action: 'payout.failed' }).first()).toMatchObject({ actor: 'system:payout' });
+    await recordHistory(h, payoutWorkflowId(payoutId), 'provider-failed');
   });
 
   it('pays once when the worker restarts while a provider call whose answer is lost is in flight', async () => {
