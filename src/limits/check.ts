@@ -4,16 +4,8 @@ import { recordLimitEvent, type LimitEvent } from './events';
 import { DEFAULT_LIMIT_POLICY, policyAmountMinor, type LimitPolicy, type LimitSubject } from './policy';
 import { accountTier, taiwanMonthStart, taiwanNextMonthStart } from './tiers';
 
-export interface LimitRequest {
-  buyerId: string;
-  sellerId: string;
-  phoneHash?: string | null;
-  amountMinor: number;
-  currency: string;
-  at: Date;
-  /** When the payment may already be recorded (a retry), so it is not counted twice. */
-  eventId?: string;
-}
+/** A payment as the limits see it; `eventId` when it may already be recorded (a retry), so it is not counted twice. */
+export type LimitRequest = Omit<LimitEvent, 'eventId'> & { eventId?: string };
 
 export type LimitDecision = { ok: true } | { ok: false; rule: string; detail: string };
 
