@@ -183,7 +183,7 @@ ${field('amountMinor', t('atmAmount'), 'inputmode="numeric"', error, String(acco
 function checkoutPage(res: Response, state: PaymentEmulatorState, status: number, record: SessionRecord, parts: { cardErrors?: CardErrors; values?: Record<string, string>; atmError?: string } = {}): void {
   const { session } = record;
   const t = translator(session.language);
-  if (session.status !== 'open') return endPage(res, state, record);
+  if (session.status !== 'open') return endPage(res, state, record, status);
   const card = session.paymentMethods.includes('card') ? cardSection(record, t, parts.cardErrors, parts.values) : '';
   page(res, status, session.language, t('title'), `${summary(session, t)}${card}${atmSection(record, t, parts.atmError)}`);
 }
