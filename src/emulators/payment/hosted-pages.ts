@@ -112,6 +112,12 @@ function money(amountMinor: number, currency: CheckoutSession['currency']): stri
   return `${currency} ${(amountMinor / 10 ** digits).toFixed(digits)}`;
 }
 
+/** Taiwan's providers state deadlines in Taiwan time. */
+function deadline(session: CheckoutSession): string {
+  const format = new Intl.DateTimeFormat(session.language, { timeZone: 'Asia/Taipei', dateStyle: 'medium', timeStyle: 'short', hour12: false });
+  return `${format.format(new Date(session.expiresAt * 1000))} (UTC+8)`;
+}
+
 /** The buyer's return link: the merchant's URL with the session id, whatever query it had. */
 export function returnHref(record: SessionRecord): string {
   const url = new URL(record.returnUrl);
@@ -147,7 +153,7 @@ function field(name: string, label: string, attrs: string, error?: string, value
 function summary(session: CheckoutSession, t: Tr): string {
   return `<dl><div><dt>${t('description')}</dt><dd id="description">${escapeHtml(session.description)}</dd></div>
 <div><dt>${t('amount')}</dt><dd id="amount">${money(session.amountMinor, session.currency)}</dd></div>
-<div><dt>${t('expires')}</dt><dd id="expires">${new Date(session.expiresAt * 1000).toISOString()}</dd></div></dl>`;
+<div><dt>${t('expires')}</dt><dd id="expires">${deadline(session)}</dd></div></dl>`;
 }
 
 type CardErrors = Partial<Record<'cardNumber' | 'expiry' | 'cvc', string>>;
