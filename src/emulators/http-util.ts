@@ -404,8 +404,9 @@ export interface EmulatorAppSpec {
 }
 
 /**
- * An app with the shared front matter: bearer auth on everything (the `/__emulator` control
- * routes too), JSON bodies, `/__emulator/faults`, fault injection on the API routes, problem 404s.
+ * An app with the shared front matter: bearer auth on everything but the public pages (the
+ * `/__emulator` control routes too), JSON bodies, `/__emulator/faults`, fault injection on the
+ * API routes, problem 404s.
  */
 export function createEmulatorApp(spec: EmulatorAppSpec): Express {
   const app = express();

@@ -5,7 +5,7 @@
  */
 import { startPaymentEmulator, type PaymentEmulatorState } from '../../src/emulators/payment';
 import type { EmulatorHandle } from '../../src/emulators/http-util';
-import { createPaymentProvider, parsePaymentEvent, type PaymentEvent, type PaymentProvider } from '../../src/payment';
+import { createPaymentProvider, parsePaymentEvent, type OrderCheckoutInput, type PaymentEvent, type PaymentProvider } from '../../src/payment';
 import { TEST_API_KEY, TEST_WEBHOOK_SECRET, startReceiver, waitFor, type Receiver } from '../emulators/helpers';
 
 export interface CheckoutFixture {
@@ -67,4 +67,15 @@ export function newPaymentCode(): string {
   let code = '';
   for (let i = 0; i < 26; i += 1) code += alphabet[Math.floor(Math.random() * alphabet.length)];
   return code;
+}
+
+export const DAY_MS = 24 * 3600_000;
+
+/** An NT$ order's checkout as the workflow would open it: deadline in three days, our api at the fixture's receiver. */
+export function orderInput(f: CheckoutFixture, overrides: Partial<OrderCheckoutInput> = {}): OrderCheckoutInput {
+  const now = Date.now();
+  return {
+    paymentCode: newPaymentCode(), attempt: 1, amountMinor: 900, currency: 'TWD', description: '手作茶杯 x2',
+    paymentDeadlineMs: now + 3 * DAY_MS, openedAtMs: now, publicBaseUrl: f.publicBaseUrl, ...overrides,
+  };
 }

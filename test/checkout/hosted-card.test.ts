@@ -1,11 +1,6 @@
-import {
-  PaymentRefused,
-  checkoutIdempotencyKey,
-  openOrderCheckout,
-  type OrderCheckoutInput,
-} from '../../src/payment';
+import { PaymentRefused, checkoutIdempotencyKey, openOrderCheckout, type OrderCheckoutInput } from '../../src/payment';
 import { rejectionOf, sleep } from '../emulators/helpers';
-import { newPaymentCode, startCheckoutFixture, type CheckoutFixture } from './fixture';
+import { newPaymentCode, orderInput as fixtureOrder, startCheckoutFixture, type CheckoutFixture } from './fixture';
 
 /**
  * The hosted card page over plain HTTP, as a browser posts it (the Chromium walk-through is in
@@ -22,20 +17,7 @@ afterEach(async () => {
   await f.close();
 });
 
-function orderInput(overrides: Partial<OrderCheckoutInput> = {}): OrderCheckoutInput {
-  const now = Date.now();
-  return {
-    paymentCode: newPaymentCode(),
-    attempt: 1,
-    amountMinor: 900,
-    currency: 'TWD',
-    description: '手作茶杯 x2',
-    paymentDeadlineMs: now + 3 * 24 * 3600_000,
-    openedAtMs: now,
-    publicBaseUrl: f.publicBaseUrl,
-    ...overrides,
-  };
-}
+const orderInput = (overrides: Partial<OrderCheckoutInput> = {}) => fixtureOrder(f, overrides);
 
 async function postForm(url: string, fields: Record<string, string>) {
   const res = await fetch(url, {

@@ -1,6 +1,6 @@
 import { formatPaymentAccount, openOrderCheckout, type OrderCheckout, type OrderCheckoutInput } from '../../src/payment';
 import { sleep } from '../emulators/helpers';
-import { newPaymentCode, startCheckoutFixture, type CheckoutFixture } from './fixture';
+import { DAY_MS, newPaymentCode, orderInput, startCheckoutFixture, type CheckoutFixture } from './fixture';
 
 /**
  * ATM virtual accounts per order, at the API: issued with the session, paid by a transfer the
@@ -9,7 +9,6 @@ import { newPaymentCode, startCheckoutFixture, type CheckoutFixture } from './fi
  */
 const QUIET_PERIOD_MS = 200;
 const TOTAL_MINOR = 1_250;
-const DAY_MS = 24 * 3600_000;
 
 let f: CheckoutFixture;
 beforeEach(async () => {
@@ -19,16 +18,8 @@ afterEach(async () => {
   await f.close();
 });
 
-function orderInput(overrides: Partial<OrderCheckoutInput> = {}): OrderCheckoutInput {
-  const now = Date.now();
-  return {
-    paymentCode: newPaymentCode(), attempt: 1, amountMinor: TOTAL_MINOR, currency: 'TWD', description: '二手相機',
-    paymentDeadlineMs: now + 3 * DAY_MS, openedAtMs: now, publicBaseUrl: f.publicBaseUrl, ...overrides,
-  };
-}
-
 async function openAccount(overrides: Partial<OrderCheckoutInput> = {}): Promise<OrderCheckout & { virtualAccount: NonNullable<OrderCheckout['virtualAccount']> }> {
-  const opened = await openOrderCheckout(f.provider, orderInput(overrides));
+  const opened = await openOrderCheckout(f.provider, orderInput(f, { amountMinor: TOTAL_MINOR, description: '二手相機', ...overrides }));
   if (!opened.virtualAccount) throw new Error('no virtual account issued');
   return opened as OrderCheckout & { virtualAccount: NonNullable<OrderCheckout['virtualAccount']> };
 }
