@@ -1,7 +1,21 @@
-import { condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { HoldReason, PayoutActivities, PayoutCommit, PayoutRequest, PayoutState } from '../activities/payout-activities';
+import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { PayoutActivities, PayoutCommit } from '../activities/payout-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { refuse } from './refusal';
+import {
+  decideHeldPayoutUpdate,
+  payoutResultUpdate,
+  payoutViewQuery,
+  type HoldReason,
+  type PayoutRequest,
+  type PayoutResult,
+  type PayoutState,
+  type PayoutView,
+  type PayoutWorkflowInput,
+  type SupportDecision,
+} from './payout-messages';
+
+export * from './payout-messages';
 
 /**
  * A payout: money from the party's e-wallet to their verified bank account through the payout
@@ -10,41 +24,6 @@ import { refuse } from './refusal';
  * the reservation is posted when the provider says paid or voided when it fails. Every step is
  * keyed by the payout id, so a crash anywhere repeats a step without repeating its effect.
  */
-export interface PayoutWorkflowInput extends PayoutRequest {
-  /** Without the provider's webhook by then, we ask it; and again after each such wait. */
-  resultWaitMs: number;
-}
-
-export interface SupportDecision {
-  agentId: string;
-  decision: 'release' | 'reject';
-  note?: string;
-}
-
-export interface PayoutResult {
-  eventId: string; // the provider's event id; also the update id
-  providerPayoutId: string;
-  paid: boolean;
-  failureCode?: string;
-  failureMessage?: string;
-}
-
-export interface PayoutView {
-  payoutId: string;
-  state: PayoutState;
-  amountMinor: number;
-  currency: string;
-  accountMasked?: string;
-  holdReasons: HoldReason[];
-  providerPayoutId?: string;
-  failureReason?: string;
-  decidedBy?: string;
-}
-
-export const decideHeldPayoutUpdate = defineUpdate<{ outcome: 'releasing' | 'rejecting' }, [SupportDecision]>('decideHeldPayout');
-export const payoutResultUpdate = defineUpdate<{ accepted: true }, [PayoutResult]>('payoutResult');
-export const payoutViewQuery = defineQuery<PayoutView>('payoutView');
-
 const act = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '15s',
   localRetryThreshold: '10s',

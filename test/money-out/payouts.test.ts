@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { payoutHoldTransferId, payoutPostTransferId } from '../../activities/payout-activities';
+import { payoutHoldTransferId, payoutPostTransferId } from '../../src/domain/ids';
 import { payoutClearingAccountId, payoutWorkflowId } from '../../src/domain/ids';
 import { payoutIdFor } from '../../src/api/routes/money-out';
 import { createPayoutProvider } from '../../src/payout';
