@@ -37,6 +37,10 @@ describe('our clients and the provider emulators agree', () => {
     }
   });
 
+  it('on payment source types: every one we offer, the provider takes', () => {
+    expect(product.PAYMENT_SOURCE_TYPES.filter((type) => !emulatorPayment.PAYMENT_SOURCE_TYPES.includes(type))).toEqual([]);
+  });
+
   it('on hosted checkout: reference rule, methods, ATM currencies, lifetimes, description, languages', () => {
     expect(product.CHECKOUT_REFERENCE_PATTERN.source).toBe(emulatorPayment.CHECKOUT_REFERENCE_PATTERN.source);
     for (let i = 0; i < 50; i += 1) expect(randomCode()).toMatch(emulatorPayment.CHECKOUT_REFERENCE_PATTERN);
