@@ -94,13 +94,23 @@ export function checkoutSessionInput(input: OrderCheckoutInput): CheckoutSession
     amountMinor: input.amountMinor,
     currency: input.currency,
     reference: input.paymentCode,
-    description: [...input.description.trim()].slice(0, CHECKOUT_DESCRIPTION_MAX_CHARS).join('') || input.paymentCode,
+    description: fitDescription(input.description) || input.paymentCode,
     returnUrl: checkoutReturnUrl(input.publicBaseUrl, input.paymentCode),
     callbackUrl: `${input.publicBaseUrl.replace(/\/+$/, '')}/webhooks/payments`,
     paymentMethods: checkoutPaymentMethods(input.currency),
     expiresAt: checkoutExpiresAt(input),
     ...(input.language ? { language: input.language } : {}),
   };
+}
+
+/** Cut to the provider's limit, which counts UTF-16 units, without splitting a character. */
+function fitDescription(text: string): string {
+  let fitted = '';
+  for (const ch of text.trim()) {
+    if (fitted.length + ch.length > CHECKOUT_DESCRIPTION_MAX_CHARS) break;
+    fitted += ch;
+  }
+  return fitted;
 }
 
 function sameOrder(session: CheckoutSession, asked: CheckoutSessionInput): boolean {

@@ -74,6 +74,12 @@ describe('opening a checkout session', () => {
     expect(opened.expiresAtMs).toBe((Math.floor(openedAtMs / 1000) + 60) * 1000);
   });
 
+  it('a product name longer than the provider takes is cut to its limit, never inside a character', async () => {
+    const opened = await openOrderCheckout(f.provider, orderInput({ description: '🍵'.repeat(150) }));
+    const description = f.emulator.state.sessions.get(opened.sessionId)!.session.description;
+    expect(description).toBe('🍵'.repeat(100));
+  });
+
   it('a reused key with another body is refused (409), as for charges', async () => {
     const input = orderInput();
     await openOrderCheckout(f.provider, input);
