@@ -5,7 +5,6 @@ import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
 import { decryptField } from '../src/crypto';
 import { payoutClearingAccountId, payoutHoldTransferId, payoutPostTransferId, payoutVoidTransferId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
-import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger } from '../src/ledger';
 import { PayoutRefused, type PayoutProvider } from '../src/payout';
 import { matchWatchlist } from '../src/watchlist';

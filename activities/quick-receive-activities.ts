@@ -8,7 +8,7 @@ import { randomCode } from '../src/domain/ids';
 import { matchWatchlist } from '../src/watchlist';
 import { sendAll } from './messaging';
 import { encryptField } from '../src/crypto';
-import { bankAccountHash, openBankEntry, type BankEntry, type QuickReceiveRole, type SealedBankEntry, type StoredAccount } from '../src/bank-accounts';
+import { openBankEntry, type BankEntry, type QuickReceiveRole, type SealedBankEntry, type StoredAccount } from '../src/bank-accounts';
 import type { QuickReceiveFailure } from '../workflows/quick-receive-messages';
 
 /**

@@ -6,7 +6,6 @@ import {
   decideHeldPayoutUpdate,
   payoutResultUpdate,
   payoutViewQuery,
-  type HoldReason,
   type PayoutRequest,
   type PayoutResult,
   type PayoutState,

@@ -167,7 +167,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     payouts.state.faults.set({ delayMs: PROVIDER_STALL_MS });
     const sends = jest.spyOn(payouts.state.idempotency, 'handle');
     let payoutId = '';
-    let keysSent: string[] = [];
+    let keysSent: string[];
     try {
       // Every request reads the fault switches on arrival: the first read is our send, now stalling there.
       const arrivals = jest.spyOn(payouts.state.faults, 'current', 'get');

@@ -6,7 +6,6 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -16,13 +15,13 @@ import type { Settings } from '../../config/settings';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
-import { InvalidWebhook, SIGNATURE_HEADER } from '../../payment';
+import { SIGNATURE_HEADER } from '../../payment';
 import { parsePayoutEvent } from '../../payout';
 import type { PayoutWorkflowInput } from '../../../workflows/payout-messages';
 import { payoutResultUpdate } from '../../../workflows/payout-messages';
 import type { QuickReceiveInput } from '../../../workflows/quick-receive-messages';
 import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive-messages';
-import { HttpProblem, sendProblem } from '../problem';
+import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
 import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
