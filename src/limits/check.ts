@@ -42,7 +42,7 @@ async function usage(
     .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(policy_amount_minor), 0)::text as amount'));
   if (span.until !== undefined) query.andWhere('at', '<', span.until);
   if (request.eventId !== undefined) query.andWhere('event_id', '<>', request.eventId);
-  const row = (await query) as { count: number; amount: string };
+  const row = (await query) as unknown as { count: number; amount: string };
   return { count: row.count, amountMinor: Number(row.amount) };
 }
 
