@@ -29,6 +29,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
       await knex('users').insert({ user_id: input.userId }).onConflict('user_id').ignore();
       await knex('wallets').insert({ user_id: input.userId }).onConflict('user_id').ignore();
       const row = await knex('wallets').where({ user_id: input.userId }).first();
+      if (!row) throw new Error(`invariant: the wallet of ${input.userId} was just written`);
       return row.state === 'locked' ? 'inactive' : row.state;
     },
 

@@ -11,9 +11,9 @@ import { installRateLimits } from './rate-limit/limiters';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
-import { paymentWebhookRoutes } from './routes/payment-webhook';
+import { providerWebhookRoutes } from './routes/provider-webhooks';
 import { supportRoutes } from './routes/support';
-import { moneyOutRoutes, moneyOutWebhookRoutes } from './routes/money-out';
+import { moneyOutRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
 import { supportLineRoutes } from './routes/support-line';
@@ -48,8 +48,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   installRateLimits(app, { knex: deps.knex, limits: deps.settings.rateLimits, scope: deps.settings.taskQueue, verifier: deps.verifier, staff });
   app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
-  app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
-  app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
+  app.use(providerWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use('/api', requireJsonBodies);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));

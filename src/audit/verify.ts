@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import type { JsonValue } from './canonical-json';
-import { auditRowHash, GENESIS_HASH } from './chain';
+import { auditRowHash, GENESIS_HASH, type AuditRowContent } from './chain';
 
 export type AuditChainResult =
   | { ok: true; rows: number; headSeq: number | null; headHash: string }
@@ -9,13 +8,7 @@ export type AuditChainResult =
 /** Rows per query: the walk is in seq order with keyset paging, so memory stays flat. */
 const VERIFY_BATCH_ROWS = 1000;
 
-interface StoredRow {
-  seq: string;
-  at: Date;
-  actor: string;
-  action: string;
-  subject: string;
-  details: JsonValue;
+interface StoredRow extends AuditRowContent {
   prev_hash: string;
   hash: string;
 }

@@ -6,6 +6,7 @@ import { langFromQuery, messages, translator, type MessageKey, type Translate } 
 import { ASSET_PREFIX, renderPage } from './layout';
 import { bankBody, phoneBody, trackBody, walletBody } from './views/account';
 import { payBody } from './views/pay';
+import { payReturnBody } from './views/pay-return';
 import { supportBody } from './views/support';
 
 export interface PagesRouterOptions {
@@ -30,7 +31,7 @@ interface PageDef {
 }
 
 /**
- * GET /pages/pay/:code, /pages/wallet, /pages/phone, /pages/bank, /pages/support,
+ * GET /pages/pay/:code (and its /return from the provider's checkout), /pages/wallet, /pages/phone, /pages/bank, /pages/support,
  * /pages/track/:tx and their assets. LIFF-compatible: plain pages that work in LINE's in-app
  * browser and any phone browser; who the user is comes from the LINE ID token the page sends
  * to the API, never from the page itself.
@@ -74,6 +75,11 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
 
   router.get('/pages/pay/:code', send({
     title: 'pay.title', script: 'pay.js', body: payBody,
+    data: (req) => (PAYMENT_CODE_PATTERN.test(String(req.params.code)) ? { code: String(req.params.code) } : undefined),
+  }));
+  // Where the provider's hosted checkout sends the buyer back (it adds ?session_id=…).
+  router.get('/pages/pay/:code/return', send({
+    title: 'pay.return.title', script: 'pay-return.js', body: payReturnBody,
     data: (req) => (PAYMENT_CODE_PATTERN.test(String(req.params.code)) ? { code: String(req.params.code) } : undefined),
   }));
   router.get('/pages/track/:tx', send({

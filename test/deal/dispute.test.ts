@@ -1,7 +1,7 @@
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party, orderRow } from '../support/deal-steps';
 
 /** S205 and claim 6: a dispute waits for support, who release, refund or split; money follows exactly. */
 describe('disputes', () => {
@@ -15,7 +15,7 @@ describe('disputes', () => {
   });
   afterAll(async () => { await h?.close(); });
 
-  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
+  const state = async (code: string) => (await orderRow(h, code)).state;
   const balance = async (account: string) => {
     const b = await h.ledger.balance(account);
     return b.creditsPostedMinor - b.debitsPostedMinor;

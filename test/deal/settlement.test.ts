@@ -1,7 +1,7 @@
 import { CURRENCIES } from '../../src/domain/money';
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, dealInEscrow, eventually, orderState, payThroughOtp, readyBuyer, sendPaymentEvent, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, dealInEscrow, eventually, orderState, payThroughOtp, readyBuyer, sendPaymentEvent, type Party, orderRow } from '../support/deal-steps';
 
 /**
  * Issue 9, findings 3 and 18: every currency settles (release, refund, split) into the seller's
@@ -77,7 +77,7 @@ describe('settlement in every currency, and parking', () => {
     await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution: 'split', sellerAmountMinor: 2500, buyerAmountMinor: 1500 });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.park_reason).toBe('settlement_refused');
     expect((await h.call('GET', '/api/support/parked', agent)).body.parked.map((p: { payment_code: string }) => p.payment_code)).toContain(link.paymentCode);
     expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total, pendingDebits: 0 }); // holds voided: untouched
@@ -116,7 +116,7 @@ describe('settlement in every currency, and parking', () => {
         data: { chargeId: charge.id, reference: link.paymentCode, amountMinor: total - 500, currency: 'TWD' } });
       expect(sent.status).toBe(200);
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
-      expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).park_reason).toBe('amount_mismatch');
+      expect((await orderRow(h, link.paymentCode)).park_reason).toBe('amount_mismatch');
       expect(h.chat.kindsTo(buyer.userId)).not.toContain('stage_one');
       expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total - 500, pendingDebits: 0 }); // what was taken is held
       // Silence cannot release it: the decision window never started.
@@ -150,7 +150,7 @@ describe('settlement in every currency, and parking', () => {
       try {
         await payThroughOtp(h, buyer, link);
         await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
-        expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).park_reason).toBe('charge_result_missing');
+        expect((await orderRow(h, link.paymentCode)).park_reason).toBe('charge_result_missing');
         expect(await h.ledger.lookupAccount(escrowAccountId(link.paymentCode))).toBeNull(); // nothing booked
       } finally {
         clearInterval(pendingAtProvider);

@@ -1,7 +1,7 @@
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party, orderRow } from '../support/deal-steps';
 
 /** The deal's clocks, at second scale against the real server: reminder, expiry, decision window. */
 describe('deal timers', () => {
@@ -14,7 +14,7 @@ describe('deal timers', () => {
   });
   afterAll(async () => { await h?.close(); });
 
-  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
+  const state = async (code: string) => (await orderRow(h, code)).state;
 
   it('S116: payment info without payment → one reminder with the link, then the order expires', async () => {
     const link = await createLink(h, seller, { name: 'Bookshelf', unitPriceMinor: 2500, quantity: 1 });

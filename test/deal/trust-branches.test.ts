@@ -2,9 +2,7 @@ import { signPayload } from '../../src/payment/signature';
 import { DEFAULT_LIMIT_POLICY } from '../../src/limits';
 import { addEntry } from '../../src/watchlist';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import {
-  activateWallet, createLink, dealInEscrow, eventually, fixtureReadyBuyers, lastMessage, orderState, readyBuyer, sendPaymentEvent, type Link, type Party,
-} from '../support/deal-steps';
+import { activateWallet, createLink, dealInEscrow, eventually, fixtureReadyBuyers, lastMessage, orderState, readyBuyer, sendPaymentEvent, type Link, type Party, orderRow } from '../support/deal-steps';
 
 /**
  * Issue 9, findings 4, 5, 7, 9, 12 and 18 (webhooks): who may pay, who learns what, how many
@@ -63,7 +61,7 @@ describe('trust branches of a deal', () => {
     expect((await params(stranger!, link)).status).toBe(403); // still: the stranger was never screened
     expect((await params(screened!, link)).body).toEqual({ outcome: 'charging' });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.buyer_id).toBe(screened!.userId);
     expect([...h.payments.state.charges.values()].filter((c) => c.charge.reference === link.paymentCode)).toHaveLength(1);
   });

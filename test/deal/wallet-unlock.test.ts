@@ -1,6 +1,6 @@
 import { walletActivationWorkflowId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { eventually, lastMessage } from '../support/deal-steps';
+import { eventually, lastMessage, walletRow } from '../support/deal-steps';
 import { recordHistory } from '../support/histories';
 
 const AGENT = { authorization: 'Bearer agent-token-0123456789' };
@@ -22,7 +22,7 @@ describe('support unlocks a locked-out wallet', () => {
     await answer(wrong);
     await answer(wrong);
     expect((await answer(wrong)).body.outcome).toBe('locked');
-    expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('locked');
+    expect((await walletRow(h, party.userId)).state).toBe('locked');
     const unlockPath = `/api/support/users/${party.userId}/wallet/unlock`;
 
     const byViewer = await h.call('POST', unlockPath, undefined, {}, VIEWER);
@@ -40,7 +40,7 @@ describe('support unlocks a locked-out wallet', () => {
     await eventually(async () => h.chat.messagesTo(party.userId).filter((m) => m.kind === 'wallet_activation_request').length === 2);
     const code = lastMessage(h, party.userId, 'wallet_activation_request').verificationCode as string;
     expect((await answer(code)).body).toEqual({ outcome: 'activated' });
-    expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('active');
+    expect((await walletRow(h, party.userId)).state).toBe('active');
     await recordHistory(h, walletActivationWorkflowId(party.userId), 'unlocked-by-support');
   });
 

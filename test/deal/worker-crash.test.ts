@@ -3,7 +3,7 @@ import path from 'node:path';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { EMULATOR_DEFAULTS } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { bindPhone, createLink, eventually, type Link, type Party } from '../support/deal-steps';
+import { bindPhone, createLink, eventually, type Link, type Party, orderRow } from '../support/deal-steps';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env';
 
 /**
@@ -61,7 +61,7 @@ describe('worker crash in the middle of deals', () => {
     const codes = texts.map((t) => /\b(\d{6})\b/.exec(t)?.[1]).filter((c): c is string => c !== undefined);
     return codes[codes.length - 1];
   };
-  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
+  const state = async (code: string) => (await orderRow(h, code)).state;
 
   it('finishes every deal once across two SIGKILLed workers', async () => {
     worker = await startWorker();

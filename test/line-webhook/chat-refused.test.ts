@@ -1,6 +1,6 @@
 import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
-import { eventually } from '../support/deal-steps';
+import { eventually, orderRow } from '../support/deal-steps';
 import { seenBy } from './chat-view';
 import { dealInEscrow } from './escrow-deal';
 import { startLineDealHarness, type LineDealHarness } from './harness';
@@ -28,7 +28,7 @@ describe('a deal whose messages LINE refuses for good', () => {
     // The deal ran to its end: the settling step finished (its messages included) and the workflow closed.
     const workflow = h.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
     await eventually(async () => (await workflow.describe()).status.name === 'COMPLETED');
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).state).toBe('completed');
+    expect((await orderRow(h, link.paymentCode)).state).toBe('completed');
     for (const title of [zh.title.stage_two, zh.title.transaction_result]) {
       expect(seenBy(h.line, buyer.userId).filter((m) => m.text.includes(title))).toHaveLength(1);
     }

@@ -1,3 +1,4 @@
+import { userRow } from '../support/deal-steps';
 import type { Browser } from 'playwright-core';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
 import { describeWithChromium, collectPageErrors, launchBrowser } from '../pages/browser';
@@ -40,7 +41,7 @@ describe('chat simulator page', () => {
       await expect(seller.locator('.log .msg.me', { hasText: 'help' }).count()).resolves.toBe(1);
       const users = h.line.state.listUsers();
       expect(users).toHaveLength(1);
-      expect((await h.knex('users').where({ user_id: users[0]!.userId }).first()).is_friend).toBe(true);
+      expect((await userRow(h, users[0]!.userId)).is_friend).toBe(true);
       expect(errors).toEqual([]);
     });
   });

@@ -4,7 +4,7 @@ import { STRINGS } from '../../src/line/render';
 import { PRODUCT_NAME_MAX_CHARS } from '../../src/line/webhook';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
 import { signBody } from '../../src/line/signature';
-import { activateWallet, eventually, lastMessage } from '../support/deal-steps';
+import { activateWallet, eventually, lastMessage, userRow } from '../support/deal-steps';
 import { seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 
@@ -90,7 +90,7 @@ describe('the LINE webhook and its inbox', () => {
     await sendWebhook(h.webhookUrl, SECRET, [lateFollow]);
     await sendWebhook(h.webhookUrl, SECRET, [follow]); // and the first follow once more
     await allDone(userId);
-    const user = await h.knex('users').where({ user_id: userId }).first();
+    const user = await userRow(h, userId);
     expect(user.is_friend).toBe(false);
     expect(Number(user.friend_event_ms)).toBe(unfollow.timestamp);
     const outcomes = Object.fromEntries((await inboxRows(userId)).map((r) => [r.webhook_event_id, r.outcome]));

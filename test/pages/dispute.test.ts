@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, bindPhone, createLink, eventually, payThroughOtp } from '../support/deal-steps';
+import { activateWallet, bindPhone, createLink, eventually, payThroughOtp, orderRow } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
@@ -87,7 +87,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '#resolve-sellerAmountMinor-error', /adding up to 12000/);
     await screenshot(page, 'support-split-refused');
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first('state')).state).toBe('disputed');
+    expect((await orderRow(h, link.paymentCode)).state).toBe('disputed');
 
     await page.getByRole('textbox', { name: 'Back to the buyer (minor units)' }).fill('5000');
     await page.locator('#resolve-form').getByRole('textbox', { name: 'Note', exact: true }).fill('Cracked lens confirmed from photos');
@@ -96,7 +96,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.waitForFunction((code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)), link.paymentCode);
     await screenshot(page, 'support-resolved');
 
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(7000);
     expect(Number(row.buyer_refunded_minor)).toBe(5000);

@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+import type { OrderRow, UserRow, WalletRow } from '../../src/db/tables';
 import { normalisePhone } from '../../src/crypto';
 import type { DealHarness } from './deal-harness';
 
@@ -109,6 +111,27 @@ export async function fixtureReadyBuyers(h: DealHarness, count: number, namePref
 /** What LINE shows a user: the text of every bubble/text delivered to them (alt texts and texts). */
 export function deliveredTexts(h: DealHarness, userId: string): string[] {
   return h.line.state.messagesTo(userId).map((m) => JSON.stringify(m.message));
+}
+
+/** The order's row in the read model; a test that reads one expects it to exist. */
+export async function orderRow(h: { knex: Knex }, paymentCode: string): Promise<OrderRow> {
+  const row = await h.knex('orders').where({ payment_code: paymentCode }).first();
+  if (!row) throw new Error(`no orders row for ${paymentCode}`);
+  return row;
+}
+
+/** A user's row; a test that reads one expects it to exist. */
+export async function userRow(h: { knex: Knex }, userId: string): Promise<UserRow> {
+  const row = await h.knex('users').where({ user_id: userId }).first();
+  if (!row) throw new Error(`no users row for ${userId}`);
+  return row;
+}
+
+/** A user's wallet row; a test that reads one expects it to exist. */
+export async function walletRow(h: { knex: Knex }, userId: string): Promise<WalletRow> {
+  const row = await h.knex('wallets').where({ user_id: userId }).first();
+  if (!row) throw new Error(`no wallets row for ${userId}`);
+  return row;
 }
 
 /** The order's state in the read model (what lists and the console show). */

@@ -1,5 +1,5 @@
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, fixtureReadyBuyers, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, fixtureReadyBuyers, type Party, orderRow } from '../support/deal-steps';
 
 /**
  * Issue 9, finding 2: many buyers request payment on one code at once. Exactly one is
@@ -39,7 +39,7 @@ describe('attribution race through the LINE contract', () => {
       expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(buyerCount - 1);
 
       const winner = buyers[outcomes.indexOf('payment_info')]!;
-      const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+      const row = await orderRow(h, link.paymentCode);
       expect(row.buyer_id).toBe(winner.userId);
       const refused = buyers.filter((b) => b !== winner);
 

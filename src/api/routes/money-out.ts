@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -10,20 +10,17 @@ import {
 } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../bank-accounts';
-import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
+import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
-import { SIGNATURE_HEADER } from '../../payment';
-import { parsePayoutEvent } from '../../payout';
 import type { PayoutWorkflowInput } from '../../../workflows/payout-messages';
-import { payoutResultUpdate } from '../../../workflows/payout-messages';
 import type { QuickReceiveInput } from '../../../workflows/quick-receive-messages';
-import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive-messages';
+import { quickReceiveViewQuery, requestQuickReceiveUpdate } from '../../../workflows/quick-receive-messages';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
-import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
+import { isFinishedOrUnknownRun } from '../webhook-relay';
 import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 
@@ -32,7 +29,6 @@ import { requireUser, type IdentityVerifier } from '../identity';
  * S701–S707) and payouts, plus the two signed callbacks (verification center, payout provider)
  * relayed into their workflows as updates whose ids are the event ids.
  */
-const WEBHOOK_BODY_LIMIT = '64kb';
 /** payoutIdFor's shape: anything else is no payout, answered before any lookup. */
 export const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
@@ -182,48 +178,6 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   return router;
 }
 
-/** The two signed callbacks; raw bodies, so mount before the JSON parser. */
-export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settings }): Router {
-  const router = Router();
-  const raw = express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT });
-
-  // S604/S704: the verification center's result.
-  router.post('/webhooks/bankcenter', raw, async (req, res) => {
-    const event = parseSignedOr401(res, () => parseBankCenterEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.bankCenter.webhookSecret));
-    if (!event) return;
-    const workflowId = event.data.reference;
-    if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return ignoreUnknownReference(res, event.id);
-    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), verificationResultUpdate, {
-      updateId: event.id,
-      args: [{
-        eventId: event.id,
-        verificationId: event.data.verificationId,
-        succeeded: event.type === 'verification.succeeded',
-        reason: 'reason' in event.data ? event.data.reason : undefined,
-      }],
-    }));
-  });
-
-  router.post('/webhooks/payouts', raw, async (req, res) => {
-    const event = parseSignedOr401(res, () => parsePayoutEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.payouts.webhookSecret));
-    if (!event) return;
-    const workflowId = event.data.reference;
-    if (!workflowId.startsWith(payoutWorkflowId(''))) return ignoreUnknownReference(res, event.id);
-    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), payoutResultUpdate, {
-      updateId: event.id,
-      args: [{
-        eventId: event.id,
-        providerPayoutId: event.data.payoutId,
-        paid: event.type === 'payout.paid',
-        failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-        failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-      }],
-    }));
-  });
-
-  return router;
-}
-
 /** The read-model row as its owner sees it: the account only masked. */
 function payoutBody(row: Record<string, any>) {
   return {
@@ -239,7 +193,4 @@ function payoutBody(row: Record<string, any>) {
   };
 }
 
-function rawBody(req: Request): Buffer {
-  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-}
 

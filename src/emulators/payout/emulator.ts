@@ -6,9 +6,8 @@
  */
 import type { Express, Router } from 'express';
 import { z } from 'zod';
-import { statementQuerySchema } from '../../payment/contract';
-import { amountMinorSchema, currencySchema } from '../../payment/money';
-import { payoutRequestSchema, type Payout, type PayoutEvent, type PayoutInput, type PayoutStatementEntry } from '../../payout/contract';
+import { amountMinorSchema, currencySchema, statementQuerySchema } from '../provider-conventions';
+import { payoutRequestSchema, type Payout, type PayoutEvent, type PayoutInput, type PayoutStatementEntry } from './contract';
 import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
