@@ -254,12 +254,16 @@ class Deal {
 
     setHandler(decideUpdate, (d) => this.exclusive(async () => {
       this.requireBuyer(d.buyerId);
+      const outcome = d.decision === 'dispute' ? 'disputed' as const : 'releasing' as const;
+      // Already taken from what the api kept when the window closed: the same answer, not a refusal.
+      if (this.isDecisionTaken(d)) return { outcome };
       if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
       this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
-      return { outcome: d.decision === 'dispute' ? 'disputed' as const : 'releasing' as const };
+      return { outcome };
     }), {
       validator: (d) => {
         this.requireBuyer(d.buyerId);
+        if (this.isDecisionTaken(d)) return;
         this.requireState(['escrow'], 'decide');
         if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
         if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
@@ -821,6 +825,11 @@ class Deal {
 
   private paymentUrl(): string {
     return `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`;
+  }
+
+  /** The buyer's own decision, already in force (taken from the kept record when the window closed). */
+  private isDecisionTaken(d: BuyerDecision): boolean {
+    return this.decision !== undefined && this.decision.silent !== true && this.decision.buyerId === d.buyerId && this.decision.decision === d.decision;
   }
 
   private isIntruder(buyerId: string): boolean {
