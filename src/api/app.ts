@@ -45,7 +45,13 @@ export function createApiApp(deps: ApiDeps): express.Express {
   };
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  installRateLimits(app, { knex: deps.knex, limits: deps.settings.rateLimits, scope: deps.settings.taskQueue, verifier: deps.verifier, staff });
+  installRateLimits(app, {
+    knex: deps.knex,
+    limits: deps.settings.rateLimits,
+    scope: deps.settings.taskQueue,
+    verifier: deps.verifier,
+    staff,
+  });
   app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
   app.use(providerWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
@@ -56,7 +62,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   // The document says which operations take a body; the others get none (an ignored body hides a client's mistake).
   for (const [path, methods] of Object.entries(API_OPERATIONS)) {
     for (const [method, op] of Object.entries(methods)) {
-      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/')) app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
+      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/'))
+        app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
     }
   }
   app.use(dealRoutes({ ...deps, loginUrl }));

@@ -146,9 +146,13 @@ export function requireUser(verifier: IdentityVerifier, loginUrl: (req: Request)
 
 export function parseStaffTokens(spec: string): Map<string, StaffMember> {
   const staff = new Map<string, StaffMember>();
-  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [token, staffId, role] = entry.split(':');
-    if (!token || !staffId || !(role in ROLE_RANK)) throw new Error(`SUPPORT_TOKENS entry "${staffId ?? '?'}" must be token:staffId:viewer|agent|admin`);
+    if (!token || !staffId || !(role in ROLE_RANK))
+      throw new Error(`SUPPORT_TOKENS entry "${staffId ?? '?'}" must be token:staffId:viewer|agent|admin`);
     staff.set(token, { staffId, role: role as StaffMember['role'] });
   }
   return staff;

@@ -38,7 +38,8 @@ export function signedWebhookRouter(temporal: Client, hooks: Array<SignedWebhook
       const target = hook.target(event);
       if (!target) return void res.status(200).json({ received: event.id, ignored: 'unknown reference' });
       await relayToWorkflow(res, event.id, () =>
-        sendUpdate(temporal.workflow.getHandle(target.workflowId), target.update, { updateId: event.id, args: [target.arg] }));
+        sendUpdate(temporal.workflow.getHandle(target.workflowId), target.update, { updateId: event.id, args: [target.arg] }),
+      );
     });
   }
   return router;
@@ -61,7 +62,8 @@ async function relayToWorkflow(res: Response, eventId: string, update: () => Pro
     await update();
     res.status(200).json({ received: eventId });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow for now');
+    if (err instanceof WorkflowUpdateFailedError)
+      return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow for now');
     if (isFinishedOrUnknownRun(err)) return void res.status(200).json({ received: eventId, ignored: 'the workflow has finished' });
     throw err;
   }

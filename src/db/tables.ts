@@ -27,7 +27,9 @@ export interface OrderRow {
   created_at: Date;
   updated_at: Date;
 }
-type OrderWrite = Partial<Omit<OrderRow, 'total_minor' | 'seller_paid_minor' | 'buyer_refunded_minor' | 'state_version' | 'updated_at' | 'created_at'>> & {
+type OrderWrite = Partial<
+  Omit<OrderRow, 'total_minor' | 'seller_paid_minor' | 'buyer_refunded_minor' | 'state_version' | 'updated_at' | 'created_at'>
+> & {
   total_minor?: number | string;
   seller_paid_minor?: number | string;
   buyer_refunded_minor?: number | string;
@@ -88,7 +90,10 @@ export interface LimitEventRow {
   at: Date;
   recorded_at: Date;
 }
-type LimitEventWrite = Omit<LimitEventRow, 'amount_minor' | 'policy_amount_minor' | 'recorded_at'> & { amount_minor: number; policy_amount_minor: number };
+type LimitEventWrite = Omit<LimitEventRow, 'amount_minor' | 'policy_amount_minor' | 'recorded_at'> & {
+  amount_minor: number;
+  policy_amount_minor: number;
+};
 
 export interface OtpChallengeRow {
   challenge_id: string;
@@ -151,14 +156,26 @@ type ChatDeliveryWrite = Pick<ChatDeliveryRow, 'retry_key' | 'to_user_id' | 'kin
 
 declare module 'knex/types/tables' {
   interface Tables {
-    orders: Knex.CompositeTableType<OrderRow, OrderWrite & Pick<OrderRow, 'payment_code' | 'workflow_id' | 'seller_id' | 'state' | 'currency' | 'product_name'>, OrderWrite>;
+    orders: Knex.CompositeTableType<
+      OrderRow,
+      OrderWrite & Pick<OrderRow, 'payment_code' | 'workflow_id' | 'seller_id' | 'state' | 'currency' | 'product_name'>,
+      OrderWrite
+    >;
     payment_links: Knex.CompositeTableType<PaymentLinkRow, PaymentLinkWrite, Partial<PaymentLinkWrite>>;
     users: Knex.CompositeTableType<UserRow, UserWrite, Partial<UserWrite>>;
     decision_intents: Knex.CompositeTableType<DecisionIntentRow, DecisionIntentWrite, Partial<DecisionIntentWrite>>;
     limit_events: Knex.CompositeTableType<LimitEventRow, LimitEventWrite, Partial<LimitEventWrite>>;
     wallets: Knex.CompositeTableType<WalletRow, WalletWrite & Pick<WalletRow, 'user_id'>, WalletWrite>;
-    phone_bindings: Knex.CompositeTableType<PhoneBindingRow, PhoneBindingWrite & Pick<PhoneBindingRow, 'user_id' | 'phone_hash' | 'phone_ciphertext' | 'phone_masked'>, PhoneBindingWrite>;
+    phone_bindings: Knex.CompositeTableType<
+      PhoneBindingRow,
+      PhoneBindingWrite & Pick<PhoneBindingRow, 'user_id' | 'phone_hash' | 'phone_ciphertext' | 'phone_masked'>,
+      PhoneBindingWrite
+    >;
     chat_deliveries: Knex.CompositeTableType<ChatDeliveryRow, ChatDeliveryWrite, Partial<ChatDeliveryWrite>>;
-    otp_challenges: Knex.CompositeTableType<OtpChallengeRow, OtpChallengeWrite & Pick<OtpChallengeRow, 'challenge_id' | 'subject' | 'user_id' | 'code_hash' | 'max_attempts' | 'expires_at'>, OtpChallengeWrite>;
+    otp_challenges: Knex.CompositeTableType<
+      OtpChallengeRow,
+      OtpChallengeWrite & Pick<OtpChallengeRow, 'challenge_id' | 'subject' | 'user_id' | 'code_hash' | 'max_attempts' | 'expires_at'>,
+      OtpChallengeWrite
+    >;
   }
 }

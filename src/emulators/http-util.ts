@@ -6,14 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, {
-  type ErrorRequestHandler,
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -197,17 +190,36 @@ export class IdempotencyStore {
   handle(req: Request, res: Response, body: unknown, compute: () => EmulatorResponse): void {
     const key = req.get(IDEMPOTENCY_KEY_HEADER);
     if (key === undefined || key.length === 0) {
-      return send(res, problem(400, 'idempotency-key-required', 'Idempotency-Key header is required', 'Every call that moves money needs an Idempotency-Key'));
+      return send(
+        res,
+        problem(
+          400,
+          'idempotency-key-required',
+          'Idempotency-Key header is required',
+          'Every call that moves money needs an Idempotency-Key',
+        ),
+      );
     }
     if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
-      return send(res, problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', `at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`));
+      return send(
+        res,
+        problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', `at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`),
+      );
     }
     const scoped = `${req.method} ${req.baseUrl}${req.path} ${key}`;
     const fingerprint = createHash('sha256').update(canonical(body)).digest('hex');
     const stored = this.byKey.get(scoped);
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        return send(res, problem(409, 'idempotency-key-reuse', 'Idempotency-Key reused with a different request', `key "${key}" was first used with a different body`));
+        return send(
+          res,
+          problem(
+            409,
+            'idempotency-key-reuse',
+            'Idempotency-Key reused with a different request',
+            `key "${key}" was first used with a different body`,
+          ),
+        );
       }
       return send(res, { ...stored.response, headers: { ...stored.response.headers, 'Idempotent-Replayed': 'true' } });
     }
@@ -230,7 +242,10 @@ export class Timers {
     if (this.stopped) return;
     const handle = setTimeout(() => {
       this.pending.delete(handle);
-      if (!this.stopped) void Promise.resolve().then(fn).catch(() => undefined);
+      if (!this.stopped)
+        void Promise.resolve()
+          .then(fn)
+          .catch(() => undefined);
     }, ms);
     this.pending.add(handle);
   }

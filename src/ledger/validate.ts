@@ -77,7 +77,10 @@ export function validateJsonObject(field: string, value: unknown): string | null
 }
 
 /** An account input with defaults applied, in the shape the SQL function takes. */
-export type AccountCall = Pick<Account, 'id' | 'currency' | 'kind' | 'debitsMustNotExceedCredits' | 'creditsMustNotExceedDebits' | 'shardCount'> & {
+export type AccountCall = Pick<
+  Account,
+  'id' | 'currency' | 'kind' | 'debitsMustNotExceedCredits' | 'creditsMustNotExceedDebits' | 'shardCount'
+> & {
   userDataJson: string | null;
 };
 

@@ -68,7 +68,11 @@ export async function checkLimits(
     const used = await usage(db, SUBJECT_COLUMN[rule.subject], id, { from }, request);
     const window = windowText(rule.windowMs);
     if (rule.measure === 'count' && used.count + 1 > rule.max) {
-      return { ok: false, rule: rule.name, detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed` };
+      return {
+        ok: false,
+        rule: rule.name,
+        detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed`,
+      };
     }
     if (rule.measure === 'amount' && used.amountMinor + amountMinor > rule.max) {
       return {
@@ -116,7 +120,11 @@ export async function checkAndRecordLimitEvent(
 }
 
 /** checkAndRecordLimitEvent inside the caller's transaction (the reservation commits or rolls back with it). */
-export async function reserveLimits(trx: Knex.Transaction, event: LimitEvent, policy: LimitPolicy = DEFAULT_LIMIT_POLICY): Promise<LimitDecision> {
+export async function reserveLimits(
+  trx: Knex.Transaction,
+  event: LimitEvent,
+  policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
+): Promise<LimitDecision> {
   const lockNames = [`limits:buyer:${event.buyerId}`, `limits:seller:${event.sellerId}`];
   if (event.phoneHash) lockNames.push(`limits:phone:${event.phoneHash}`);
   for (const name of lockNames.sort()) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);

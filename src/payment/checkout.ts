@@ -114,8 +114,13 @@ function fitDescription(text: string): string {
 }
 
 function sameOrder(session: CheckoutSession, asked: CheckoutSessionInput): boolean {
-  return session.amountMinor === asked.amountMinor && session.currency === asked.currency && session.reference === asked.reference
-    && (!session.virtualAccount || (session.virtualAccount.amountMinor === asked.amountMinor && session.virtualAccount.currency === asked.currency));
+  return (
+    session.amountMinor === asked.amountMinor &&
+    session.currency === asked.currency &&
+    session.reference === asked.reference &&
+    (!session.virtualAccount ||
+      (session.virtualAccount.amountMinor === asked.amountMinor && session.virtualAccount.currency === asked.currency))
+  );
 }
 
 /**
@@ -127,18 +132,26 @@ export async function openOrderCheckout(provider: PaymentProvider, input: OrderC
   const asked = checkoutSessionInput(input);
   const session = await provider.createCheckoutSession(asked, checkoutIdempotencyKey(input.paymentCode, input.attempt));
   if (!sameOrder(session, asked)) {
-    throw new ProviderBadResponse(PAYMENT_SERVICE, `checkout session ${session.id} is not for ${asked.reference} ${asked.amountMinor} ${asked.currency}`);
+    throw new ProviderBadResponse(
+      PAYMENT_SERVICE,
+      `checkout session ${session.id} is not for ${asked.reference} ${asked.amountMinor} ${asked.currency}`,
+    );
   }
   const account = session.virtualAccount;
   return {
     sessionId: session.id,
     checkoutUrl: session.url,
     expiresAtMs: session.expiresAt * 1000,
-    ...(account ? {
-      virtualAccount: {
-        bankCode: account.bankCode, accountNumber: account.accountNumber, amountMinor: account.amountMinor,
-        currency: account.currency, expiresAtMs: account.expiresAt * 1000,
-      },
-    } : {}),
+    ...(account
+      ? {
+          virtualAccount: {
+            bankCode: account.bankCode,
+            accountNumber: account.accountNumber,
+            amountMinor: account.amountMinor,
+            currency: account.currency,
+            expiresAtMs: account.expiresAt * 1000,
+          },
+        }
+      : {}),
   };
 }

@@ -28,9 +28,7 @@ export const chargeRequestSchema = z
     currency: currencySchema,
     /** Our order id; echoed in events and statements so we can match them. */
     reference: referenceSchema,
-    paymentSource: z
-      .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) })
-      .strict(),
+    paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) }).strict(),
     callbackUrl: callbackUrlSchema,
   })
   .strict();

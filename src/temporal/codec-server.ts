@@ -28,9 +28,7 @@ const PROBLEM_TYPE_BASE = 'https://errors.escrow.invalid/problems/';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const codecBodySchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(base64).optional(), data: base64.optional() }))
-    .max(MAX_PAYLOADS_PER_REQUEST),
+  payloads: z.array(z.object({ metadata: z.record(base64).optional(), data: base64.optional() })).max(MAX_PAYLOADS_PER_REQUEST),
 });
 type JsonPayload = z.infer<typeof codecBodySchema>['payloads'][number];
 
@@ -47,7 +45,10 @@ function toJson(payload: Payload): JsonPayload {
 }
 
 function problem(res: Response, status: number, code: string, title: string, detail?: string): void {
-  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail }));
+  res
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail }));
 }
 
 /** Digests first, so the comparison neither short-circuits nor depends on token lengths. */

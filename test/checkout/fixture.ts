@@ -5,7 +5,13 @@
  */
 import { startPaymentEmulator, type PaymentEmulatorState } from '../../src/emulators/payment';
 import type { EmulatorHandle } from '../../src/emulators/http-util';
-import { createPaymentProvider, parsePaymentEvent, type OrderCheckoutInput, type PaymentEvent, type PaymentProvider } from '../../src/payment';
+import {
+  createPaymentProvider,
+  parsePaymentEvent,
+  type OrderCheckoutInput,
+  type PaymentEvent,
+  type PaymentProvider,
+} from '../../src/payment';
 import { TEST_API_KEY, TEST_WEBHOOK_SECRET, startReceiver, waitFor, type Receiver } from '../emulators/helpers';
 
 export interface CheckoutFixture {
@@ -75,7 +81,14 @@ export const DAY_MS = 24 * 3600_000;
 export function orderInput(f: CheckoutFixture, overrides: Partial<OrderCheckoutInput> = {}): OrderCheckoutInput {
   const now = Date.now();
   return {
-    paymentCode: newPaymentCode(), attempt: 1, amountMinor: 900, currency: 'TWD', description: '手作茶杯 x2',
-    paymentDeadlineMs: now + 3 * DAY_MS, openedAtMs: now, publicBaseUrl: f.publicBaseUrl, ...overrides,
+    paymentCode: newPaymentCode(),
+    attempt: 1,
+    amountMinor: 900,
+    currency: 'TWD',
+    description: '手作茶杯 x2',
+    paymentDeadlineMs: now + 3 * DAY_MS,
+    openedAtMs: now,
+    publicBaseUrl: f.publicBaseUrl,
+    ...overrides,
   };
 }

@@ -2,7 +2,15 @@ import type { Browser } from 'playwright-core';
 import { createPaymentProvider, openOrderCheckout, type OrderCheckout } from '../../src/payment';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, dealInEscrow, eventually, readyBuyer } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from '../pages/browser';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from '../pages/browser';
 import { startPagesSite, type PagesSite } from '../pages/site';
 
 /**
@@ -12,7 +20,7 @@ import { startPagesSite, type PagesSite } from '../pages/site';
  * The deal workflow does not open sessions yet (journey work): the test opens one with our
  * client, for an order waiting for this buyer's payment.
  */
-describeWithChromium('paying at the provider\'s hosted checkout, in chromium', () => {
+describeWithChromium("paying at the provider's hosted checkout, in chromium", () => {
   let h: DealHarness;
   let site: PagesSite;
   let browser: Browser;
@@ -27,19 +35,27 @@ describeWithChromium('paying at the provider\'s hosted checkout, in chromium', (
     await h?.close();
   });
 
-  it('a card with the 3-D-Secure-like challenge: code from the issuer\'s page, then our return page confirming the payment', async () => {
+  it("a card with the 3-D-Secure-like challenge: code from the issuer's page, then our return page confirming the payment", async () => {
     const seller = await h.newUser();
     await activateWallet(h, seller);
     const link = await createLink(h, seller, { name: '手作茶杯', unitPriceMinor: 450, quantity: 2 });
     const buyer = await readyBuyer(h);
-    const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+    const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
+      dynamicPassword: link.dynamicPassword,
+    });
     expect(requested.body.outcome).toBe('payment_info');
 
     const provider = createPaymentProvider({ baseUrl: h.payments.baseUrl, apiKey: h.settings.payments.apiKey });
     const now = Date.now();
     const opened: OrderCheckout = await openOrderCheckout(provider, {
-      paymentCode: link.paymentCode, attempt: 1, amountMinor: 900, currency: 'TWD', description: '手作茶杯 x 2',
-      paymentDeadlineMs: now + 3600_000, openedAtMs: now, publicBaseUrl: site.baseUrl,
+      paymentCode: link.paymentCode,
+      attempt: 1,
+      amountMinor: 900,
+      currency: 'TWD',
+      description: '手作茶杯 x 2',
+      paymentDeadlineMs: now + 3600_000,
+      openedAtMs: now,
+      publicBaseUrl: site.baseUrl,
     });
 
     const context = await phoneContext(browser, buyer.token);

@@ -40,8 +40,11 @@ describe('opening a checkout session', () => {
     expect(first.sessionId).toMatch(/^cs_/);
     expect(first.checkoutUrl).toBe(`${f.emulator.baseUrl}/checkout/${first.sessionId}`);
     expect(first.virtualAccount).toEqual({
-      bankCode: expect.stringMatching(/^\d{3}$/), accountNumber: expect.stringMatching(/^\d{14}$/),
-      amountMinor: 900, currency: 'TWD', expiresAtMs: Math.floor(input.paymentDeadlineMs / 1000) * 1000,
+      bankCode: expect.stringMatching(/^\d{3}$/),
+      accountNumber: expect.stringMatching(/^\d{14}$/),
+      amountMinor: 900,
+      currency: 'TWD',
+      expiresAtMs: Math.floor(input.paymentDeadlineMs / 1000) * 1000,
     });
     expect(again).toEqual(first);
     expect(f.emulator.state.sessions.size).toBe(1);
@@ -54,17 +57,31 @@ describe('opening a checkout session', () => {
   });
 
   it('is refused with 422 when ATM is asked for in another currency, and 400 for a deadline too close; nothing is created', async () => {
-    const base = { amountMinor: 1999, currency: 'USD' as const, reference: newPaymentCode(), description: 'cup', returnUrl: `${f.publicBaseUrl}/r`, callbackUrl: `${f.publicBaseUrl}/webhooks/payments` };
-    const atm = await rejectionOf(f.provider.createCheckoutSession({ ...base, paymentMethods: ['card', 'atm'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }, 'k1'));
+    const base = {
+      amountMinor: 1999,
+      currency: 'USD' as const,
+      reference: newPaymentCode(),
+      description: 'cup',
+      returnUrl: `${f.publicBaseUrl}/r`,
+      callbackUrl: `${f.publicBaseUrl}/webhooks/payments`,
+    };
+    const atm = await rejectionOf(
+      f.provider.createCheckoutSession({ ...base, paymentMethods: ['card', 'atm'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }, 'k1'),
+    );
     expect(atm).toBeInstanceOf(PaymentRefused);
     expect(atm).toMatchObject({ status: 422, code: 'payment-method-unavailable' });
 
-    const soon = await rejectionOf(f.provider.createCheckoutSession({ ...base, paymentMethods: ['card'], expiresAt: Math.floor(Date.now() / 1000) + 5 }, 'k2'));
+    const soon = await rejectionOf(
+      f.provider.createCheckoutSession({ ...base, paymentMethods: ['card'], expiresAt: Math.floor(Date.now() / 1000) + 5 }, 'k2'),
+    );
     expect(soon).toMatchObject({ status: 400, code: 'validation-error' });
     expect(f.emulator.state.sessions.size).toBe(0);
 
     // The refusal was not stored under the key: the corrected request goes through with it.
-    const fixed = await f.provider.createCheckoutSession({ ...base, paymentMethods: ['card'], expiresAt: Math.floor(Date.now() / 1000) + 3600 }, 'k2');
+    const fixed = await f.provider.createCheckoutSession(
+      { ...base, paymentMethods: ['card'], expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+      'k2',
+    );
     expect(fixed.status).toBe('open');
   });
 
@@ -109,7 +126,11 @@ describe('paying on the hosted card page', () => {
     const session = await f.provider.getCheckoutSession(opened.sessionId);
     expect(session).toMatchObject({ status: 'complete', chargeId: event.data.chargeId });
     expect(session.virtualAccount?.status).toBe('closed');
-    expect(await f.provider.getCharge(event.data.chargeId)).toMatchObject({ status: 'succeeded', paymentSourceType: 'card', checkoutSessionId: opened.sessionId });
+    expect(await f.provider.getCharge(event.data.chargeId)).toMatchObject({
+      status: 'succeeded',
+      paymentSourceType: 'card',
+      checkoutSessionId: opened.sessionId,
+    });
   });
 
   it.each([
@@ -135,7 +156,7 @@ describe('paying on the hosted card page', () => {
     expect(f.events()).toHaveLength(1);
   });
 
-  it('a card that asks for the challenge shows the issuer\'s one-time code; a wrong code is counted, the right one pays', async () => {
+  it("a card that asks for the challenge shows the issuer's one-time code; a wrong code is counted, the right one pays", async () => {
     const input = orderInput();
     const opened = await openOrderCheckout(f.provider, input);
     const paid = await postForm(`${opened.checkoutUrl}/card`, card('4000000000003220'));

@@ -18,13 +18,16 @@ afterEach(async () => {
   await f.close();
 });
 
-async function openAccount(overrides: Partial<OrderCheckoutInput> = {}): Promise<OrderCheckout & { virtualAccount: NonNullable<OrderCheckout['virtualAccount']> }> {
+async function openAccount(
+  overrides: Partial<OrderCheckoutInput> = {},
+): Promise<OrderCheckout & { virtualAccount: NonNullable<OrderCheckout['virtualAccount']> }> {
   const opened = await openOrderCheckout(f.provider, orderInput(f, { amountMinor: TOTAL_MINOR, description: '二手相機', ...overrides }));
   if (!opened.virtualAccount) throw new Error('no virtual account issued');
   return opened as OrderCheckout & { virtualAccount: NonNullable<OrderCheckout['virtualAccount']> };
 }
 
-const transfer = (accountNumber: string, amountMinor: number) => f.control('POST', `/virtual-accounts/${accountNumber}/transfers`, { amountMinor });
+const transfer = (accountNumber: string, amountMinor: number) =>
+  f.control('POST', `/virtual-accounts/${accountNumber}/transfers`, { amountMinor });
 
 describe('an ATM virtual account per order', () => {
   it('is issued with the session: a bank code, 14 digits, the order total and the deadline; each order gets its own', async () => {
@@ -33,7 +36,10 @@ describe('an ATM virtual account per order', () => {
     const other = await openAccount();
 
     expect(one.virtualAccount).toEqual({
-      bankCode: '812', accountNumber: expect.stringMatching(/^\d{14}$/), amountMinor: TOTAL_MINOR, currency: 'TWD',
+      bankCode: '812',
+      accountNumber: expect.stringMatching(/^\d{14}$/),
+      amountMinor: TOTAL_MINOR,
+      currency: 'TWD',
       expiresAtMs: Math.floor(deadlineMs / 1000) * 1000,
     });
     expect(other.virtualAccount.accountNumber).not.toBe(one.virtualAccount.accountNumber);
@@ -53,13 +59,25 @@ describe('an ATM virtual account per order', () => {
     const event = await f.event(1);
     expect(event).toMatchObject({
       type: 'charge.succeeded',
-      data: { chargeId: answer.body.chargeId, reference: code, amountMinor: TOTAL_MINOR, currency: 'TWD', checkoutSessionId: opened.sessionId },
+      data: {
+        chargeId: answer.body.chargeId,
+        reference: code,
+        amountMinor: TOTAL_MINOR,
+        currency: 'TWD',
+        checkoutSessionId: opened.sessionId,
+      },
     });
-    expect(await f.provider.getCharge(answer.body.chargeId)).toMatchObject({ status: 'succeeded', paymentSourceType: 'bank_transfer', amountMinor: TOTAL_MINOR });
+    expect(await f.provider.getCharge(answer.body.chargeId)).toMatchObject({
+      status: 'succeeded',
+      paymentSourceType: 'bank_transfer',
+      amountMinor: TOTAL_MINOR,
+    });
     const session = await f.provider.getCheckoutSession(opened.sessionId);
     expect(session).toMatchObject({ status: 'complete', chargeId: answer.body.chargeId, virtualAccount: { status: 'received' } });
     const statement = await f.provider.statement();
-    expect(statement.entries).toEqual([expect.objectContaining({ kind: 'charge', chargeId: answer.body.chargeId, reference: code, amountMinor: TOTAL_MINOR })]);
+    expect(statement.entries).toEqual([
+      expect.objectContaining({ kind: 'charge', chargeId: answer.body.chargeId, reference: code, amountMinor: TOTAL_MINOR }),
+    ]);
 
     const again = await transfer(opened.virtualAccount.accountNumber, TOTAL_MINOR);
     expect(again.status).toBe(409);
@@ -71,17 +89,23 @@ describe('an ATM virtual account per order', () => {
   it.each([
     ['less', TOTAL_MINOR - 250],
     ['more', TOTAL_MINOR + 1],
-  ])('a transfer of %s than the total is taken and reported with the amount that arrived, for our amount check', async (_what, amountMinor) => {
-    const opened = await openAccount();
-    expect((await transfer(opened.virtualAccount.accountNumber, amountMinor)).status).toBe(201);
+  ])(
+    'a transfer of %s than the total is taken and reported with the amount that arrived, for our amount check',
+    async (_what, amountMinor) => {
+      const opened = await openAccount();
+      expect((await transfer(opened.virtualAccount.accountNumber, amountMinor)).status).toBe(201);
 
-    const event = await f.event(1);
-    expect(event).toMatchObject({ type: 'charge.succeeded', data: { amountMinor, currency: 'TWD', checkoutSessionId: opened.sessionId } });
-    expect(event.data.amountMinor).not.toBe(TOTAL_MINOR);
-    // The money is there to give back: a refund of what arrived goes through.
-    const refund = await f.provider.refund({ chargeId: event.data.chargeId, amountMinor }, `${event.data.chargeId}:refund`);
-    expect(refund).toMatchObject({ status: 'succeeded', amountMinor });
-  });
+      const event = await f.event(1);
+      expect(event).toMatchObject({
+        type: 'charge.succeeded',
+        data: { amountMinor, currency: 'TWD', checkoutSessionId: opened.sessionId },
+      });
+      expect(event.data.amountMinor).not.toBe(TOTAL_MINOR);
+      // The money is there to give back: a refund of what arrived goes through.
+      const refund = await f.provider.refund({ chargeId: event.data.chargeId, amountMinor }, `${event.data.chargeId}:refund`);
+      expect(refund).toMatchObject({ status: 'succeeded', amountMinor });
+    },
+  );
 
   it('after its deadline the account refuses transfers; nothing is charged and the page says it expired', async () => {
     const opened = await openAccount({ paymentDeadlineMs: Date.now() + DAY_MS });
@@ -114,7 +138,9 @@ describe('an ATM virtual account per order', () => {
   it('a card payment closes the account: a later transfer is refused', async () => {
     const opened = await openAccount();
     await fetch(`${opened.checkoutUrl}/card`, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ cardNumber: '4242424242424242', expiry: '12/34', cvc: '123' }).toString(),
     });
     const late = await transfer(opened.virtualAccount.accountNumber, TOTAL_MINOR);

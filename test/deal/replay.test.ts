@@ -22,22 +22,39 @@ describe('replay of committed workflow histories', () => {
 
   it('has golden histories for every workflow the worker registers, each in its workflow’s folder', () => {
     const workflows = registeredWorkflows();
-    expect(workflows.map((w) => w.type)).toEqual(expect.arrayContaining(['orderWorkflow', 'walletActivationWorkflow', 'payoutWorkflow', 'quickReceiveWorkflow']));
+    expect(workflows.map((w) => w.type)).toEqual(
+      expect.arrayContaining(['orderWorkflow', 'walletActivationWorkflow', 'payoutWorkflow', 'quickReceiveWorkflow']),
+    );
     for (const w of workflows.filter((w) => !WITHOUT_HISTORY.has(w.type))) {
       expect([w.type, histories.filter((h) => h.folder === w.folder).length > 0]).toEqual([w.type, true]);
     }
-    expect(histories.map((h) => [h.id, workflowTypeOf(h.json)])).toEqual(histories.map((h) => [h.id, workflows.find((w) => w.folder === h.folder)?.type]));
+    expect(histories.map((h) => [h.id, workflowTypeOf(h.json)])).toEqual(
+      histories.map((h) => [h.id, workflows.find((w) => w.folder === h.folder)?.type]),
+    );
   });
 
   it('has the golden deal histories: happy path, dispute, silent release, attribution error', () => {
-    expect(ids).toEqual(expect.arrayContaining(['order/happy-path', 'order/dispute-refund', 'order/dispute-split', 'order/silent-release', 'order/attribution-error']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'order/happy-path',
+        'order/dispute-refund',
+        'order/dispute-split',
+        'order/silent-release',
+        'order/attribution-error',
+      ]),
+    );
   });
 
   it('has the payout, quick-receive and wallet-activation paths, the wallet on both sides of patched(wallet-unlock)', () => {
-    expect(ids).toEqual(expect.arrayContaining([
-      'payout/paid', 'payout/held-released', 'quick-receive/verified-then-idle',
-      'wallet-activation/unlocked-by-support', 'wallet-activation/before-unlock-patch',
-    ]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'payout/paid',
+        'payout/held-released',
+        'quick-receive/verified-then-idle',
+        'wallet-activation/unlocked-by-support',
+        'wallet-activation/before-unlock-patch',
+      ]),
+    );
     const patches = (id: string) => patchesIn(histories.find((h) => h.id === id)!.json);
     // Recorded from the code before commit 9082a2f: its lockout slept, with no patch marker.
     expect(patches('wallet-activation/before-unlock-patch')).toEqual([]);
@@ -48,7 +65,11 @@ describe('replay of committed workflow histories', () => {
     const bundle = await sharedWorkflowBundle();
     const replays = histories.map((h) => ({ workflowId: h.id, history: historyFromJSON(h.json) }));
     const results: Array<{ workflowId: string; error?: unknown }> = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: dataConverterFromEnv(process.env) }, replays)) results.push(result);
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: bundle, dataConverter: dataConverterFromEnv(process.env) },
+      replays,
+    ))
+      results.push(result);
     expect(results.map((r) => [r.workflowId, r.error === undefined ? 'ok' : String(r.error)])).toEqual(ids.map((id) => [id, 'ok']));
   });
 });

@@ -9,8 +9,12 @@ const VIEWER = { authorization: 'Bearer viewer-token-0123456789' };
 /** Support ends a wallet lockout early (S309); the lockout here is ten minutes, so only the unlock can end it. */
 describe('support unlocks a locked-out wallet', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness({ env: { WALLET_LOCKOUT_MS: '600000' } }); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { WALLET_LOCKOUT_MS: '600000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('three wrong codes lock the wallet; a viewer may not unlock; an agent does, audited; the new code activates', async () => {
     const party = await h.newUser();
@@ -32,7 +36,12 @@ describe('support unlocks a locked-out wallet', () => {
     const unlocked = await h.call('POST', unlockPath, undefined, {}, AGENT);
     expect(unlocked.status).toBe(200);
     expect(unlocked.body).toEqual({ state: 'awaiting_verification', attemptsLeft: 3, lockouts: 1 });
-    expect(await h.knex('audit_log').where({ subject: `user:${party.userId}`, action: 'wallet.unlocked' }).select('actor')).toEqual([{ actor: 'support:agent-amy' }]);
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ subject: `user:${party.userId}`, action: 'wallet.unlocked' })
+        .select('actor'),
+    ).toEqual([{ actor: 'support:agent-amy' }]);
     const again = await h.call('POST', unlockPath, undefined, {}, AGENT);
     expect(again.status).toBe(409);
 

@@ -35,7 +35,15 @@ const DEVELOPMENT_VALUES: Record<string, string> = {
 
 type Case = [string, string, string | undefined];
 const cases: Case[] = [];
-for (const name of [...PRODUCTION_SECRETS, 'SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS', 'FIELD_KEYS', 'PAYLOAD_KEYS', 'LINE_CHANNEL_ID', 'PUBLIC_BASE_URL']) {
+for (const name of [
+  ...PRODUCTION_SECRETS,
+  'SUPPORT_TOKENS',
+  'CODEC_OPERATOR_TOKENS',
+  'FIELD_KEYS',
+  'PAYLOAD_KEYS',
+  'LINE_CHANNEL_ID',
+  'PUBLIC_BASE_URL',
+]) {
   cases.push([`${name} missing`, name, undefined], [`${name} blank`, name, '   ']);
 }
 for (const name of PRODUCTION_SECRETS) {

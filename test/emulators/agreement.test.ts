@@ -17,12 +17,15 @@ describe('our clients and the provider emulators agree', () => {
     const body = JSON.stringify({ id: 'evt_1', type: 'charge.succeeded', created: 1_700_000_000, data: { amountMinor: 900 } });
     const t = 1_700_000_123;
     expect(conventions.signCallback('secret-0123456789', body, t)).toBe(product.signPayload('secret-0123456789', body, t));
-    expect(product.verifySignedPayload('secret-0123456789', body, conventions.signCallback('secret-0123456789', body, t), 300, t)).toEqual({ ok: true, timestampSeconds: t });
+    expect(product.verifySignedPayload('secret-0123456789', body, conventions.signCallback('secret-0123456789', body, t), 300, t)).toEqual({
+      ok: true,
+      timestampSeconds: t,
+    });
     expect(product.SIGNATURE_HEADER.toLowerCase()).toBe(conventions.SIGNATURE_HEADER.toLowerCase());
     expect(product.DEFAULT_SIGNATURE_TOLERANCE_SECONDS).toBe(conventions.SIGNATURE_TOLERANCE_SECONDS);
   });
 
-  it('on Idempotency-Key: our keys fit the provider\'s limit', () => {
+  it("on Idempotency-Key: our keys fit the provider's limit", () => {
     expect(product.IDEMPOTENCY_KEY_HEADER.toLowerCase()).toBe(conventions.IDEMPOTENCY_KEY_HEADER.toLowerCase());
     expect(product.IDEMPOTENCY_KEY_MAX_CHARS).toBeLessThanOrEqual(conventions.IDEMPOTENCY_KEY_MAX_CHARS);
     expect(product.checkoutIdempotencyKey(randomCode(), 999).length).toBeLessThanOrEqual(conventions.IDEMPOTENCY_KEY_MAX_CHARS);
@@ -55,9 +58,18 @@ describe('our clients and the provider emulators agree', () => {
   it('on Taiwan bank accounts: what we send, the bank center takes, and the reverse', () => {
     const samples = ['812', '82', '8123', 'abc', '00012345678901', '12345', '12345678901234567', '0099887766'];
     for (const value of samples) {
-      expect([value, productBankCenter.bankCodeSchema.safeParse(value).success]).toEqual([value, conventions.bankCodeSchema.safeParse(value).success]);
-      expect([value, productBankCenter.accountNumberSchema.safeParse(value).success]).toEqual([value, conventions.accountNumberSchema.safeParse(value).success]);
-      expect([value, productBankCenter.verificationCodeSchema.safeParse(value).success]).toEqual([value, emulatorBankCenter.verificationCodeSchema.safeParse(value).success]);
+      expect([value, productBankCenter.bankCodeSchema.safeParse(value).success]).toEqual([
+        value,
+        conventions.bankCodeSchema.safeParse(value).success,
+      ]);
+      expect([value, productBankCenter.accountNumberSchema.safeParse(value).success]).toEqual([
+        value,
+        conventions.accountNumberSchema.safeParse(value).success,
+      ]);
+      expect([value, productBankCenter.verificationCodeSchema.safeParse(value).success]).toEqual([
+        value,
+        emulatorBankCenter.verificationCodeSchema.safeParse(value).success,
+      ]);
     }
     expect(productBankCenter.HOLDER_NAME_MAX_CHARS).toBeLessThanOrEqual(conventions.HOLDER_NAME_MAX_CHARS);
   });

@@ -28,7 +28,12 @@ export async function startReceiver(): Promise<Receiver> {
   app.post(['/callback', '/webhooks/payments'], express.raw({ type: '*/*' }), (req, res) => {
     const rawBody = (req.body as Buffer).toString('utf8');
     const answered = receiver.respond(receiver.received.length + 1);
-    receiver.received.push({ rawBody, signature: req.get(SIGNATURE_HEADER), eventId: (JSON.parse(rawBody) as { id: string }).id, answered });
+    receiver.received.push({
+      rawBody,
+      signature: req.get(SIGNATURE_HEADER),
+      eventId: (JSON.parse(rawBody) as { id: string }).id,
+      answered,
+    });
     res.status(answered).end();
   });
   const server = createServer(app);

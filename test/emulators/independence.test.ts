@@ -43,7 +43,10 @@ function reachableImports(entries: string[]): Array<[string, string]> {
 describe('the provider emulators state their contracts themselves', () => {
   it.each(PROVIDERS)('src/emulators/%s loads nothing from the product, directly or through shared helpers', (name) => {
     const dir = path.join(EMULATORS_DIR, name);
-    const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+    const entries = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(dir, f));
     const outside = reachableImports(entries)
       .filter(([, target]) => !target.startsWith(EMULATORS_DIR + path.sep))
       .map(([from, target]) => `${path.relative(EMULATORS_DIR, from)} -> ${path.relative(path.dirname(EMULATORS_DIR), target)}`);

@@ -8,8 +8,12 @@ const zh = STRINGS['zh-TW'];
 
 describe('a whole deal driven from the chat: signed webhooks in, LINE messages out', () => {
   let h: LineDealHarness;
-  beforeAll(async () => { h = await startLineDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startLineDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('seller sells by text, buyer pays, buyer agrees by postback; each party sees its messages in LINE', async () => {
     const seller = await h.newUser();
@@ -56,8 +60,14 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     expect(sellerSaw.filter((t) => t.includes(zh.title.link_created))).toHaveLength(1);
     expect(sellerSaw.some((t) => t.includes(zh.title.stage_one))).toBe(true);
 
-    const inbox = () => h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
+    const inbox = () =>
+      h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
     await eventually(async () => (await inbox()).every((r) => r.processed_at !== null));
-    expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual(['message:done', 'message:done', 'postback:done', 'postback:done']);
+    expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
+      'message:done',
+      'message:done',
+      'postback:done',
+      'postback:done',
+    ]);
   });
 });

@@ -45,7 +45,9 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     server = await start();
     h = await startLineDealHarness({
       temporalAddress: server.address,
-      clientConnection: { interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2, initialIntervalMs: () => 50 }))] },
+      clientConnection: {
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2, initialIntervalMs: () => 50 }))],
+      },
       processor: { options: { maxAttempts: OLD_BUDGET_ATTEMPTS, retryBaseMs: 100, retryMaxMs: 400, retryHorizonMs: 10 * 60_000 } },
     });
   });
@@ -94,7 +96,9 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     const steps = await h!.knex('audit_log').where({ subject: link.paymentCode }).pluck('action');
     expect(steps).toContain('order.disputed');
     expect(steps.filter((a: string) => ['order.settling', 'order.completed'].includes(a))).toEqual([]);
-    expect(await h!.knex('ledger_transfers').where('id', 'like', `order:${link.paymentCode}:release%`).count('* as n')).toEqual([{ n: '0' }]);
+    expect(await h!.knex('ledger_transfers').where('id', 'like', `order:${link.paymentCode}:release%`).count('* as n')).toEqual([
+      { n: '0' },
+    ]);
     expect((await workflow.query(orderViewQuery)).state).toBe('disputed');
     // Exactly once each, however many times the event was tried.
     for (const party of [buyer, seller]) expect(disputeSeen(party.userId)).toHaveLength(1);

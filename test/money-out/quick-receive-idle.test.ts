@@ -10,8 +10,12 @@ import { emulators, entryFor, quickReceive, registerAccount } from './steps';
  */
 describe('an idle quick receive ends, and the next request starts a new run', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness({ env: { QUICK_RECEIVE_IDLE_MS: '1500' } }); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { QUICK_RECEIVE_IDLE_MS: '1500' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('account required, verified, code issued; the run ends with the code; a new request answers from the stored account', async () => {
     const seller = await h.newUser();
@@ -21,7 +25,13 @@ describe('an idle quick receive ends, and the next request starts a new run', ()
     expect(issued.status).toBe('code');
 
     const handle = h.client.workflow.getHandle(quickReceiveWorkflowId(seller.userId));
-    expect(await handle.result()).toMatchObject({ status: 'code', role: 'seller', receivingCode: issued.receivingCode, accountMasked: issued.accountMasked, attempts: 1 });
+    expect(await handle.result()).toMatchObject({
+      status: 'code',
+      role: 'seller',
+      receivingCode: issued.receivingCode,
+      accountMasked: issued.accountMasked,
+      attempts: 1,
+    });
     const ended = await handle.describe();
     expect(ended.status.name).toBe('COMPLETED');
     await recordHistory(h, quickReceiveWorkflowId(seller.userId), 'verified-then-idle');

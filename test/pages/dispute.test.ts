@@ -2,7 +2,15 @@ import type { Browser, Page } from 'playwright-core';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, bindPhone, createLink, eventually, payThroughOtp, orderRow } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
 const AGENT_TOKEN = 'agent-token-0123456789';
@@ -76,7 +84,8 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await expectText(page, '[data-detail="reason"]', /^The lens is cracked$/);
     await expectText(page, '[data-detail="buyerId"]', new RegExp(`^${buyer.userId}$`));
     expect(await page.$$eval('#messages tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent))).toEqual(
-      expect.arrayContaining(['stage_one', 'dispute_opened']));
+      expect.arrayContaining(['stage_one', 'dispute_opened']),
+    );
     expect(await page.getAttribute('#temporal-link', 'href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order:${link.paymentCode}`);
     expect(await page.inputValue('#bindings-userId')).toBe(buyer.userId);
 
@@ -93,7 +102,10 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.locator('#resolve-form').getByRole('textbox', { name: 'Note', exact: true }).fill('Cracked lens confirmed from photos');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '[data-detail="state"]', /^completed$/);
-    await page.waitForFunction((code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)), link.paymentCode);
+    await page.waitForFunction(
+      (code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)),
+      link.paymentCode,
+    );
     await screenshot(page, 'support-resolved');
 
     const row = await orderRow(h, link.paymentCode);
@@ -108,19 +120,29 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     // Clearing the buyer's phone bindings (S407), prefilled from the order.
     await page.getByRole('button', { name: 'Verified: clear bindings' }).click();
     await expectText(page, '#status', /Cleared 1 phone bindings/);
-    expect(await h.knex('phone_bindings').where({ user_id: buyer.userId }).whereNull('cleared_at').count('* as n').first()).toEqual({ n: '0' });
+    expect(await h.knex('phone_bindings').where({ user_id: buyer.userId }).whereNull('cleared_at').count('* as n').first()).toEqual({
+      n: '0',
+    });
 
     // Sections for APIs built elsewhere are shown exactly when the API has their routes.
     const routes: Record<string, Array<[string, string]>> = {
-      '#watchlist': [['POST', '/api/support/watchlist'], ['DELETE', '/api/support/watchlist/0']],
-      '#payouts': [['GET', '/api/support/payouts'], ['POST', '/api/support/payouts/probe/release']],
+      '#watchlist': [
+        ['POST', '/api/support/watchlist'],
+        ['DELETE', '/api/support/watchlist/0'],
+      ],
+      '#payouts': [
+        ['GET', '/api/support/payouts'],
+        ['POST', '/api/support/payouts/probe/release'],
+      ],
     };
     const present: Record<string, boolean> = {};
     for (const [section, probes] of Object.entries(routes)) {
-      const answers = await Promise.all(probes.map(async ([method, path]) => {
-        const probe = await fetch(`${h.baseUrl}${path}`, { method: 'OPTIONS' });
-        return probe.status !== 404 && (probe.headers.get('allow') ?? method).includes(method);
-      }));
+      const answers = await Promise.all(
+        probes.map(async ([method, path]) => {
+          const probe = await fetch(`${h.baseUrl}${path}`, { method: 'OPTIONS' });
+          return probe.status !== 404 && (probe.headers.get('allow') ?? method).includes(method);
+        }),
+      );
       present[section] = answers.every(Boolean);
       expect(await page.isVisible(section)).toBe(present[section]);
     }
@@ -135,7 +157,10 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
       await page.getByRole('button', { name: 'Add to the watch-list' }).click();
       await expectText(page, '#status', /Added to the watch-list \(entry \d+\)/);
       const id = Number(/entry (\d+)/.exec((await page.textContent('#status')) ?? '')![1]);
-      expect((await h.knex('watchlist_entries').where({ id }).first('key_type', 'removed_at'))).toEqual({ key_type: 'order_number', removed_at: null });
+      expect(await h.knex('watchlist_entries').where({ id }).first('key_type', 'removed_at')).toEqual({
+        key_type: 'order_number',
+        removed_at: null,
+      });
       await page.getByRole('textbox', { name: 'Entry number', exact: true }).fill(String(id));
       // No reason: the API's refusal next to that form's reason field.
       await page.getByRole('button', { name: 'Remove from the watch-list' }).click();

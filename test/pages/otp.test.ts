@@ -59,7 +59,9 @@ describeWithChromium('the OTP step of the payment page', () => {
 
     // Two submissions in the same tick: the second is dropped while the first is under way.
     const otpPosts: string[] = [];
-    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/otp')) otpPosts.push(r.headers()['idempotency-key']); });
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/otp')) otpPosts.push(r.headers()['idempotency-key']);
+    });
     await otpBox(page).fill(otp);
     await page.evaluate(() => {
       const form = document.getElementById('otp-form') as HTMLFormElement;

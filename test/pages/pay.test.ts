@@ -2,7 +2,16 @@ import type { Browser } from 'playwright-core';
 import { walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, lastMessage, smsCodeSentTo, orderRow, walletRow } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectImageLoaded, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectImageLoaded,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
 describeWithChromium('a whole deal through the pages in a phone-sized chromium', () => {
@@ -101,7 +110,9 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.keyboard.press('Tab');
     expect(await agree.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth)).toBe('solid 3px');
     await agree.click();
-    await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, {
+      timeout: 30_000,
+    });
     await expectText(page, '#progress-outcome', /交易完成/);
     expect(await page.isHidden('#decision-forms')).toBe(true);
     await screenshot(page, 'pay-stage-two');
@@ -136,4 +147,3 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await context.close();
   });
 });
-

@@ -45,7 +45,10 @@ export function goldenHistories(): GoldenHistory[] {
   for (const folder of fs.readdirSync(HISTORIES_DIR).sort()) {
     const dir = path.join(HISTORIES_DIR, folder);
     if (!fs.statSync(dir).isDirectory()) continue;
-    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const name of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const file = path.join(dir, name);
       found.push({ id: `${folder}/${path.basename(name, '.json')}`, folder, file, json: JSON.parse(fs.readFileSync(file, 'utf8')) });
     }
@@ -65,7 +68,11 @@ export async function recordHistory(h: DealHarness, workflowId: string, name: st
   if (process.env.RECORD_HISTORIES !== '1') return;
   await h.client.workflow.getHandle(workflowId).result();
   const cli = await findTemporalCli(process.env);
-  const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testTemporalAddress()], { encoding: 'utf8' });
+  const json = execFileSync(
+    cli,
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testTemporalAddress()],
+    { encoding: 'utf8' },
+  );
   const type = workflowTypeOf(JSON.parse(json));
   const workflow = registeredWorkflows().find((w) => w.type === type);
   if (!workflow) throw new Error(`${workflowId} is a ${type}, which workflows/index.ts does not register`);

@@ -30,7 +30,12 @@ describe('EncryptionCodec', () => {
 
   it('decodes after rotation, passes unencrypted payloads through, refuses altered ones', async () => {
     const [old] = await new EncryptionCodec(keyRing([['k1', k1]])).encode([defaultPayloadConverter.toPayload('hello')]);
-    const rotated = new EncryptionCodec(keyRing([['k2', k2], ['k1', k1]]));
+    const rotated = new EncryptionCodec(
+      keyRing([
+        ['k2', k2],
+        ['k1', k1],
+      ]),
+    );
     expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toBe('hello');
     const [fresh] = await rotated.encode([defaultPayloadConverter.toPayload('hello')]);
     expect(text(fresh.metadata?.[METADATA_KEY_ID])).toBe('k2');
@@ -86,9 +91,7 @@ describe('payload codec with a real Temporal server', () => {
   }
 
   it('keeps the phone number and name out of the stored history', async () => {
-    const { result, raw } = await runAndFetchRawHistory(
-      dataConverterFromEnv({ PAYLOAD_KEYS: `k1:${k1.toString('base64')}` }),
-    );
+    const { result, raw } = await runAndFetchRawHistory(dataConverterFromEnv({ PAYLOAD_KEYS: `k1:${k1.toString('base64')}` }));
     expect(result).toBe(`contact ${holderName} at ${phone}`);
     expect(raw.includes(Buffer.from(ENCRYPTED_ENCODING))).toBe(true);
     expect(raw.includes(Buffer.from(phone))).toBe(false);
@@ -143,7 +146,14 @@ describe('codec server', () => {
 
   it('encodes, so the UI can send signals with encrypted input', async () => {
     const plain = defaultPayloadConverter.toPayload('x');
-    const body = JSON.stringify({ payloads: [{ metadata: { encoding: Buffer.from(plain.metadata!.encoding).toString('base64') }, data: Buffer.from(plain.data!).toString('base64') }] });
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: { encoding: Buffer.from(plain.metadata!.encoding).toString('base64') },
+          data: Buffer.from(plain.data!).toString('base64'),
+        },
+      ],
+    });
     const res = await post('/codec/encode', body, { authorization: `Bearer ${operatorToken}` });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { payloads: Array<{ metadata: Record<string, string> }> };
@@ -153,7 +163,11 @@ describe('codec server', () => {
   it('answers the CORS preflight without a token', async () => {
     const res = await fetch(`${baseUrl}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: uiOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: uiOrigin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);

@@ -21,20 +21,23 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
     path: '/webhooks/payments',
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePaymentEvent(raw, signature, settings.payments.webhookSecret),
-    target: (event) => PAYMENT_CODE_PATTERN.test(event.data.reference) ? {
-      workflowId: orderWorkflowId(event.data.reference),
-      update: paymentResultUpdate,
-      arg: {
-        eventId: event.id,
-        chargeId: event.data.chargeId,
-        succeeded: event.type === 'charge.succeeded',
-        amountMinor: event.data.amountMinor,
-        currency: event.data.currency,
-        occurredAtMs: event.created * 1000,
-        failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-        failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-      } satisfies PaymentResult,
-    } : undefined,
+    target: (event) =>
+      PAYMENT_CODE_PATTERN.test(event.data.reference)
+        ? {
+            workflowId: orderWorkflowId(event.data.reference),
+            update: paymentResultUpdate,
+            arg: {
+              eventId: event.id,
+              chargeId: event.data.chargeId,
+              succeeded: event.type === 'charge.succeeded',
+              amountMinor: event.data.amountMinor,
+              currency: event.data.currency,
+              occurredAtMs: event.created * 1000,
+              failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
+              failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
+            } satisfies PaymentResult,
+          }
+        : undefined,
   };
 
   // S604/S704: the verification center's result.
@@ -42,16 +45,19 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
     path: '/webhooks/bankcenter',
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parseBankCenterEvent(raw, signature, settings.bankCenter.webhookSecret),
-    target: (event) => event.data.reference.startsWith(quickReceiveWorkflowId('')) ? {
-      workflowId: event.data.reference,
-      update: verificationResultUpdate,
-      arg: {
-        eventId: event.id,
-        verificationId: event.data.verificationId,
-        succeeded: event.type === 'verification.succeeded',
-        reason: 'reason' in event.data ? event.data.reason : undefined,
-      } satisfies VerificationResult,
-    } : undefined,
+    target: (event) =>
+      event.data.reference.startsWith(quickReceiveWorkflowId(''))
+        ? {
+            workflowId: event.data.reference,
+            update: verificationResultUpdate,
+            arg: {
+              eventId: event.id,
+              verificationId: event.data.verificationId,
+              succeeded: event.type === 'verification.succeeded',
+              reason: 'reason' in event.data ? event.data.reason : undefined,
+            } satisfies VerificationResult,
+          }
+        : undefined,
   };
 
   // The payout provider's result.
@@ -59,17 +65,20 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
     path: '/webhooks/payouts',
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePayoutEvent(raw, signature, settings.payouts.webhookSecret),
-    target: (event) => event.data.reference.startsWith(payoutWorkflowId('')) ? {
-      workflowId: event.data.reference,
-      update: payoutResultUpdate,
-      arg: {
-        eventId: event.id,
-        providerPayoutId: event.data.payoutId,
-        paid: event.type === 'payout.paid',
-        failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-        failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-      } satisfies PayoutResult,
-    } : undefined,
+    target: (event) =>
+      event.data.reference.startsWith(payoutWorkflowId(''))
+        ? {
+            workflowId: event.data.reference,
+            update: payoutResultUpdate,
+            arg: {
+              eventId: event.id,
+              providerPayoutId: event.data.payoutId,
+              paid: event.type === 'payout.paid',
+              failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
+              failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
+            } satisfies PayoutResult,
+          }
+        : undefined,
   };
 
   return signedWebhookRouter(deps.temporal, [payments, bankCenter, payouts]);

@@ -15,12 +15,14 @@ import { requireStaff, type StaffMember } from '../identity';
 import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
-const resolutionSchema = z.object({
-  resolution: z.enum(['release', 'refund', 'split']),
-  sellerAmountMinor: z.number().int().nonnegative(),
-  buyerAmountMinor: z.number().int().nonnegative(),
-  note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
-}).strict();
+const resolutionSchema = z
+  .object({
+    resolution: z.enum(['release', 'refund', 'split']),
+    sellerAmountMinor: z.number().int().nonnegative(),
+    buyerAmountMinor: z.number().int().nonnegative(),
+    note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
+  })
+  .strict();
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
   const router = Router();
@@ -29,7 +31,11 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
   const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
-    const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
+    const rows = await deps
+      .knex('orders')
+      .where({ state: 'disputed' })
+      .orderBy('updated_at', 'asc')
+      .limit(200)
       .select('payment_code', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
     res.json({ disputes: rows });
   });
@@ -38,7 +44,11 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
     const code = String(req.params.code);
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
     const view = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).query(orderViewQuery);
-    const messages = await deps.knex('chat_deliveries').where('retry_key', 'like', `${orderWorkflowId(code)}:%`).orderBy('sent_at').select('to_user_id', 'kind', 'sent_at');
+    const messages = await deps
+      .knex('chat_deliveries')
+      .where('retry_key', 'like', `${orderWorkflowId(code)}:%`)
+      .orderBy('sent_at')
+      .select('to_user_id', 'kind', 'sent_at');
     res.json({ order: view, messages });
   });
 
@@ -74,7 +84,12 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
       args: [{ staffId: staff.staffId }],
       updateId,
     });
-    await appendAudit(deps.knex, { actor: `support:${staff.staffId}`, action: 'wallet.unlocked', subject: `user:${userId}`, details: { lockouts: view.lockouts } });
+    await appendAudit(deps.knex, {
+      actor: `support:${staff.staffId}`,
+      action: 'wallet.unlocked',
+      subject: `user:${userId}`,
+      details: { lockouts: view.lockouts },
+    });
     res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });
   });
 

@@ -54,31 +54,61 @@ export function findSession(state: PaymentEmulatorState, id: string): SessionRec
 
 /** A copy for the wire: the stored session keeps changing. */
 function sessionBody(session: CheckoutSession): CheckoutSession {
-  return { ...session, paymentMethods: [...session.paymentMethods], ...(session.virtualAccount ? { virtualAccount: { ...session.virtualAccount } } : {}) };
+  return {
+    ...session,
+    paymentMethods: [...session.paymentMethods],
+    ...(session.virtualAccount ? { virtualAccount: { ...session.virtualAccount } } : {}),
+  };
 }
 
 /** Rules that depend on the clock or on two fields at once; undefined when the request may go on. */
 function refusal(state: PaymentEmulatorState, input: CheckoutSessionInput): EmulatorResponse | undefined {
   const lifetime = input.expiresAt - state.clock.nowSeconds();
   if (lifetime < SESSION_MIN_LIFETIME_SECONDS || lifetime > SESSION_MAX_LIFETIME_SECONDS) {
-    return problem(400, 'validation-error', 'Request failed validation',
-      `expiresAt: must be ${SESSION_MIN_LIFETIME_SECONDS} s to ${SESSION_MAX_LIFETIME_SECONDS / 86_400} days from now (now is ${state.clock.nowSeconds()})`);
+    return problem(
+      400,
+      'validation-error',
+      'Request failed validation',
+      `expiresAt: must be ${SESSION_MIN_LIFETIME_SECONDS} s to ${SESSION_MAX_LIFETIME_SECONDS / 86_400} days from now (now is ${state.clock.nowSeconds()})`,
+    );
   }
   if (input.paymentMethods.includes('atm') && !ATM_CURRENCIES.includes(input.currency)) {
-    return problem(422, 'payment-method-unavailable', 'Payment method unavailable', `atm takes ${ATM_CURRENCIES.join(', ')} only, not ${input.currency}`);
+    return problem(
+      422,
+      'payment-method-unavailable',
+      'Payment method unavailable',
+      `atm takes ${ATM_CURRENCIES.join(', ')} only, not ${input.currency}`,
+    );
   }
   return undefined;
 }
 
-function issueVirtualAccount(state: PaymentEmulatorState, bankCode: string, sessionId: string, input: CheckoutSessionInput): CheckoutSession['virtualAccount'] {
+function issueVirtualAccount(
+  state: PaymentEmulatorState,
+  bankCode: string,
+  sessionId: string,
+  input: CheckoutSessionInput,
+): CheckoutSession['virtualAccount'] {
   let accountNumber: string;
   do accountNumber = randomDigits(VIRTUAL_ACCOUNT_DIGITS);
   while (state.virtualAccounts.has(accountNumber));
   state.virtualAccounts.set(accountNumber, sessionId);
-  return { bankCode, accountNumber, amountMinor: input.amountMinor, currency: input.currency, expiresAt: input.expiresAt, status: 'awaiting_transfer' };
+  return {
+    bankCode,
+    accountNumber,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    expiresAt: input.expiresAt,
+    status: 'awaiting_transfer',
+  };
 }
 
-function createSession(state: PaymentEmulatorState, options: CheckoutOptions, input: CheckoutSessionInput, origin: string): CheckoutSession {
+function createSession(
+  state: PaymentEmulatorState,
+  options: CheckoutOptions,
+  input: CheckoutSessionInput,
+  origin: string,
+): CheckoutSession {
   const id = newId('cs');
   const session: CheckoutSession = {
     id,
@@ -92,14 +122,22 @@ function createSession(state: PaymentEmulatorState, options: CheckoutOptions, in
     language: input.language ?? 'zh-TW',
     expiresAt: input.expiresAt,
     created: unixSeconds(),
-    ...(input.paymentMethods.includes('atm') ? { virtualAccount: issueVirtualAccount(state, options.virtualAccountBankCode, id, input) } : {}),
+    ...(input.paymentMethods.includes('atm')
+      ? { virtualAccount: issueVirtualAccount(state, options.virtualAccountBankCode, id, input) }
+      : {}),
   };
   state.sessions.set(id, { session, returnUrl: input.returnUrl, callbackUrl: input.callbackUrl });
   return session;
 }
 
 /** The one way a session ends with money: a charge of `amountMinor`, its event after the notification delay. */
-function decide(state: PaymentEmulatorState, record: SessionRecord, method: 'card' | 'atm', amountMinor: number, failure?: BusinessFailure): string {
+function decide(
+  state: PaymentEmulatorState,
+  record: SessionRecord,
+  method: 'card' | 'atm',
+  amountMinor: number,
+  failure?: BusinessFailure,
+): string {
   const { session } = record;
   const charge = openCharge(state, {
     amountMinor,
@@ -174,7 +212,12 @@ export function receiveTransfer(state: PaymentEmulatorState, accountNumber: stri
   const account = record?.session.virtualAccount;
   if (!record || !account) return problem(404, 'virtual-account-not-found', 'No such virtual account', accountNumber);
   if (account.status === 'expired') {
-    return problem(409, 'virtual-account-expired', 'The virtual account has expired', `it closed at ${new Date(account.expiresAt * 1000).toISOString()}`);
+    return problem(
+      409,
+      'virtual-account-expired',
+      'The virtual account has expired',
+      `it closed at ${new Date(account.expiresAt * 1000).toISOString()}`,
+    );
   }
   if (account.status !== 'awaiting_transfer') {
     return problem(409, 'virtual-account-closed', 'The virtual account takes no more transfers', `it is ${account.status}`);
@@ -202,7 +245,12 @@ export function checkoutApiRoutes(state: PaymentEmulatorState, options: Checkout
 
     api.get('/v1/checkout/sessions/:id', (req, res) => {
       const record = findSession(state, req.params.id);
-      send(res, record ? json(200, sessionBody(record.session)) : problem(404, 'checkout-session-not-found', 'No such checkout session', req.params.id));
+      send(
+        res,
+        record
+          ? json(200, sessionBody(record.session))
+          : problem(404, 'checkout-session-not-found', 'No such checkout session', req.params.id),
+      );
     });
   };
 }

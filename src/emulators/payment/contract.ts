@@ -64,9 +64,7 @@ export const chargeRequestSchema = z
     amountMinor: amountMinorSchema,
     currency: currencySchema,
     reference: referenceSchema,
-    paymentSource: z
-      .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) })
-      .strict(),
+    paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) }).strict(),
     callbackUrl: httpUrlSchema,
   })
   .strict();
@@ -183,10 +181,7 @@ export const transferRequestSchema = z.object({ amountMinor: amountMinorSchema }
 
 export const clockAdvanceSchema = z.object({ advanceSeconds: z.number().int().positive() }).strict();
 
-export type CardOutcome =
-  | { kind: 'succeed' }
-  | { kind: 'challenge' }
-  | { kind: 'fail'; code: string; message: string };
+export type CardOutcome = { kind: 'succeed' } | { kind: 'challenge' } | { kind: 'fail'; code: string; message: string };
 
 /** Stripe's test card numbers (https://docs.stripe.com/testing); any other number is refused by the form. */
 export const TEST_CARDS: Readonly<Record<string, CardOutcome>> = {

@@ -23,7 +23,13 @@ import {
 } from '../http-util';
 import { statementQuerySchema } from '../provider-conventions';
 import { checkoutApiRoutes, checkoutControlRoutes } from './checkout';
-import { chargeRequestSchema, refundRequestSchema, DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE, type PaymentStatementEntry, type Refund } from './contract';
+import {
+  chargeRequestSchema,
+  refundRequestSchema,
+  DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE,
+  type PaymentStatementEntry,
+  type Refund,
+} from './contract';
 import { hostedPageRoutes } from './hosted-pages';
 import { createPaymentState, emitChargeEvent, openCharge, settleCharge, type ChargeOutcomeRule, type PaymentEmulatorState } from './state';
 
@@ -54,7 +60,10 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
     outcomeDelayMs: options.outcomeDelayMs ?? DEFAULT_OUTCOME_DELAY_MS,
     chargeOutcome: options.chargeOutcome ?? declineByToken(),
   });
-  const checkout = { publicBaseUrl: options.publicBaseUrl, virtualAccountBankCode: options.virtualAccountBankCode ?? DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE };
+  const checkout = {
+    publicBaseUrl: options.publicBaseUrl,
+    virtualAccountBankCode: options.virtualAccountBankCode ?? DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE,
+  };
 
   function routes(api: Router): void {
     api.post('/v1/charges', (req, res) => {
@@ -94,7 +103,12 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
         }
         const refundableMinor = charge.amountMinor - charge.refundedMinor;
         if (input.amountMinor > refundableMinor) {
-          return problem(422, 'refund-exceeds-charge', 'Refund exceeds the refundable amount', `refundable ${refundableMinor}, asked ${input.amountMinor}`);
+          return problem(
+            422,
+            'refund-exceeds-charge',
+            'Refund exceeds the refundable amount',
+            `refundable ${refundableMinor}, asked ${input.amountMinor}`,
+          );
         }
         charge.refundedMinor += input.amountMinor;
         const refund: Refund = {
@@ -116,11 +130,29 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
       const entries: Array<PaymentStatementEntry & { at: Date }> = [];
       for (const { charge, settledAt } of state.charges.values()) {
         if (charge.status !== 'succeeded' || !settledAt || !inRange(settledAt, range)) continue;
-        entries.push({ kind: 'charge', id: charge.id, chargeId: charge.id, reference: charge.reference, amountMinor: charge.amountMinor, currency: charge.currency, occurredAt: settledAt.toISOString(), at: settledAt });
+        entries.push({
+          kind: 'charge',
+          id: charge.id,
+          chargeId: charge.id,
+          reference: charge.reference,
+          amountMinor: charge.amountMinor,
+          currency: charge.currency,
+          occurredAt: settledAt.toISOString(),
+          at: settledAt,
+        });
       }
       for (const { refund, reference, createdAt } of state.refunds.values()) {
         if (!inRange(createdAt, range)) continue;
-        entries.push({ kind: 'refund', id: refund.id, chargeId: refund.chargeId, reference, amountMinor: refund.amountMinor, currency: refund.currency, occurredAt: createdAt.toISOString(), at: createdAt });
+        entries.push({
+          kind: 'refund',
+          id: refund.id,
+          chargeId: refund.chargeId,
+          reference,
+          amountMinor: refund.amountMinor,
+          currency: refund.currency,
+          occurredAt: createdAt.toISOString(),
+          at: createdAt,
+        });
       }
       entries.sort((a, b) => a.at.getTime() - b.at.getTime());
       send(res, json(200, { ...range, entries: entries.map(({ at: _at, ...entry }) => entry) }));

@@ -114,7 +114,12 @@ function money(amountMinor: number, currency: CheckoutSession['currency']): stri
 
 /** Taiwan's providers state deadlines in Taiwan time. */
 function deadline(session: CheckoutSession): string {
-  const format = new Intl.DateTimeFormat(session.language, { timeZone: 'Asia/Taipei', dateStyle: 'medium', timeStyle: 'short', hour12: false });
+  const format = new Intl.DateTimeFormat(session.language, {
+    timeZone: 'Asia/Taipei',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    hour12: false,
+  });
   return `${format.format(new Date(session.expiresAt * 1000))} (UTC+8)`;
 }
 
@@ -147,7 +152,8 @@ function page(res: Response, status: number, lang: CheckoutLanguage, title: stri
 function field(name: string, label: string, attrs: string, error?: string, value = ''): string {
   const describedBy = error ? ` aria-invalid="true" aria-describedby="${name}-error"` : '';
   return `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name}" value="${escapeHtml(value)}" ${attrs}${describedBy}>${
-    error ? `<p class="error" id="${name}-error">${escapeHtml(error)}</p>` : ''}`;
+    error ? `<p class="error" id="${name}-error">${escapeHtml(error)}</p>` : ''
+  }`;
 }
 
 function summary(session: CheckoutSession, t: Tr): string {
@@ -161,10 +167,17 @@ type CardErrors = Partial<Record<'cardNumber' | 'expiry' | 'cvc', string>>;
 function cardSection(record: SessionRecord, t: Tr, errors: CardErrors = {}, values: Record<string, string> = {}): string {
   const { session } = record;
   const label = { succeed: t('testCardSucceeds'), challenge: t('testCardChallenge') } as const;
-  const cards = Object.entries(TEST_CARDS).map(([number, outcome]) => {
-    const what = outcome.kind === 'fail' ? (outcome.code === 'insufficient_funds' ? t('testCardInsufficient') : t('testCardDeclined')) : label[outcome.kind];
-    return `<li><code>${number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code> ${escapeHtml(what)}</li>`;
-  }).join('');
+  const cards = Object.entries(TEST_CARDS)
+    .map(([number, outcome]) => {
+      const what =
+        outcome.kind === 'fail'
+          ? outcome.code === 'insufficient_funds'
+            ? t('testCardInsufficient')
+            : t('testCardDeclined')
+          : label[outcome.kind];
+      return `<li><code>${number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code> ${escapeHtml(what)}</li>`;
+    })
+    .join('');
   return `<section aria-labelledby="card-heading"><h2 id="card-heading">${t('cardHeading')}</h2>
 <form method="post" action="${HOSTED_PATH_PREFIX}/${session.id}/card" novalidate>
 ${field('cardNumber', t('cardNumber'), 'inputmode="numeric" autocomplete="cc-number"', errors.cardNumber, values.cardNumber)}
@@ -186,7 +199,13 @@ ${field('amountMinor', t('atmAmount'), 'inputmode="numeric"', error, String(acco
 <button type="submit">${t('atmSend')}</button></form></section>`;
 }
 
-function checkoutPage(res: Response, state: PaymentEmulatorState, status: number, record: SessionRecord, parts: { cardErrors?: CardErrors; values?: Record<string, string>; atmError?: string } = {}): void {
+function checkoutPage(
+  res: Response,
+  state: PaymentEmulatorState,
+  status: number,
+  record: SessionRecord,
+  parts: { cardErrors?: CardErrors; values?: Record<string, string>; atmError?: string } = {},
+): void {
   const { session } = record;
   const t = translator(session.language);
   if (session.status !== 'open') return endPage(res, state, record, status);
@@ -199,11 +218,21 @@ function endPage(res: Response, state: PaymentEmulatorState, record: SessionReco
   const { session } = record;
   const t = translator(session.language);
   const charge = session.chargeId === undefined ? undefined : state.charges.get(session.chargeId)?.charge;
-  const message = session.status === 'expired' ? t('expired')
-    : session.status === 'failed' ? t('failed', { reason: charge?.failureMessage ?? '' })
-    : charge?.paymentSourceType === 'bank_transfer' ? t('received', { amount: money(charge.amountMinor, charge.currency) })
-    : t('complete');
-  page(res, status, session.language, t('title'), `<p id="outcome" role="status">${escapeHtml(message)}</p><a class="button" id="back" href="${escapeHtml(returnHref(record))}">${t('back')}</a>`);
+  const message =
+    session.status === 'expired'
+      ? t('expired')
+      : session.status === 'failed'
+        ? t('failed', { reason: charge?.failureMessage ?? '' })
+        : charge?.paymentSourceType === 'bank_transfer'
+          ? t('received', { amount: money(charge.amountMinor, charge.currency) })
+          : t('complete');
+  page(
+    res,
+    status,
+    session.language,
+    t('title'),
+    `<p id="outcome" role="status">${escapeHtml(message)}</p><a class="button" id="back" href="${escapeHtml(returnHref(record))}">${t('back')}</a>`,
+  );
 }
 
 function notFound(res: Response): void {
@@ -214,7 +243,11 @@ function twoDigitYearToFull(yy: number, nowYear: number): number {
   return Math.floor(nowYear / 100) * 100 + yy;
 }
 
-function readCardForm(body: Record<string, unknown>, nowSeconds: number, t: Tr): { cardNumber?: string; errors: CardErrors; values: Record<string, string> } {
+function readCardForm(
+  body: Record<string, unknown>,
+  nowSeconds: number,
+  t: Tr,
+): { cardNumber?: string; errors: CardErrors; values: Record<string, string> } {
   const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
   const values = { cardNumber: text('cardNumber'), expiry: text('expiry'), cvc: text('cvc') };
   const errors: CardErrors = {};
@@ -280,7 +313,8 @@ export function hostedPageRoutes(state: PaymentEmulatorState): (app: Router) => 
       const account = record.session.virtualAccount;
       const raw = typeof req.body?.amountMinor === 'string' ? req.body.amountMinor.trim() : '';
       if (!account) return checkoutPage(res, state, 409, record);
-      if (!/^[1-9]\d{0,14}$/.test(raw)) return checkoutPage(res, state, 422, record, { atmError: translator(record.session.language)('invalidAmount') });
+      if (!/^[1-9]\d{0,14}$/.test(raw))
+        return checkoutPage(res, state, 422, record, { atmError: translator(record.session.language)('invalidAmount') });
       const answer = receiveTransfer(state, account.accountNumber, Number(raw));
       endPage(res, state, record, answer.status === 201 ? 200 : answer.status);
     });
@@ -292,9 +326,15 @@ function challengePage(res: Response, state: PaymentEmulatorState, status: numbe
   const t = translator(session.language);
   if (session.status !== 'open' || !challenge) return checkoutPage(res, state, status === 200 ? 200 : 409, record);
   const error = attemptsLeft === undefined ? undefined : t('challengeWrong', { n: attemptsLeft });
-  page(res, status, session.language, t('challengeTitle'), `${summary(session, t)}<p>${t('challengeHint')}</p>
+  page(
+    res,
+    status,
+    session.language,
+    t('challengeTitle'),
+    `${summary(session, t)}<p>${t('challengeHint')}</p>
 <p class="sms" id="issuer-sms">${t('challengeSms')} <strong id="one-time-code">${challenge.code}</strong></p>
 <form method="post" action="${HOSTED_PATH_PREFIX}/${session.id}/challenge" novalidate>
 ${field('code', t('challengeCode'), 'inputmode="numeric" autocomplete="one-time-code"', error)}
-<button type="submit">${t('challengeSubmit')}</button></form>`);
+<button type="submit">${t('challengeSubmit')}</button></form>`,
+  );
 }

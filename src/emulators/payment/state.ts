@@ -61,7 +61,9 @@ export interface PaymentEmulatorState extends EmulatorKernel {
   outcomeDelayMs: number;
 }
 
-export function createPaymentState(options: EmulatorCommonOptions & { outcomeDelayMs: number; chargeOutcome: ChargeOutcomeRule }): PaymentEmulatorState {
+export function createPaymentState(
+  options: EmulatorCommonOptions & { outcomeDelayMs: number; chargeOutcome: ChargeOutcomeRule },
+): PaymentEmulatorState {
   return {
     ...createKernel(options),
     charges: new Map(),
@@ -77,7 +79,14 @@ export function createPaymentState(options: EmulatorCommonOptions & { outcomeDel
 
 export function openCharge(
   state: PaymentEmulatorState,
-  fields: { amountMinor: number; currency: Charge['currency']; reference: string; paymentSourceType: PaymentSourceType; callbackUrl: string; checkoutSessionId?: string },
+  fields: {
+    amountMinor: number;
+    currency: Charge['currency'];
+    reference: string;
+    paymentSourceType: PaymentSourceType;
+    callbackUrl: string;
+    checkoutSessionId?: string;
+  },
 ): ChargeRecord {
   const { callbackUrl, checkoutSessionId, ...rest } = fields;
   const charge: Charge = {

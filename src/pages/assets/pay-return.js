@@ -22,7 +22,12 @@ async function check() {
   const res = await api('GET', `/api/orders/${code}`);
   if (!res.ok) {
     show('#confirming', false);
-    const key = res.status === 404 ? 'pay.outcome.not_found' : String(res.problem?.type ?? '').endsWith('/not-a-party') ? 'pay.outcome.not_a_party' : null;
+    const key =
+      res.status === 404
+        ? 'pay.outcome.not_found'
+        : String(res.problem?.type ?? '').endsWith('/not-a-party')
+          ? 'pay.outcome.not_a_party'
+          : null;
     showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
     return false;
   }

@@ -9,7 +9,7 @@ import { notice } from './notice';
  */
 export function payReturnBody(t: Translate): Html {
   return html`${notice()}
-<p id="confirming" class="busy">${t('pay.return.confirming')}</p>
-<p id="return-outcome" class="outcome" hidden></p>
-<p><a id="to-payment" class="button-link" href="#">${t('back.to_payment')}</a></p>`;
+    <p id="confirming" class="busy">${t('pay.return.confirming')}</p>
+    <p id="return-outcome" class="outcome" hidden></p>
+    <p><a id="to-payment" class="button-link" href="#">${t('back.to_payment')}</a></p>`;
 }
