@@ -1,9 +1,11 @@
+import { webhookUrl } from '../src/domain/webhooks';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
+import type { PaymentLinkRow } from '../src/db/tables';
 import {
   collectionAccountFor,
   escrowAccountId,
@@ -166,6 +168,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       ]);
       if (!boundUser) return { ...base, boundUser };
       const latestPhone = [...phones].sort((a, b) => b.bound_at.getTime() - a.bound_at.getTime())[0];
+      const payment = limitEventFor(link, input.buyerId, latestPhone?.phone_hash ?? null);
       const [listedByIdentity, listedByPhone, limits] = await Promise.all([
         matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.paymentCode }),
         // Every phone the buyer ever bound, in one query: bindings keep the watch-list's keyed hash.
@@ -173,19 +176,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           knex,
           phones.map((p) => p.phone_hash),
         ),
-        checkLimits(
-          knex,
-          {
-            buyerId: input.buyerId,
-            sellerId: link.seller_id,
-            phoneHash: latestPhone?.phone_hash ?? null,
-            amountMinor: Number(link.total_minor),
-            currency: link.currency,
-            at: new Date(),
-            eventId: input.paymentCode,
-          },
-          settings.limits,
-        ),
+        checkLimits(knex, payment, settings.limits),
       ]);
       const listed = [...listedByIdentity, ...listedByPhone];
       const screening: Screening = {
@@ -198,15 +189,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       };
       const eligible = !screening.watchListed && !screening.limitRefusal && screening.walletState === 'active';
       if (input.attribute && eligible) {
-        const claim = await claimAttribution(knex, settings, {
-          eventId: input.paymentCode,
-          buyerId: input.buyerId,
-          sellerId: link.seller_id,
-          phoneHash: latestPhone?.phone_hash ?? null,
-          amountMinor: Number(link.total_minor),
-          currency: link.currency,
-          at: new Date(),
-        });
+        const claim = await claimAttribution(knex, settings, payment);
         screening.holder = claim.holder;
         if (!claim.limits.ok) screening.limitRefusal = { rule: claim.limits.rule, detail: claim.limits.detail };
       } else if (input.attribute) {
@@ -318,7 +301,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             currency: input.currency,
             reference: input.paymentCode,
             paymentSource: input.paymentSource,
-            callbackUrl: `${settings.publicBaseUrl}/webhooks/payments`,
+            callbackUrl: webhookUrl(settings.publicBaseUrl, 'payments'),
           },
           `${input.paymentCode}:charge:${input.attempt}`,
         );
@@ -336,15 +319,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const link = await knex('payment_links').where({ payment_code: input.paymentCode }).first();
       if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.paymentCode}`, 'InvalidInput');
       const phone = await knex('phone_bindings').where({ user_id: input.buyerId }).orderBy('bound_at', 'desc').first('phone_hash');
-      const claim = await claimAttribution(knex, settings, {
-        eventId: input.paymentCode,
-        buyerId: input.buyerId,
-        sellerId: link.seller_id,
-        phoneHash: phone?.phone_hash ?? null,
-        amountMinor: Number(link.total_minor),
-        currency: link.currency,
-        at: new Date(),
-      });
+      const claim = await claimAttribution(knex, settings, limitEventFor(link, input.buyerId, phone?.phone_hash ?? null));
       if (claim.holder !== undefined && claim.holder !== input.buyerId)
         return { ok: false, holder: claim.holder, rule: 'attributed', detail: 'someone else is paying for this link' };
       if (!claim.limits.ok) return { ok: false, rule: claim.limits.rule, detail: claim.limits.detail };
@@ -491,6 +466,19 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/** A payment of this link by this buyer, as the limits count it (its id is the payment code: recorded once). */
+function limitEventFor(link: PaymentLinkRow, buyerId: string, phoneHash: string | null): LimitEvent {
+  return {
+    eventId: link.payment_code,
+    buyerId,
+    sellerId: link.seller_id,
+    phoneHash,
+    amountMinor: Number(link.total_minor),
+    currency: link.currency,
+    at: new Date(),
+  };
+}
 
 /** S202: provider clearing → this order's escrow, the transfer id being its idempotency key. */
 async function bookStageOne(ledger: Ledger, paymentCode: string, move: MoneyMove): Promise<void> {

@@ -1,3 +1,4 @@
+import { webhookUrl } from '../src/domain/webhooks';
 import type { Knex } from 'knex';
 import { appendAudit } from '../src/audit';
 import { BankCenterRefused, type BankCenter } from '../src/bankcenter';
@@ -59,7 +60,7 @@ export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
             accountNumber: entry.accountNumber,
             holderName: entry.holderName,
             verificationCode: entry.verificationCode,
-            callbackUrl: `${settings.publicBaseUrl}/webhooks/bankcenter`,
+            callbackUrl: webhookUrl(settings.publicBaseUrl, 'bankCenter'),
             reference: input.reference,
           },
           input.idempotencyKey,

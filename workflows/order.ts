@@ -17,6 +17,7 @@ import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
 import { TEXT_LIMITS } from '../src/domain/limits';
 import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment-sources';
+import { stepOptions } from './step-options';
 import { refuse, requireText } from './refusal';
 import {
   BuyerDecision,
@@ -55,15 +56,9 @@ export * from './order-messages';
  * it, the message kind and the recipient — never by a counter a discarded task could reuse.
  * Handlers that await take the deal's lock and check the state again once they hold it.
  */
-const act = proxyLocalActivities<activities.OrderActivities>({
-  startToCloseTimeout: '15s',
-  localRetryThreshold: '10s',
-  retry: {
-    initialInterval: '200ms',
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['LedgerRefusal', 'PaymentRefused', 'InvalidInput', 'ChatRefused'],
-  },
-});
+const act = proxyLocalActivities<activities.OrderActivities>(
+  stepOptions(['LedgerRefusal', 'PaymentRefused', 'InvalidInput', 'ChatRefused']),
+);
 
 /** Money steps give up after this and park the deal for a person: nothing pays out on its own. */
 const money = proxyLocalActivities<activities.OrderActivities>({

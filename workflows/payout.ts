@@ -1,6 +1,7 @@
 import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PayoutActivities, PayoutCommit } from '../activities/payout-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
+import { stepOptions } from './step-options';
 import { refuse } from './refusal';
 import {
   decideHeldPayoutUpdate,
@@ -23,11 +24,7 @@ export * from './payout-messages';
  * the reservation is posted when the provider says paid or voided when it fails. Every step is
  * keyed by the payout id, so a crash anywhere repeats a step without repeating its effect.
  */
-const act = proxyLocalActivities<PayoutActivities>({
-  startToCloseTimeout: '15s',
-  localRetryThreshold: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '30s' },
-});
+const act = proxyLocalActivities<PayoutActivities>(stepOptions());
 
 const SYSTEM_ACTOR = 'system:payout';
 

@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, se
 import type { QuickReceiveActivities } from '../activities/quick-receive-activities';
 import type { QuickReceiveRole, SealedBankEntry, StoredAccount } from '../src/bank-accounts';
 import type { DealMessage } from '../src/chat/messages';
+import { stepOptions } from './step-options';
 import { refuse } from './refusal';
 import {
   quickReceiveViewQuery,
@@ -25,11 +26,7 @@ export * from './quick-receive-messages';
  * callback, and only a verified, unlisted account is stored and gets a code. The workflow
  * stays a while for retries and ends when idle; the next request starts a new run.
  */
-const act = proxyLocalActivities<QuickReceiveActivities>({
-  startToCloseTimeout: '15s',
-  localRetryThreshold: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '30s' },
-});
+const act = proxyLocalActivities<QuickReceiveActivities>(stepOptions());
 
 const ROLES: readonly QuickReceiveRole[] = ['buyer', 'seller'];
 /** Failure reasons as a person reads them; kept here (not in activities) because the workflow says them. */

@@ -1,6 +1,6 @@
 /** Our port to the bank verification center; only base URL and key differ from production. */
 import { createJsonApi, type ProviderClientOptions } from '../payment/provider-client';
-import { parseSignedEvent, type WebhookCheckOptions } from '../payment/webhook';
+import { signedEventParser, type WebhookCheckOptions } from '../payment/webhook';
 import {
   bankCenterEventSchema,
   verificationAcceptedSchema,
@@ -30,11 +30,9 @@ export function createBankCenter(options: ProviderClientOptions): BankCenter {
 }
 
 /** Verifies `X-Signature` and the event shape; throws `InvalidWebhook` otherwise. */
-export function parseBankCenterEvent(
+export const parseBankCenterEvent: (
   rawBody: string | Buffer,
   signatureHeader: string | undefined,
   secret: string,
   options?: WebhookCheckOptions,
-): BankCenterEvent {
-  return parseSignedEvent(bankCenterEventSchema, rawBody, signatureHeader, secret, options);
-}
+) => BankCenterEvent = signedEventParser(bankCenterEventSchema);

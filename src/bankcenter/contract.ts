@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { callbackUrlSchema, referenceSchema } from '../payment/contract';
-import { eventEnvelope } from '../payment/webhook';
+import { acceptedSchemaOf, eventEnvelope } from '../payment/webhook';
 
 export const HOLDER_NAME_MAX_CHARS = 100;
 
@@ -41,7 +41,7 @@ export type KnownVerificationFailureReason = (typeof VERIFICATION_FAILURE_REASON
 
 export const VERIFICATION_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
-export const verificationAcceptedSchema = z.object({ id: verificationIdSchema, status: z.literal('pending') });
+export const verificationAcceptedSchema = acceptedSchemaOf(verificationIdSchema);
 export type VerificationAccepted = z.infer<typeof verificationAcceptedSchema>;
 
 export const verificationSchema = z.object({

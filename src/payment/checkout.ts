@@ -4,6 +4,7 @@
  * provider issues for this order. The result still arrives by the signed webhook; the charge
  * events name the session (`checkoutSessionId`), which is how the order recognises its charge.
  */
+import { webhookUrl } from '../domain/webhooks';
 import type { Currency } from '../domain/money';
 import type { PaymentProvider } from './client';
 import {
@@ -96,7 +97,7 @@ export function checkoutSessionInput(input: OrderCheckoutInput): CheckoutSession
     reference: input.paymentCode,
     description: fitDescription(input.description) || input.paymentCode,
     returnUrl: checkoutReturnUrl(input.publicBaseUrl, input.paymentCode),
-    callbackUrl: `${input.publicBaseUrl.replace(/\/+$/, '')}/webhooks/payments`,
+    callbackUrl: webhookUrl(input.publicBaseUrl, 'payments'),
     paymentMethods: checkoutPaymentMethods(input.currency),
     expiresAt: checkoutExpiresAt(input),
     ...(input.language ? { language: input.language } : {}),

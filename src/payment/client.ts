@@ -23,7 +23,7 @@ import {
 } from './contract';
 import { PaymentRefused, PaymentUnavailable } from './errors';
 import { createJsonApi, type ProviderClientOptions } from './provider-client';
-import { parseSignedEvent, type WebhookCheckOptions } from './webhook';
+import { signedEventParser, type WebhookCheckOptions } from './webhook';
 
 export const PAYMENT_SERVICE = 'payment provider';
 
@@ -55,11 +55,9 @@ export function createPaymentProvider(options: ProviderClientOptions): PaymentPr
 }
 
 /** Verifies `X-Signature` and the event shape; throws `InvalidWebhook` otherwise. */
-export function parsePaymentEvent(
+export const parsePaymentEvent: (
   rawBody: string | Buffer,
   signatureHeader: string | undefined,
   secret: string,
   options?: WebhookCheckOptions,
-): PaymentEvent {
-  return parseSignedEvent(paymentEventSchema, rawBody, signatureHeader, secret, options);
-}
+) => PaymentEvent = signedEventParser(paymentEventSchema);

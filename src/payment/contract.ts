@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { amountMinorSchema, currencySchema, type Currency } from './money';
-import { eventEnvelope } from './webhook';
+import { acceptedSchemaOf, eventEnvelope, statementSchemaOf } from './webhook';
 
 export const REFERENCE_MAX_CHARS = 128;
 export const PAYMENT_TOKEN_MAX_CHARS = 256;
@@ -40,7 +40,7 @@ export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 export const chargeIdSchema = z.string().startsWith('ch_');
 
 /** What `POST /v1/charges` promises (202): the outcome arrives later by callback. */
-export const chargeAcceptedSchema = z.object({ id: chargeIdSchema, status: z.literal('pending') });
+export const chargeAcceptedSchema = acceptedSchemaOf(chargeIdSchema);
 export type ChargeAccepted = z.infer<typeof chargeAcceptedSchema>;
 
 export const chargeSchema = z.object({
@@ -92,11 +92,7 @@ export const paymentStatementEntrySchema = z.object({
 });
 export type PaymentStatementEntry = z.infer<typeof paymentStatementEntrySchema>;
 
-export const paymentStatementSchema = z.object({
-  from: z.string().optional(),
-  to: z.string().optional(),
-  entries: z.array(paymentStatementEntrySchema),
-});
+export const paymentStatementSchema = statementSchemaOf(paymentStatementEntrySchema);
 export type PaymentStatement = z.infer<typeof paymentStatementSchema>;
 
 const chargeEventData = z.object({

@@ -62,3 +62,19 @@ export function eventEnvelope<T extends string, D extends z.ZodTypeAny>(type: T,
     data,
   });
 }
+
+/** A provider's event parser: its signature checked with our secret, then its shape. */
+export function signedEventParser<S extends z.ZodTypeAny>(schema: S) {
+  return (rawBody: string | Buffer, signatureHeader: string | undefined, secret: string, options?: WebhookCheckOptions): z.infer<S> =>
+    parseSignedEvent(schema, rawBody, signatureHeader, secret, options);
+}
+
+/** What every provider answers when it accepts work it finishes later (the result comes by callback). */
+export function acceptedSchemaOf<I extends z.ZodTypeAny>(idSchema: I) {
+  return z.object({ id: idSchema, status: z.literal('pending') });
+}
+
+/** A provider's statement over a half-open range: the settled movements we reconcile against. */
+export function statementSchemaOf<E extends z.ZodTypeAny>(entrySchema: E) {
+  return z.object({ from: z.string().optional(), to: z.string().optional(), entries: z.array(entrySchema) });
+}

@@ -1,7 +1,7 @@
 /** Our port to the payout provider; only base URL and key differ from production. */
 import type { StatementRange } from '../payment/contract';
 import { createJsonApi, type ProviderClientOptions } from '../payment/provider-client';
-import { parseSignedEvent, type WebhookCheckOptions } from '../payment/webhook';
+import { signedEventParser, type WebhookCheckOptions } from '../payment/webhook';
 import {
   payoutAcceptedSchema,
   payoutEventSchema,
@@ -35,11 +35,9 @@ export function createPayoutProvider(options: ProviderClientOptions): PayoutProv
 }
 
 /** Verifies `X-Signature` and the event shape; throws `InvalidWebhook` otherwise. */
-export function parsePayoutEvent(
+export const parsePayoutEvent: (
   rawBody: string | Buffer,
   signatureHeader: string | undefined,
   secret: string,
   options?: WebhookCheckOptions,
-): PayoutEvent {
-  return parseSignedEvent(payoutEventSchema, rawBody, signatureHeader, secret, options);
-}
+) => PayoutEvent = signedEventParser(payoutEventSchema);

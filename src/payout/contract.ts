@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { bankAccountFields } from '../bankcenter/contract';
 import { referenceSchema } from '../payment/contract';
 import { amountMinorSchema, currencySchema } from '../payment/money';
-import { eventEnvelope } from '../payment/webhook';
+import { acceptedSchemaOf, eventEnvelope, statementSchemaOf } from '../payment/webhook';
 
 export const payoutRequestSchema = z
   .object({
@@ -24,7 +24,7 @@ export type PayoutInput = z.infer<typeof payoutRequestSchema>;
 export const payoutIdSchema = z.string().startsWith('po_');
 export const PAYOUT_STATUSES = ['pending', 'paid', 'failed'] as const;
 
-export const payoutAcceptedSchema = z.object({ id: payoutIdSchema, status: z.literal('pending') });
+export const payoutAcceptedSchema = acceptedSchemaOf(payoutIdSchema);
 export type PayoutAccepted = z.infer<typeof payoutAcceptedSchema>;
 
 export const payoutSchema = z.object({
@@ -52,11 +52,7 @@ export const payoutStatementEntrySchema = z.object({
 });
 export type PayoutStatementEntry = z.infer<typeof payoutStatementEntrySchema>;
 
-export const payoutStatementSchema = z.object({
-  from: z.string().optional(),
-  to: z.string().optional(),
-  entries: z.array(payoutStatementEntrySchema),
-});
+export const payoutStatementSchema = statementSchemaOf(payoutStatementEntrySchema);
 export type PayoutStatement = z.infer<typeof payoutStatementSchema>;
 
 const payoutEventData = z.object({

@@ -1,3 +1,4 @@
+import { webhookUrl } from '../domain/webhooks';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, hostPortSetting, optionalString } from '../config/env';
@@ -133,7 +134,7 @@ async function startEmulatorsWhereNeeded(
   const providers = [
     { prefix: 'PAYMENT', start: startPaymentEmulator, extra: {} },
     { prefix: 'BANKCENTER', start: startBankCenterEmulator, extra: {} },
-    { prefix: 'PAYOUT', start: startPayoutEmulator, extra: { webhookUrl: `${publicBaseUrl}/webhooks/payouts` } },
+    { prefix: 'PAYOUT', start: startPayoutEmulator, extra: { webhookUrl: webhookUrl(publicBaseUrl, 'payouts') } },
   ] as const;
   for (const p of providers) {
     if (optionalString(env, `${p.prefix}_BASE_URL`)) continue;

@@ -1,3 +1,4 @@
+import { WEBHOOK_PATHS } from '../../domain/webhooks';
 import type { Client } from '@temporalio/client';
 import type { Settings } from '../../config/settings';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN, payoutWorkflowId, quickReceiveWorkflowId } from '../../domain/ids';
@@ -18,7 +19,7 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
   // S201: the payment provider's result; the amount and currency it reports travel with it, so
   // the order compares them with its total before booking.
   const payments: SignedWebhook<PaymentEvent> = {
-    path: '/webhooks/payments',
+    path: WEBHOOK_PATHS.payments,
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePaymentEvent(raw, signature, settings.payments.webhookSecret),
     target: (event) =>
@@ -42,7 +43,7 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
 
   // S604/S704: the verification center's result.
   const bankCenter: SignedWebhook<BankCenterEvent> = {
-    path: '/webhooks/bankcenter',
+    path: WEBHOOK_PATHS.bankCenter,
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parseBankCenterEvent(raw, signature, settings.bankCenter.webhookSecret),
     target: (event) =>
@@ -62,7 +63,7 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
 
   // The payout provider's result.
   const payouts: SignedWebhook<PayoutEvent> = {
-    path: '/webhooks/payouts',
+    path: WEBHOOK_PATHS.payouts,
     signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePayoutEvent(raw, signature, settings.payouts.webhookSecret),
     target: (event) =>
