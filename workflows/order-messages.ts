@@ -48,7 +48,7 @@ export type ParkedAction = 'retry' | 'refund';
 export const PARKED_ACTIONS: Record<ParkReason, ParkedAction[]> = {
   settlement_refused: ['retry'],
   amount_mismatch: ['refund'],
-  charge_result_missing: ['retry', 'refund'],
+  charge_result_missing: ['retry'], // nothing to refund until the provider says the charge succeeded
 };
 
 export type PaymentSource = { type: PaymentSourceType; token: string };
