@@ -12,7 +12,7 @@ import { activateWallet, createLink, dealInEscrow, eventually, orderState, payTh
 describe('settlement in every currency, and parking', () => {
   let h: DealHarness;
   let seller: Party;
-  const agent = 'agent-token-0123456789';
+  const agent = () => h.staff.tokens.agent;
   const PRICES: Record<string, number> = { TWD: 1200, JPY: 3000, THB: 5000, USD: 2500 };
 
   beforeAll(async () => {
@@ -54,7 +54,7 @@ describe('settlement in every currency, and parking', () => {
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
       const walletBefore = await posted(walletAccountId(seller.userId, currency));
       const clearingBefore = await posted(providerClearingAccountId(currency));
-      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution, sellerAmountMinor, buyerAmountMinor });
+      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), { resolution, sellerAmountMinor, buyerAmountMinor });
       expect(res.body).toEqual({ outcome: 'resolving' });
       await eventually(async () => (await orderState(h, link.paymentCode)) === (sellerAmountMinor > 0 ? 'completed' : 'refunded'));
       expect((await posted(walletAccountId(seller.userId, currency))).net - walletBefore.net).toBe(sellerAmountMinor);
@@ -74,12 +74,12 @@ describe('settlement in every currency, and parking', () => {
     const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
     record.charge.status = 'failed';
     const walletBefore = await posted(walletAccountId(seller.userId, 'TWD'));
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution: 'split', sellerAmountMinor: 2500, buyerAmountMinor: 1500 });
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), { resolution: 'split', sellerAmountMinor: 2500, buyerAmountMinor: 1500 });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
     const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
     expect(row.park_reason).toBe('settlement_refused');
-    expect((await h.call('GET', '/api/support/parked', agent)).body.parked.map((p: { order_id: string }) => p.order_id)).toContain(link.paymentCode);
+    expect((await h.call('GET', '/api/support/parked', agent())).body.parked.map((p: { order_id: string }) => p.order_id)).toContain(link.paymentCode);
     expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total, pendingDebits: 0 }); // holds voided: untouched
     expect((await posted(walletAccountId(seller.userId, 'TWD'))).net).toBe(walletBefore.net);
     expect(refundsOf(link.paymentCode)).toEqual([]);
@@ -89,10 +89,10 @@ describe('settlement in every currency, and parking', () => {
     expect(view.status.name).toBe('RUNNING'); // parked, not failed
     expect(view.searchAttributes?.OrderState).toEqual(['parked']);
     // Only the actions that fit the reason are accepted.
-    expect((await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, { action: 'refund', note: 'x' })).status).toBe(422);
+    expect((await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), { action: 'refund', note: 'x' })).status).toBe(422);
 
     record.charge.status = 'succeeded'; // the provider fixed it
-    const retried = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, { action: 'retry', note: 'provider fixed the charge' });
+    const retried = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), { action: 'retry', note: 'provider fixed the charge' });
     expect(retried.body).toEqual({ outcome: 'retrying' });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'completed');
     expect((await posted(walletAccountId(seller.userId, 'TWD'))).net - walletBefore.net).toBe(2500);
@@ -122,7 +122,7 @@ describe('settlement in every currency, and parking', () => {
       // Silence cannot release it: the decision window never started.
       expect((await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' })).status).toBe(409);
 
-      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, { action: 'refund', note: 'charged the wrong amount' });
+      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), { action: 'refund', note: 'charged the wrong amount' });
       expect(res.body).toEqual({ outcome: 'refunding' });
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'refunded');
       expect(refundsOf(link.paymentCode)).toEqual([total - 500]);
@@ -156,7 +156,7 @@ describe('settlement in every currency, and parking', () => {
         clearInterval(pendingAtProvider);
       }
       for (const c of h.payments.state.charges.values()) if (c.charge.reference === link.paymentCode) c.charge.status = 'succeeded';
-      await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, { action: 'retry', note: 'asked the provider again' });
+      await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), { action: 'retry', note: 'asked the provider again' });
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
       expect((await posted(escrowAccountId(link.paymentCode))).net).toBe(1900);
     } finally {

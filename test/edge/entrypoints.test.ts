@@ -29,7 +29,7 @@ const secretValues = (env: Record<string, string>) =>
   Object.entries(env).filter(([name]) => /SECRET|TOKEN|KEY|DATABASE_URL/.test(name)).flatMap(([, v]) => v.split(/[,:@]/)).filter((p) => p.length >= 8);
 
 describe.each(['src/api/main.ts', 'worker/main.ts'])('%s in production', (entry) => {
-  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'CODEC_OPERATOR_TOKENS', 'SUPPORT_TOKENS'])('refuses to start without %s', async (variable) => {
+  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'OIDC_ISSUER_URL', 'OIDC_CLIENT_SECRET'])('refuses to start without %s', async (variable) => {
     const env = productionEnv();
     delete env[variable];
     const out = await run(entry, env);

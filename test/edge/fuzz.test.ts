@@ -214,7 +214,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     const operations = operationsOf(doc.body);
     expect(operations.length).toBeGreaterThan(25);
     const user = await h.newUser();
-    const tokens = { user: user.token, staff: 'agent-token-0123456789' };
+    const tokens = { user: user.token, staff: h.staff.tokens.agent };
     const before = await tableFingerprints(h.knex);
 
     const g = generator(SEED);

@@ -8,7 +8,7 @@ import { createPayoutProvider } from '../../src/payout';
 import { reconcilePayouts } from '../../src/reconcile';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage, type Party } from '../support/deal-steps';
-import { AGENT, VIEWER, available, emulators, fundWallet, verifiedParty } from './steps';
+import { available, emulators, fundWallet, verifiedParty } from './steps';
 
 /** Longer than the payout client's 10 s time limit (DEFAULT_PROVIDER_TIMEOUT_MS). */
 const PROVIDER_STALL_MS = 11_000;
@@ -99,7 +99,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
   it('holds a payout whose party is on the watch-list until an agent releases it; then pays once', async () => {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 30_000);
-    const listed = await h.call('POST', '/api/support/watchlist', undefined, { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' }, AGENT);
+    const listed = await h.call('POST', '/api/support/watchlist', undefined, { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' }, h.staff.headers.agent);
     expect(listed.status).toBe(201);
 
     const { payoutId } = (await requestPayout(party, 25_000)).body;
@@ -109,15 +109,15 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(await statementFor(payoutId)).toEqual([]);
     await eventually(async () => lastMessage(h, party.userId, 'payout_held') !== undefined);
 
-    const queue = await h.call('GET', '/api/support/payouts?state=held', undefined, undefined, VIEWER);
+    const queue = await h.call('GET', '/api/support/payouts?state=held', undefined, undefined, h.staff.headers.viewer);
     expect(queue.body.payouts.map((p: { payout_id: string }) => p.payout_id)).toContain(payoutId);
-    const byViewer = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, VIEWER);
+    const byViewer = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.viewer);
     expect(byViewer.status).toBe(403);
 
-    const released = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'customer identity confirmed by phone' }, AGENT);
+    const released = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'customer identity confirmed by phone' }, h.staff.headers.agent);
     expect(released.body).toEqual({ outcome: 'releasing' });
     await untilState(party, payoutId, 'paid');
-    const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, AGENT);
+    const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.agent);
     expect(again.status).toBe(409);
 
     expect(await statementFor(payoutId)).toHaveLength(1);
@@ -137,7 +137,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     const { payoutId } = (await requestPayout(party, 6_000_000)).body; // above the review threshold
     await untilState(party, payoutId, 'held');
     expect((await h.call('GET', `/api/payouts/${payoutId}`, party.token)).body.holdReasons).toEqual(['amount_above_threshold']);
-    const rejected = await h.call('POST', `/api/support/payouts/${payoutId}/reject`, undefined, { note: 'unusual amount' }, AGENT);
+    const rejected = await h.call('POST', `/api/support/payouts/${payoutId}/reject`, undefined, { note: 'unusual amount' }, h.staff.headers.agent);
     expect(rejected.body).toEqual({ outcome: 'rejecting' });
     await untilState(party, payoutId, 'rejected');
     expect(await available(h, party.userId)).toBe(9_000_000);

@@ -4,7 +4,7 @@ import { quickReceiveWorkflowId } from '../../src/domain/ids';
 import { dataConverterFromEnv } from '../../src/temporal/codec';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage } from '../support/deal-steps';
-import { AGENT, emulators, entryFor, historyBytes, quickReceive, registerAccount } from './steps';
+import { emulators, entryFor, historyBytes, quickReceive, registerAccount } from './steps';
 
 describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api, the worker and the verification center', () => {
   let h: DealHarness;
@@ -78,7 +78,7 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     const account = registerAccount(h);
     const listed = await h.call('POST', '/api/support/watchlist', undefined, {
       keyType: 'bank_account', value: `${account.bankCode}-${account.accountNumber}`, reason: 'police fraud report 2024-117',
-    }, AGENT);
+    }, h.staff.headers.agent);
     expect(listed.status).toBe(201);
     const audit = await h.knex('audit_log').where({ subject: `watchlist_entry:${listed.body.id}` }).first();
     expect(audit).toMatchObject({ actor: 'support:agent-amy', action: 'watchlist.entry_added' });
@@ -91,7 +91,7 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     expect(asked).toEqual([]);
 
     // Removed from the list (with a reason, audited), the same account verifies.
-    const removed = await h.call('DELETE', `/api/support/watchlist/${listed.body.id}`, undefined, { reason: 'report withdrawn' }, AGENT);
+    const removed = await h.call('DELETE', `/api/support/watchlist/${listed.body.id}`, undefined, { reason: 'report withdrawn' }, h.staff.headers.agent);
     expect(removed.status).toBe(204);
     expect(await h.knex('audit_log').where({ subject: `watchlist_entry:${listed.body.id}`, action: 'watchlist.entry_removed' }).first()).toMatchObject({ actor: 'support:agent-amy' });
     expect((await quickReceive(h, seller, { role: 'seller', ...entryFor(account) })).status).toBe('code');

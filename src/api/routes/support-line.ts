@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { INBOX_STATUSES, LIST_LIMIT_MAX, listInboxEvents, redriveEvents } from '../../line/webhook/inbox-admin';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 
 /**
  * Support staff and the LINE inbox: which chat events were set aside (gave_up) and why, and a
@@ -17,9 +17,9 @@ const listQuery = z.object({
 /** LINE's webhookEventId is a ULID; the inbox takes up to 64 characters of this alphabet. */
 const EVENT_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 
-export function supportLineRoutes(deps: { knex: Knex; staff: Map<string, StaffMember> }): Router {
+export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const agent = requireStaff(deps.staff, 'agent');
+  const agent = requireStaff(deps.staffAuth, 'agent');
 
   router.get('/api/support/line-events', agent, async (req, res) => {
     const query = listQuery.parse(req.query);

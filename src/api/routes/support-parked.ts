@@ -6,7 +6,7 @@ import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { resolveParkedUpdate } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 
 /**
  * Parked deals: a money step was refused or did not add up, so the deal waits for a person with
@@ -17,10 +17,10 @@ const parkedResolutionSchema = z.object({
   note: z.string().trim().min(1).max(2000),
 }).strict();
 
-export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
+export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
 
   router.get('/api/support/parked', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'parked' }).orderBy('updated_at', 'asc').limit(200)

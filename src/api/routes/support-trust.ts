@@ -9,7 +9,7 @@ import { decideHeldPayoutUpdate } from '../../../workflows/payout';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { PAYOUT_ID_PATTERN } from './money-out';
 
 /**
@@ -32,10 +32,10 @@ const entrySchema = z.object({
 const removalSchema = z.object({ reason: z.string().trim().min(1).max(REASON_MAX_CHARS) }).strict();
 const decisionSchema = z.object({ note: z.string().trim().max(NOTE_MAX_CHARS).optional() }).strict();
 
-export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember>; hashSecret: string }): Router {
+export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator; hashSecret: string }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
   const actor = (staff: StaffMember) => `support:${staff.staffId}`;
 
   router.post('/api/support/watchlist', agent, async (req, res) => {

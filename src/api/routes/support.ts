@@ -10,7 +10,7 @@ import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
@@ -21,10 +21,10 @@ const resolutionSchema = z.object({
   note: z.string().max(2000).optional(),
 }).strict();
 
-export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
+export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
   const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
