@@ -4,8 +4,8 @@ import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
 import { startPagesSite, type PagesSite } from './site';
+import { signInToConsole } from './staff-sign-in';
 
-const AGENT_TOKEN = 'agent-token-0123456789';
 
 /** Issue 9, finding 3: a parked deal is in the console's queue, and an agent's retry settles it. */
 describeWithChromium('a parked deal in the support console', () => {
@@ -31,15 +31,14 @@ describeWithChromium('a parked deal in the support console', () => {
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
     const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
     record.charge.status = 'failed'; // the provider now refuses refunds of this charge
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, AGENT_TOKEN, { resolution: 'refund', sellerAmountMinor: 0, buyerAmountMinor: 2000 });
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, { resolution: 'refund', sellerAmountMinor: 0, buyerAmountMinor: 2000 });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${site.baseUrl}/pages/support?lang=en`);
-    await page.getByLabel('Staff token', { exact: true }).fill(AGENT_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${h.baseUrl}/pages/support?lang=en`);
+    await signInToConsole(page, 'agent');
     await page.waitForSelector('#parked:not([hidden])', { timeout: 30_000 });
     expect(await unlabelledControls(page)).toEqual([]);
     const item = page.locator('#parked-list li', { hasText: link.paymentCode });
