@@ -44,6 +44,7 @@ const REFUSAL_STATUS: Record<string, number> = {
   UnknownCharge: 409,
   SelfDealing: 403,
   OtpLimit: 429,
+  SameApprover: 409,
 };
 
 export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {

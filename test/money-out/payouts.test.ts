@@ -96,7 +96,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(noKey.status).toBe(400);
   });
 
-  it('holds a payout whose party is on the watch-list until an agent releases it; then pays once', async () => {
+  it('holds a payout whose party is on the watch-list until two agents release it; then pays once', async () => {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 30_000);
     const listed = await h.call('POST', '/api/support/watchlist', undefined, { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' }, h.staff.headers.agent);
@@ -114,7 +114,10 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     const byViewer = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.viewer);
     expect(byViewer.status).toBe(403);
 
-    const released = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'customer identity confirmed by phone' }, h.staff.headers.agent);
+    // Four eyes (test/staff/four-eyes.test.ts): a second agent's approval releases it.
+    const approved = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'customer identity confirmed by phone' }, h.staff.headers.agent);
+    expect(approved.body).toEqual({ outcome: 'awaiting_second_approval', approvedBy: ['agent-amy'] });
+    const released = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'checked the call recording' }, h.staff.headers.secondAgent);
     expect(released.body).toEqual({ outcome: 'releasing' });
     await untilState(party, payoutId, 'paid');
     const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.agent);
@@ -125,10 +128,11 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     const audit = await h.knex('audit_log').where({ subject: `payout:${payoutId}` }).orderBy('seq').select('actor', 'action');
     expect(audit).toEqual([
       { actor: 'system:payout', action: 'payout.held' },
-      { actor: 'support:agent-amy', action: 'payout.released' },
+      { actor: 'support:agent-amy', action: 'payout.release_approved' },
+      { actor: 'support:agent-ben', action: 'payout.released' },
       { actor: 'system:payout', action: 'payout.paid' },
     ]);
-    expect((await h.knex('payouts').where({ payout_id: payoutId }).first()).decided_by).toBe('agent-amy');
+    expect((await h.knex('payouts').where({ payout_id: payoutId }).first()).decided_by).toBe('agent-ben');
   });
 
   it('returns the money when support rejects a held payout', async () => {

@@ -71,7 +71,7 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAu
     const state = req.query.state === undefined ? 'held' : String(req.query.state);
     if (!(PAYOUT_STATES as readonly string[]).includes(state)) throw new HttpProblem(422, 'invalid-input', `state must be one of ${PAYOUT_STATES.join(', ')}`);
     const rows = await deps.knex('payouts').where({ state }).orderBy('updated_at', 'asc').limit(PAYOUT_LIST_MAX_ROWS)
-      .select('payout_id', 'user_id', 'amount_minor', 'currency', 'account_masked', 'state', 'hold_reasons', 'decided_by', 'created_at', 'updated_at');
+      .select('payout_id', 'user_id', 'amount_minor', 'currency', 'account_masked', 'state', 'hold_reasons', 'release_approvals', 'decided_by', 'created_at', 'updated_at');
     res.json({ payouts: rows.map((r) => ({ ...r, amount_minor: Number(r.amount_minor) })) });
   });
 
