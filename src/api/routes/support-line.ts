@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { INBOX_STATUSES, LIST_LIMIT_MAX, listInboxEvents, redriveEvents } from '../../line/webhook/inbox-admin';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
+import { auditSupportView } from './support-audit';
 
 /**
  * Support staff and the LINE inbox: which chat events were set aside (gave_up) and why, and a
@@ -23,7 +24,9 @@ export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthentica
 
   router.get('/api/support/line-events', agent, async (req, res) => {
     const query = listQuery.parse(req.query);
-    res.json({ events: await listInboxEvents(deps.knex, query.status, query.limit) });
+    const events = await listInboxEvents(deps.knex, query.status, query.limit);
+    await auditSupportView(deps.knex, res.locals.staff, `queue:line-events:${query.status}`, { events: events.length });
+    res.json({ events });
   });
 
   router.post('/api/support/line-events/:id/redrive', agent, async (req, res) => {

@@ -7,6 +7,7 @@ import { resolveParkedUpdate } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
+import { auditSupportView } from './support-audit';
 
 /**
  * Parked deals: a money step was refused or did not add up, so the deal waits for a person with
@@ -25,6 +26,7 @@ export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staffA
   router.get('/api/support/parked', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'parked' }).orderBy('updated_at', 'asc').limit(200)
       .select('order_id', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:parked', { orders: rows.map((r) => r.order_id) });
     res.json({ parked: rows });
   });
 

@@ -11,6 +11,7 @@ import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { PAYOUT_ID_PATTERN } from './money-out';
+import { auditSupportView } from './support-audit';
 
 /**
  * Support staff and trust: watch-list edits and the held-payout queue. Every change is written
@@ -72,6 +73,7 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAu
     if (!(PAYOUT_STATES as readonly string[]).includes(state)) throw new HttpProblem(422, 'invalid-input', `state must be one of ${PAYOUT_STATES.join(', ')}`);
     const rows = await deps.knex('payouts').where({ state }).orderBy('updated_at', 'asc').limit(PAYOUT_LIST_MAX_ROWS)
       .select('payout_id', 'user_id', 'amount_minor', 'currency', 'account_masked', 'state', 'hold_reasons', 'release_approvals', 'decided_by', 'created_at', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, `queue:payouts:${state}`, { payouts: rows.map((r) => r.payout_id) });
     res.json({ payouts: rows.map((r) => ({ ...r, amount_minor: Number(r.amount_minor) })) });
   });
 

@@ -12,6 +12,7 @@ import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
+import { auditSupportAction, auditSupportView } from './support-audit';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
 const resolutionSchema = z.object({
@@ -30,6 +31,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   router.get('/api/support/disputes', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
       .select('order_id', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:disputes', { orders: rows.map((r) => r.order_id) });
     res.json({ disputes: rows });
   });
 
@@ -38,6 +40,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
     const view = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).query(orderViewQuery);
     const messages = await deps.knex('chat_deliveries').where('retry_key', 'like', `${orderWorkflowId(code)}:%`).orderBy('sent_at').select('to_user_id', 'kind', 'sent_at');
+    await auditSupportView(deps.knex, res.locals.staff, `order:${code}`, { parts: ['order', 'messages'] });
     res.json({ order: view, messages });
   });
 
@@ -51,13 +54,18 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
       args: [{ agentId: staff.staffId, ...body }],
       updateId,
     });
+    // The settlement that follows is audited by the deal; this records who decided it, and why.
+    await auditSupportAction(deps.knex, staff, 'support.dispute_resolved', `order:${code}`, { ...body, note: body.note ?? null });
     res.json(outcome);
   });
 
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
-    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
+    const userId = String(req.params.userId);
+    const cleared = await clearPhoneBindings(deps.knex, { userId, actor: `support:${staff.staffId}` });
+    // Clearing nothing is still an action someone took on this user.
+    if (cleared === 0) await auditSupportAction(deps.knex, staff, 'phone_binding.cleared', `user:${userId}`, { count: 0, phones: [] });
     res.json({ cleared });
   });
 
