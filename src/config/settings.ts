@@ -147,6 +147,11 @@ export interface StaffIdentitySettings {
   rolesClaim: string;
   /** OIDC_TIMEOUT_MS: one request to the provider (discovery, keys, token exchange) gives up after this. */
   timeoutMs: number;
+  /**
+   * OIDC_JWKS_COOLDOWN_MS: after reading the provider's keys, a token naming a key we do not have
+   * makes us read them again only after this long (so made-up key ids cannot hammer the provider).
+   */
+  jwksCooldownMs: number;
 }
 
 export interface IdentitySettings {
@@ -289,6 +294,7 @@ function staffIdentitySettings(env: Record<string, string | undefined>, producti
     codecAudience: optionalString(env, 'OIDC_CODEC_AUDIENCE') ?? audience,
     rolesClaim,
     timeoutMs: integerSetting(env, 'OIDC_TIMEOUT_MS', DEFAULT_OUTBOUND_TIMEOUT_MS, 1, MAX_OUTBOUND_TIMEOUT_MS),
+    jwksCooldownMs: integerSetting(env, 'OIDC_JWKS_COOLDOWN_MS', 30_000, 0, 10 * MINUTE_MS),
   };
 }
 

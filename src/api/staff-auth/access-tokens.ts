@@ -21,7 +21,6 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const TOKEN_MAX_CHARS = 8192;
 /** Staff ids go into audit actors and workflow inputs (which take at most 200 characters). */
 const SUBJECT_PATTERN = /^[\x21-\x7e]{1,200}$/;
-const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 
 /** What a verified token says about who calls. */
@@ -53,7 +52,7 @@ export function accessTokenVerifier(provider: StaffIdentityProvider, options: { 
     keys ??= provider.configuration().then((config) => {
       const uri = config.serverMetadata().jwks_uri;
       if (!uri) throw new IdentityProviderUnavailable('the identity provider publishes no jwks_uri');
-      return createRemoteJWKSet(new URL(uri), { timeoutDuration: provider.settings.timeoutMs, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS });
+      return createRemoteJWKSet(new URL(uri), { timeoutDuration: provider.settings.timeoutMs, cooldownDuration: provider.settings.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS });
     }).catch((err) => {
       keys = undefined;
       throw err;
