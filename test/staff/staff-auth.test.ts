@@ -144,9 +144,14 @@ describe('staff identity at the api', () => {
   });
 });
 
-describe('staff identity when the provider cannot be reached', () => {
+describe('staff identity behind https, and when the provider cannot be reached', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
+  const PUBLIC = 'https://escrow.example';
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { PUBLIC_BASE_URL: PUBLIC } });
+    const client = h.staff.idp.state.clients.get(TEST_CONSOLE_CLIENT.clientId)!;
+    h.staff.idp.state.addClient({ ...client, redirectUris: [`${PUBLIC}/auth/staff/callback`] });
+  });
   afterAll(async () => { await h?.close(); });
 
   it('answers 503 with Retry-After (not 401, not 500) and recovers when the provider is back', async () => {
@@ -158,5 +163,19 @@ describe('staff identity when the provider cannot be reached', () => {
     expect(down.body.type).toMatch(/identity-unavailable$/);
     h.staff.idp.state.faults.reset();
     expect((await h.call('GET', '/api/support/disputes', h.staff.tokens.viewer)).status).toBe(200);
+  });
+
+  it('served over https, the session cookie is Secure and __Host- prefixed, and the flow cookie Secure', async () => {
+    const login = await fetch(`${h.baseUrl}/auth/staff/login?next=%2Fpages%2Fsupport`, { redirect: 'manual' });
+    expect(login.headers.get('set-cookie')).toMatch(/^staff_sign_in=.*; Secure/i);
+    const authorize = new URL(login.headers.get('location')!);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${PUBLIC}/auth/staff/callback`);
+    authorize.searchParams.set('emulator_user', TEST_STAFF.agent.sub);
+    // The provider sends the browser to the public address; here it reaches this api directly.
+    const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
+    const callback = await fetch(`${h.baseUrl}${back.pathname}${back.search}`, { redirect: 'manual', headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] } });
+    const session = callback.headers.getSetCookie().find((c) => c.startsWith('__Host-staff_session='));
+    expect(session).toMatch(/; Path=\/;.*HttpOnly.*Secure.*SameSite=Strict/i);
+    expect(session).not.toMatch(/Domain=/i);
   });
 });
