@@ -5,7 +5,7 @@ import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
 import {
-  escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
+  collectionAccountFor, escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
   voidTransferId, walletAccountId,
 } from '../src/domain/ids';
 import type { Currency } from '../src/domain/money';
@@ -17,7 +17,7 @@ import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phon
 import { appendAudit } from '../src/audit';
 import { maskIdentifier } from '../src/crypto';
 import { checkLimits, releaseLimitEvent, reserveLimits, type LimitDecision, type LimitEvent } from '../src/limits';
-import type { ParkReason } from '../workflows/order-messages';
+import type { ParkReason, PaymentSource } from '../workflows/order-messages';
 import { matchWatchlist, matchWatchlistPhoneHashes } from '../src/watchlist';
 import { startWalletActivation } from '../src/wallet/activation';
 import { decisionTakenInTime } from '../src/deal/decision-intents';
@@ -38,7 +38,7 @@ export interface OrderActivityDeps {
 }
 
 export interface ScreenBuyerInput {
-  orderId: string;
+  paymentCode: string;
   buyerId: string;
   dynamicPassword: string;
   checkWallet: boolean;
@@ -69,7 +69,7 @@ export interface Screening {
 export type MoneyMove = { kind: 'stage_one'; amountMinor: number; currency: Currency };
 
 export interface StepCommit {
-  orderId: string;
+  paymentCode: string;
   sellerId: string;
   state: string;
   stateVersion: number;
@@ -91,7 +91,7 @@ export interface StepCommit {
 }
 
 export interface SettleInput {
-  orderId: string;
+  paymentCode: string;
   /** Each attempt (a person's retry after a refusal) has its own transfer ids and refund key. */
   attempt: number;
   sellerId: string;
@@ -124,8 +124,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
   return {
     /** S102, S401–S402, S501, S404 and claim 15 in one read: the workflow decides the branches. */
     async screenBuyer(input: ScreenBuyerInput): Promise<Screening> {
-      const link = await knex('payment_links').where({ payment_code: input.orderId }).first();
-      if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.orderId}`, 'InvalidInput');
+      const link = await knex('payment_links').where({ payment_code: input.paymentCode }).first();
+      if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.paymentCode}`, 'InvalidInput');
       const passwordOk = dynamicPasswordMatches(settings.secrets.linkSecret, {
         paymentCode: link.payment_code,
         productName: link.product_name,
@@ -140,7 +140,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         watchListed: false,
         walletState: 'inactive',
         phone: 'not_bound',
-        paymentAccount: collectionAccountFor(input.orderId),
+        paymentAccount: collectionAccountFor(input.paymentCode),
         buyerName: maskIdentifier(input.buyerId),
       };
       if (!passwordOk) return base;
@@ -154,7 +154,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       if (!boundUser) return { ...base, boundUser };
       const latestPhone = [...phones].sort((a, b) => b.bound_at.getTime() - a.bound_at.getTime())[0];
       const [listedByIdentity, listedByPhone, limits] = await Promise.all([
-        matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.orderId }),
+        matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.paymentCode }),
         // Every phone the buyer ever bound, in one query: bindings keep the watch-list's keyed hash.
         matchWatchlistPhoneHashes(knex, phones.map((p) => p.phone_hash)),
         checkLimits(knex, {
@@ -164,7 +164,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           amountMinor: Number(link.total_minor),
           currency: link.currency,
           at: new Date(),
-          eventId: input.orderId,
+          eventId: input.paymentCode,
         }, settings.limits),
       ]);
       const listed = [...listedByIdentity, ...listedByPhone];
@@ -179,13 +179,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const eligible = !screening.watchListed && !screening.limitRefusal && screening.walletState === 'active';
       if (input.attribute && eligible) {
         const claim = await claimAttribution(knex, settings, {
-          eventId: input.orderId, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: latestPhone?.phone_hash ?? null,
+          eventId: input.paymentCode, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: latestPhone?.phone_hash ?? null,
           amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
         });
         screening.holder = claim.holder;
         if (!claim.limits.ok) screening.limitRefusal = { rule: claim.limits.rule, detail: claim.limits.detail };
       } else if (input.attribute) {
-        screening.holder = (await knex('orders').where({ order_id: input.orderId }).first('buyer_id'))?.buyer_id ?? undefined;
+        screening.holder = (await knex('orders').where({ payment_code: input.paymentCode }).first('buyer_id'))?.buyer_id ?? undefined;
       }
       if (screening.holder !== undefined && screening.holder !== input.buyerId) screening.buyerName = await nameOf(input.buyerId);
       return screening;
@@ -200,9 +200,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
      * its keyed proof is kept. The code is derived from the challenge, so a re-run sends the same
      * code in the same message. At most `otpSendsPerBuyerHour` codes per buyer per hour, all orders.
      */
-    async issueOtp(input: { orderId: string; buyerId: string; challengeKey: string; ttlMs: number; maxAttempts: number; transactionCode: string }):
+    async issueOtp(input: { paymentCode: string; buyerId: string; challengeKey: string; ttlMs: number; maxAttempts: number; transactionCode: string }):
       Promise<{ ok: true; challengeId: string; expiresAtMs: number } | { ok: false; detail: string; retryAfterMs: number }> {
-      const challengeId = `${input.orderId}:otp:${input.challengeKey}`;
+      const challengeId = `${input.paymentCode}:otp:${input.challengeKey}`;
       const code = challengeOtp(hashSecret, challengeId);
       const issued = await knex.transaction(async (trx) => {
         // One buyer's sends are counted under a lock, so concurrent resends cannot both pass the cap.
@@ -217,12 +217,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           return { ok: false as const, retryAfterMs: Math.max(1000, oldest + HOUR_MS - Date.now()) };
         }
         const expiresAt = new Date(Date.now() + input.ttlMs);
-        await trx('otp_challenges').where({ order_id: input.orderId }).whereNull('consumed_at').update({ consumed_at: trx.fn.now() });
+        await trx('otp_challenges').where({ subject: input.paymentCode }).whereNull('consumed_at').update({ consumed_at: trx.fn.now() });
         await trx('otp_challenges').insert({
           challenge_id: challengeId,
-          order_id: input.orderId,
+          subject: input.paymentCode,
           user_id: input.buyerId,
-          code_hash: otpProof(hashSecret, input.orderId, input.buyerId, code),
+          code_hash: otpProof(hashSecret, input.paymentCode, input.buyerId, code),
           max_attempts: input.maxAttempts,
           expires_at: expiresAt,
         });
@@ -258,15 +258,15 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** S114: the charge at the provider, keyed by order and attempt so a retry never charges twice. */
-    async startCharge(input: { orderId: string; attempt: number; amountMinor: number; currency: Currency; paymentSource: { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string } }) {
+    async startCharge(input: { paymentCode: string; attempt: number; amountMinor: number; currency: Currency; paymentSource: PaymentSource }) {
       try {
         const accepted = await payments.charge({
           amountMinor: input.amountMinor,
           currency: input.currency,
-          reference: input.orderId,
+          reference: input.paymentCode,
           paymentSource: input.paymentSource,
           callbackUrl: `${settings.publicBaseUrl}/webhooks/payments`,
-        }, `${input.orderId}:charge:${input.attempt}`);
+        }, `${input.paymentCode}:charge:${input.attempt}`);
         return { chargeId: accepted.id };
       } catch (err) {
         throw asApplicationFailure(err);
@@ -274,13 +274,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */
-    async reservePayer(input: { orderId: string; buyerId: string }):
+    async reservePayer(input: { paymentCode: string; buyerId: string }):
       Promise<{ ok: true } | { ok: false; holder?: string; rule: string; detail: string }> {
-      const link = await knex('payment_links').where({ payment_code: input.orderId }).first();
-      if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.orderId}`, 'InvalidInput');
+      const link = await knex('payment_links').where({ payment_code: input.paymentCode }).first();
+      if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.paymentCode}`, 'InvalidInput');
       const phone = await knex('phone_bindings').where({ user_id: input.buyerId }).orderBy('bound_at', 'desc').first('phone_hash');
       const claim = await claimAttribution(knex, settings, {
-        eventId: input.orderId, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: phone?.phone_hash ?? null,
+        eventId: input.paymentCode, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: phone?.phone_hash ?? null,
         amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
       });
       if (claim.holder !== undefined && claim.holder !== input.buyerId) return { ok: false, holder: claim.holder, rule: 'attributed', detail: 'someone else is paying for this link' };
@@ -303,16 +303,16 @@ export function createOrderActivities(deps: OrderActivityDeps) {
      * A refusal (ledger or provider) voids the holds and answers { ok: false }: money untouched.
      */
     async settle(input: SettleInput): Promise<SettleOutcome> {
-      const escrow = escrowAccountId(input.orderId);
+      const escrow = escrowAccountId(input.paymentCode);
       const clearing = providerClearingAccountId(input.currency);
       const wallet = walletAccountId(input.sellerId, input.currency);
       const holds: TransferInput[] = [];
       if (input.sellerAmountMinor > 0) {
-        holds.push({ id: releaseTransferId(input.orderId, input.attempt), debitAccountId: escrow, creditAccountId: wallet, amountMinor: input.sellerAmountMinor,
+        holds.push({ id: releaseTransferId(input.paymentCode, input.attempt), debitAccountId: escrow, creditAccountId: wallet, amountMinor: input.sellerAmountMinor,
           currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
       }
       if (input.buyerAmountMinor > 0) {
-        holds.push({ id: refundTransferId(input.orderId, input.attempt), debitAccountId: escrow, creditAccountId: clearing, amountMinor: input.buyerAmountMinor,
+        holds.push({ id: refundTransferId(input.paymentCode, input.attempt), debitAccountId: escrow, creditAccountId: clearing, amountMinor: input.buyerAmountMinor,
           currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
       }
       const voidHolds = async (why: string): Promise<SettleOutcome> => {
@@ -338,7 +338,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           // A refund is made once however often this runs: what the provider already refunded counts.
           const charge = await payments.getCharge(input.chargeId);
           const due = input.providerRefundMinor - charge.refundedMinor;
-          if (due > 0) await payments.refund({ chargeId: input.chargeId, amountMinor: due }, refundIdempotencyKey(input.orderId, input.attempt));
+          if (due > 0) await payments.refund({ chargeId: input.chargeId, amountMinor: due }, refundIdempotencyKey(input.paymentCode, input.attempt));
         } catch (err) {
           if (err instanceof PaymentRefused) return voidHolds(`the payment provider refused the refund: ${err.message}`);
           throw err;
@@ -351,13 +351,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     /** One step's effects, in an order that is safe to repeat: money, then the read model and audit, then words. */
     async commitStep(step: StepCommit): Promise<void> {
       try {
-        if (step.money) await bookStageOne(ledger, step.orderId, step.money);
+        if (step.money) await bookStageOne(ledger, step.paymentCode, step.money);
       } catch (err) {
         throw asApplicationFailure(err);
       }
       await knex.transaction(async (trx) => {
         const changed = await trx('orders')
-          .where({ order_id: step.orderId })
+          .where({ payment_code: step.paymentCode })
           // A re-run of a discarded workflow task reuses its version: the later run wins at equal versions.
           .andWhere((q) => q.where('state_version', '<', step.stateVersion).orWhere((e) => e.where('state_version', step.stateVersion).whereNot('state', step.state)))
           .update({
@@ -371,11 +371,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             updated_at: trx.fn.now(),
           });
         if (changed === 0) return; // a retry of a step already applied: audit once
-        if (step.releaseLimits) await releaseLimitEvent(trx, step.orderId);
+        if (step.releaseLimits) await releaseLimitEvent(trx, step.paymentCode);
         await appendAudit(trx, {
-          actor: step.actor ?? (step.settled ? step.settled.decidedBy : `workflow:${step.orderId}`),
+          actor: step.actor ?? (step.settled ? step.settled.decidedBy : `workflow:${step.paymentCode}`),
           action: `order.${step.state}`,
-          subject: step.orderId,
+          subject: step.paymentCode,
           details: {
             stateVersion: step.stateVersion,
             money: step.money ?? step.settled ?? null,
@@ -389,8 +389,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** S206: the window closed in silence, as far as the workflow heard; a decision that reached us in time still counts. */
-    async decisionTakenInTime(input: { orderId: string; buyerId: string; deadlineMs: number }) {
-      const found = await decisionTakenInTime(knex, input.orderId, input.buyerId, new Date(input.deadlineMs));
+    async decisionTakenInTime(input: { paymentCode: string; buyerId: string; deadlineMs: number }) {
+      const found = await decisionTakenInTime(knex, input.paymentCode, input.buyerId, new Date(input.deadlineMs));
       return found ? { decision: found.decision, reason: found.reason, decidedAtMs: found.decidedAt.getTime() } : null;
     },
 
@@ -403,14 +403,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 const HOUR_MS = 60 * 60 * 1000;
 
 /** S202: provider clearing → this order's escrow, the transfer id being its idempotency key. */
-async function bookStageOne(ledger: Ledger, orderId: string, move: MoneyMove): Promise<void> {
-  const escrow = escrowAccountId(orderId);
+async function bookStageOne(ledger: Ledger, paymentCode: string, move: MoneyMove): Promise<void> {
+  const escrow = escrowAccountId(paymentCode);
   const clearing = providerClearingAccountId(move.currency);
   await ledger.createAccounts([
     { id: clearing, currency: move.currency, kind: 'provider_clearing', shardCount: 32 },
     { id: escrow, currency: move.currency, kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: 1 },
   ]).then(refusedAccount);
-  await ledger.createTransfer({ id: stageOneTransferId(orderId), debitAccountId: clearing, creditAccountId: escrow, amountMinor: move.amountMinor, currency: move.currency });
+  await ledger.createTransfer({ id: stageOneTransferId(paymentCode), debitAccountId: clearing, creditAccountId: escrow, amountMinor: move.amountMinor, currency: move.currency });
 }
 
 /** createAccounts answers per item; an account that exists with other terms is a refusal like any other. */
@@ -435,24 +435,17 @@ function judgeOtp(row: { user_id: string; consumed_at: Date | null; expires_at: 
  * believing they won. Racers who find the code taken never touch the limits.
  */
 async function claimAttribution(knex: Knex, settings: Settings, event: LimitEvent): Promise<{ holder?: string; limits: LimitDecision }> {
-  const current = await knex('orders').where({ order_id: event.eventId }).first('buyer_id');
+  const current = await knex('orders').where({ payment_code: event.eventId }).first('buyer_id');
   if (current?.buyer_id) return { holder: current.buyer_id, limits: { ok: true } };
   return knex.transaction(async (trx) => {
     // The order row first, then the limits' locks: racers queue on the row and see the winner.
-    const row = await trx('orders').where({ order_id: event.eventId }).forUpdate().first('buyer_id');
+    const row = await trx('orders').where({ payment_code: event.eventId }).forUpdate().first('buyer_id');
     if (row?.buyer_id) return { holder: row.buyer_id as string, limits: { ok: true } as LimitDecision };
     const limits = await reserveLimits(trx, event, settings.limits);
     if (!limits.ok) return { holder: undefined, limits };
-    await trx('orders').where({ order_id: event.eventId }).update({ buyer_id: event.buyerId, updated_at: trx.fn.now() });
+    await trx('orders').where({ payment_code: event.eventId }).update({ buyer_id: event.buyerId, updated_at: trx.fn.now() });
     return { holder: event.buyerId, limits };
   });
-}
-
-/** A stable, order-specific collection account number to show in the payment info (S108). */
-export function collectionAccountFor(orderId: string): string {
-  let digits = '';
-  for (const ch of orderId) digits += (ch.charCodeAt(0) % 10).toString();
-  return `822-${digits.slice(0, 14).padEnd(14, '0')}`;
 }
 
 /** Refusals (money rules, provider 4xx) must not be retried; everything else may be. */

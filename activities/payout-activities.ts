@@ -4,12 +4,11 @@ import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
 import { decryptField } from '../src/crypto';
-import { payoutClearingAccountId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
-import type { Currency } from '../src/domain/money';
+import { payoutClearingAccountId, payoutHoldTransferId, payoutPostTransferId, payoutVoidTransferId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
 import { LedgerError, type Ledger } from '../src/ledger';
 import { PayoutRefused, type PayoutProvider } from '../src/payout';
 import { matchWatchlist } from '../src/watchlist';
-import { activeReceivingAccount } from './quick-receive-activities';
+import { activeReceivingAccount } from '../src/bank-accounts';
 import { sendAll } from './messaging';
 
 /**
@@ -25,15 +24,8 @@ export interface PayoutActivityDeps {
   settings: Settings;
 }
 
-export interface PayoutRequest {
-  payoutId: string;
-  userId: string;
-  amountMinor: number;
-  currency: Currency;
-}
-
-export type PayoutState = 'requested' | 'held' | 'sending' | 'paid' | 'failed' | 'refused' | 'rejected';
-export type HoldReason = 'watch_list' | 'amount_above_threshold' | 'daily_total_above_threshold';
+import type { HoldReason, PayoutRequest, PayoutState } from '../workflows/payout-messages';
+export type { HoldReason, PayoutRequest, PayoutState };
 
 /** Risk rules that send a payout to support before any money leaves. */
 export interface PayoutRiskPolicy {
@@ -54,11 +46,6 @@ export function payoutRiskPolicy(settings: Settings): PayoutRiskPolicy {
     dailyWindowMs: DAY_MS,
   };
 }
-
-/** Ledger transfer ids, derived from the payout id: the pending hold and its single resolution. */
-export const payoutHoldTransferId = (payoutId: string) => `payout:${payoutId}:hold`;
-export const payoutPostTransferId = (payoutId: string) => `payout:${payoutId}:post`;
-export const payoutVoidTransferId = (payoutId: string) => `payout:${payoutId}:void`;
 
 /** States whose amount counts towards the daily total (money left or may still leave). */
 const LIVE_OR_PAID: PayoutState[] = ['requested', 'held', 'sending', 'paid'];

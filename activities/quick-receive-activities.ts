@@ -4,10 +4,12 @@ import { BankCenterRefused, type BankCenter } from '../src/bankcenter';
 import type { DealMessage } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
-import { decryptField, encryptField, keyedHash, maskAccount, normaliseBankAccount, type KeyRing } from '../src/crypto';
 import { randomCode } from '../src/domain/ids';
 import { matchWatchlist } from '../src/watchlist';
 import { sendAll } from './messaging';
+import { encryptField } from '../src/crypto';
+import { openBankEntry, type BankEntry, type QuickReceiveRole, type SealedBankEntry, type StoredAccount } from '../src/bank-accounts';
+import type { QuickReceiveFailure } from '../workflows/quick-receive-messages';
 
 /**
  * What the quick-receive workflow (S601–S607, S701–S707) does to the world: look up a stored
@@ -21,90 +23,6 @@ export interface QuickReceiveActivityDeps {
   chat: ChatPort;
   bankCenter: BankCenter;
   settings: Settings;
-}
-
-export type QuickReceiveRole = 'buyer' | 'seller';
-
-/** What a bank page entered, as the workflow may see it: the bank code, a keyed hash, a mask and a sealed rest. */
-export interface SealedBankEntry {
-  bankCode: string;
-  /** keyedHash(bank code + account digits): equal to the watch-list's `bank_account` key hash. */
-  accountHash: string;
-  accountMasked: string;
-  /** encryptField(JSON of the account number, holder name and verification code). */
-  sealed: string;
-}
-
-export interface BankEntry {
-  bankCode: string;
-  accountNumber: string;
-  holderName: string;
-  verificationCode: string;
-}
-
-/** Reasons a quick receive ends without a code; the verification center's own reasons pass through. */
-export type QuickReceiveFailure =
-  | 'code_mismatch'
-  | 'account_not_found'
-  | 'account_frozen'
-  | 'holder_name_mismatch'
-  | 'watch_listed'
-  | 'verification_refused'
-  | 'no_answer'
-  | (string & {});
-
-export function bankAccountHash(hashSecret: string, bankCode: string, accountNumber: string): string {
-  return keyedHash(hashSecret, normaliseBankAccount(accountNumber, bankCode));
-}
-
-/** Done by the api before anything reaches Temporal. */
-export function sealBankEntry(ring: KeyRing, hashSecret: string, entry: BankEntry): SealedBankEntry {
-  const { accountNumber, holderName, verificationCode } = entry;
-  return {
-    bankCode: entry.bankCode,
-    accountHash: bankAccountHash(hashSecret, entry.bankCode, accountNumber),
-    accountMasked: maskAccount(accountNumber),
-    sealed: encryptField(ring, JSON.stringify({ accountNumber, holderName, verificationCode })),
-  };
-}
-
-export function openBankEntry(ring: KeyRing, entry: SealedBankEntry): BankEntry {
-  const opened = JSON.parse(decryptField(ring, entry.sealed)) as Omit<BankEntry, 'bankCode'>;
-  return { bankCode: entry.bankCode, ...opened };
-}
-
-export interface StoredAccount {
-  bankAccountId: number;
-  accountMasked: string;
-}
-
-/** The destination of a payout: the account behind the party's newest live receiving code. */
-export async function activeReceivingAccount(knex: Knex, userId: string): Promise<StoredAccount | undefined> {
-  const row = await knex('receiving_codes as c')
-    .join('bank_accounts as a', 'a.id', 'c.bank_account_id')
-    .where({ 'c.user_id': userId })
-    .whereNull('c.revoked_at')
-    .orderBy('c.created_at', 'desc')
-    .first('a.id', 'a.account_masked');
-  return row ? { bankAccountId: Number(row.id), accountMasked: row.account_masked } : undefined;
-}
-
-/** The party withdraws their code(s); a payout already started keeps the account it chose. */
-export async function revokeReceivingCodes(knex: Knex, input: { userId: string; role?: QuickReceiveRole; actor: string }): Promise<number> {
-  return knex.transaction(async (trx) => {
-    const query = trx('receiving_codes').where({ user_id: input.userId }).whereNull('revoked_at');
-    if (input.role) query.andWhere({ role: input.role });
-    const revoked = await query.update({ revoked_at: trx.fn.now(), revoked_by: input.actor }).returning<Array<{ code: string; role: string }>>(['code', 'role']);
-    for (const row of revoked) {
-      await appendAudit(trx, {
-        actor: input.actor,
-        action: 'receiving_code.revoked',
-        subject: `user:${input.userId}`,
-        details: { role: row.role, code: row.code },
-      });
-    }
-    return revoked.length;
-  });
 }
 
 export type QuickReceiveActivities = ReturnType<typeof createQuickReceiveActivities>;

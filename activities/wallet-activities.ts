@@ -6,7 +6,7 @@ import type { Settings } from '../src/config/settings';
 import { walletAccountId, walletActivationWorkflowId } from '../src/domain/ids';
 import type { Ledger } from '../src/ledger';
 import { challengeOtp, proofsMatch } from '../src/otp/otp';
-import { walletChallengeOrder, walletCodeProof } from '../src/wallet/activation';
+import { walletChallengeSubject, walletCodeProof } from '../src/wallet/activation';
 import { sendAll } from './messaging';
 
 /** The wallet's rows and ledger account, and what the activation workflow says to its owner. */
@@ -33,13 +33,13 @@ export function createWalletActivities(deps: WalletActivityDeps) {
     },
 
     async issueWalletCode(input: { userId: string; role: string; round: number; ttlMs: number }) {
-      const challengeId = `${walletChallengeOrder(input.userId)}:round-${input.round}`;
+      const challengeId = `${walletChallengeSubject(input.userId)}:round-${input.round}`;
       // Derived from the challenge: a retried activity sends the same code in the same message.
       const code = challengeOtp(secret, challengeId);
       await knex('otp_challenges')
         .insert({
           challenge_id: challengeId,
-          order_id: walletChallengeOrder(input.userId),
+          subject: walletChallengeSubject(input.userId),
           user_id: input.userId,
           code_hash: walletCodeProof(secret, input.userId, code),
           max_attempts: 1_000, // the workflow counts attempts per round; this row only checks codes

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DealDurations } from '../src/config/settings';
 import type { ProductSummary } from '../src/chat/messages';
+import type { PaymentSourceType } from '../src/domain/payment-sources';
 
 /**
  * The order workflow's contract: its input, its state, and every interaction it accepts.
@@ -10,7 +11,7 @@ import type { ProductSummary } from '../src/chat/messages';
 export type FlowVariant = 'full' | 'simple'; // simple = S117/S118: no attribution, no OTP
 
 export interface OrderInput {
-  orderId: string; // the payment code
+  paymentCode: string; // the payment code
   sellerId: string;
   product: ProductSummary;
   variant: FlowVariant;
@@ -50,7 +51,7 @@ export const PARKED_ACTIONS: Record<ParkReason, ParkedAction[]> = {
   charge_result_missing: ['retry', 'refund'],
 };
 
-export type PaymentSource = { type: 'card' | 'bank_transfer' | 'line_pay_wallet'; token: string };
+export type PaymentSource = { type: PaymentSourceType; token: string };
 
 export interface PaymentRequest {
   buyerId: string;
@@ -128,7 +129,7 @@ export interface ParkedResolution {
 }
 
 export interface OrderView {
-  orderId: string;
+  paymentCode: string;
   state: OrderState;
   variant: FlowVariant;
   sellerId: string;

@@ -15,6 +15,8 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type * as activities from '../activities/order-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
+import { TEXT_LIMITS } from '../src/domain/limits';
+import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment-sources';
 import { refuse, requireText } from './refusal';
 import {
   BuyerDecision,
@@ -148,7 +150,7 @@ class Deal {
 
   constructor(private readonly input: OrderInput, carried?: OrderCarry) {
     this.view = carried?.view ?? {
-      orderId: input.orderId,
+      paymentCode: input.paymentCode,
       state: 'awaiting_buyer',
       variant: input.variant,
       sellerId: input.sellerId,
@@ -203,9 +205,7 @@ class Deal {
       validator: (p) => {
         this.requirePayer(p.buyerId);
         this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
-        if (!['card', 'bank_transfer', 'line_pay_wallet'].includes(p.paymentSource?.type)) {
-          refuse('InvalidInput', 'paymentSource.type must be card, bank_transfer or line_pay_wallet');
-        }
+        if (!isPaymentSourceType(p.paymentSource?.type)) refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
         requireText(p.paymentSource.token, 'paymentSource.token');
         if (this.input.variant === 'full') this.requireOtpSendsLeft();
       },
@@ -262,8 +262,8 @@ class Deal {
         this.requireBuyer(d.buyerId);
         this.requireState(['escrow'], 'decide');
         if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
-        if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > 1000)) {
-          refuse('InvalidInput', 'reason must be text of at most 1000 characters');
+        if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
+          refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
         }
       },
     });
@@ -308,7 +308,9 @@ class Deal {
         if (!PARKED_ACTIONS[parked.reason].includes(r.action)) {
           refuse('InvalidInput', `a deal parked for ${parked.reason} can be: ${PARKED_ACTIONS[parked.reason].join(', ')}`);
         }
-        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > 2000)) refuse('InvalidInput', 'note must be text of at most 2000 characters');
+        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > TEXT_LIMITS.staffNoteMaxChars)) {
+          refuse('InvalidInput', `note must be text of at most ${TEXT_LIMITS.staffNoteMaxChars} characters`);
+        }
       },
     });
   }
@@ -331,7 +333,7 @@ class Deal {
     const full = this.input.variant === 'full';
     const code = this.input.product.transactionCode;
     const screening = await act.screenBuyer({
-      orderId: this.input.orderId,
+      paymentCode: this.input.paymentCode,
       buyerId,
       dynamicPassword,
       checkWallet: full,
@@ -385,7 +387,7 @@ class Deal {
           scope,
           to: buyerId,
           message: screening.phone === 'not_bound'
-            ? { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.orderId}` } // S405
+            ? { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.paymentCode}` } // S405
             : { kind: 'abnormal_binding', reason: screening.phone }, // S406/S407
         });
         await this.commit({ state: this.view.state, messages: said });
@@ -428,7 +430,7 @@ class Deal {
       this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
       this.paymentSource = source;
       if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
-      const reserved = await act.reservePayer({ orderId: this.input.orderId, buyerId });
+      const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
       if (!reserved.ok) {
         if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
         const code = this.input.product.transactionCode;
@@ -445,7 +447,7 @@ class Deal {
   private async issueOtp(buyerId: string, scope: string): Promise<PaymentParametersOutcome> {
     if (this.otpSends >= this.input.maxOtpSends) return { outcome: 'otp_limit', detail: otpLimitDetail(this.input.maxOtpSends) };
     const issued = await act.issueOtp({
-      orderId: this.input.orderId,
+      paymentCode: this.input.paymentCode,
       buyerId,
       challengeKey: scope,
       ttlMs: this.input.durations.otpTtlMs,
@@ -491,7 +493,7 @@ class Deal {
     this.chargeAttempts += 1;
     try {
       const { chargeId } = await act.startCharge({
-        orderId: this.input.orderId,
+        paymentCode: this.input.paymentCode,
         attempt: this.chargeAttempts,
         amountMinor: this.input.product.totalMinor,
         currency: this.input.product.currency,
@@ -612,7 +614,7 @@ class Deal {
     const message: DealMessage = {
       kind: 'stage_one',
       product,
-      progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`,
+      progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`,
       qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
       decisionDeadline: new Date(this.view.decisionDeadlineMs).toISOString(),
     };
@@ -633,7 +635,7 @@ class Deal {
     await condition(() => this.decision !== undefined, Math.max(0, deadlineMs - Date.now()));
     return this.exclusive(async () => {
       if (this.decision === undefined) {
-        const inTime = await act.decisionTakenInTime({ orderId: this.input.orderId, buyerId, deadlineMs });
+        const inTime = await act.decisionTakenInTime({ paymentCode: this.input.paymentCode, buyerId, deadlineMs });
         this.decision = inTime ? { buyerId, decision: inTime.decision, reason: inTime.reason } : { buyerId, decision: 'agree', silent: true };
       }
       const decision = this.decision;
@@ -674,7 +676,7 @@ class Deal {
     for (;;) {
       this.settleAttempts += 1;
       const settled = await this.exclusive(() => this.moneyStep(() => money.settle({
-        orderId: this.input.orderId,
+        paymentCode: this.input.paymentCode,
         attempt: this.settleAttempts,
         sellerId: this.input.sellerId,
         chargeId: this.view.chargeId,
@@ -767,7 +769,7 @@ class Deal {
     const { messages, ...rest } = step;
     await act.commitStep({
       ...rest,
-      orderId: this.input.orderId,
+      paymentCode: this.input.paymentCode,
       sellerId: this.input.sellerId,
       buyerId: this.view.buyerId,
       chargeId: this.view.chargeId,
@@ -818,7 +820,7 @@ class Deal {
   }
 
   private paymentUrl(): string {
-    return `${this.input.publicBaseUrl}/pages/pay/${this.input.orderId}`;
+    return `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`;
   }
 
   private isIntruder(buyerId: string): boolean {

@@ -1,7 +1,22 @@
-import { condition, defineQuery, defineUpdate, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { HoldReason, PayoutActivities, PayoutCommit, PayoutRequest, PayoutState } from '../activities/payout-activities';
+import { condition, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { PayoutActivities, PayoutCommit } from '../activities/payout-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { refuse } from './refusal';
+import {
+  decideHeldPayoutUpdate,
+  FOUR_EYES_HOLD_REASONS,
+  payoutResultUpdate,
+  payoutViewQuery,
+  type PayoutRequest,
+  type PayoutResult,
+  type PayoutState,
+  type PayoutView,
+  type PayoutWorkflowInput,
+  type SupportDecision,
+  type DecisionOutcome,
+} from './payout-messages';
+
+export * from './payout-messages';
 
 /**
  * A payout: money from the party's e-wallet to their verified bank account through the payout
@@ -10,59 +25,8 @@ import { refuse } from './refusal';
  * the reservation is posted when the provider says paid or voided when it fails. Every step is
  * keyed by the payout id, so a crash anywhere repeats a step without repeating its effect.
  */
-export interface PayoutWorkflowInput extends PayoutRequest {
-  /** Without the provider's webhook by then, we ask it; and again after each such wait. */
-  resultWaitMs: number;
-}
-
-export interface SupportDecision {
-  agentId: string;
-  decision: 'release' | 'reject';
-  note?: string;
-}
-
-/** A release approval short of the quorum says who approved so far; the last one releases. */
-export type DecisionOutcome =
-  | { outcome: 'releasing' | 'rejecting' }
-  | { outcome: 'awaiting_second_approval'; approvedBy: string[] };
-
-/**
- * Four eyes: every reason a payout is held - a watch-list match, or a threshold
- * (PAYOUT_REVIEW_THRESHOLD_MINOR for one payout, PAYOUT_DAILY_REVIEW_TOTAL_MINOR for a day's,
- * which splitting a large payout would otherwise get around) - needs two different agents to
- * release it. One agent may reject: that only gives the money back.
- */
-export const FOUR_EYES_HOLD_REASONS: readonly HoldReason[] = ['watch_list', 'amount_above_threshold', 'daily_total_above_threshold'];
-/** Payouts held before this change keep needing one approval (their histories replay as they ran). */
+/** Payouts held before four eyes keep needing one approval (their histories replay as they ran). */
 const FOUR_EYES_PATCH = 'payout-four-eyes';
-
-export interface PayoutResult {
-  eventId: string; // the provider's event id; also the update id
-  providerPayoutId: string;
-  paid: boolean;
-  failureCode?: string;
-  failureMessage?: string;
-}
-
-export interface PayoutView {
-  payoutId: string;
-  state: PayoutState;
-  amountMinor: number;
-  currency: string;
-  accountMasked?: string;
-  holdReasons: HoldReason[];
-  providerPayoutId?: string;
-  failureReason?: string;
-  decidedBy?: string;
-  /** Agents who approved the release so far, in order. */
-  approvedBy?: string[];
-  /** How many different agents must approve the release (2 under four eyes). */
-  approvalsNeeded?: number;
-}
-
-export const decideHeldPayoutUpdate = defineUpdate<DecisionOutcome, [SupportDecision]>('decideHeldPayout');
-export const payoutResultUpdate = defineUpdate<{ accepted: true }, [PayoutResult]>('payoutResult');
-export const payoutViewQuery = defineQuery<PayoutView>('payoutView');
 
 const act = proxyLocalActivities<PayoutActivities>({
   startToCloseTimeout: '15s',

@@ -2,15 +2,27 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { QuickReceiveActivities, QuickReceiveFailure, QuickReceiveRole, SealedBankEntry, StoredAccount } from '../activities/quick-receive-activities';
+import type { QuickReceiveActivities } from '../activities/quick-receive-activities';
+import type { QuickReceiveRole, SealedBankEntry, StoredAccount } from '../src/bank-accounts';
 import type { DealMessage } from '../src/chat/messages';
 import { refuse } from './refusal';
+import {
+  quickReceiveViewQuery,
+  requestQuickReceiveUpdate,
+  verificationResultUpdate,
+  type QuickReceiveFailure,
+  type QuickReceiveInput,
+  type QuickReceiveOutcome,
+  type QuickReceiveRequest,
+  type QuickReceiveView,
+  type VerificationResult,
+} from './quick-receive-messages';
+
+export * from './quick-receive-messages';
 
 /**
  * Quick receive, one per party (S601–S607 for a buyer, S701–S707 for a seller: the same steps,
@@ -20,50 +32,6 @@ import { refuse } from './refusal';
  * callback, and only a verified, unlisted account is stored and gets a code. The workflow
  * stays a while for retries and ends when idle; the next request starts a new run.
  */
-export interface QuickReceiveInput {
-  userId: string;
-  /** Without the center's callback by then, we ask it once and otherwise fail with no_answer. */
-  verificationTimeoutMs: number;
-  /** How long the workflow waits for another request before it ends. */
-  idleMs: number;
-}
-
-export interface QuickReceiveRequest {
-  userId: string;
-  role: QuickReceiveRole;
-  /** Absent: "use my stored account". Present: verify (and then use) this one. */
-  entry?: SealedBankEntry;
-}
-
-export type QuickReceiveOutcome =
-  | { status: 'code'; receivingCode: string; accountMasked: string } // S606 / S706
-  | { status: 'account_required' } // S603 / S703: enter the account and its verification code
-  | { status: 'pending' } // the verification center is checking
-  | { status: 'failed'; reasonCode: QuickReceiveFailure; reason: string }; // S607 / S707
-
-export interface VerificationResult {
-  eventId: string; // the center's event id; also the update id, so a redelivery is a no-op
-  verificationId: string;
-  succeeded: boolean;
-  reason?: string;
-}
-
-export type QuickReceiveStatus = 'idle' | 'account_required' | 'verifying' | 'code' | 'failed';
-
-export interface QuickReceiveView {
-  status: QuickReceiveStatus;
-  role?: QuickReceiveRole;
-  receivingCode?: string;
-  accountMasked?: string;
-  reasonCode?: QuickReceiveFailure;
-  reason?: string;
-  attempts: number;
-}
-
-export const requestQuickReceiveUpdate = defineUpdate<QuickReceiveOutcome, [QuickReceiveRequest]>('requestQuickReceive');
-export const verificationResultUpdate = defineUpdate<{ accepted: true }, [VerificationResult]>('verificationResult');
-export const quickReceiveViewQuery = defineQuery<QuickReceiveView>('quickReceiveView');
-
 const act = proxyLocalActivities<QuickReceiveActivities>({
   startToCloseTimeout: '15s',
   localRetryThreshold: '10s',

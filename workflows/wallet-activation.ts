@@ -1,7 +1,17 @@
-import { allHandlersFinished, condition, defineQuery, defineUpdate, patched, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { WalletActivities } from '../activities/wallet-activities';
-import type { WalletPolicy } from '../src/config/settings';
 import { refuse, requireText } from './refusal';
+import {
+  submitWalletVerificationUpdate,
+  unlockWalletUpdate,
+  walletActivationViewQuery,
+  type VerificationOutcome,
+  type WalletActivationInput,
+  type WalletActivationState,
+  type WalletActivationView,
+} from './wallet-activation-messages';
+
+export * from './wallet-activation-messages';
 
 /**
  * E-wallet activation, one per user (S302–S304, S307–S309 for sellers; S501–S504 for buyers).
@@ -9,33 +19,6 @@ import { refuse, requireText } from './refusal';
  * wrong answers allow re-verification, then a lockout, and after too many lockouts the wallet is
  * invalidated (anti-fraud).
  */
-export interface WalletActivationInput {
-  userId: string;
-  role: 'buyer' | 'seller';
-  policy: WalletPolicy;
-  publicBaseUrl: string;
-}
-
-export type WalletActivationState = 'awaiting_verification' | 'locked' | 'active' | 'invalidated' | 'abandoned';
-
-export interface WalletActivationView {
-  state: WalletActivationState;
-  attemptsLeft: number;
-  lockouts: number;
-  lockedUntilMs?: number;
-}
-
-export type VerificationOutcome =
-  | { outcome: 'activated' } // S308
-  | { outcome: 'wrong_code'; attemptsLeft: number } // S309 re-verification
-  | { outcome: 'locked'; lockedUntilMs: number } // S309 end procedure
-  | { outcome: 'invalidated' }; // S309 too many failures
-
-export const submitWalletVerificationUpdate = defineUpdate<VerificationOutcome, [{ userId: string; codeProof: string }]>('submitWalletVerification');
-/** Support ends a lockout early (the support console's "unlock"); answers once the wallet can be verified again. */
-export const unlockWalletUpdate = defineUpdate<WalletActivationView, [{ staffId: string }]>('unlockWallet');
-export const walletActivationViewQuery = defineQuery<WalletActivationView>('walletActivationView');
-
 const act = proxyLocalActivities<WalletActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidInput'] },

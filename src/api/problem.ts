@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import type { RefusalType } from '../../workflows/refusal';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { ZodError } from 'zod';
@@ -31,8 +32,8 @@ export function sendProblem(res: Response, status: number, code: string, detail:
   });
 }
 
-/** Workflow refusal types (ApplicationFailure.type) and the HTTP status they mean. */
-const REFUSAL_STATUS: Record<string, number> = {
+/** Workflow refusal types (ApplicationFailure.type) and the HTTP status they mean: the compiler refuses a type without one. */
+const REFUSAL_STATUS: Record<RefusalType, number> = {
   InvalidInput: 422,
   IllegalStep: 409,
   NotTheBuyer: 403,
@@ -41,11 +42,17 @@ const REFUSAL_STATUS: Record<string, number> = {
   BuyerBlocked: 403,
   PasswordLocked: 423,
   WalletLocked: 423,
-  UnknownCharge: 409,
   SelfDealing: 403,
   OtpLimit: 429,
+  UnknownCharge: 409,
+  UnknownPayout: 409,
+  UnknownVerification: 409,
   SameApprover: 409,
 };
+
+function isRefusalType(type: string | undefined): type is RefusalType {
+  return type !== undefined && Object.hasOwn(REFUSAL_STATUS, type);
+}
 
 export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (res.headersSent) return;
@@ -59,8 +66,9 @@ export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
     });
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const type = err.cause.type ?? 'IllegalStep';
-    return sendProblem(res, REFUSAL_STATUS[type] ?? 409, kebab(type), err.cause.message);
+    const type = err.cause.type ?? undefined;
+    // A refusal we know says how; any other failure of the step is a conflict with the order as it stands.
+    return isRefusalType(type) ? sendProblem(res, REFUSAL_STATUS[type], kebab(type), err.cause.message) : sendProblem(res, 409, 'step-failed', err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return sendProblem(res, 404, 'not-found', 'no such order or workflow');
   if (err instanceof WorkflowExecutionAlreadyStartedError) return sendProblem(res, 409, 'already-exists', 'this id is already in use');

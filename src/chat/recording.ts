@@ -9,11 +9,18 @@ import type { DealMessage, Outgoing } from './messages';
 export class RecordingChatPort implements ChatPort {
   private readonly delivered = new Map<string, Outgoing>();
   private readonly friends = new Set<string>();
+  /** Every send the inner port failed or refused, with its error. */
+  readonly failures: Array<{ outgoing: Outgoing; error: unknown }> = [];
 
   constructor(private readonly inner?: ChatPort) {}
 
   async send(outgoing: Outgoing): Promise<void> {
-    await this.inner?.send(outgoing);
+    try {
+      await this.inner?.send(outgoing);
+    } catch (error) {
+      this.failures.push({ outgoing, error });
+      throw error;
+    }
     if (!this.delivered.has(outgoing.retryKey)) this.delivered.set(outgoing.retryKey, outgoing);
   }
 

@@ -50,7 +50,7 @@ export function urlSetting(env: Env, name: string, protocols: string[]): string 
 export function hostPortSetting(env: Env, name: string): string | undefined {
   const raw = optionalString(env, name);
   if (raw === undefined) return undefined;
-  if (!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, 'must be host:port');
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(name, 'must be host:port');
   return raw;
 }
 

@@ -32,24 +32,36 @@ export const quickReceiveWorkflowId = (userId: string) => `quick-receive:${userI
 export const payoutWorkflowId = (payoutId: string) => `payout:${payoutId}`;
 
 /** Ledger accounts. */
-export const escrowAccountId = (orderId: string) => `escrow:${orderId}`;
+export const escrowAccountId = (paymentCode: string) => `escrow:${paymentCode}`;
 /** A user has one wallet account per currency (a ledger account holds one currency). */
 export const walletAccountId = (userId: string, currency: string) => `wallet:${userId}:${currency}`;
 export const providerClearingAccountId = (currency: string) => `provider-clearing:${currency}`;
 export const payoutClearingAccountId = (currency: string) => `payout-clearing:${currency}`;
 
 /** Transfer ids are idempotency keys: derived from the order and the step, never random. */
-export const stageOneTransferId = (orderId: string) => `order:${orderId}:stage-one`;
+export const stageOneTransferId = (paymentCode: string) => `order:${paymentCode}:stage-one`;
 /**
  * Settlement holds escrow → wallet and escrow → provider clearing as pending transfers, then posts
  * both (or voids both when the provider refuses the refund). A person's retry is a new attempt.
  */
-export const releaseTransferId = (orderId: string, attempt: number) => `order:${orderId}:release:${attempt}`;
-export const refundTransferId = (orderId: string, attempt: number) => `order:${orderId}:refund:${attempt}`;
+export const releaseTransferId = (paymentCode: string, attempt: number) => `order:${paymentCode}:release:${attempt}`;
+export const refundTransferId = (paymentCode: string, attempt: number) => `order:${paymentCode}:refund:${attempt}`;
 export const postTransferId = (pendingId: string) => `${pendingId}:post`;
 export const voidTransferId = (pendingId: string) => `${pendingId}:void`;
 /** The provider's idempotency key for one settlement attempt's refund. */
-export const refundIdempotencyKey = (orderId: string, attempt: number) => `${orderId}:refund:${attempt}`;
+export const refundIdempotencyKey = (paymentCode: string, attempt: number) => `${paymentCode}:refund:${attempt}`;
+
+/** Payout transfer ids, derived from the payout id: the pending hold and its single resolution. */
+export const payoutHoldTransferId = (payoutId: string) => `payout:${payoutId}:hold`;
+export const payoutPostTransferId = (payoutId: string) => `payout:${payoutId}:post`;
+export const payoutVoidTransferId = (payoutId: string) => `payout:${payoutId}:void`;
+
+/** A stable, order-specific collection account number to show in the payment info (S108). */
+export function collectionAccountFor(paymentCode: string): string {
+  let digits = '';
+  for (const ch of paymentCode) digits += (ch.charCodeAt(0) % 10).toString();
+  return `822-${digits.slice(0, 14).padEnd(14, '0')}`;
+}
 
 /** The short transaction code printed on messages, the watermark and the QR code. */
 export function transactionCode(paymentCode: string): string {

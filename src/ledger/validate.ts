@@ -11,7 +11,6 @@ import {
   type AccountKind,
   type CreateAccountInput,
   type Currency,
-  type JsonObject,
   type TransferInput,
   type TransferKind,
 } from './types';

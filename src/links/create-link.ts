@@ -75,12 +75,12 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
       description: product.description ?? null, variant: product.variant,
     });
     await trx('orders').insert({
-      order_id: paymentCode, workflow_id: workflowId, seller_id: sellerId, state: 'awaiting_buyer', total_minor: totalMinor,
+      payment_code: paymentCode, workflow_id: workflowId, seller_id: sellerId, state: 'awaiting_buyer', total_minor: totalMinor,
       currency: product.currency, product_name: product.name,
     });
   });
   const input: OrderInput = {
-    orderId: paymentCode,
+    paymentCode: paymentCode,
     sellerId,
     product: summary,
     variant: product.variant,
@@ -103,7 +103,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     });
   } catch (err) {
     await knex.transaction(async (trx) => {
-      await trx('orders').where({ order_id: paymentCode }).delete();
+      await trx('orders').where({ payment_code: paymentCode }).delete();
       await trx('payment_links').where({ payment_code: paymentCode }).delete();
     });
     throw err;

@@ -22,8 +22,8 @@ export function challengeOtp(secret: string, challengeId: string): string {
   return String(digest.readBigUInt64BE(0) % BigInt(10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
 }
 
-export function otpProof(secret: string, orderId: string, buyerId: string, code: string): string {
-  return createHmac('sha256', secret).update(`otp:${orderId}:${buyerId}:${code.trim()}`).digest('hex');
+export function otpProof(secret: string, subject: string, userId: string, code: string): string {
+  return createHmac('sha256', secret).update(`otp:${subject}:${userId}:${code.trim()}`).digest('hex');
 }
 
 export function proofsMatch(a: string, b: string): boolean {

@@ -18,8 +18,8 @@ export const callbackUrlSchema = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), { message: 'callbackUrl must be http(s)' });
 
-export const PAYMENT_SOURCE_TYPES = ['card', 'bank_transfer', 'line_pay_wallet'] as const;
-export type PaymentSourceType = (typeof PAYMENT_SOURCE_TYPES)[number];
+import { PAYMENT_SOURCE_TYPES, type PaymentSourceType } from '../domain/payment-sources';
+export { PAYMENT_SOURCE_TYPES, type PaymentSourceType };
 
 export const chargeRequestSchema = z
   .object({

@@ -8,6 +8,7 @@ import { createKnex } from '../db/knex';
 import { assertRestrictedRole } from '../db/role-check';
 import { createLedger, type Ledger } from '../ledger';
 import { createLineAdapter, type LineAdapter } from '../line/adapter';
+import type { RetryPolicy } from '../line/retry-policy';
 import { LineChatPort } from '../line/chat-port';
 import { isLanguage, type Language } from '../line/render';
 import { createPaymentProvider, type PaymentProvider } from '../payment';
@@ -45,8 +46,7 @@ export async function connectSystem(settings: Settings): Promise<System> {
   }
   const connection = await Connection.connect({ address: settings.temporalAddress });
   const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFor(settings.keys.payload) });
-  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: settings.line.apiBaseUrl, timeoutMs: settings.line.apiTimeoutMs });
-  const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), { mediaBaseUrl: settings.publicBaseUrl });
+  const { adapter, chat } = lineChat(settings, knex);
   return {
     knex,
     ledger: createLedger(knex),
@@ -63,6 +63,22 @@ export async function connectSystem(settings: Settings): Promise<System> {
       await knex.destroy();
     },
   };
+}
+
+/**
+ * LINE as the deal speaks to it: the real SDK at the Messaging API base URL, each message rendered
+ * in its recipient's language. Tests pass the emulator's base URL and, where they must not wait
+ * for real backoff, a shorter retry policy.
+ */
+export function lineChat(settings: Settings, knex: Knex, options: { apiBaseUrl?: string; mediaBaseUrl?: string; retry?: Partial<RetryPolicy> } = {}): { adapter: LineAdapter; chat: LineChatPort } {
+  const adapter = createLineAdapter({
+    channelAccessToken: settings.line.channelAccessToken,
+    apiBaseUrl: options.apiBaseUrl ?? settings.line.apiBaseUrl,
+    timeoutMs: settings.line.apiTimeoutMs,
+    retry: options.retry,
+  });
+  const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), { mediaBaseUrl: options.mediaBaseUrl ?? settings.publicBaseUrl });
+  return { adapter, chat };
 }
 
 export function providerClientOptions(provider: ProviderSettings): ProviderClientOptions {

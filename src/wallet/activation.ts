@@ -7,10 +7,10 @@ import { otpProof } from '../otp/otp';
  * What the api and the activities share about wallet activation: how a typed code becomes its
  * keyed proof, and how the user's activation workflow is started (or joined).
  */
-export const walletChallengeOrder = (userId: string) => `wallet:${userId}`;
+export const walletChallengeSubject = (userId: string) => `wallet:${userId}`;
 
 export function walletCodeProof(secret: string, userId: string, code: string): string {
-  return otpProof(secret, walletChallengeOrder(userId), userId, code);
+  return otpProof(secret, walletChallengeSubject(userId), userId, code);
 }
 
 /** S302/S502 and S303/S503: start (or join) the user's activation workflow. */

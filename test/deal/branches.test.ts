@@ -20,7 +20,7 @@ describe('deal branches', () => {
   const request = (buyer: Party, link: Link, password = link.dynamicPassword) =>
     h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: password });
   const readyBuyer = () => readyBuyerOf(h);
-  const orderState = async (link: Link) => (await h.knex('orders').where({ order_id: link.paymentCode }).first()).state;
+  const orderState = async (link: Link) => (await h.knex('orders').where({ payment_code: link.paymentCode }).first()).state;
 
   it('S109/S110: a caller without a LINE login gets a login request', async () => {
     const link = await newLink();
@@ -79,7 +79,7 @@ describe('deal branches', () => {
     expect(sellerError).toMatchObject({ attemptedByName: h.line.state.getUser(second.userId)!.displayName });
     expect(JSON.stringify(h.line.state.messagesTo(seller.userId))).not.toContain(second.userId);
     expect((await request(first, link)).body.outcome).toBe('payment_info'); // the holder simply continues
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.buyer_id).toBe(first.userId);
   });
 
@@ -91,7 +91,7 @@ describe('deal branches', () => {
     expect(outcomes.filter((o) => o === 'payment_info')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(19);
     const winner = buyers[outcomes.indexOf('payment_info')];
-    expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).buyer_id).toBe(winner.userId);
+    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).buyer_id).toBe(winner.userId);
     await h.call('POST', `/api/orders/${link.paymentCode}/cancel`, seller.token);
     await h.client.workflow.getHandle(`order:${link.paymentCode}`).result();
     await recordHistory(h, `order:${link.paymentCode}`, 'attribution-error');
@@ -103,7 +103,7 @@ describe('deal branches', () => {
     const res = await request(buyer, link);
     expect(res.body).toEqual({ outcome: 'wallet_activation_required' });
     await eventually(async () => h.chat.kindsTo(buyer.userId).includes('wallet_activation_request'));
-    expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).buyer_id).toBeNull();
+    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).buyer_id).toBeNull();
   });
 
   it('S404–S407: no phone → bind request; two phones or a virtual number → abnormal until support clears it', async () => {

@@ -15,7 +15,7 @@ describe('disputes', () => {
   });
   afterAll(async () => { await h?.close(); });
 
-  const state = async (code: string) => (await h.knex('orders').where({ order_id: code }).first()).state;
+  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
   const balance = async (account: string) => {
     const b = await h.ledger.balance(account);
     return b.creditsPostedMinor - b.debitsPostedMinor;
@@ -40,8 +40,8 @@ describe('disputes', () => {
     const { link, buyer } = await disputedDeal(3000);
     expect(h.chat.kindsTo(buyer.userId)).toContain('dispute_opened');
     expect(h.chat.kindsTo(seller.userId)).toContain('dispute_opened');
-    const queue = (await h.call('GET', '/api/support/disputes', agent())).body.disputes as Array<{ order_id: string; dispute_reason: string }>;
-    expect(queue.find((d) => d.order_id === link.paymentCode)?.dispute_reason).toBe('arrived cracked');
+    const queue = (await h.call('GET', '/api/support/disputes', agent())).body.disputes as Array<{ payment_code: string; dispute_reason: string }>;
+    expect(queue.find((d) => d.payment_code === link.paymentCode)?.dispute_reason).toBe('arrived cracked');
 
     const sellerBefore = await balance(walletAccountId(seller.userId, 'TWD'));
     const clearingBefore = await balance(providerClearingAccountId('TWD'));

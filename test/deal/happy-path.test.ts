@@ -36,7 +36,7 @@ describe('a whole deal through the api, the worker and the real Temporal server'
       'pending_payment_info', 'payment_info', 'otp', 'stage_one', 'stage_two', 'transaction_result',
     ]));
     expect(h.chat.kindsTo(seller.userId)).toEqual(expect.arrayContaining(['stage_one', 'stage_two', 'transaction_result']));
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(9000);
     await recordHistory(h, `order:${link.paymentCode}`, 'happy-path');

@@ -77,9 +77,9 @@ describe('settlement in every currency, and parking', () => {
     await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), { resolution: 'split', sellerAmountMinor: 2500, buyerAmountMinor: 1500 });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.park_reason).toBe('settlement_refused');
-    expect((await h.call('GET', '/api/support/parked', agent())).body.parked.map((p: { order_id: string }) => p.order_id)).toContain(link.paymentCode);
+    expect((await h.call('GET', '/api/support/parked', agent())).body.parked.map((p: { payment_code: string }) => p.payment_code)).toContain(link.paymentCode);
     expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total, pendingDebits: 0 }); // holds voided: untouched
     expect((await posted(walletAccountId(seller.userId, 'TWD'))).net).toBe(walletBefore.net);
     expect(refundsOf(link.paymentCode)).toEqual([]);
@@ -116,7 +116,7 @@ describe('settlement in every currency, and parking', () => {
         data: { chargeId: charge.id, reference: link.paymentCode, amountMinor: total - 500, currency: 'TWD' } });
       expect(sent.status).toBe(200);
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
-      expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).park_reason).toBe('amount_mismatch');
+      expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).park_reason).toBe('amount_mismatch');
       expect(h.chat.kindsTo(buyer.userId)).not.toContain('stage_one');
       expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total - 500, pendingDebits: 0 }); // what was taken is held
       // Silence cannot release it: the decision window never started.
@@ -150,7 +150,7 @@ describe('settlement in every currency, and parking', () => {
       try {
         await payThroughOtp(h, buyer, link);
         await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
-        expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).park_reason).toBe('charge_result_missing');
+        expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).park_reason).toBe('charge_result_missing');
         expect(await h.ledger.lookupAccount(escrowAccountId(link.paymentCode))).toBeNull(); // nothing booked
       } finally {
         clearInterval(pendingAtProvider);

@@ -14,7 +14,7 @@ describe('deal timers', () => {
   });
   afterAll(async () => { await h?.close(); });
 
-  const state = async (code: string) => (await h.knex('orders').where({ order_id: code }).first()).state;
+  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
 
   it('S116: payment info without payment → one reminder with the link, then the order expires', async () => {
     const link = await createLink(h, seller, { name: 'Bookshelf', unitPriceMinor: 2500, quantity: 1 });
@@ -25,7 +25,8 @@ describe('deal timers', () => {
     expect(reminder.paymentUrl).toContain(`/pages/pay/${link.paymentCode}`);
     expect(await state(link.paymentCode)).toBe('awaiting_payment');
     await eventually(async () => (await state(link.paymentCode)) === 'expired', 10_000);
-    expect(h.chat.kindsTo(buyer.userId)).toContain('order_expired');
+    // The orders row is written before the words go out: wait for them too.
+    await eventually(async () => h.chat.kindsTo(buyer.userId).includes('order_expired'), 10_000);
     expect(h.chat.kindsTo(buyer.userId).filter((k) => k === 'payment_reminder')).toHaveLength(1);
     const late = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
     expect(late.status).toBeGreaterThanOrEqual(400); // nothing can be paid on an expired order

@@ -63,7 +63,7 @@ describe('trust branches of a deal', () => {
     expect((await params(stranger!, link)).status).toBe(403); // still: the stranger was never screened
     expect((await params(screened!, link)).body).toEqual({ outcome: 'charging' });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.buyer_id).toBe(screened!.userId);
     expect([...h.payments.state.charges.values()].filter((c) => c.charge.reference === link.paymentCode)).toHaveLength(1);
   });

@@ -61,7 +61,7 @@ describe('worker crash in the middle of deals', () => {
     const codes = texts.map((t) => /\b(\d{6})\b/.exec(t)?.[1]).filter((c): c is string => c !== undefined);
     return codes[codes.length - 1];
   };
-  const state = async (code: string) => (await h.knex('orders').where({ order_id: code }).first()).state;
+  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
 
   it('finishes every deal once across two SIGKILLed workers', async () => {
     worker = await startWorker();

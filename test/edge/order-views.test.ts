@@ -42,10 +42,10 @@ describe('order views for parties and non-parties', () => {
     expect(JSON.stringify(asSeller.body)).not.toContain(buyer.userId);
 
     const sellerList = await h.call('GET', '/api/orders', seller.token);
-    expect(sellerList.body.orders).toEqual([expect.objectContaining({ order_id: link.paymentCode, role: 'seller', counterpart: 'Bo the buyer' })]);
+    expect(sellerList.body.orders).toEqual([expect.objectContaining({ payment_code: link.paymentCode, role: 'seller', counterpart: 'Bo the buyer' })]);
     expect(JSON.stringify(sellerList.body)).not.toContain(buyer.userId);
     const buyerList = await h.call('GET', '/api/orders', buyer.token);
-    expect(buyerList.body.orders).toEqual([expect.objectContaining({ order_id: link.paymentCode, role: 'buyer', counterpart: 'Mei the seller' })]);
+    expect(buyerList.body.orders).toEqual([expect.objectContaining({ payment_code: link.paymentCode, role: 'buyer', counterpart: 'Mei the seller' })]);
     expect(JSON.stringify(buyerList.body)).not.toContain(seller.userId);
   });
 

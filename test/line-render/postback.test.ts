@@ -3,27 +3,27 @@ import { InvalidPostback, POSTBACK_ACTIONS, decodePostback, encodePostback } fro
 
 describe('postback codec', () => {
   it.each(POSTBACK_ACTIONS)('round-trips %s for transaction codes and workflow ids', (action) => {
-    for (const orderId of ['TX-7K3M-Q9PZ', 'order:01HZY3M8Q2V6T9XK4C7N5B1DWE', 'o_1']) {
-      const data = encodePostback({ action, orderId });
+    for (const transactionCode of ['TX-7K3M-Q9PZ', 'order:01HZY3M8Q2V6T9XK4C7N5B1DWE', 'o_1']) {
+      const data = encodePostback({ action, transactionCode });
       expect(data.length).toBeLessThanOrEqual(POSTBACK_DATA_MAX_CHARS);
-      expect(decodePostback(data)).toEqual({ action, orderId });
+      expect(decodePostback(data)).toEqual({ action, transactionCode });
     }
   });
 
   it('writes the documented shape', () => {
-    expect(encodePostback({ action: 'agree', orderId: 'TX-7K3M-Q9PZ' })).toBe('action=agree&order=TX-7K3M-Q9PZ');
+    expect(encodePostback({ action: 'agree', transactionCode: 'TX-7K3M-Q9PZ' })).toBe('action=agree&order=TX-7K3M-Q9PZ');
   });
 
   it('keeps the longest allowed id within LINE\'s 300 characters', () => {
-    const orderId = `order:${'Z'.repeat(122)}`;
-    expect(decodePostback(encodePostback({ action: 'resend_otp', orderId }))).toEqual({ action: 'resend_otp', orderId });
+    const transactionCode = `order:${'Z'.repeat(122)}`;
+    expect(decodePostback(encodePostback({ action: 'resend_otp', transactionCode }))).toEqual({ action: 'resend_otp', transactionCode });
   });
 
   it('refuses to encode what it could not decode', () => {
-    expect(() => encodePostback({ action: 'refund' as never, orderId: 'TX-1' })).toThrow(InvalidPostback);
-    expect(() => encodePostback({ action: 'agree', orderId: '' })).toThrow(InvalidPostback);
-    expect(() => encodePostback({ action: 'agree', orderId: 'a&action=dispute' })).toThrow(InvalidPostback);
-    expect(() => encodePostback({ action: 'agree', orderId: 'x'.repeat(129) })).toThrow(InvalidPostback);
+    expect(() => encodePostback({ action: 'refund' as never, transactionCode: 'TX-1' })).toThrow(InvalidPostback);
+    expect(() => encodePostback({ action: 'agree', transactionCode: '' })).toThrow(InvalidPostback);
+    expect(() => encodePostback({ action: 'agree', transactionCode: 'a&action=dispute' })).toThrow(InvalidPostback);
+    expect(() => encodePostback({ action: 'agree', transactionCode: 'x'.repeat(129) })).toThrow(InvalidPostback);
   });
 
   it.each([

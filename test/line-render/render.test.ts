@@ -103,8 +103,8 @@ describe('renderDealMessage', () => {
     expect(new Set(segments).size).toBe(3); // done, current and to-do look different
     const postbacks = actionsIn(out).filter((a): a is messagingApi.PostbackAction => a.type === 'postback');
     expect(postbacks.map((a) => decodePostback(a.data))).toEqual([
-      { action: 'agree', orderId: CODE },
-      { action: 'dispute', orderId: CODE },
+      { action: 'agree', transactionCode: CODE },
+      { action: 'dispute', transactionCode: CODE },
     ]);
     expect(postbacks.every((a) => a.data!.startsWith('action='))).toBe(true);
     expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
@@ -117,7 +117,7 @@ describe('renderDealMessage', () => {
     expect(text).toContain('904117');
     expect(text).toContain('5 分鐘');
     const quick = out!.quickReply!.items![0]!.action as messagingApi.PostbackAction;
-    expect(decodePostback(quick.data)).toEqual({ action: 'resend_otp', orderId: CODE });
+    expect(decodePostback(quick.data)).toEqual({ action: 'resend_otp', transactionCode: CODE });
   });
 
   it('formats huge amounts with formatMoney, whole', () => {

@@ -28,7 +28,7 @@ describe('a deal whose messages LINE refuses for good', () => {
     // The deal ran to its end: the settling step finished (its messages included) and the workflow closed.
     const workflow = h.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
     await eventually(async () => (await workflow.describe()).status.name === 'COMPLETED');
-    expect((await h.knex('orders').where({ order_id: link.paymentCode }).first()).state).toBe('completed');
+    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).state).toBe('completed');
     for (const title of [zh.title.stage_two, zh.title.transaction_result]) {
       expect(seenBy(h.line, buyer.userId).filter((m) => m.text.includes(title))).toHaveLength(1);
     }

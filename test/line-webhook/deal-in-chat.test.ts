@@ -39,13 +39,13 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     // Only the buyer decides: the seller tapping the same button is told so, and nothing moves.
     await h.tap(seller.userId, agree!);
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].notYourOrder));
-    expect((await h.knex('orders').where({ order_id: paymentCode }).first()).state).toBe('escrow');
+    expect((await h.knex('orders').where({ payment_code: paymentCode }).first()).state).toBe('escrow');
 
     await h.tap(buyer.userId, agree!);
     for (const party of [buyer, seller]) {
       await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.stage_two)));
     }
-    await eventually(async () => (await h.knex('orders').where({ order_id: paymentCode }).first()).state === 'completed');
+    await eventually(async () => (await h.knex('orders').where({ payment_code: paymentCode }).first()).state === 'completed');
 
     const buyerSaw = seenBy(h.line, buyer.userId).map((m) => m.text);
     for (const title of [zh.title.pending_payment_info, zh.title.payment_info, zh.title.stage_one, zh.title.stage_two]) {

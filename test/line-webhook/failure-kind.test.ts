@@ -84,7 +84,7 @@ describe('inbox failure kinds, from real errors', () => {
   it('a bug is the event\'s', () => {
     let bug: unknown;
     try {
-      (undefined as unknown as { x: { y: number } }).x.y;
+      void (undefined as unknown as { x: { y: number } }).x.y;
     } catch (err) {
       bug = err;
     }

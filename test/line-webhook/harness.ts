@@ -1,12 +1,11 @@
 import http from 'node:http';
-import { callApi, type CallResult } from '../support/http';
+import { callApi } from '../support/http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApiApp } from '../../src/api/app';
 import { lineIdentityVerifier } from '../../src/api/line-identity';
 import type { Outgoing } from '../../src/chat/messages';
-import type { ChatPort } from '../../src/chat/port';
 import { RecordingChatPort } from '../../src/chat/recording';
 import { loadSettings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
@@ -14,9 +13,8 @@ import { EMULATOR_DEFAULTS, newUserId, startLineEmulator } from '../../src/emula
 import { startPaymentEmulator } from '../../src/emulators/payment';
 import { startSmsEmulator } from '../../src/emulators/sms';
 import { createLedger } from '../../src/ledger';
-import { createLineAdapter, type LineAdapter } from '../../src/line/adapter';
-import { LineChatPort } from '../../src/line/chat-port';
-import { isLanguage } from '../../src/line/render';
+import type { LineAdapter } from '../../src/line/adapter';
+import { lineChat } from '../../src/runtime/system';
 import { LINE_WEBHOOK_PATH, lineWebhookRouter, startInboxProcessor, type InboxProcessor, type InboxProcessorDeps } from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
 import { simulatorRouter } from '../../src/pages/simulator';
@@ -49,27 +47,6 @@ export interface LineDealHarness extends DealHarness {
 
 const ADAPTER_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 const FAST_INBOX = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 400 };
-
-/** What the deal says goes to LINE for real and is also kept for the shared steps; so is every send LINE failed or refused. */
-class TeeChatPort implements ChatPort {
-  readonly failures: { outgoing: Outgoing; error: unknown }[] = [];
-  constructor(private readonly line: ChatPort, readonly recording: RecordingChatPort) {}
-  async send(outgoing: Outgoing): Promise<void> {
-    try {
-      await this.line.send(outgoing);
-    } catch (error) {
-      this.failures.push({ outgoing, error });
-      throw error;
-    }
-    await this.recording.send(outgoing);
-  }
-  isBoundUser(userId: string): Promise<boolean> {
-    return this.line.isBoundUser(userId);
-  }
-  displayName(userId: string): Promise<string | undefined> {
-    return this.line.displayName(userId);
-  }
-}
 
 export interface LineDealHarnessOptions {
   processor?: Partial<InboxProcessorDeps>;
@@ -117,13 +94,9 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   const temporalAddress = options.temporalAddress ?? testTemporalAddress();
   const connection = await Connection.connect({ ...options.clientConnection, address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporalNamespace });
-  const adapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl, retry: ADAPTER_RETRY });
-  const languageOf = async (userId: string) => {
-    const row = await knex('users').where({ user_id: userId }).first('language');
-    return row && isLanguage(row.language) ? row.language : 'zh-TW';
-  };
-  const recording = new RecordingChatPort();
-  const chat = new TeeChatPort(new LineChatPort(adapter, languageOf, { mediaBaseUrl: baseUrl }), recording);
+  const { adapter, chat: lineChatPort } = lineChat(settings, knex, { apiBaseUrl: line.baseUrl, mediaBaseUrl: baseUrl, retry: ADAPTER_RETRY });
+  // What the deal says goes to LINE for real and is also kept, by meaning, for the shared steps.
+  const chat = new RecordingChatPort(lineChatPort);
   const deps = { knex, ledger, chat, payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }), temporal: client, settings };
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -155,7 +128,7 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, sms, staff, adapter, processor,
     adapterRetry: ADAPTER_RETRY,
     chatFailures: chat.failures,
-    chat: recording,
+    chat,
     get worker() { return current.w; },
     async restartWorker() {
       current.w.shutdown();

@@ -62,6 +62,8 @@ describe('inbox processor scheduling', () => {
       for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBeGreaterThanOrEqual(mine[i - 1]!.end);
     }
     expect(maxRunning).toBeGreaterThan(1);
+    // The handler's last log line comes just before the processor records the outcome.
+    await eventually(async () => (await knex('line_inbox').whereIn('user_id', users).whereNull('outcome')).length === 0, 10_000, 20);
     const rows = await knex('line_inbox').whereIn('user_id', users);
     expect(rows.every((r) => r.outcome === 'done' && r.attempts === 1)).toBe(true);
   });

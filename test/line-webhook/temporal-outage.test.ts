@@ -57,7 +57,7 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
 
   it('is acknowledged, retried through the outage, and opens the dispute once Temporal is back; nothing is released', async () => {
     const { seller, buyer, link, buttons } = await dealInEscrow(h!, { name: '二手相機', unitPriceMinor: 1500 });
-    const order = () => h!.knex('orders').where({ order_id: link.paymentCode }).first();
+    const order = () => h!.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect((await order()).state).toBe('escrow');
     // Escrow as Temporal keeps it: the step's workflow task is in history (the message and the
     // row above are written by a local activity before that task completes).

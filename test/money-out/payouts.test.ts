@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { payoutHoldTransferId, payoutPostTransferId } from '../../activities/payout-activities';
+import { payoutHoldTransferId, payoutPostTransferId } from '../../src/domain/ids';
 import { payoutClearingAccountId, payoutWorkflowId } from '../../src/domain/ids';
 import { payoutIdFor } from '../../src/api/routes/money-out';
 import { createPayoutProvider } from '../../src/payout';
@@ -171,7 +171,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     payouts.state.faults.set({ delayMs: PROVIDER_STALL_MS });
     const sends = jest.spyOn(payouts.state.idempotency, 'handle');
     let payoutId = '';
-    let keysSent: string[] = [];
+    let keysSent: string[];
     try {
       // Every request reads the fault switches on arrival: the first read is our send, now stalling there.
       const arrivals = jest.spyOn(payouts.state.faults, 'current', 'get');

@@ -88,7 +88,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '#resolve-sellerAmountMinor-error', /adding up to 12000/);
     await screenshot(page, 'support-split-refused');
-    expect((await h.knex('orders').where({ order_id: link.paymentCode }).first('state')).state).toBe('disputed');
+    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first('state')).state).toBe('disputed');
 
     await page.getByRole('textbox', { name: 'Back to the buyer (minor units)' }).fill('5000');
     await page.locator('#resolve-form').getByRole('textbox', { name: 'Note', exact: true }).fill('Cracked lens confirmed from photos');
@@ -97,7 +97,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.waitForFunction((code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)), link.paymentCode);
     await screenshot(page, 'support-resolved');
 
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(7000);
     expect(Number(row.buyer_refunded_minor)).toBe(5000);

@@ -69,7 +69,7 @@ describeWithChromium('the OTP step of the payment page', () => {
     await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
     expect(otpPosts).toHaveLength(1);
     expect(otpPosts[0]).toMatch(/^[\w-]{8,}$/);
-    const charges = await h.knex('orders').where({ order_id: paymentCode }).first('state');
+    const charges = await h.knex('orders').where({ payment_code: paymentCode }).first('state');
     expect(charges.state).toBe('escrow');
     expect(errors).toEqual([]);
   });
@@ -92,7 +92,7 @@ describeWithChromium('the OTP step of the payment page', () => {
     await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
     await page.getByRole('button', { name: 'Pay now' }).click();
     await page.waitForSelector('#decision-forms:not([hidden])', { timeout: 30_000 });
-    expect((await h.knex('orders').where({ order_id: paymentCode }).first('state')).state).toBe('escrow');
+    expect((await h.knex('orders').where({ payment_code: paymentCode }).first('state')).state).toBe('escrow');
     expect(errors).toEqual([]);
   });
 });

@@ -106,7 +106,7 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     expect(await page.isHidden('#decision-forms')).toBe(true);
     await screenshot(page, 'pay-stage-two');
 
-    const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(900);
     const wallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));

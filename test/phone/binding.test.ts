@@ -218,7 +218,7 @@ describe('phone binding', () => {
         payments: createPaymentProvider({ baseUrl: h.payments.baseUrl, apiKey: 'unused' }),
       });
       const screening = await activities.screenBuyer({
-        orderId: link.paymentCode, buyerId: buyer.userId, dynamicPassword: link.dynamicPassword,
+        paymentCode: link.paymentCode, buyerId: buyer.userId, dynamicPassword: link.dynamicPassword,
         checkWallet: true, checkPhone: true, attribute: false, phoneBindingPeriodMs: h.settings.durations.phoneBindingPeriodMs,
       });
       expect(screening.watchListed).toBe(true);

@@ -22,9 +22,7 @@ import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
 import { createPaymentProvider } from '../../src/payment';
 import { dataConverterFromEnv } from '../../src/temporal/codec';
-import { createLineAdapter } from '../../src/line/adapter';
-import { LineChatPort } from '../../src/line/chat-port';
-import { isLanguage } from '../../src/line/render';
+import { lineChat } from '../../src/runtime/system';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from './bundle';
 import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
@@ -119,12 +117,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const client = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(process.env) });
   // What the deal says goes through the real SDK to the LINE emulator, which answers as LINE
   // does (409 for a used retry key); the recording keeps the meaning for the tests to read.
-  const lineAdapter = createLineAdapter({ channelAccessToken: settings.line.channelAccessToken, apiBaseUrl: line.baseUrl });
-  const languageOf = async (userId: string) => {
-    const row = await knex('users').where({ user_id: userId }).first('language');
-    return row && isLanguage(row.language) ? row.language : 'zh-TW';
-  };
-  const chat = new RecordingChatPort(new LineChatPort(lineAdapter, languageOf, { mediaBaseUrl: baseUrl }));
+  const chat = new RecordingChatPort(lineChat(settings, knex, { apiBaseUrl: line.baseUrl, mediaBaseUrl: baseUrl }).chat);
   const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
   const deps = {
     knex, ledger, chat, payments: providerClient, temporal: client, settings,

@@ -113,7 +113,7 @@ export function deliveredTexts(h: DealHarness, userId: string): string[] {
 
 /** The order's state in the read model (what lists and the console show). */
 export async function orderState(h: DealHarness, paymentCode: string): Promise<string | undefined> {
-  return (await h.knex('orders').where({ order_id: paymentCode }).first('state'))?.state;
+  return (await h.knex('orders').where({ payment_code: paymentCode }).first('state'))?.state;
 }
 
 /** A new buyer pays a new link of this seller; the deal waits in escrow for the buyer's decision. */

@@ -39,7 +39,7 @@ describe('attribution race through the LINE contract', () => {
       expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(buyerCount - 1);
 
       const winner = buyers[outcomes.indexOf('payment_info')]!;
-      const row = await h.knex('orders').where({ order_id: link.paymentCode }).first();
+      const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
       expect(row.buyer_id).toBe(winner.userId);
       const refused = buyers.filter((b) => b !== winner);
 

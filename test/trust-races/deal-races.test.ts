@@ -18,7 +18,7 @@ describe('races inside one deal', () => {
   const roomyLimits = { ...DEFAULT_LIMIT_POLICY, rules: [], tiers: { basic: { monthlySpendMinor: 1e12, monthlyReceiveMinor: 1e12 } } };
 
   beforeAll(async () => {
-    h = await startDealHarness({ env: { DECISION_WINDOW_MS: '3000', DISPUTE_ESCALATION_MS: '3000', LIMIT_POLICY: JSON.stringify(roomyLimits) } });
+    h = await startDealHarness({ env: { DECISION_WINDOW_MS: '3000', DISPUTE_ESCALATION_MS: '3000', LIMIT_POLICY: JSON.stringify(roomyLimits), LINE_API_TIMEOUT_MS: '30000' } });
     seller = await h.newUser();
     await activateWallet(h, seller);
   });
@@ -70,21 +70,35 @@ describe('races inside one deal', () => {
     expect(outcomes.cancelled + outcomes.charged).toBe(TRIALS);
   });
 
-  it(`a payment request vs a correct OTP, then the buyer tries to pay again, ${TRIALS} trials: one charge`, async () => {
-    const deals = await dealsAwaitingOtp(TRIALS, 'request-vs-otp');
-    await inBatches(deals, async ({ link, buyer, otp }) => {
-      const [request, paid] = await Promise.all([
-        post(buyer.token, `/api/orders/${link.paymentCode}/payment-requests`, { dynamicPassword: link.dynamicPassword }),
-        post(buyer.token, `/api/orders/${link.paymentCode}/otp`, { otp }),
-      ]);
-      expect(paid.body.outcome).toBe('charging');
-      expect([200, 409]).toContain(request.status);
-      // Whatever the request answered, the order must not have gone back to taking payment parameters.
-      const again = await post(buyer.token, `/api/orders/${link.paymentCode}/payment-parameters`, { paymentSource: { type: 'card', token: 'tok_visa' } });
-      expect(again.status).toBe(409);
-      await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
-      expect(chargesOf(link.paymentCode)).toHaveLength(1);
-    });
+  it(`a payment request still screening while the buyer pays, ${TRIALS} trials: never back to taking parameters, one charge`, async () => {
+    const buyers = await fixtureReadyBuyers(h, TRIALS, 'request-vs-pay');
+    const deals = await Promise.all(buyers.map(async (buyer) => {
+      const link = await createLink(h, seller, { name: 'request-vs-pay', unitPriceMinor: 700, quantity: 1 });
+      expect((await post(buyer.token, `/api/orders/${link.paymentCode}/payment-requests`, { dynamicPassword: link.dynamicPassword })).body.outcome).toBe('payment_info');
+      return { link, buyer };
+    }));
+    // The request's screening asks LINE whether the buyer is a friend: make that slower than a
+    // workflow task (10 s), so the task is heartbeated and the buyer's parameters and OTP get in
+    // while the earlier-accepted request is still screening.
+    h.line.state.setFaults({ profileDelayMs: 11_000 });
+    try {
+      await Promise.all(deals.map(async ({ link, buyer }) => {
+        const request = post(buyer.token, `/api/orders/${link.paymentCode}/payment-requests`, { dynamicPassword: link.dynamicPassword });
+        await new Promise((r) => setTimeout(r, 50)); // the request is in first
+        const params = await post(buyer.token, `/api/orders/${link.paymentCode}/payment-parameters`, { paymentSource: { type: 'card', token: 'tok_visa' } });
+        expect(params.body.outcome).toBe('otp_sent');
+        const paid = await post(buyer.token, `/api/orders/${link.paymentCode}/otp`, { otp: lastMessage(h, buyer.userId, 'otp').otp });
+        expect(paid.body.outcome).toBe('charging');
+        expect([200, 409]).toContain((await request).status);
+        // Whatever the request answered, the order must not have gone back to taking payment parameters.
+        const again = await post(buyer.token, `/api/orders/${link.paymentCode}/payment-parameters`, { paymentSource: { type: 'card', token: 'tok_visa' } });
+        expect(again.status).toBe(409);
+        await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
+        expect(chargesOf(link.paymentCode)).toHaveLength(1);
+      }));
+    } finally {
+      h.line.state.setFaults({ profileDelayMs: 0 });
+    }
   });
 
   /** `count` deals in escrow; the decision deadline of each. */
@@ -125,8 +139,11 @@ describe('races inside one deal', () => {
   });
 
   it(`a resolution vs the dispute escalation, ${TRIALS} trials: one settlement, the agent's`, async () => {
-    const deals = await dealsInEscrow(TRIALS, 'resolution-vs-escalation');
-    await inBatches(deals, async ({ link, buyer }) => {
+    const deals = await dealsAwaitingOtp(TRIALS, 'resolution-vs-escalation');
+    await inBatches(deals, async ({ link, buyer, otp }) => {
+      expect((await post(buyer.token, `/api/orders/${link.paymentCode}/otp`, { otp })).body.outcome).toBe('charging');
+      await eventually(async () => (await orderState(h, link.paymentCode)) === 'escrow');
+      // Disputed at once, well inside the (short) decision window.
       expect((await post(buyer.token, `/api/orders/${link.paymentCode}/decision`, { decision: 'dispute', reason: 'x' })).body).toEqual({ outcome: 'disputed' });
     });
     await Promise.all(deals.map(async ({ link, buyer }, i) => {

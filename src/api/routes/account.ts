@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { startWalletActivation, walletCodeProof } from '../../wallet/activation';
 import type { Settings } from '../../config/settings';
 import { walletActivationWorkflowId } from '../../domain/ids';
-import { submitWalletVerificationUpdate, walletActivationViewQuery } from '../../../workflows/wallet-activation';
+import { submitWalletVerificationUpdate, walletActivationViewQuery } from '../../../workflows/wallet-activation-messages';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';

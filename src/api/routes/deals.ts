@@ -4,6 +4,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
+import { TEXT_LIMITS } from '../../domain/limits';
+import { PAYMENT_SOURCE_TYPES } from '../../domain/payment-sources';
 import { createPaymentLink, type LinkDeps } from '../../links/create-link';
 import { otpProof } from '../../otp/otp';
 import { recordDecisionIntent } from '../../deal/decision-intents';
@@ -29,21 +31,21 @@ import { requireUser } from '../identity';
  * update; an `Idempotency-Key` header becomes the update id, so a double submit is one step.
  */
 const productSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().min(1).max(TEXT_LIMITS.productNameMaxChars),
   unitPriceMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
   quantity: z.number().int().positive().max(10_000),
   currency: z.enum(CURRENCIES).default('TWD'),
-  imageUrl: z.string().url().max(1000).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
-  description: z.string().max(2000).optional(),
+  imageUrl: z.string().url().max(TEXT_LIMITS.imageUrlMaxChars).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
+  description: z.string().max(TEXT_LIMITS.productDescriptionMaxChars).optional(),
   variant: z.enum(['full', 'simple']).default('full'),
 }).strict().refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
 
-const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(64) }).strict();
+const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(TEXT_LIMITS.dynamicPasswordMaxChars) }).strict();
 const parametersSchema = z.object({
-  paymentSource: z.object({ type: z.enum(['card', 'bank_transfer', 'line_pay_wallet']), token: z.string().min(1).max(200) }).strict(),
+  paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) }).strict(),
 }).strict();
 const otpSchema = z.object({ otp: z.string().trim().regex(/^\d{6}$/, 'the verification code has 6 digits') }).strict();
-const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(1000).optional() }).strict()
+const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(TEXT_LIMITS.disputeReasonMaxChars).optional() }).strict()
   .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
 
 type Viewer = 'seller' | 'buyer' | 'visitor';
@@ -66,7 +68,7 @@ async function displayNames(knex: Knex, userIds: Array<string | undefined>): Pro
 function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string | null>) {
   const { sellerId, buyerId, ...deal } = view;
   const seller = { displayName: names.get(sellerId) ?? null };
-  if (viewer === 'visitor') return { orderId: view.orderId, state: view.state, variant: view.variant, product: view.product, seller, viewer };
+  if (viewer === 'visitor') return { paymentCode: view.paymentCode, state: view.state, variant: view.variant, product: view.product, seller, viewer };
   if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
   return { ...deal, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
 }
@@ -97,7 +99,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
       return await send();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const row = await deps.knex('orders').where({ order_id: String(req.params.code) }).first('state', 'seller_id', 'buyer_id');
+      const row = await deps.knex('orders').where({ payment_code: String(req.params.code) }).first('state', 'seller_id', 'buyer_id');
       const userId = res.locals.userId as string;
       if (row && (row.seller_id === userId || row.buyer_id === userId)) throw new HttpProblem(409, 'order-closed', `this order has ended (${row.state})`, { state: row.state });
       throw new HttpProblem(404, 'not-found', 'no such payment code');
@@ -123,7 +125,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
       .leftJoin('users as b', 'b.user_id', 'o.buyer_id')
       .where('o.seller_id', userId).orWhere('o.buyer_id', userId)
       .orderBy('o.created_at', 'desc').limit(50)
-      .select('o.order_id', 'o.state', 'o.seller_id', 'o.total_minor', 'o.currency', 'o.product_name', 'o.updated_at', 's.display_name as seller_name', 'b.display_name as buyer_name');
+      .select('o.payment_code', 'o.state', 'o.seller_id', 'o.total_minor', 'o.currency', 'o.product_name', 'o.updated_at', 's.display_name as seller_name', 'b.display_name as buyer_name');
     res.json({
       orders: rows.map(({ seller_id: sellerId, seller_name: sellerName, buyer_name: buyerName, ...row }) => {
         const role = sellerId === userId ? 'seller' : 'buyer';
@@ -176,8 +178,8 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const { code, handle } = order(req);
     const id = updateIdFrom(req, res) ?? `decision:${crypto.randomUUID()}`;
     // Kept first: a decision taken before the window closed counts even if Temporal only hears of it later.
-    const party = await deps.knex('orders').where({ order_id: code, buyer_id: res.locals.userId }).first('order_id');
-    if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, orderId: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
+    const party = await deps.knex('orders').where({ payment_code: code, buyer_id: res.locals.userId }).first('payment_code');
+    if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, paymentCode: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
     res.json(await step(req, res, () => sendUpdate(handle, decideUpdate, {
       args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: id,
     })));

@@ -6,23 +6,22 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../../activities/quick-receive-activities';
+import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../bank-accounts';
 import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
-import { InvalidWebhook, SIGNATURE_HEADER } from '../../payment';
+import { SIGNATURE_HEADER } from '../../payment';
 import { parsePayoutEvent } from '../../payout';
-import type { PayoutWorkflowInput } from '../../../workflows/payout';
-import { payoutResultUpdate } from '../../../workflows/payout';
-import type { QuickReceiveInput } from '../../../workflows/quick-receive';
-import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive';
-import { HttpProblem, sendProblem } from '../problem';
+import type { PayoutWorkflowInput } from '../../../workflows/payout-messages';
+import { payoutResultUpdate } from '../../../workflows/payout-messages';
+import type { QuickReceiveInput } from '../../../workflows/quick-receive-messages';
+import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive-messages';
+import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
 import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';

@@ -17,9 +17,9 @@ export function paymentWebhookRoutes(deps: { temporal: Client; webhookSecret: st
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const event = parseSignedOr401(res, () => parsePaymentEvent(raw, req.get(SIGNATURE_HEADER), deps.webhookSecret));
     if (!event) return;
-    const orderId = event.data.reference;
-    if (!PAYMENT_CODE_PATTERN.test(orderId)) return ignoreUnknownReference(res, event.id);
-    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(orderId)), paymentResultUpdate, {
+    const paymentCode = event.data.reference;
+    if (!PAYMENT_CODE_PATTERN.test(paymentCode)) return ignoreUnknownReference(res, event.id);
+    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(paymentCode)), paymentResultUpdate, {
       updateId: event.id,
       args: [{
         eventId: event.id,

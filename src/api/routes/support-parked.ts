@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -15,7 +16,7 @@ import { auditSupportView } from './support-audit';
  */
 const parkedResolutionSchema = z.object({
   action: z.enum(['retry', 'refund']),
-  note: z.string().trim().min(1).max(2000),
+  note: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars),
 }).strict();
 
 export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
@@ -25,8 +26,8 @@ export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staffA
 
   router.get('/api/support/parked', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'parked' }).orderBy('updated_at', 'asc').limit(200)
-      .select('order_id', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
-    await auditSupportView(deps.knex, res.locals.staff, 'queue:parked', { orders: rows.map((r) => r.order_id) });
+      .select('payment_code', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:parked', { orders: rows.map((r) => r.payment_code) });
     res.json({ parked: rows });
   });
 

@@ -1,11 +1,12 @@
 import { Router } from 'express';
+import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { NormaliseError } from '../../crypto';
 import { payoutWorkflowId } from '../../domain/ids';
 import { addEntry, removeEntry, WATCHLIST_KEY_TYPES, WATCHLIST_SOURCES } from '../../watchlist';
-import { decideHeldPayoutUpdate } from '../../../workflows/payout';
+import { decideHeldPayoutUpdate } from '../../../workflows/payout-messages';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
@@ -25,7 +26,7 @@ const NOTE_MAX_CHARS = 2000;
 
 const entrySchema = z.object({
   keyType: z.enum(WATCHLIST_KEY_TYPES),
-  value: z.string().trim().min(1).max(200),
+  value: z.string().trim().min(1).max(TEXT_LIMITS.watchlistValueMaxChars),
   reason: z.string().trim().min(1).max(REASON_MAX_CHARS),
   source: z.enum(WATCHLIST_SOURCES).optional(),
   expiresAt: z.string().datetime({ offset: true }).optional(),

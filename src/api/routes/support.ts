@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -6,7 +7,7 @@ import { appendAudit } from '../../audit';
 import { clearPhoneBindings } from '../../phone';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN, walletActivationWorkflowId } from '../../domain/ids';
 import { orderViewQuery, resolveDisputeUpdate } from '../../../workflows/order-messages';
-import { unlockWalletUpdate } from '../../../workflows/wallet-activation';
+import { unlockWalletUpdate } from '../../../workflows/wallet-activation-messages';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
@@ -19,7 +20,7 @@ const resolutionSchema = z.object({
   resolution: z.enum(['release', 'refund', 'split']),
   sellerAmountMinor: z.number().int().nonnegative(),
   buyerAmountMinor: z.number().int().nonnegative(),
-  note: z.string().max(2000).optional(),
+  note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
 }).strict();
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
@@ -30,8 +31,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
     const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
-      .select('order_id', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
-    await auditSupportView(deps.knex, res.locals.staff, 'queue:disputes', { orders: rows.map((r) => r.order_id) });
+      .select('payment_code', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:disputes', { orders: rows.map((r) => r.payment_code) });
     res.json({ disputes: rows });
   });
 

@@ -15,6 +15,7 @@ const faultsSchema = z
     status: z.union([z.literal(500), z.literal(429), z.literal(503)]),
     retryAfterSeconds: z.number().int().min(0).optional(),
     delayMs: z.number().int().min(0),
+    profileDelayMs: z.number().int().min(0),
     loseResponseNext: z.number().int().min(0),
     dropWebhooks: z.boolean(),
     duplicateWebhooks: z.boolean(),

@@ -74,7 +74,8 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
     res.json({});
   });
 
-  router.get('/v2/bot/profile/:userId', (req, res) => {
+  router.get('/v2/bot/profile/:userId', async (req, res) => {
+    if (state.faults.profileDelayMs > 0) await sleep(state.faults.profileDelayMs);
     const user = state.getUser(req.params.userId);
     if (!user || !user.friend) return lineError(res, 404, 'Not found');
     const { userId, displayName, pictureUrl, statusMessage, language } = user;

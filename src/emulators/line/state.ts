@@ -47,6 +47,8 @@ export interface Faults {
   retryAfterSeconds?: number;
   /** Every Messaging API request waits this long before being handled. */
   delayMs: number;
+  /** Profile lookups (GET /v2/bot/profile/{userId}) alone wait this long: a slow friendship check. */
+  profileDelayMs: number;
   /** The next n pushes are accepted and recorded, then the connection is cut before the answer. */
   loseResponseNext: number;
   dropWebhooks: boolean;
@@ -57,6 +59,7 @@ export const NO_FAULTS: Faults = {
   failNext: 0,
   status: 500,
   delayMs: 0,
+  profileDelayMs: 0,
   loseResponseNext: 0,
   dropWebhooks: false,
   duplicateWebhooks: false,

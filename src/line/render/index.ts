@@ -3,7 +3,7 @@ export { DEFAULT_LANGUAGE, LANGUAGES, STRINGS, isLanguage, type Language, type S
 export {
   InvalidPostback,
   POSTBACK_ACTIONS,
-  POSTBACK_ORDER_ID_PATTERN,
+  POSTBACK_TRANSACTION_CODE_PATTERN,
   decodePostback,
   encodePostback,
   postbackSchema,

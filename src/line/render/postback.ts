@@ -11,17 +11,17 @@ export const POSTBACK_ACTIONS = ['agree', 'dispute', 'pay_now', 'resend_otp'] as
 export type PostbackActionName = (typeof POSTBACK_ACTIONS)[number];
 
 /** Transaction codes (TX-ABCD-EFGH), payment codes and workflow ids (order:…) all fit. */
-export const POSTBACK_ORDER_ID_PATTERN = /^[A-Za-z0-9:_-]{1,128}$/;
+export const POSTBACK_TRANSACTION_CODE_PATTERN = /^[A-Za-z0-9:_-]{1,128}$/;
 
 export const postbackSchema = z
   .object({
     action: z.enum(POSTBACK_ACTIONS),
-    orderId: z.string().regex(POSTBACK_ORDER_ID_PATTERN),
+    transactionCode: z.string().regex(POSTBACK_TRANSACTION_CODE_PATTERN),
   })
   .strict();
 export type DealPostback = z.infer<typeof postbackSchema>;
 
-const KEYS = { action: 'action', orderId: 'order' } as const;
+const KEYS = { action: 'action', transactionCode: 'order' } as const;
 
 export class InvalidPostback extends Error {
   constructor(detail: string) {
@@ -36,7 +36,7 @@ export function encodePostback(postback: DealPostback): string {
   if (!parsed.success) throw new InvalidPostback(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // No escaping needed: the id pattern admits no character that is special in a query string,
   // which keeps the data at most 24 + 128 characters, far below LINE's 300.
-  const data = `${KEYS.action}=${parsed.data.action}&${KEYS.orderId}=${parsed.data.orderId}`;
+  const data = `${KEYS.action}=${parsed.data.action}&${KEYS.transactionCode}=${parsed.data.transactionCode}`;
   if (data.length > POSTBACK_DATA_MAX_CHARS) throw new InvalidPostback(`${data.length} chars, limit ${POSTBACK_DATA_MAX_CHARS}`);
   return data;
 }
@@ -48,6 +48,6 @@ export function decodePostback(data: unknown): DealPostback | null {
   const keys = [...params.keys()];
   const expected: string[] = Object.values(KEYS);
   if (keys.length !== expected.length || !expected.every((k) => keys.includes(k))) return null;
-  const parsed = postbackSchema.safeParse({ action: params.get(KEYS.action), orderId: params.get(KEYS.orderId) });
+  const parsed = postbackSchema.safeParse({ action: params.get(KEYS.action), transactionCode: params.get(KEYS.transactionCode) });
   return parsed.success ? parsed.data : null;
 }

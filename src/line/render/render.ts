@@ -286,8 +286,8 @@ function progress(s: Strings, at: 'decision' | 'complete'): ProgressStep[] {
   ];
 }
 
-function postbackButton(action: PostbackActionName, orderId: string, label: string, displayText: string): CardButton {
-  return { kind: 'postback', label, data: encodePostback({ action, orderId }), displayText };
+function postbackButton(action: PostbackActionName, transactionCode: string, label: string, displayText: string): CardButton {
+  return { kind: 'postback', label, data: encodePostback({ action, transactionCode }), displayText };
 }
 
 /**

@@ -22,7 +22,7 @@ interface Waiting {
 }
 
 export function createInboxWriter(knex: Knex): InboxWriter {
-  let queue: Waiting[] = [];
+  const queue: Waiting[] = [];
   let flushing = 0;
 
   function flush(): void {

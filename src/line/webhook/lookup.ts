@@ -11,12 +11,12 @@ export interface OrderRef {
 
 const TRANSACTION_CODE = /^TX-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
 /** Must stay textually the same expression as the index, or PostgreSQL will not use it. */
-const CODE_EXPRESSION = "('TX-' || substr(order_id, 1, 4) || '-' || substr(order_id, 5, 4))";
+const CODE_EXPRESSION = "('TX-' || substr(payment_code, 1, 4) || '-' || substr(payment_code, 5, 4))";
 
 export async function ordersByTransactionCode(knex: Knex, code: string): Promise<OrderRef[]> {
   if (!TRANSACTION_CODE.test(code)) return [];
-  const rows = await knex('orders').whereRaw(`${CODE_EXPRESSION} = ?`, [code]).select('order_id', 'seller_id', 'buyer_id');
-  return rows.map((r) => ({ paymentCode: r.order_id, sellerId: r.seller_id, buyerId: r.buyer_id }));
+  const rows = await knex('orders').whereRaw(`${CODE_EXPRESSION} = ?`, [code]).select('payment_code', 'seller_id', 'buyer_id');
+  return rows.map((r) => ({ paymentCode: r.payment_code, sellerId: r.seller_id, buyerId: r.buyer_id }));
 }
 
 /**

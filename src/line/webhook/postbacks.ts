@@ -26,7 +26,7 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
   }
   const texts = CHAT_TEXTS[await languageOf(ctx.knex, ctx.line, userId)];
   const say = (value: string) => ctx.responder.respond(event, userId, [text(value)], postback.action);
-  const order = pickOrderFor(userId, await ordersByTransactionCode(ctx.knex, postback.orderId));
+  const order = pickOrderFor(userId, await ordersByTransactionCode(ctx.knex, postback.transactionCode));
   if (!order) return say(texts.orderNotFound).then(() => 'done');
   if (postback.action === 'pay_now') return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
   if (order.buyerId !== userId) return say(texts.notYourOrder).then(() => 'done');
@@ -47,7 +47,7 @@ async function runUpdate(ctx: EventContext, event: InboxEvent, order: OrderRef, 
       const decision = postback.action === 'agree' ? 'agree' : 'dispute';
       const reason = decision === 'dispute' ? CHAT_DISPUTE_REASON : undefined;
       // Kept first: if Temporal is down until after the window closes, the decision still counts.
-      await recordDecisionIntent(ctx.knex, { sourceId: updateId, orderId: order.paymentCode, buyerId, decision, reason, decidedAt: new Date(event.timestampMs) });
+      await recordDecisionIntent(ctx.knex, { sourceId: updateId, paymentCode: order.paymentCode, buyerId, decision, reason, decidedAt: new Date(event.timestampMs) });
       await handle.executeUpdate(decideUpdate, { args: [{ buyerId, decision, ...(reason ? { reason } : {}) }], updateId });
     }
     return undefined;

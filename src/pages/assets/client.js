@@ -220,7 +220,7 @@ export function fieldError(form, name, message) {
   if (!slot) return formError(form, message);
   slot.textContent = message;
   const control = form.elements.namedItem(name);
-  const first = control instanceof RadioNodeList ? control[0] : control;
+  const first = control instanceof window.RadioNodeList ? control[0] : control;
   if (first) {
     first.setAttribute('aria-invalid', 'true');
     first.focus();

@@ -68,10 +68,10 @@ async function loadParked() {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = 'link-button';
-    button.textContent = t('support.parked.pick', { code: p.order_id, reason: t(`support.parked.reason.${p.park_reason}`) });
+    button.textContent = t('support.parked.pick', { code: p.payment_code, reason: t(`support.parked.reason.${p.park_reason}`) });
     button.addEventListener('click', () => {
       const input = $('#parked-form').elements.namedItem('code');
-      input.value = p.order_id;
+      input.value = p.payment_code;
       input.focus();
     });
     const facts = document.createElement('p');
@@ -123,10 +123,10 @@ function queueItem(d) {
   button.type = 'button';
   button.className = 'link-button';
   button.textContent = t('support.queue.open', { product: d.product_name });
-  button.addEventListener('click', () => openOrder(d.order_id));
+  button.addEventListener('click', () => openOrder(d.payment_code));
   const facts = document.createElement('p');
   facts.className = 'hint';
-  facts.textContent = `${d.order_id} · ${formatMoney(Number(d.total_minor), d.currency)} · ${formatDateTime(Date.parse(d.updated_at))}`;
+  facts.textContent = `${d.payment_code} · ${formatMoney(Number(d.total_minor), d.currency)} · ${formatDateTime(Date.parse(d.updated_at))}`;
   const reason = document.createElement('p');
   reason.textContent = `${t('support.queue.reason')}: ${d.dispute_reason ?? ''}`;
   li.append(button, facts, reason);

@@ -6,7 +6,7 @@ start(async () => {
   if (!idToken()) goToLogin();
   const [, first, second] = config.transactionCode.split('-'); // TX-ABCD-EFGH = the payment code's first 8 characters
   const res = await api('GET', '/api/orders');
-  const order = res.ok ? res.body.orders.find((o) => o.order_id.startsWith(first + second)) : undefined;
-  if (order) return location.replace(pageHref(`/pages/pay/${order.order_id}`));
+  const order = res.ok ? res.body.orders.find((o) => o.payment_code.startsWith(first + second)) : undefined;
+  if (order) return location.replace(pageHref(`/pages/pay/${order.payment_code}`));
   showNotice(t('track.not_found', { code: config.transactionCode }));
 });

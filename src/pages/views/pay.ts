@@ -1,4 +1,5 @@
 import { html, type Html } from '../html';
+import { PAYMENT_SOURCE_TYPES } from '../../domain/payment-sources';
 import type { Translate } from '../i18n';
 import { field, form, section, select } from './controls';
 import { notice } from './notice';
@@ -34,7 +35,7 @@ export function payBody(t: Translate): Html {
     className: 'plain',
     body: html`${select({
       form: 'source', name: 'paymentSource.type', label: t('pay.source.type'),
-      options: (['card', 'bank_transfer', 'line_pay_wallet'] as const).map((v) => ({ value: v, label: t(`pay.source.${v}`) })),
+      options: PAYMENT_SOURCE_TYPES.map((v) => ({ value: v, label: t(`pay.source.${v}`) })),
     })}${field({ form: 'source', name: 'paymentSource.token', label: t('pay.source.token'), hint: t('pay.source.token.hint'), autocomplete: 'off' })}`,
   });
 
