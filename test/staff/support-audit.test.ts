@@ -1,6 +1,5 @@
 import { API_OPERATIONS } from '../../src/api/openapi';
 import { verifyAuditChain } from '../../src/audit';
-import { newUserId } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
 
@@ -80,9 +79,9 @@ describe('support staff in the audit chain', () => {
       { actor: 'support:agent-amy', action: 'support.dispute_resolved', subject: `order:${link.paymentCode}` });
     expect(resolved.find((e) => e.action === 'support.dispute_resolved')!.details).toMatchObject({ resolution: 'split', sellerAmountMinor: 1000, buyerAmountMinor: 500, note: 'lamp shade cracked, base fine' });
 
-    const someone = newUserId();
-    const cleared = await seen(() => h.call('POST', `/api/support/users/${someone}/phone-bindings/clear`, agent), { actor: 'support:agent-amy', action: 'phone_binding.cleared', subject: `user:${someone}` });
-    expect(cleared[0].details).toMatchObject({ count: 0 });
+    // The buyer bound a phone to pay; clearing it is audited with the masked number (clearing nothing changes and records nothing).
+    const cleared = await seen(() => h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, agent), { actor: 'support:agent-amy', action: 'phone_binding.cleared', subject: `user:${buyer.userId}` });
+    expect(cleared[0].details).toMatchObject({ count: 1, phones: [expect.stringMatching(/\*{4}/)] });
 
     let entryId = 0;
     await seen(async () => {

@@ -63,10 +63,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
-    const userId = String(req.params.userId);
-    const cleared = await clearPhoneBindings(deps.knex, { userId, actor: `support:${staff.staffId}` });
-    // Clearing nothing is still an action someone took on this user.
-    if (cleared === 0) await auditSupportAction(deps.knex, staff, 'phone_binding.cleared', `user:${userId}`, { count: 0, phones: [] });
+    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
     res.json({ cleared });
   });
 
