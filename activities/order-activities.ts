@@ -5,8 +5,16 @@ import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
 import {
-  collectionAccountFor, escrowAccountId, postTransferId, providerClearingAccountId, refundIdempotencyKey, refundTransferId, releaseTransferId, stageOneTransferId,
-  voidTransferId, walletAccountId,
+  collectionAccountFor,
+  escrowAccountId,
+  postTransferId,
+  providerClearingAccountId,
+  refundIdempotencyKey,
+  refundTransferId,
+  releaseTransferId,
+  stageOneTransferId,
+  voidTransferId,
+  walletAccountId,
 } from '../src/domain/ids';
 import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
@@ -126,13 +134,17 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async screenBuyer(input: ScreenBuyerInput): Promise<Screening> {
       const link = await knex('payment_links').where({ payment_code: input.paymentCode }).first();
       if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.paymentCode}`, 'InvalidInput');
-      const passwordOk = dynamicPasswordMatches(settings.secrets.linkSecret, {
-        paymentCode: link.payment_code,
-        productName: link.product_name,
-        unitPriceMinor: Number(link.unit_price_minor),
-        quantity: link.quantity,
-        currency: link.currency,
-      }, input.dynamicPassword);
+      const passwordOk = dynamicPasswordMatches(
+        settings.secrets.linkSecret,
+        {
+          paymentCode: link.payment_code,
+          productName: link.product_name,
+          unitPriceMinor: Number(link.unit_price_minor),
+          quantity: link.quantity,
+          currency: link.currency,
+        },
+        input.dynamicPassword,
+      );
       const base: Screening = {
         passwordOk,
         boundUser: false,
@@ -147,8 +159,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       // The independent reads run side by side: this step is on the buyer's critical path.
       const [boundUser, phones, wallet] = await Promise.all([
         chat.isBoundUser(input.buyerId),
-        knex('phone_bindings').where({ user_id: input.buyerId })
-          .select('phone_hash', 'is_virtual', 'bound_at', 'cleared_at') as Promise<PhoneBindingRow[]>,
+        knex('phone_bindings').where({ user_id: input.buyerId }).select('phone_hash', 'is_virtual', 'bound_at', 'cleared_at') as Promise<
+          PhoneBindingRow[]
+        >,
         input.checkWallet ? knex('wallets').where({ user_id: input.buyerId }).first() : Promise.resolve(undefined),
       ]);
       if (!boundUser) return { ...base, boundUser };
@@ -156,16 +169,23 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const [listedByIdentity, listedByPhone, limits] = await Promise.all([
         matchWatchlist(knex, hashSecret, { lineUserId: input.buyerId, orderNumber: input.paymentCode }),
         // Every phone the buyer ever bound, in one query: bindings keep the watch-list's keyed hash.
-        matchWatchlistPhoneHashes(knex, phones.map((p) => p.phone_hash)),
-        checkLimits(knex, {
-          buyerId: input.buyerId,
-          sellerId: link.seller_id,
-          phoneHash: latestPhone?.phone_hash ?? null,
-          amountMinor: Number(link.total_minor),
-          currency: link.currency,
-          at: new Date(),
-          eventId: input.paymentCode,
-        }, settings.limits),
+        matchWatchlistPhoneHashes(
+          knex,
+          phones.map((p) => p.phone_hash),
+        ),
+        checkLimits(
+          knex,
+          {
+            buyerId: input.buyerId,
+            sellerId: link.seller_id,
+            phoneHash: latestPhone?.phone_hash ?? null,
+            amountMinor: Number(link.total_minor),
+            currency: link.currency,
+            at: new Date(),
+            eventId: input.paymentCode,
+          },
+          settings.limits,
+        ),
       ]);
       const listed = [...listedByIdentity, ...listedByPhone];
       const screening: Screening = {
@@ -179,8 +199,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const eligible = !screening.watchListed && !screening.limitRefusal && screening.walletState === 'active';
       if (input.attribute && eligible) {
         const claim = await claimAttribution(knex, settings, {
-          eventId: input.paymentCode, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: latestPhone?.phone_hash ?? null,
-          amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
+          eventId: input.paymentCode,
+          buyerId: input.buyerId,
+          sellerId: link.seller_id,
+          phoneHash: latestPhone?.phone_hash ?? null,
+          amountMinor: Number(link.total_minor),
+          currency: link.currency,
+          at: new Date(),
         });
         screening.holder = claim.holder;
         if (!claim.limits.ok) screening.limitRefusal = { rule: claim.limits.rule, detail: claim.limits.detail };
@@ -200,8 +225,14 @@ export function createOrderActivities(deps: OrderActivityDeps) {
      * its keyed proof is kept. The code is derived from the challenge, so a re-run sends the same
      * code in the same message. At most `otpSendsPerBuyerHour` codes per buyer per hour, all orders.
      */
-    async issueOtp(input: { paymentCode: string; buyerId: string; challengeKey: string; ttlMs: number; maxAttempts: number; transactionCode: string }):
-      Promise<{ ok: true; challengeId: string; expiresAtMs: number } | { ok: false; detail: string; retryAfterMs: number }> {
+    async issueOtp(input: {
+      paymentCode: string;
+      buyerId: string;
+      challengeKey: string;
+      ttlMs: number;
+      maxAttempts: number;
+      transactionCode: string;
+    }): Promise<{ ok: true; challengeId: string; expiresAtMs: number } | { ok: false; detail: string; retryAfterMs: number }> {
       const challengeId = `${input.paymentCode}:otp:${input.challengeKey}`;
       const code = challengeOtp(hashSecret, challengeId);
       const issued = await knex.transaction(async (trx) => {
@@ -210,8 +241,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         const existing = await trx('otp_challenges').where({ challenge_id: challengeId }).first('expires_at');
         if (existing) return { ok: true as const, expiresAt: new Date(existing.expires_at) }; // a re-run: same code, same expiry
         const hourAgo = new Date(Date.now() - HOUR_MS);
-        const recent = await trx('otp_challenges').where({ user_id: input.buyerId }).andWhere('challenge_id', 'like', '%:otp:%')
-          .andWhere('created_at', '>', hourAgo).orderBy('created_at', 'asc').select('created_at');
+        const recent = await trx('otp_challenges')
+          .where({ user_id: input.buyerId })
+          .andWhere('challenge_id', 'like', '%:otp:%')
+          .andWhere('created_at', '>', hourAgo)
+          .orderBy('created_at', 'asc')
+          .select('created_at');
         if (recent.length >= settings.otpSendsPerBuyerHour) {
           const oldest = new Date(recent[0].created_at).getTime();
           return { ok: false as const, retryAfterMs: Math.max(1000, oldest + HOUR_MS - Date.now()) };
@@ -229,13 +264,19 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         return { ok: true as const, expiresAt };
       });
       if (!issued.ok) {
-        return { ok: false, retryAfterMs: issued.retryAfterMs, detail: `at most ${settings.otpSendsPerBuyerHour} verification codes an hour; try again in ${Math.ceil(issued.retryAfterMs / 60_000)} min` };
+        return {
+          ok: false,
+          retryAfterMs: issued.retryAfterMs,
+          detail: `at most ${settings.otpSendsPerBuyerHour} verification codes an hour; try again in ${Math.ceil(issued.retryAfterMs / 60_000)} min`,
+        };
       }
-      await sendAll(knex, chat, [{
-        to: input.buyerId,
-        retryKey: `${challengeId}:otp`,
-        message: { kind: 'otp', otp: code, expiresInSeconds: Math.round(input.ttlMs / 1000), transactionCode: input.transactionCode },
-      }]);
+      await sendAll(knex, chat, [
+        {
+          to: input.buyerId,
+          retryKey: `${challengeId}:otp`,
+          message: { kind: 'otp', otp: code, expiresInSeconds: Math.round(input.ttlMs / 1000), transactionCode: input.transactionCode },
+        },
+      ]);
       return { ok: true, challengeId, expiresAtMs: issued.expiresAt.getTime() };
     },
 
@@ -246,27 +287,41 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         if (row && row.last_check_key === input.checkKey) return row.last_check_result as OtpCheck;
         const result = judgeOtp(row, input);
         if (row) {
-          await trx('otp_challenges').where({ challenge_id: input.challengeId }).update({
-            attempts: result.result === 'wrong' || (result.result === 'exhausted' && row.attempts < row.max_attempts) ? row.attempts + 1 : row.attempts,
-            consumed_at: result.result === 'ok' ? trx.fn.now() : row.consumed_at,
-            last_check_key: input.checkKey,
-            last_check_result: JSON.stringify(result),
-          });
+          await trx('otp_challenges')
+            .where({ challenge_id: input.challengeId })
+            .update({
+              attempts:
+                result.result === 'wrong' || (result.result === 'exhausted' && row.attempts < row.max_attempts)
+                  ? row.attempts + 1
+                  : row.attempts,
+              consumed_at: result.result === 'ok' ? trx.fn.now() : row.consumed_at,
+              last_check_key: input.checkKey,
+              last_check_result: JSON.stringify(result),
+            });
         }
         return result;
       });
     },
 
     /** S114: the charge at the provider, keyed by order and attempt so a retry never charges twice. */
-    async startCharge(input: { paymentCode: string; attempt: number; amountMinor: number; currency: Currency; paymentSource: PaymentSource }) {
+    async startCharge(input: {
+      paymentCode: string;
+      attempt: number;
+      amountMinor: number;
+      currency: Currency;
+      paymentSource: PaymentSource;
+    }) {
       try {
-        const accepted = await payments.charge({
-          amountMinor: input.amountMinor,
-          currency: input.currency,
-          reference: input.paymentCode,
-          paymentSource: input.paymentSource,
-          callbackUrl: `${settings.publicBaseUrl}/webhooks/payments`,
-        }, `${input.paymentCode}:charge:${input.attempt}`);
+        const accepted = await payments.charge(
+          {
+            amountMinor: input.amountMinor,
+            currency: input.currency,
+            reference: input.paymentCode,
+            paymentSource: input.paymentSource,
+            callbackUrl: `${settings.publicBaseUrl}/webhooks/payments`,
+          },
+          `${input.paymentCode}:charge:${input.attempt}`,
+        );
         return { chargeId: accepted.id };
       } catch (err) {
         throw asApplicationFailure(err);
@@ -274,16 +329,24 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     },
 
     /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */
-    async reservePayer(input: { paymentCode: string; buyerId: string }):
-      Promise<{ ok: true } | { ok: false; holder?: string; rule: string; detail: string }> {
+    async reservePayer(input: {
+      paymentCode: string;
+      buyerId: string;
+    }): Promise<{ ok: true } | { ok: false; holder?: string; rule: string; detail: string }> {
       const link = await knex('payment_links').where({ payment_code: input.paymentCode }).first();
       if (!link) throw ApplicationFailure.nonRetryable(`no payment link ${input.paymentCode}`, 'InvalidInput');
       const phone = await knex('phone_bindings').where({ user_id: input.buyerId }).orderBy('bound_at', 'desc').first('phone_hash');
       const claim = await claimAttribution(knex, settings, {
-        eventId: input.paymentCode, buyerId: input.buyerId, sellerId: link.seller_id, phoneHash: phone?.phone_hash ?? null,
-        amountMinor: Number(link.total_minor), currency: link.currency, at: new Date(),
+        eventId: input.paymentCode,
+        buyerId: input.buyerId,
+        sellerId: link.seller_id,
+        phoneHash: phone?.phone_hash ?? null,
+        amountMinor: Number(link.total_minor),
+        currency: link.currency,
+        at: new Date(),
       });
-      if (claim.holder !== undefined && claim.holder !== input.buyerId) return { ok: false, holder: claim.holder, rule: 'attributed', detail: 'someone else is paying for this link' };
+      if (claim.holder !== undefined && claim.holder !== input.buyerId)
+        return { ok: false, holder: claim.holder, rule: 'attributed', detail: 'someone else is paying for this link' };
       if (!claim.limits.ok) return { ok: false, rule: claim.limits.rule, detail: claim.limits.detail };
       return { ok: true };
     },
@@ -292,8 +355,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
     async chargeStatus(input: { chargeId: string }) {
       const charge = await payments.getCharge(input.chargeId);
       return {
-        status: charge.status, amountMinor: charge.amountMinor, currency: charge.currency, createdMs: charge.created * 1000,
-        failureCode: charge.failureCode, failureMessage: charge.failureMessage,
+        status: charge.status,
+        amountMinor: charge.amountMinor,
+        currency: charge.currency,
+        createdMs: charge.created * 1000,
+        failureCode: charge.failureCode,
+        failureMessage: charge.failureMessage,
       };
     },
 
@@ -308,12 +375,26 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const wallet = walletAccountId(input.sellerId, input.currency);
       const holds: TransferInput[] = [];
       if (input.sellerAmountMinor > 0) {
-        holds.push({ id: releaseTransferId(input.paymentCode, input.attempt), debitAccountId: escrow, creditAccountId: wallet, amountMinor: input.sellerAmountMinor,
-          currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
+        holds.push({
+          id: releaseTransferId(input.paymentCode, input.attempt),
+          debitAccountId: escrow,
+          creditAccountId: wallet,
+          amountMinor: input.sellerAmountMinor,
+          currency: input.currency,
+          kind: 'pending',
+          metadata: { decidedBy: input.decidedBy },
+        });
       }
       if (input.buyerAmountMinor > 0) {
-        holds.push({ id: refundTransferId(input.paymentCode, input.attempt), debitAccountId: escrow, creditAccountId: clearing, amountMinor: input.buyerAmountMinor,
-          currency: input.currency, kind: 'pending', metadata: { decidedBy: input.decidedBy } });
+        holds.push({
+          id: refundTransferId(input.paymentCode, input.attempt),
+          debitAccountId: escrow,
+          creditAccountId: clearing,
+          amountMinor: input.buyerAmountMinor,
+          currency: input.currency,
+          kind: 'pending',
+          metadata: { decidedBy: input.decidedBy },
+        });
       }
       const voidHolds = async (why: string): Promise<SettleOutcome> => {
         for (const hold of holds) {
@@ -323,10 +404,12 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         return { ok: false, detail: why };
       };
       try {
-        await ledger.createAccounts([
-          { id: clearing, currency: input.currency, kind: 'provider_clearing', shardCount: 32 },
-          { id: wallet, currency: input.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true },
-        ]).then(refusedAccount);
+        await ledger
+          .createAccounts([
+            { id: clearing, currency: input.currency, kind: 'provider_clearing', shardCount: 32 },
+            { id: wallet, currency: input.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true },
+          ])
+          .then(refusedAccount);
         for (const hold of holds) await ledger.createTransfer(hold);
       } catch (err) {
         if (err instanceof LedgerError && !err.retryable) return voidHolds(`the ledger refused: ${err.message}`);
@@ -338,7 +421,8 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           // A refund is made once however often this runs: what the provider already refunded counts.
           const charge = await payments.getCharge(input.chargeId);
           const due = input.providerRefundMinor - charge.refundedMinor;
-          if (due > 0) await payments.refund({ chargeId: input.chargeId, amountMinor: due }, refundIdempotencyKey(input.paymentCode, input.attempt));
+          if (due > 0)
+            await payments.refund({ chargeId: input.chargeId, amountMinor: due }, refundIdempotencyKey(input.paymentCode, input.attempt));
         } catch (err) {
           if (err instanceof PaymentRefused) return voidHolds(`the payment provider refused the refund: ${err.message}`);
           throw err;
@@ -359,7 +443,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
         const changed = await trx('orders')
           .where({ payment_code: step.paymentCode })
           // A re-run of a discarded workflow task reuses its version: the later run wins at equal versions.
-          .andWhere((q) => q.where('state_version', '<', step.stateVersion).orWhere((e) => e.where('state_version', step.stateVersion).whereNot('state', step.state)))
+          .andWhere((q) =>
+            q
+              .where('state_version', '<', step.stateVersion)
+              .orWhere((e) => e.where('state_version', step.stateVersion).whereNot('state', step.state)),
+          )
           .update({
             state: step.state,
             state_version: step.stateVersion,
@@ -367,7 +455,9 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             park_detail: step.parkDetail ?? null,
             ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
             ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
-            ...(step.settled !== undefined ? { seller_paid_minor: step.settled.sellerAmountMinor, buyer_refunded_minor: step.settled.buyerAmountMinor } : {}),
+            ...(step.settled !== undefined
+              ? { seller_paid_minor: step.settled.sellerAmountMinor, buyer_refunded_minor: step.settled.buyerAmountMinor }
+              : {}),
             updated_at: trx.fn.now(),
           });
         if (changed === 0) return; // a retry of a step already applied: audit once
@@ -406,11 +496,19 @@ const HOUR_MS = 60 * 60 * 1000;
 async function bookStageOne(ledger: Ledger, paymentCode: string, move: MoneyMove): Promise<void> {
   const escrow = escrowAccountId(paymentCode);
   const clearing = providerClearingAccountId(move.currency);
-  await ledger.createAccounts([
-    { id: clearing, currency: move.currency, kind: 'provider_clearing', shardCount: 32 },
-    { id: escrow, currency: move.currency, kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: 1 },
-  ]).then(refusedAccount);
-  await ledger.createTransfer({ id: stageOneTransferId(paymentCode), debitAccountId: clearing, creditAccountId: escrow, amountMinor: move.amountMinor, currency: move.currency });
+  await ledger
+    .createAccounts([
+      { id: clearing, currency: move.currency, kind: 'provider_clearing', shardCount: 32 },
+      { id: escrow, currency: move.currency, kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: 1 },
+    ])
+    .then(refusedAccount);
+  await ledger.createTransfer({
+    id: stageOneTransferId(paymentCode),
+    debitAccountId: clearing,
+    creditAccountId: escrow,
+    amountMinor: move.amountMinor,
+    currency: move.currency,
+  });
 }
 
 /** createAccounts answers per item; an account that exists with other terms is a refusal like any other. */
@@ -419,7 +517,11 @@ function refusedAccount(results: Awaited<ReturnType<Ledger['createAccounts']>>):
 }
 
 /** What a typed code means for a challenge row as it stands. */
-function judgeOtp(row: { user_id: string; consumed_at: Date | null; expires_at: Date; attempts: number; max_attempts: number; code_hash: string } | undefined, input: { buyerId: string; otpProof: string }): OtpCheck {
+function judgeOtp(
+  row:
+    { user_id: string; consumed_at: Date | null; expires_at: Date; attempts: number; max_attempts: number; code_hash: string } | undefined,
+  input: { buyerId: string; otpProof: string },
+): OtpCheck {
   if (!row || row.user_id !== input.buyerId || row.consumed_at !== null) return { result: 'expired', attemptsLeft: 0 };
   if (new Date(row.expires_at).getTime() < Date.now()) return { result: 'expired', attemptsLeft: 0 };
   if (row.attempts >= row.max_attempts) return { result: 'exhausted', attemptsLeft: 0 };

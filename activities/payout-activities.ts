@@ -4,7 +4,14 @@ import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
 import type { Settings } from '../src/config/settings';
 import { decryptField } from '../src/crypto';
-import { payoutClearingAccountId, payoutHoldTransferId, payoutPostTransferId, payoutVoidTransferId, payoutWorkflowId, walletAccountId } from '../src/domain/ids';
+import {
+  payoutClearingAccountId,
+  payoutHoldTransferId,
+  payoutPostTransferId,
+  payoutVoidTransferId,
+  payoutWorkflowId,
+  walletAccountId,
+} from '../src/domain/ids';
 import { LedgerError, type Ledger } from '../src/ledger';
 import { PayoutRefused, type PayoutProvider } from '../src/payout';
 import { matchWatchlist } from '../src/watchlist';
@@ -90,16 +97,22 @@ export function createPayoutActivities(deps: PayoutActivityDeps) {
      * on) and reserves the money: a pending transfer wallet → payout clearing, refused when the
      * wallet is short.
      */
-    async reservePayout(req: PayoutRequest): Promise<
-      | { ok: true; bankAccountId: number; accountMasked: string }
-      | { ok: false; reason: 'insufficient_funds' | 'no_bank_account' }
+    async reservePayout(
+      req: PayoutRequest,
+    ): Promise<
+      { ok: true; bankAccountId: number; accountMasked: string } | { ok: false; reason: 'insufficient_funds' | 'no_bank_account' }
     > {
       const chosen = await knex('payouts').where({ payout_id: req.payoutId }).first('bank_account_id', 'account_masked');
       const account = chosen?.bank_account_id
         ? { bankAccountId: Number(chosen.bank_account_id), accountMasked: chosen.account_masked as string }
         : await activeReceivingAccount(knex, req.userId);
       if (!account) return { ok: false, reason: 'no_bank_account' };
-      await ledger.createAccount({ id: payoutClearingAccountId(req.currency), currency: req.currency, kind: 'payout_clearing', shardCount: 32 });
+      await ledger.createAccount({
+        id: payoutClearingAccountId(req.currency),
+        currency: req.currency,
+        kind: 'payout_clearing',
+        shardCount: 32,
+      });
       try {
         await ledger.createTransfer({
           id: payoutHoldTransferId(req.payoutId),
@@ -142,11 +155,17 @@ export function createPayoutActivities(deps: PayoutActivityDeps) {
     },
 
     /** To the provider, keyed by the payout: a retry after a crash is the same payout, never a second one. */
-    async sendPayout(input: { req: PayoutRequest; bankAccountId: number }): Promise<{ ok: true; providerPayoutId: string } | { ok: false; reason: string }> {
+    async sendPayout(input: {
+      req: PayoutRequest;
+      bankAccountId: number;
+    }): Promise<{ ok: true; providerPayoutId: string } | { ok: false; reason: string }> {
       const account = await destination(input.bankAccountId);
       const key = payoutWorkflowId(input.req.payoutId);
       try {
-        const accepted = await payouts.payout({ amountMinor: input.req.amountMinor, currency: input.req.currency, ...account, reference: key }, key);
+        const accepted = await payouts.payout(
+          { amountMinor: input.req.amountMinor, currency: input.req.currency, ...account, reference: key },
+          key,
+        );
         return { ok: true, providerPayoutId: accepted.id };
       } catch (err) {
         if (err instanceof PayoutRefused) return { ok: false, reason: `refused by the payout provider (${err.status})` };
@@ -185,7 +204,12 @@ export function createPayoutActivities(deps: PayoutActivityDeps) {
             updated_at: trx.fn.now(),
           });
         if (changed > 0 && step.audit) {
-          await appendAudit(trx, { actor: step.audit.actor, action: step.audit.action, subject: `payout:${step.payoutId}`, details: step.audit.details });
+          await appendAudit(trx, {
+            actor: step.audit.actor,
+            action: step.audit.action,
+            subject: `payout:${step.payoutId}`,
+            details: step.audit.details,
+          });
         }
       });
       await sendAll(knex, chat, step.messages);

@@ -53,14 +53,17 @@ export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
     async startBankVerification(input: { entry: SealedBankEntry; reference: string; idempotencyKey: string }) {
       const entry = openBankEntry(ring, input.entry);
       try {
-        const accepted = await bankCenter.startVerification({
-          bankCode: entry.bankCode,
-          accountNumber: entry.accountNumber,
-          holderName: entry.holderName,
-          verificationCode: entry.verificationCode,
-          callbackUrl: `${settings.publicBaseUrl}/webhooks/bankcenter`,
-          reference: input.reference,
-        }, input.idempotencyKey);
+        const accepted = await bankCenter.startVerification(
+          {
+            bankCode: entry.bankCode,
+            accountNumber: entry.accountNumber,
+            holderName: entry.holderName,
+            verificationCode: entry.verificationCode,
+            callbackUrl: `${settings.publicBaseUrl}/webhooks/bankcenter`,
+            reference: input.reference,
+          },
+          input.idempotencyKey,
+        );
         return { ok: true as const, verificationId: accepted.id };
       } catch (err) {
         // A 4xx will answer the same on a retry; say so to the party instead of retrying forever.
@@ -79,8 +82,11 @@ export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
      * S604/S704: stored only when verified, and only when neither the party nor the account is
      * on the watch-list at this moment (an entry may have appeared while the center worked).
      */
-    async storeVerifiedAccount(input: { userId: string; entry: SealedBankEntry; verificationId: string }):
-      Promise<{ stored: true; account: StoredAccount } | { stored: false; reason: QuickReceiveFailure }> {
+    async storeVerifiedAccount(input: {
+      userId: string;
+      entry: SealedBankEntry;
+      verificationId: string;
+    }): Promise<{ stored: true; account: StoredAccount } | { stored: false; reason: QuickReceiveFailure }> {
       const entry = openBankEntry(ring, input.entry);
       if (await isListed(input.userId, entry)) return { stored: false, reason: 'watch_listed' };
       return knex.transaction(async (trx) => {
@@ -113,17 +119,32 @@ export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
      * account. A live code for the same account is reused; another account's is revoked. The
      * issue key makes a retried call return the code it already made.
      */
-    async issueReceivingCode(input: { userId: string; role: QuickReceiveRole; bankAccountId: number; issueKey: string }): Promise<{ receivingCode: string }> {
+    async issueReceivingCode(input: {
+      userId: string;
+      role: QuickReceiveRole;
+      bankAccountId: number;
+      issueKey: string;
+    }): Promise<{ receivingCode: string }> {
       return knex.transaction(async (trx) => {
         const again = await trx('receiving_codes').where({ issue_key: input.issueKey }).first('code');
         if (again) return { receivingCode: again.code };
         // Serialises issues per party and role, so the one-live-code index never trips on a race.
         await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`receiving-code:${input.userId}:${input.role}`]);
-        const live = await trx('receiving_codes').where({ user_id: input.userId, role: input.role }).whereNull('revoked_at').first('code', 'bank_account_id');
+        const live = await trx('receiving_codes')
+          .where({ user_id: input.userId, role: input.role })
+          .whereNull('revoked_at')
+          .first('code', 'bank_account_id');
         if (live && Number(live.bank_account_id) === input.bankAccountId) return { receivingCode: live.code };
-        if (live) await trx('receiving_codes').where({ code: live.code }).update({ revoked_at: trx.fn.now(), revoked_by: 'system:replaced' });
+        if (live)
+          await trx('receiving_codes').where({ code: live.code }).update({ revoked_at: trx.fn.now(), revoked_by: 'system:replaced' });
         const code = `RC${randomCode()}`;
-        await trx('receiving_codes').insert({ code, user_id: input.userId, role: input.role, bank_account_id: input.bankAccountId, issue_key: input.issueKey });
+        await trx('receiving_codes').insert({
+          code,
+          user_id: input.userId,
+          role: input.role,
+          bank_account_id: input.bankAccountId,
+          issue_key: input.issueKey,
+        });
         await appendAudit(trx, {
           actor: `user:${input.userId}`,
           action: 'receiving_code.issued',
@@ -139,4 +160,3 @@ export function createQuickReceiveActivities(deps: QuickReceiveActivityDeps) {
     },
   };
 }
-

@@ -29,6 +29,7 @@ export function createWalletActivities(deps: WalletActivityDeps) {
       await knex('users').insert({ user_id: input.userId }).onConflict('user_id').ignore();
       await knex('wallets').insert({ user_id: input.userId }).onConflict('user_id').ignore();
       const row = await knex('wallets').where({ user_id: input.userId }).first();
+      if (!row) throw new Error(`invariant: the wallet of ${input.userId} was just written`);
       return row.state === 'locked' ? 'inactive' : row.state;
     },
 
@@ -65,21 +66,41 @@ export function createWalletActivities(deps: WalletActivityDeps) {
     /** S308: the wallet's ledger account exists and the wallet is enabled. */
     async enableWallet(input: { userId: string }): Promise<void> {
       // The home currency's account now; others open when the first deal in that currency settles.
-      await ledger.createAccount({ id: walletAccountId(input.userId, 'TWD'), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true });
-      await knex('wallets').where({ user_id: input.userId }).update({
-        state: 'active', ledger_account_id: walletAccountId(input.userId, 'TWD'), activated_at: knex.fn.now(), locked_until: null, updated_at: knex.fn.now(),
+      await ledger.createAccount({
+        id: walletAccountId(input.userId, 'TWD'),
+        currency: 'TWD',
+        kind: 'user_wallet',
+        debitsMustNotExceedCredits: true,
       });
-      await sendAll(knex, chat, [{ to: input.userId, message: { kind: 'wallet_activated' }, retryKey: `wallet-activated:${input.userId}` }]);
+      await knex('wallets')
+        .where({ user_id: input.userId })
+        .update({
+          state: 'active',
+          ledger_account_id: walletAccountId(input.userId, 'TWD'),
+          activated_at: knex.fn.now(),
+          locked_until: null,
+          updated_at: knex.fn.now(),
+        });
+      await sendAll(knex, chat, [
+        { to: input.userId, message: { kind: 'wallet_activated' }, retryKey: `wallet-activated:${input.userId}` },
+      ]);
     },
 
     async setWalletState(input: { userId: string; state: WalletState; lockouts: number; lockedUntil?: string }): Promise<void> {
-      await knex('wallets').where({ user_id: input.userId }).update({
-        state: input.state, lockouts: input.lockouts, locked_until: input.lockedUntil ?? null, updated_at: knex.fn.now(),
-      });
+      await knex('wallets')
+        .where({ user_id: input.userId })
+        .update({
+          state: input.state,
+          lockouts: input.lockouts,
+          locked_until: input.lockedUntil ?? null,
+          updated_at: knex.fn.now(),
+        });
     },
 
     async tellWallet(input: { userId: string; step: string; message: DealMessage }): Promise<void> {
-      await sendAll(knex, chat, [{ to: input.userId, message: input.message, retryKey: `${walletActivationWorkflowId(input.userId)}:${input.step}` }]);
+      await sendAll(knex, chat, [
+        { to: input.userId, message: input.message, retryKey: `${walletActivationWorkflowId(input.userId)}:${input.step}` },
+      ]);
     },
   };
 }

@@ -83,7 +83,10 @@ export interface OrderCarry {
 }
 
 type Decision = BuyerDecision & { silent?: boolean };
-type ChargeOutcome = Pick<PaymentResult, 'eventId' | 'succeeded' | 'amountMinor' | 'currency' | 'occurredAtMs' | 'failureCode' | 'failureMessage'>;
+type ChargeOutcome = Pick<
+  PaymentResult,
+  'eventId' | 'succeeded' | 'amountMinor' | 'currency' | 'occurredAtMs' | 'failureCode' | 'failureMessage'
+>;
 
 export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Promise<OrderView> {
   const deal = new Deal(input, carried);
@@ -110,9 +113,17 @@ export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Pr
   if (decision.decision === 'dispute') {
     await deal.openDispute(decision.reason ?? ''); // S205: support steps in
     const resolution = await deal.waitForResolution();
-    return deal.settle({ sellerAmountMinor: resolution.sellerAmountMinor, buyerAmountMinor: resolution.buyerAmountMinor, decidedBy: resolution.agentId });
+    return deal.settle({
+      sellerAmountMinor: resolution.sellerAmountMinor,
+      buyerAmountMinor: resolution.buyerAmountMinor,
+      decidedBy: resolution.agentId,
+    });
   }
-  return deal.settle({ sellerAmountMinor: input.product.totalMinor, buyerAmountMinor: 0, decidedBy: decision.silent ? 'decision-window' : 'buyer' });
+  return deal.settle({
+    sellerAmountMinor: input.product.totalMinor,
+    buyerAmountMinor: 0,
+    decidedBy: decision.silent ? 'decision-window' : 'buyer',
+  });
 }
 
 /** A message with the key that makes it unique: what caused it (an update, an event, the deal) and to whom. */
@@ -148,7 +159,10 @@ class Deal {
   private lastState: OrderState = 'awaiting_buyer';
   private lastBuyer?: string;
 
-  constructor(private readonly input: OrderInput, carried?: OrderCarry) {
+  constructor(
+    private readonly input: OrderInput,
+    carried?: OrderCarry,
+  ) {
     this.view = carried?.view ?? {
       paymentCode: input.paymentCode,
       state: 'awaiting_buyer',
@@ -184,135 +198,180 @@ class Deal {
   registerHandlers(): void {
     setHandler(orderViewQuery, () => this.view);
 
-    setHandler(requestPaymentUpdate, (req) => {
-      const scope = updateScope();
-      return this.exclusive(async () => {
-        this.admitPaymentRequest(req.buyerId); // again, holding the lock: another request may have changed things
-        return this.requestPayment(req.buyerId, req.dynamicPassword, scope);
-      });
-    }, {
-      validator: (req) => {
-        requireText(req.buyerId, 'buyerId');
-        requireText(req.dynamicPassword, 'dynamicPassword');
-        this.admitPaymentRequest(req.buyerId);
+    setHandler(
+      requestPaymentUpdate,
+      (req) => {
+        const scope = updateScope();
+        return this.exclusive(async () => {
+          this.admitPaymentRequest(req.buyerId); // again, holding the lock: another request may have changed things
+          return this.requestPayment(req.buyerId, req.dynamicPassword, scope);
+        });
       },
-    });
-
-    setHandler(submitPaymentParametersUpdate, (p) => {
-      const scope = updateScope();
-      return this.exclusive(() => this.submitPaymentParameters(p.buyerId, p.paymentSource, scope));
-    }, {
-      validator: (p) => {
-        this.requirePayer(p.buyerId);
-        this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
-        if (!isPaymentSourceType(p.paymentSource?.type)) refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
-        requireText(p.paymentSource.token, 'paymentSource.token');
-        if (this.input.variant === 'full') this.requireOtpSendsLeft();
+      {
+        validator: (req) => {
+          requireText(req.buyerId, 'buyerId');
+          requireText(req.dynamicPassword, 'dynamicPassword');
+          this.admitPaymentRequest(req.buyerId);
+        },
       },
-    });
+    );
 
-    setHandler(resendOtpUpdate, (r) => {
-      const scope = updateScope();
-      return this.exclusive(async () => {
-        this.requirePayer(r.buyerId);
-        this.requireState(['awaiting_otp'], 'resend the OTP');
-        this.requireOtpSendsLeft();
-        return this.issueOtp(r.buyerId, scope);
-      });
-    }, {
-      validator: (r) => {
-        this.requirePayer(r.buyerId);
-        this.requireState(['awaiting_otp'], 'resend the OTP');
-        this.requireOtpSendsLeft();
+    setHandler(
+      submitPaymentParametersUpdate,
+      (p) => {
+        const scope = updateScope();
+        return this.exclusive(() => this.submitPaymentParameters(p.buyerId, p.paymentSource, scope));
       },
-    });
-
-    setHandler(submitOtpUpdate, (s) => {
-      const scope = updateScope();
-      return this.exclusive(() => this.submitOtp(s.buyerId, s.otpProof, scope));
-    }, {
-      validator: (s) => {
-        this.requirePayer(s.buyerId);
-        this.requireState(['awaiting_otp'], 'submit an OTP');
-        requireText(s.otpProof, 'otpProof');
+      {
+        validator: (p) => {
+          this.requirePayer(p.buyerId);
+          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+          if (!isPaymentSourceType(p.paymentSource?.type))
+            refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
+          requireText(p.paymentSource.token, 'paymentSource.token');
+          if (this.input.variant === 'full') this.requireOtpSendsLeft();
+        },
       },
-    });
+    );
 
-    setHandler(paymentResultUpdate, (r) => {
-      // A result for the charge in flight is recorded once; the main flow acts on it. A repeat, or
-      // a result for an earlier charge of this order, changes nothing (and is acknowledged).
-      const awaiting = this.view.state === 'payment_pending' || this.view.parked?.reason === 'charge_result_missing';
-      if (awaiting && r.chargeId === this.view.chargeId && this.chargeOutcome === undefined) {
-        this.chargeOutcome = { ...r };
-      }
-      return { accepted: true as const };
-    }, {
-      validator: (r) => {
-        if (!this.chargeIds.includes(r.chargeId)) refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
+    setHandler(
+      resendOtpUpdate,
+      (r) => {
+        const scope = updateScope();
+        return this.exclusive(async () => {
+          this.requirePayer(r.buyerId);
+          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireOtpSendsLeft();
+          return this.issueOtp(r.buyerId, scope);
+        });
       },
-    });
+      {
+        validator: (r) => {
+          this.requirePayer(r.buyerId);
+          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireOtpSendsLeft();
+        },
+      },
+    );
 
-    setHandler(decideUpdate, (d) => this.exclusive(async () => {
-      this.requireBuyer(d.buyerId);
-      if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
-      this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
-      return { outcome: d.decision === 'dispute' ? 'disputed' as const : 'releasing' as const };
-    }), {
-      validator: (d) => {
-        this.requireBuyer(d.buyerId);
-        this.requireState(['escrow'], 'decide');
-        if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
-        if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
-          refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
+    setHandler(
+      submitOtpUpdate,
+      (s) => {
+        const scope = updateScope();
+        return this.exclusive(() => this.submitOtp(s.buyerId, s.otpProof, scope));
+      },
+      {
+        validator: (s) => {
+          this.requirePayer(s.buyerId);
+          this.requireState(['awaiting_otp'], 'submit an OTP');
+          requireText(s.otpProof, 'otpProof');
+        },
+      },
+    );
+
+    setHandler(
+      paymentResultUpdate,
+      (r) => {
+        // A result for the charge in flight is recorded once; the main flow acts on it. A repeat, or
+        // a result for an earlier charge of this order, changes nothing (and is acknowledged).
+        const awaiting = this.view.state === 'payment_pending' || this.view.parked?.reason === 'charge_result_missing';
+        if (awaiting && r.chargeId === this.view.chargeId && this.chargeOutcome === undefined) {
+          this.chargeOutcome = { ...r };
         }
+        return { accepted: true as const };
       },
-    });
+      {
+        validator: (r) => {
+          if (!this.chargeIds.includes(r.chargeId)) refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
+        },
+      },
+    );
 
-    setHandler(resolveDisputeUpdate, (r) => this.exclusive(async () => {
-      if (this.view.state !== 'disputed' || this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
-      this.resolution = r;
-      return { outcome: 'resolving' as const };
-    }), {
-      validator: (r) => {
-        this.requireState(['disputed'], 'resolve a dispute');
-        requireText(r.agentId, 'agentId');
-        const total = this.input.product.totalMinor;
-        if (!isMinor(r.sellerAmountMinor) || !isMinor(r.buyerAmountMinor) || r.sellerAmountMinor + r.buyerAmountMinor !== total) {
-          refuse('InvalidInput', `seller and buyer amounts must be non-negative integers adding up to ${total}`);
-        }
-        const expected = r.buyerAmountMinor === 0 ? 'release' : r.sellerAmountMinor === 0 ? 'refund' : 'split';
-        if (r.resolution !== expected) refuse('InvalidInput', `amounts describe a ${expected}, not a ${r.resolution}`);
+    setHandler(
+      decideUpdate,
+      (d) =>
+        this.exclusive(async () => {
+          this.requireBuyer(d.buyerId);
+          const outcome = d.decision === 'dispute' ? ('disputed' as const) : ('releasing' as const);
+          // Already taken from what the api kept when the window closed: the same answer, not a refusal.
+          if (this.isDecisionTaken(d)) return { outcome };
+          if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
+          this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
+          return { outcome };
+        }),
+      {
+        validator: (d) => {
+          this.requireBuyer(d.buyerId);
+          if (this.isDecisionTaken(d)) return;
+          this.requireState(['escrow'], 'decide');
+          if (d.decision !== 'agree' && d.decision !== 'dispute') refuse('InvalidInput', 'decision must be agree or dispute');
+          if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
+            refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
+          }
+        },
       },
-    });
+    );
 
-    setHandler(cancelLinkUpdate, (c) => this.exclusive(async () => {
-      if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-      this.requireState(CANCELLABLE_STATES, 'cancel the link'); // again: an OTP may have started a charge meanwhile
-      this.view.state = 'cancelled'; // the main flow tells the buyer and ends
-      return { outcome: 'cancelled' as const };
-    }), {
-      validator: (c) => {
-        if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-        this.requireState(CANCELLABLE_STATES, 'cancel the link');
+    setHandler(
+      resolveDisputeUpdate,
+      (r) =>
+        this.exclusive(async () => {
+          if (this.view.state !== 'disputed' || this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
+          this.resolution = r;
+          return { outcome: 'resolving' as const };
+        }),
+      {
+        validator: (r) => {
+          this.requireState(['disputed'], 'resolve a dispute');
+          requireText(r.agentId, 'agentId');
+          const total = this.input.product.totalMinor;
+          if (!isMinor(r.sellerAmountMinor) || !isMinor(r.buyerAmountMinor) || r.sellerAmountMinor + r.buyerAmountMinor !== total) {
+            refuse('InvalidInput', `seller and buyer amounts must be non-negative integers adding up to ${total}`);
+          }
+          const expected = r.buyerAmountMinor === 0 ? 'release' : r.sellerAmountMinor === 0 ? 'refund' : 'split';
+          if (r.resolution !== expected) refuse('InvalidInput', `amounts describe a ${expected}, not a ${r.resolution}`);
+        },
       },
-    });
+    );
 
-    setHandler(resolveParkedUpdate, (r) => {
-      this.parkedResolution = r;
-      return { outcome: r.action === 'retry' ? 'retrying' as const : 'refunding' as const };
-    }, {
-      validator: (r) => {
-        requireText(r.agentId, 'agentId');
-        const parked = this.view.parked;
-        if (this.view.state !== 'parked' || parked === undefined || this.parkedResolution !== undefined) refuse('IllegalStep', 'this deal is not parked');
-        if (!PARKED_ACTIONS[parked.reason].includes(r.action)) {
-          refuse('InvalidInput', `a deal parked for ${parked.reason} can be: ${PARKED_ACTIONS[parked.reason].join(', ')}`);
-        }
-        if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > TEXT_LIMITS.staffNoteMaxChars)) {
-          refuse('InvalidInput', `note must be text of at most ${TEXT_LIMITS.staffNoteMaxChars} characters`);
-        }
+    setHandler(
+      cancelLinkUpdate,
+      (c) =>
+        this.exclusive(async () => {
+          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
+          this.requireState(CANCELLABLE_STATES, 'cancel the link'); // again: an OTP may have started a charge meanwhile
+          this.view.state = 'cancelled'; // the main flow tells the buyer and ends
+          return { outcome: 'cancelled' as const };
+        }),
+      {
+        validator: (c) => {
+          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
+          this.requireState(CANCELLABLE_STATES, 'cancel the link');
+        },
       },
-    });
+    );
+
+    setHandler(
+      resolveParkedUpdate,
+      (r) => {
+        this.parkedResolution = r;
+        return { outcome: r.action === 'retry' ? ('retrying' as const) : ('refunding' as const) };
+      },
+      {
+        validator: (r) => {
+          requireText(r.agentId, 'agentId');
+          const parked = this.view.parked;
+          if (this.view.state !== 'parked' || parked === undefined || this.parkedResolution !== undefined)
+            refuse('IllegalStep', 'this deal is not parked');
+          if (!PARKED_ACTIONS[parked.reason].includes(r.action)) {
+            refuse('InvalidInput', `a deal parked for ${parked.reason} can be: ${PARKED_ACTIONS[parked.reason].join(', ')}`);
+          }
+          if (r.note !== undefined && (typeof r.note !== 'string' || r.note.length > TEXT_LIMITS.staffNoteMaxChars)) {
+            refuse('InvalidInput', `note must be text of at most ${TEXT_LIMITS.staffNoteMaxChars} characters`);
+          }
+        },
+      },
+    );
   }
 
   // ------------------------------------------------------------------ S101–S108, S117–S118
@@ -341,21 +400,26 @@ class Deal {
       attribute: full,
       phoneBindingPeriodMs: this.input.durations.phoneBindingPeriodMs,
     });
-    if (!screening.passwordOk) { // claim 15
+    if (!screening.passwordOk) {
+      // claim 15
       const failures = (this.passwordFailures[buyerId] = (this.passwordFailures[buyerId] ?? 0) + 1);
       return { outcome: 'wrong_password', attemptsLeft: Math.max(0, this.input.maxPasswordFailures - failures) };
     }
-    if (!screening.boundUser) { // S103
+    if (!screening.boundUser) {
+      // S103
       await this.tell([{ scope, to: buyerId, message: { kind: 'bind_request', addFriendUrl: screening.addFriendUrl } }]);
       return { outcome: 'bind_required' };
     }
-    if (screening.watchListed) { // S403: no payment info for this order
+    if (screening.watchListed) {
+      // S403: no payment info for this order
       this.blockedBuyers.add(buyerId);
       await this.tell([{ scope, to: buyerId, message: { kind: 'watchlist_blocked', transactionCode: code } }]);
       return { outcome: 'blocked' };
     }
     if (screening.limitRefusal) {
-      await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code } }]);
+      await this.tell([
+        { scope, to: buyerId, message: { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code } },
+      ]);
       return { outcome: 'limit_exceeded', rule: screening.limitRefusal.rule, detail: screening.limitRefusal.detail };
     }
     return full ? this.attribute(buyerId, screening, scope) : this.offerToScreenedBuyer(buyerId, screening, scope);
@@ -371,7 +435,11 @@ class Deal {
       // S106: told once per refused buyer, whatever they retry: the key names the buyer, not the request.
       const code = this.input.product.transactionCode;
       await this.tell([
-        { scope: `refused:${buyerId}`, to: this.input.sellerId, message: { kind: 'attribution_error', transactionCode: code, attemptedByName: screening.buyerName } },
+        {
+          scope: `refused:${buyerId}`,
+          to: this.input.sellerId,
+          message: { kind: 'attribution_error', transactionCode: code, attemptedByName: screening.buyerName },
+        },
         { scope: `refused:${buyerId}`, to: buyerId, message: { kind: 'code_already_attributed', transactionCode: code } },
       ]);
       return { outcome: 'attribution_error' };
@@ -380,18 +448,25 @@ class Deal {
       const said: Said[] = [];
       if (this.view.buyerId === undefined) {
         this.view.buyerId = buyerId; // S107: attributed (the claim in the database decided)
-        said.push({ scope: 'deal', to: buyerId, message: { kind: 'pending_payment_info', product: this.input.product, paymentUrl: this.paymentUrl() } });
+        said.push({
+          scope: 'deal',
+          to: buyerId,
+          message: { kind: 'pending_payment_info', product: this.input.product, paymentUrl: this.paymentUrl() },
+        });
       }
       if (screening.phone !== 'ok') {
         said.push({
           scope,
           to: buyerId,
-          message: screening.phone === 'not_bound'
-            ? { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.paymentCode}` } // S405
-            : { kind: 'abnormal_binding', reason: screening.phone }, // S406/S407
+          message:
+            screening.phone === 'not_bound'
+              ? { kind: 'phone_binding_request', bindUrl: `${this.input.publicBaseUrl}/pages/phone?order=${this.input.paymentCode}` } // S405
+              : { kind: 'abnormal_binding', reason: screening.phone }, // S406/S407
         });
         await this.commit({ state: this.view.state, messages: said });
-        return screening.phone === 'not_bound' ? { outcome: 'phone_binding_required' } : { outcome: 'abnormal_binding', reason: screening.phone };
+        return screening.phone === 'not_bound'
+          ? { outcome: 'phone_binding_required' }
+          : { outcome: 'abnormal_binding', reason: screening.phone };
       }
       return this.sendPaymentInfo(buyerId, screening, said, scope);
     }
@@ -406,13 +481,24 @@ class Deal {
   // S108 / S118: the payment info. The main flow watches paymentInfoSentAtMs and the state, so they
   // change only once the effects are done: a handler that changed them before an await would let
   // the main flow start its timers at a point a replay of the local activities cannot reproduce.
-  private async sendPaymentInfo(buyerId: string, screening: activities.Screening, said: Said[], scope: string): Promise<PaymentRequestOutcome> {
+  private async sendPaymentInfo(
+    buyerId: string,
+    screening: activities.Screening,
+    said: Said[],
+    scope: string,
+  ): Promise<PaymentRequestOutcome> {
     const full = this.input.variant === 'full';
     const state: OrderState = this.view.state === 'awaiting_buyer' ? 'awaiting_payment' : this.view.state;
     said.push({
       scope,
       to: buyerId,
-      message: { kind: 'payment_info', product: this.input.product, paymentUrl: this.paymentUrl(), paymentAccount: screening.paymentAccount, verification: full ? 'otp' : 'none' },
+      message: {
+        kind: 'payment_info',
+        product: this.input.product,
+        paymentUrl: this.paymentUrl(),
+        paymentAccount: screening.paymentAccount,
+        verification: full ? 'otp' : 'none',
+      },
     });
     await this.commit({ state, messages: said });
     this.view.state = state;
@@ -470,13 +556,21 @@ class Deal {
       if (challengeId === undefined) return { outcome: 'otp_expired' as const };
       const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: scope });
       if (check.result !== 'ok') {
-        const reason = check.result === 'wrong' ? `wrong verification code, ${check.attemptsLeft} tries left`
-          : check.result === 'expired' ? 'the verification code expired; ask for a new one'
-          : 'too many wrong codes; ask for a new one';
-        await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } }]);
+        const reason =
+          check.result === 'wrong'
+            ? `wrong verification code, ${check.attemptsLeft} tries left`
+            : check.result === 'expired'
+              ? 'the verification code expired; ask for a new one'
+              : 'too many wrong codes; ask for a new one';
+        await this.tell([
+          { scope, to: buyerId, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+        ]);
         if (check.result !== 'wrong') this.otpChallengeId = undefined;
-        return check.result === 'wrong' ? { outcome: 'wrong_otp' as const, attemptsLeft: check.attemptsLeft }
-          : check.result === 'expired' ? { outcome: 'otp_expired' as const } : { outcome: 'otp_exhausted' as const };
+        return check.result === 'wrong'
+          ? { outcome: 'wrong_otp' as const, attemptsLeft: check.attemptsLeft }
+          : check.result === 'expired'
+            ? { outcome: 'otp_expired' as const }
+            : { outcome: 'otp_exhausted' as const };
       }
       this.otpChallengeId = undefined;
       const started = await this.startCharge(scope);
@@ -489,7 +583,8 @@ class Deal {
   private async startCharge(scope: string): Promise<{ ok: true } | { ok: false; reason: string }> {
     const source = this.paymentSource;
     const payer = this.view.buyerId;
-    if (source === undefined || payer === undefined) throw ApplicationFailure.nonRetryable('a charge needs a payer and a payment source', 'InvalidInput');
+    if (source === undefined || payer === undefined)
+      throw ApplicationFailure.nonRetryable('a charge needs a payer and a payment source', 'InvalidInput');
     this.chargeAttempts += 1;
     try {
       const { chargeId } = await act.startCharge({
@@ -506,8 +601,11 @@ class Deal {
     } catch (err) {
       // The provider refused the charge outright (S115): nothing was charged; the buyer may try again.
       if (this.view.state === 'awaiting_otp') this.view.state = 'awaiting_payment';
-      const reason = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
-      await this.tell([{ scope, to: payer, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } }]);
+      const reason =
+        err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
+      await this.tell([
+        { scope, to: payer, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+      ]);
       return { ok: false, reason };
     }
   }
@@ -537,9 +635,19 @@ class Deal {
       }
       if (!this.view.reminderSent && now >= reminderAt) {
         this.view.reminderSent = true;
-        await this.exclusive(() => this.tell([{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message: {
-          kind: 'payment_reminder', paymentUrl: this.paymentUrl(), transactionCode: this.input.product.transactionCode,
-        } }]));
+        await this.exclusive(() =>
+          this.tell([
+            {
+              scope: 'deal',
+              to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'),
+              message: {
+                kind: 'payment_reminder',
+                paymentUrl: this.paymentUrl(),
+                transactionCode: this.input.product.transactionCode,
+              },
+            },
+          ]),
+        );
         continue;
       }
       const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
@@ -554,8 +662,15 @@ class Deal {
       const chargeId = mustHave(this.view.chargeId, 'charge id');
       const status = await this.exclusive(() => act.chargeStatus({ chargeId }));
       if (status.status !== 'pending') {
-        return { eventId: `poll:${chargeId}`, succeeded: status.status === 'succeeded', amountMinor: status.amountMinor, currency: status.currency,
-          occurredAtMs: status.createdMs, failureCode: status.failureCode, failureMessage: status.failureMessage };
+        return {
+          eventId: `poll:${chargeId}`,
+          succeeded: status.status === 'succeeded',
+          amountMinor: status.amountMinor,
+          currency: status.currency,
+          occurredAtMs: status.createdMs,
+          failureCode: status.failureCode,
+          failureMessage: status.failureMessage,
+        };
       }
       await this.park('charge_result_missing', `charge ${chargeId} is still pending at the provider`);
       if (this.chargeOutcome !== undefined) return this.takeChargeOutcome();
@@ -571,22 +686,38 @@ class Deal {
   private async chargeFailed(outcome: ChargeOutcome): Promise<void> {
     await this.exclusive(async () => {
       this.view.state = 'awaiting_payment'; // the buyer may try again
-      await this.tell([{ scope: `event:${outcome.eventId}`, to: mustHave(this.view.buyerId, 'payer'), message: {
-        kind: 'payment_failed', reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined', transactionCode: this.input.product.transactionCode,
-      } }]);
+      await this.tell([
+        {
+          scope: `event:${outcome.eventId}`,
+          to: mustHave(this.view.buyerId, 'payer'),
+          message: {
+            kind: 'payment_failed',
+            reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            transactionCode: this.input.product.transactionCode,
+          },
+        },
+      ]);
     });
   }
 
   async expire(): Promise<OrderView> {
     const code = this.input.product.transactionCode;
     const recipients = [this.input.sellerId, ...(this.view.buyerId ? [this.view.buyerId] : [])];
-    return this.finish({ state: 'expired', releaseLimits: true, messages: recipients.map((to) => ({ scope: 'deal', to, message: { kind: 'order_expired', transactionCode: code } })) });
+    return this.finish({
+      state: 'expired',
+      releaseLimits: true,
+      messages: recipients.map((to) => ({ scope: 'deal', to, message: { kind: 'order_expired', transactionCode: code } })),
+    });
   }
 
   async cancel(): Promise<OrderView> {
     const code = this.input.product.transactionCode;
     const buyer = this.view.buyerId;
-    return this.finish({ state: 'cancelled', releaseLimits: true, messages: buyer ? [{ scope: 'deal', to: buyer, message: { kind: 'order_cancelled', transactionCode: code } }] : [] });
+    return this.finish({
+      state: 'cancelled',
+      releaseLimits: true,
+      messages: buyer ? [{ scope: 'deal', to: buyer, message: { kind: 'order_cancelled', transactionCode: code } }] : [],
+    });
   }
 
   // ------------------------------------------------------------------ S201–S203
@@ -609,7 +740,8 @@ class Deal {
     // The window counts from the payment the provider reports (the same in every run of this code);
     // a result that reached us late still leaves the buyer a full window.
     const fromPaymentMs = paid.occurredAtMs + durations.decisionWindowMs;
-    this.view.decisionDeadlineMs = fromPaymentMs - Date.now() > durations.decisionWindowMs / 2 ? fromPaymentMs : Date.now() + durations.decisionWindowMs;
+    this.view.decisionDeadlineMs =
+      fromPaymentMs - Date.now() > durations.decisionWindowMs / 2 ? fromPaymentMs : Date.now() + durations.decisionWindowMs;
     this.view.state = 'escrow';
     const message: DealMessage = {
       kind: 'stage_one',
@@ -636,7 +768,9 @@ class Deal {
     return this.exclusive(async () => {
       if (this.decision === undefined) {
         const inTime = await act.decisionTakenInTime({ paymentCode: this.input.paymentCode, buyerId, deadlineMs });
-        this.decision = inTime ? { buyerId, decision: inTime.decision, reason: inTime.reason } : { buyerId, decision: 'agree', silent: true };
+        this.decision = inTime
+          ? { buyerId, decision: inTime.decision, reason: inTime.reason }
+          : { buyerId, decision: 'agree', silent: true };
       }
       const decision = this.decision;
       this.view.state = decision.decision === 'dispute' ? 'disputed' : 'settling';
@@ -647,11 +781,13 @@ class Deal {
   // S205: dispute info to both; support staff step in.
   async openDispute(reason: string): Promise<void> {
     this.view.dispute = { reason, openedAtMs: Date.now(), escalated: false };
-    await this.exclusive(() => this.commit({
-      state: 'disputed',
-      disputeReason: reason,
-      messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
-    }));
+    await this.exclusive(() =>
+      this.commit({
+        state: 'disputed',
+        disputeReason: reason,
+        messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
+      }),
+    );
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
@@ -671,29 +807,43 @@ class Deal {
   // ------------------------------------------------------------------ S206–S207 and claim 6
 
   /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
-  async settle(split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string }, providerRefundMinor = split.buyerAmountMinor): Promise<OrderView> {
+  async settle(
+    split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string },
+    providerRefundMinor = split.buyerAmountMinor,
+  ): Promise<OrderView> {
     const { product } = this.input;
     for (;;) {
       this.settleAttempts += 1;
-      const settled = await this.exclusive(() => this.moneyStep(() => money.settle({
-        paymentCode: this.input.paymentCode,
-        attempt: this.settleAttempts,
-        sellerId: this.input.sellerId,
-        chargeId: this.view.chargeId,
-        currency: product.currency,
-        sellerAmountMinor: split.sellerAmountMinor,
-        buyerAmountMinor: split.buyerAmountMinor,
-        providerRefundMinor,
-        decidedBy: split.decidedBy,
-      })));
+      const settled = await this.exclusive(() =>
+        this.moneyStep(() =>
+          money.settle({
+            paymentCode: this.input.paymentCode,
+            attempt: this.settleAttempts,
+            sellerId: this.input.sellerId,
+            chargeId: this.view.chargeId,
+            currency: product.currency,
+            sellerAmountMinor: split.sellerAmountMinor,
+            buyerAmountMinor: split.buyerAmountMinor,
+            providerRefundMinor,
+            decidedBy: split.decidedBy,
+          }),
+        ),
+      );
       if (settled.ok) break;
       await this.park('settlement_refused', settled.detail); // the only way on is a person's retry
     }
     this.view.sellerPaidMinor = split.sellerAmountMinor;
     this.view.buyerRefundedMinor = split.buyerAmountMinor;
     this.view.silentAgreement = this.decision?.silent === true;
-    const outcome = split.buyerAmountMinor === 0 && providerRefundMinor === 0 ? 'released' : split.sellerAmountMinor === 0 ? 'refunded' : 'split';
-    const result: DealMessage = { kind: 'transaction_result', product, outcome, sellerPaidMinor: split.sellerAmountMinor, buyerRefundedMinor: split.buyerAmountMinor };
+    const outcome =
+      split.buyerAmountMinor === 0 && providerRefundMinor === 0 ? 'released' : split.sellerAmountMinor === 0 ? 'refunded' : 'split';
+    const result: DealMessage = {
+      kind: 'transaction_result',
+      product,
+      outcome,
+      sellerPaidMinor: split.sellerAmountMinor,
+      buyerRefundedMinor: split.buyerAmountMinor,
+    };
     const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: split.sellerAmountMinor };
     return this.finish({
       state: split.sellerAmountMinor > 0 ? 'completed' : 'refunded',
@@ -724,13 +874,22 @@ class Deal {
     this.view.state = 'parked';
     this.view.parked = { reason, atMs: Date.now(), detail };
     const message: DealMessage = { kind: 'deal_parked', transactionCode: this.input.product.transactionCode, reason };
-    await this.exclusive(() => this.commit({ state: 'parked', parkReason: reason, parkDetail: detail, messages: this.toBoth(`park-${this.parks}-${reason}`, message) }));
+    await this.exclusive(() =>
+      this.commit({
+        state: 'parked',
+        parkReason: reason,
+        parkDetail: detail,
+        messages: this.toBoth(`park-${this.parks}-${reason}`, message),
+      }),
+    );
     await condition(() => this.parkedResolution !== undefined || (reason === 'charge_result_missing' && this.chargeOutcome !== undefined));
     const resolution = this.parkedResolution ?? { agentId: 'provider-webhook', action: 'retry' as ParkedAction };
     this.parkedResolution = undefined;
     this.view.parked = undefined;
     this.view.state = resumeState;
-    await this.exclusive(() => this.commit({ state: resumeState, actor: `support:${resolution.agentId}`, note: resolution.note, messages: [] }));
+    await this.exclusive(() =>
+      this.commit({ state: resumeState, actor: `support:${resolution.agentId}`, note: resolution.note, messages: [] }),
+    );
     return resolution;
   }
 
@@ -762,7 +921,8 @@ class Deal {
     this.steps += 1;
     const attributes: SearchAttributeUpdatePair[] = [];
     if (step.state !== this.lastState) attributes.push({ key: OrderStateAttribute, value: step.state });
-    if (this.view.buyerId !== undefined && this.view.buyerId !== this.lastBuyer) attributes.push({ key: BuyerIdAttribute, value: this.view.buyerId });
+    if (this.view.buyerId !== undefined && this.view.buyerId !== this.lastBuyer)
+      attributes.push({ key: BuyerIdAttribute, value: this.view.buyerId });
     if (attributes.length > 0) upsertSearchAttributes(attributes);
     this.lastState = step.state;
     this.lastBuyer = this.view.buyerId;
@@ -804,10 +964,12 @@ class Deal {
   private admitPaymentRequest(buyerId: string): void {
     if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
     if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
-    if ((this.passwordFailures[buyerId] ?? 0) >= this.input.maxPasswordFailures) refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
+    if ((this.passwordFailures[buyerId] ?? 0) >= this.input.maxPasswordFailures)
+      refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
     // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
     if (this.isIntruder(buyerId)) return;
-    if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId) refuse('NotTheBuyer', 'someone else is paying for this link');
+    if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId)
+      refuse('NotTheBuyer', 'someone else is paying for this link');
     this.requireState(OPEN_STATES, 'request payment');
   }
 
@@ -821,6 +983,16 @@ class Deal {
 
   private paymentUrl(): string {
     return `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`;
+  }
+
+  /** The buyer's own decision, already in force (taken from the kept record when the window closed). */
+  private isDecisionTaken(d: BuyerDecision): boolean {
+    return (
+      this.decision !== undefined &&
+      this.decision.silent !== true &&
+      this.decision.buyerId === d.buyerId &&
+      this.decision.decision === d.decision
+    );
   }
 
   private isIntruder(buyerId: string): boolean {
@@ -842,7 +1014,8 @@ class Deal {
       if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer');
       return;
     }
-    if (this.input.variant === 'full' || !this.screenedBuyers.has(buyerId)) refuse('NotTheBuyer', 'request the payment info for this order first');
+    if (this.input.variant === 'full' || !this.screenedBuyers.has(buyerId))
+      refuse('NotTheBuyer', 'request the payment info for this order first');
   }
 
   private requireBuyer(buyerId: string): void {

@@ -24,9 +24,7 @@ export interface SupportDecision {
 }
 
 /** A release approval short of the quorum says who approved so far; the last one releases. */
-export type DecisionOutcome =
-  | { outcome: 'releasing' | 'rejecting' }
-  | { outcome: 'awaiting_second_approval'; approvedBy: string[] };
+export type DecisionOutcome = { outcome: 'releasing' | 'rejecting' } | { outcome: 'awaiting_second_approval'; approvedBy: string[] };
 
 /**
  * Four eyes: every reason a payout is held - a watch-list match, or a threshold

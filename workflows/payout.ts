@@ -38,7 +38,13 @@ const SYSTEM_ACTOR = 'system:payout';
 
 export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<PayoutView> {
   const req: PayoutRequest = { payoutId: input.payoutId, userId: input.userId, amountMinor: input.amountMinor, currency: input.currency };
-  const view: PayoutView = { payoutId: input.payoutId, state: 'requested', amountMinor: input.amountMinor, currency: input.currency, holdReasons: [] };
+  const view: PayoutView = {
+    payoutId: input.payoutId,
+    state: 'requested',
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    holdReasons: [],
+  };
   let version = 0;
   const approvals: SupportDecision[] = [];
   let rejection: SupportDecision | undefined;
@@ -54,39 +60,53 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
 
   setHandler(payoutViewQuery, () => view);
   // Handlers only record; the main flow commits each approval and acts once the quorum is there.
-  setHandler(decideHeldPayoutUpdate, (d): DecisionOutcome => {
-    if (d.decision === 'reject') {
-      rejection = d;
-      return { outcome: 'rejecting' };
-    }
-    approvals.push(d);
-    return approvals.length >= approvalsNeeded ? { outcome: 'releasing' } : { outcome: 'awaiting_second_approval', approvedBy: approvals.map((a) => a.agentId) };
-  }, {
-    validator: (d) => {
-      if (view.state !== 'held' || rejection !== undefined || approvals.length >= approvalsNeeded) refuse('IllegalStep', `payout is ${view.state === 'held' ? 'already decided' : view.state}, not waiting for a decision`);
-      if (typeof d.agentId !== 'string' || d.agentId === '') refuse('InvalidInput', 'agentId is required');
-      if (d.decision !== 'release' && d.decision !== 'reject') refuse('InvalidInput', 'decision must be release or reject');
-      if (d.decision === 'release' && approvals.some((a) => a.agentId === d.agentId)) {
-        refuse('SameApprover', `${d.agentId} already approved this release; a different agent must give the second approval (four eyes)`);
+  setHandler(
+    decideHeldPayoutUpdate,
+    (d): DecisionOutcome => {
+      if (d.decision === 'reject') {
+        rejection = d;
+        return { outcome: 'rejecting' };
       }
+      approvals.push(d);
+      return approvals.length >= approvalsNeeded
+        ? { outcome: 'releasing' }
+        : { outcome: 'awaiting_second_approval', approvedBy: approvals.map((a) => a.agentId) };
     },
-  });
-  setHandler(payoutResultUpdate, (r) => {
-    result = r;
-    return { accepted: true as const };
-  }, {
-    validator: (r) => {
-      if (view.state !== 'sending' || r.providerPayoutId !== view.providerPayoutId || result !== undefined) {
-        refuse('UnknownPayout', `provider payout ${r.providerPayoutId} is not what this payout waits for`);
-      }
+    {
+      validator: (d) => {
+        if (view.state !== 'held' || rejection !== undefined || approvals.length >= approvalsNeeded)
+          refuse('IllegalStep', `payout is ${view.state === 'held' ? 'already decided' : view.state}, not waiting for a decision`);
+        if (typeof d.agentId !== 'string' || d.agentId === '') refuse('InvalidInput', 'agentId is required');
+        if (d.decision !== 'release' && d.decision !== 'reject') refuse('InvalidInput', 'decision must be release or reject');
+        if (d.decision === 'release' && approvals.some((a) => a.agentId === d.agentId)) {
+          refuse('SameApprover', `${d.agentId} already approved this release; a different agent must give the second approval (four eyes)`);
+        }
+      },
     },
-  });
+  );
+  setHandler(
+    payoutResultUpdate,
+    (r) => {
+      result = r;
+      return { accepted: true as const };
+    },
+    {
+      validator: (r) => {
+        if (view.state !== 'sending' || r.providerPayoutId !== view.providerPayoutId || result !== undefined) {
+          refuse('UnknownPayout', `provider payout ${r.providerPayoutId} is not what this payout waits for`);
+        }
+      },
+    },
+  );
 
   // Reserve: refused when the wallet is short or no verified account is live; nothing moves then.
   const reserved = await act.reservePayout(req);
   if (!reserved.ok) {
     view.failureReason = reserved.reason;
-    await commit('refused', { failureReason: reserved.reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.refused', details: { reason: reserved.reason } } });
+    await commit('refused', {
+      failureReason: reserved.reason,
+      audit: { actor: SYSTEM_ACTOR, action: 'payout.refused', details: { reason: reserved.reason } },
+    });
     return view;
   }
   view.accountMasked = reserved.accountMasked;
@@ -100,20 +120,35 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     approvalsNeeded = fourEyes ? 2 : 1;
     view.approvalsNeeded = approvalsNeeded;
     view.approvedBy = [];
-    await commit('held', {
-      ...destination,
-      holdReasons: view.holdReasons,
-      audit: { actor: SYSTEM_ACTOR, action: 'payout.held', details: { reasons: view.holdReasons, amountMinor: input.amountMinor, currency: input.currency, approvalsNeeded } },
-    }, { kind: 'payout_held' });
+    await commit(
+      'held',
+      {
+        ...destination,
+        holdReasons: view.holdReasons,
+        audit: {
+          actor: SYSTEM_ACTOR,
+          action: 'payout.held',
+          details: { reasons: view.holdReasons, amountMinor: input.amountMinor, currency: input.currency, approvalsNeeded },
+        },
+      },
+      { kind: 'payout_held' },
+    );
     const decided = await waitForDecision(); // money waits for support, never for a timer
     view.decidedBy = decided.agentId;
     const details = { note: decided.note ?? null, reasons: view.holdReasons, approvedBy: view.approvedBy };
     if (decided.decision === 'reject') {
       await act.resolvePayoutHold({ payoutId: input.payoutId, outcome: 'void' });
-      await commit('rejected', { decidedBy: decided.agentId, audit: { actor: `support:${decided.agentId}`, action: 'payout.rejected', details } });
+      await commit('rejected', {
+        decidedBy: decided.agentId,
+        audit: { actor: `support:${decided.agentId}`, action: 'payout.rejected', details },
+      });
       return view;
     }
-    await commit('sending', { decidedBy: decided.agentId, releaseApprovals: view.approvedBy, audit: { actor: `support:${decided.agentId}`, action: 'payout.released', details } });
+    await commit('sending', {
+      decidedBy: decided.agentId,
+      releaseApprovals: view.approvedBy,
+      audit: { actor: `support:${decided.agentId}`, action: 'payout.released', details },
+    });
   }
 
   // Send, then wait for the provider's word (webhook, or our own question when it is late).
@@ -125,8 +160,17 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   if (!outcome.paid) return fail(outcome.failureMessage ?? outcome.failureCode ?? 'the payout failed');
 
   await act.resolvePayoutHold({ payoutId: input.payoutId, outcome: 'post' });
-  await commit('paid', { audit: { actor: SYSTEM_ACTOR, action: 'payout.paid', details: { providerPayoutId: sent.providerPayoutId, amountMinor: input.amountMinor, currency: input.currency } } },
-    { kind: 'payout_sent', amountMinor: input.amountMinor, currency: input.currency, accountMasked: reserved.accountMasked });
+  await commit(
+    'paid',
+    {
+      audit: {
+        actor: SYSTEM_ACTOR,
+        action: 'payout.paid',
+        details: { providerPayoutId: sent.providerPayoutId, amountMinor: input.amountMinor, currency: input.currency },
+      },
+    },
+    { kind: 'payout_sent', amountMinor: input.amountMinor, currency: input.currency, accountMasked: reserved.accountMasked },
+  );
   return view;
 
   /**
@@ -144,7 +188,11 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
         if (recorded >= approvalsNeeded) return approval;
         await commit('held', {
           releaseApprovals: view.approvedBy,
-          audit: { actor: `support:${approval.agentId}`, action: 'payout.release_approved', details: { note: approval.note ?? null, reasons: view.holdReasons, approvalsNeeded } },
+          audit: {
+            actor: `support:${approval.agentId}`,
+            action: 'payout.release_approved',
+            details: { note: approval.note ?? null, reasons: view.holdReasons, approvalsNeeded },
+          },
         });
       }
       if (rejection !== undefined) return rejection; // approvals that came first are on record
@@ -157,7 +205,13 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
       const status = await act.checkPayout({ providerPayoutId });
       if (result !== undefined) return result; // the webhook came while we asked
       if (status.status !== 'pending') {
-        return { eventId: 'poll', providerPayoutId, paid: status.status === 'paid', failureCode: status.failureCode, failureMessage: status.failureMessage };
+        return {
+          eventId: 'poll',
+          providerPayoutId,
+          paid: status.status === 'paid',
+          failureCode: status.failureCode,
+          failureMessage: status.failureMessage,
+        };
       }
     }
   }
@@ -165,8 +219,11 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   async function fail(reason: string): Promise<PayoutView> {
     view.failureReason = reason;
     await act.resolvePayoutHold({ payoutId: input.payoutId, outcome: 'void' });
-    await commit('failed', { failureReason: reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.failed', details: { reason } } },
-      { kind: 'payout_failed', amountMinor: input.amountMinor, currency: input.currency, reason });
+    await commit(
+      'failed',
+      { failureReason: reason, audit: { actor: SYSTEM_ACTOR, action: 'payout.failed', details: { reason } } },
+      { kind: 'payout_failed', amountMinor: input.amountMinor, currency: input.currency, reason },
+    );
     return view;
   }
 }

@@ -1,11 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { QuickReceiveActivities } from '../activities/quick-receive-activities';
 import type { QuickReceiveRole, SealedBankEntry, StoredAccount } from '../src/bank-accounts';
 import type { DealMessage } from '../src/chat/messages';
@@ -77,7 +70,10 @@ class QuickReceive {
   private busy = false;
   private steps = 0;
 
-  constructor(private readonly input: QuickReceiveInput, carried?: QuickReceiveView) {
+  constructor(
+    private readonly input: QuickReceiveInput,
+    carried?: QuickReceiveView,
+  ) {
     this.view = carried ?? { status: 'idle', attempts: 0 };
   }
 
@@ -151,7 +147,11 @@ class QuickReceive {
       await this.fail(reason ?? 'verification_failed');
       return;
     }
-    const stored = await act.storeVerifiedAccount({ userId: this.input.userId, entry: pending.entry, verificationId: pending.verificationId });
+    const stored = await act.storeVerifiedAccount({
+      userId: this.input.userId,
+      entry: pending.entry,
+      verificationId: pending.verificationId,
+    });
     if (!stored.stored) {
       await this.fail(stored.reason);
       return;
@@ -161,7 +161,12 @@ class QuickReceive {
 
   private async issueCode(role: QuickReceiveRole, account: StoredAccount): Promise<QuickReceiveOutcome> {
     const step = this.nextStep('code');
-    const { receivingCode } = await act.issueReceivingCode({ userId: this.input.userId, role, bankAccountId: account.bankAccountId, issueKey: step });
+    const { receivingCode } = await act.issueReceivingCode({
+      userId: this.input.userId,
+      role,
+      bankAccountId: account.bankAccountId,
+      issueKey: step,
+    });
     this.setView({ status: 'code', role, receivingCode, accountMasked: account.accountMasked });
     await this.say(step, { kind: 'quick_receive_code', receivingCode, accountMasked: account.accountMasked });
     return { status: 'code', receivingCode, accountMasked: account.accountMasked };
@@ -175,7 +180,11 @@ class QuickReceive {
   }
 
   private setView(next: Pick<QuickReceiveView, 'status'> & Partial<QuickReceiveView>): void {
-    Object.assign(this.view, { role: this.view.role, receivingCode: undefined, accountMasked: undefined, reasonCode: undefined, reason: undefined }, next);
+    Object.assign(
+      this.view,
+      { role: this.view.role, receivingCode: undefined, accountMasked: undefined, reasonCode: undefined, reason: undefined },
+      next,
+    );
   }
 
   /** Keys unique per run and step: a new run never collides with an old message or code. */
@@ -191,6 +200,7 @@ class QuickReceive {
 }
 
 function isSealedEntry(entry: SealedBankEntry): boolean {
-  return ['bankCode', 'accountHash', 'accountMasked', 'sealed'].every((k) => typeof (entry as unknown as Record<string, unknown>)[k] === 'string');
+  return ['bankCode', 'accountHash', 'accountMasked', 'sealed'].every(
+    (k) => typeof (entry as unknown as Record<string, unknown>)[k] === 'string',
+  );
 }
-

@@ -30,5 +30,6 @@ export function refuse(type: RefusalType, message: string): never {
 /** Non-empty text of at most 200 characters, or an `InvalidInput` refusal naming the field. */
 export function requireText(value: unknown, field: string): void {
   const max = TEXT_LIMITS.shortTextMaxChars;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > max) refuse('InvalidInput', `${field} must be non-empty text of at most ${max} characters`);
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max)
+    refuse('InvalidInput', `${field} must be non-empty text of at most ${max} characters`);
 }

@@ -24,7 +24,9 @@ export type VerificationOutcome =
   | { outcome: 'locked'; lockedUntilMs: number } // S309 end procedure
   | { outcome: 'invalidated' }; // S309 too many failures
 
-export const submitWalletVerificationUpdate = defineUpdate<VerificationOutcome, [{ userId: string; codeProof: string }]>('submitWalletVerification');
+export const submitWalletVerificationUpdate = defineUpdate<VerificationOutcome, [{ userId: string; codeProof: string }]>(
+  'submitWalletVerification',
+);
 /** Support ends a lockout early (the support console's "unlock"); answers once the wallet can be verified again. */
 export const unlockWalletUpdate = defineUpdate<WalletActivationView, [{ staffId: string }]>('unlockWallet');
 export const walletActivationViewQuery = defineQuery<WalletActivationView>('walletActivationView');

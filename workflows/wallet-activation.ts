@@ -34,52 +34,64 @@ export async function walletActivationWorkflow(input: WalletActivationInput): Pr
   let unlocked = false;
 
   setHandler(walletActivationViewQuery, () => view);
-  setHandler(submitWalletVerificationUpdate, async ({ codeProof }) => {
-    const check = await act.checkWalletCode({ challengeId, userId: input.userId, codeProof });
-    if (view.state !== 'awaiting_verification') return current(view); // a lockout began meanwhile
-    if (check === 'ok') {
-      await act.enableWallet({ userId: input.userId }); // S308
-      view.state = 'active';
-      return { outcome: 'activated' as const };
-    }
-    view.attemptsLeft -= 1;
-    if (view.attemptsLeft > 0) {
-      await act.tellWallet({ userId: input.userId, step: `wrong-${round}-${view.attemptsLeft}`, message: { kind: 'wallet_verification_failed', attemptsLeft: view.attemptsLeft } });
-      return { outcome: 'wrong_code' as const, attemptsLeft: view.attemptsLeft };
-    }
-    view.lockouts += 1;
-    if (view.lockouts >= policy.maxLockouts) {
-      view.state = 'invalidated';
-      await act.setWalletState({ userId: input.userId, state: 'invalidated', lockouts: view.lockouts });
-      await act.tellWallet({ userId: input.userId, step: 'invalidated', message: { kind: 'wallet_invalidated' } });
-      return { outcome: 'invalidated' as const };
-    }
-    view.state = 'locked';
-    view.lockedUntilMs = Date.now() + policy.lockoutMs;
-    const lockedUntil = new Date(view.lockedUntilMs).toISOString();
-    await act.setWalletState({ userId: input.userId, state: 'locked', lockouts: view.lockouts, lockedUntil });
-    await act.tellWallet({ userId: input.userId, step: `locked-${view.lockouts}`, message: { kind: 'wallet_locked', lockedUntil } });
-    return { outcome: 'locked' as const, lockedUntilMs: view.lockedUntilMs };
-  }, {
-    validator: ({ userId, codeProof }) => {
-      if (userId !== input.userId) refuse('NotTheOwner', 'not your wallet');
-      if (typeof codeProof !== 'string' || codeProof.length === 0) refuse('InvalidInput', 'codeProof is required');
-      if (view.state === 'locked') refuse('WalletLocked', `locked until ${new Date(view.lockedUntilMs ?? 0).toISOString()}`);
-      if (view.state !== 'awaiting_verification') refuse('IllegalStep', `wallet activation is ${view.state}`);
+  setHandler(
+    submitWalletVerificationUpdate,
+    async ({ codeProof }) => {
+      const check = await act.checkWalletCode({ challengeId, userId: input.userId, codeProof });
+      if (view.state !== 'awaiting_verification') return current(view); // a lockout began meanwhile
+      if (check === 'ok') {
+        await act.enableWallet({ userId: input.userId }); // S308
+        view.state = 'active';
+        return { outcome: 'activated' as const };
+      }
+      view.attemptsLeft -= 1;
+      if (view.attemptsLeft > 0) {
+        await act.tellWallet({
+          userId: input.userId,
+          step: `wrong-${round}-${view.attemptsLeft}`,
+          message: { kind: 'wallet_verification_failed', attemptsLeft: view.attemptsLeft },
+        });
+        return { outcome: 'wrong_code' as const, attemptsLeft: view.attemptsLeft };
+      }
+      view.lockouts += 1;
+      if (view.lockouts >= policy.maxLockouts) {
+        view.state = 'invalidated';
+        await act.setWalletState({ userId: input.userId, state: 'invalidated', lockouts: view.lockouts });
+        await act.tellWallet({ userId: input.userId, step: 'invalidated', message: { kind: 'wallet_invalidated' } });
+        return { outcome: 'invalidated' as const };
+      }
+      view.state = 'locked';
+      view.lockedUntilMs = Date.now() + policy.lockoutMs;
+      const lockedUntil = new Date(view.lockedUntilMs).toISOString();
+      await act.setWalletState({ userId: input.userId, state: 'locked', lockouts: view.lockouts, lockedUntil });
+      await act.tellWallet({ userId: input.userId, step: `locked-${view.lockouts}`, message: { kind: 'wallet_locked', lockedUntil } });
+      return { outcome: 'locked' as const, lockedUntilMs: view.lockedUntilMs };
     },
-  });
+    {
+      validator: ({ userId, codeProof }) => {
+        if (userId !== input.userId) refuse('NotTheOwner', 'not your wallet');
+        if (typeof codeProof !== 'string' || codeProof.length === 0) refuse('InvalidInput', 'codeProof is required');
+        if (view.state === 'locked') refuse('WalletLocked', `locked until ${new Date(view.lockedUntilMs ?? 0).toISOString()}`);
+        if (view.state !== 'awaiting_verification') refuse('IllegalStep', `wallet activation is ${view.state}`);
+      },
+    },
+  );
 
-  setHandler(unlockWalletUpdate, async () => {
-    unlocked = true;
-    await condition(() => view.state !== 'locked');
-    return view;
-  }, {
-    validator: ({ staffId }) => {
-      requireText(staffId, 'staffId');
-      if (view.state !== 'locked' || unlocked) refuse('IllegalStep', `wallet activation is ${view.state}, not locked`);
-      if (!unlockable) refuse('IllegalStep', 'this lockout began before early unlock existed; it ends by itself');
+  setHandler(
+    unlockWalletUpdate,
+    async () => {
+      unlocked = true;
+      await condition(() => view.state !== 'locked');
+      return view;
     },
-  });
+    {
+      validator: ({ staffId }) => {
+        requireText(staffId, 'staffId');
+        if (view.state !== 'locked' || unlocked) refuse('IllegalStep', `wallet activation is ${view.state}, not locked`);
+        if (!unlockable) refuse('IllegalStep', 'this lockout began before early unlock existed; it ends by itself');
+      },
+    },
+  );
 
   const ready = await act.prepareWallet({ userId: input.userId });
   if (ready !== 'inactive') {

@@ -15,9 +15,9 @@ import { installRateLimits } from './rate-limit/limiters';
 import { problemHandler, sendProblem } from './problem';
 import { accountRoutes } from './routes/account';
 import { dealRoutes } from './routes/deals';
-import { paymentWebhookRoutes } from './routes/payment-webhook';
+import { providerWebhookRoutes } from './routes/provider-webhooks';
 import { supportRoutes } from './routes/support';
-import { moneyOutRoutes, moneyOutWebhookRoutes } from './routes/money-out';
+import { moneyOutRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
 import { supportLineRoutes } from './routes/support-line';
@@ -50,27 +50,44 @@ export function createApiApp(deps: ApiDeps): express.Express {
   };
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
-  installRateLimits(app, { knex: deps.knex, limits: deps.settings.rateLimits, scope: deps.settings.taskQueue, verifier: deps.verifier, staffAuth });
+  installRateLimits(app, {
+    knex: deps.knex,
+    limits: deps.settings.rateLimits,
+    scope: deps.settings.taskQueue,
+    verifier: deps.verifier,
+    staffAuth,
+  });
   app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
-  app.use(paymentWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.settings.payments.webhookSecret }));
-  app.use(moneyOutWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
+  app.use(providerWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
-  app.use(staffSignInRouter({ knex: deps.knex, provider: staff.provider, verifier: staff.verifier, sessions: staff.sessions, publicBaseUrl: deps.settings.publicBaseUrl, hashSecret: deps.settings.secrets.hashSecret }));
+  app.use(
+    staffSignInRouter({
+      knex: deps.knex,
+      provider: staff.provider,
+      verifier: staff.verifier,
+      sessions: staff.sessions,
+      publicBaseUrl: deps.settings.publicBaseUrl,
+      hashSecret: deps.settings.secrets.hashSecret,
+    }),
+  );
   // The Temporal UI's codec endpoint (its own JSON parser: payload batches are larger than API bodies).
-  app.use(codecRouter({
-    codec: dataConverterFor(deps.settings.keys.payload).payloadCodecs[0],
-    auth: staff.codecAuth,
-    allowedOrigins: deps.settings.codec.allowedOrigins,
-    audit: (entry) => appendAudit(deps.knex, entry),
-  }));
+  app.use(
+    codecRouter({
+      codec: dataConverterFor(deps.settings.keys.payload).payloadCodecs[0],
+      auth: staff.codecAuth,
+      allowedOrigins: deps.settings.codec.allowedOrigins,
+      audit: (entry) => appendAudit(deps.knex, entry),
+    }),
+  );
   app.use('/api', requireJsonBodies);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use('/api', refuseUnsafeStrings);
   // The document says which operations take a body; the others get none (an ignored body hides a client's mistake).
   for (const [path, methods] of Object.entries(API_OPERATIONS)) {
     for (const [method, op] of Object.entries(methods)) {
-      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/')) app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
+      if (!op.body && (method === 'post' || method === 'delete') && path.startsWith('/api/'))
+        app[method](path.replace(/\{(\w+)\}/g, ':$1'), refuseBody);
     }
   }
   app.use(dealRoutes({ ...deps, loginUrl }));

@@ -36,5 +36,8 @@ export function updateIdFrom(req: Request, res: Response): string | undefined {
   const key = idempotencyKeyFrom(req);
   if (key === undefined) return undefined;
   const route = `${req.method} ${req.baseUrl}${req.route?.path ?? req.path} ${JSON.stringify(req.params)}`;
-  return `idem-${createHash('sha256').update(`${callerOf(res)}\n${route}\n${key}`).digest('hex').slice(0, 48)}`;
+  return `idem-${createHash('sha256')
+    .update(`${callerOf(res)}\n${route}\n${key}`)
+    .digest('hex')
+    .slice(0, 48)}`;
 }

@@ -33,7 +33,10 @@ export const requireJsonBodies: RequestHandler = (req, _res, next) => {
  */
 export const refuseUnsafeStrings: RequestHandler = (req, _res, next) => {
   const path = unsafeStringPath(req.body);
-  if (path !== undefined) return next(new HttpProblem(422, 'invalid-characters', `${path || 'body'}: contains a control character or is not well-formed Unicode`));
+  if (path !== undefined)
+    return next(
+      new HttpProblem(422, 'invalid-characters', `${path || 'body'}: contains a control character or is not well-formed Unicode`),
+    );
   next();
 };
 
@@ -92,7 +95,7 @@ const CLIENT_ERROR_STATUS: Record<string, number> = {
  */
 export function answerClientErrors(server: http.Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || (err.code === 'ECONNRESET')) return void socket.destroy();
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
     const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
     const body = JSON.stringify({
       type: `https://escrow.example/problems/${status === 431 ? 'headers-too-large' : status === 414 ? 'uri-too-long' : 'bad-request'}`,
@@ -100,7 +103,9 @@ export function answerClientErrors(server: http.Server): void {
       status,
       detail: 'the request could not be read as HTTP',
     });
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 414 ? 'URI Too Long' : 'Bad Request'}\r\n`
-      + `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 414 ? 'URI Too Long' : 'Bad Request'}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }

@@ -8,15 +8,22 @@ import { cachingVerifier, type IdentityVerifier } from './identity';
  */
 export function lineIdentityVerifier(settings: Pick<Settings, 'line' | 'identity'>): IdentityVerifier {
   const { line, identity } = settings;
-  return cachingVerifier({
-    async verify(idToken) {
-      try {
-        const claims = await verifyIdToken(idToken, { channelId: line.channelId, apiBaseUrl: line.loginApiBaseUrl, timeoutMs: line.loginTimeoutMs });
-        return { userId: claims.sub, expiresAtMs: claims.exp * 1000 };
-      } catch (err) {
-        if (err instanceof LineLoginRefused) return undefined;
-        throw err;
-      }
+  return cachingVerifier(
+    {
+      async verify(idToken) {
+        try {
+          const claims = await verifyIdToken(idToken, {
+            channelId: line.channelId,
+            apiBaseUrl: line.loginApiBaseUrl,
+            timeoutMs: line.loginTimeoutMs,
+          });
+          return { userId: claims.sub, expiresAtMs: claims.exp * 1000 };
+        } catch (err) {
+          if (err instanceof LineLoginRefused) return undefined;
+          throw err;
+        }
+      },
     },
-  }, { tokenCacheMs: identity.tokenCacheMs, refusalCacheMs: identity.refusalCacheMs });
+    { tokenCacheMs: identity.tokenCacheMs, refusalCacheMs: identity.refusalCacheMs },
+  );
 }

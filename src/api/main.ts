@@ -24,7 +24,14 @@ async function main(): Promise<void> {
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
   console.log(`api: listening on ${settings.publicBaseUrl}`);
-  const stop = () => server.close(() => void inbox.stop().then(() => system.close()).then(() => process.exit(0)));
+  const stop = () =>
+    server.close(
+      () =>
+        void inbox
+          .stop()
+          .then(() => system.close())
+          .then(() => process.exit(0)),
+    );
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -23,13 +23,16 @@ export class HttpProblem extends Error {
 }
 
 export function sendProblem(res: Response, status: number, code: string, detail: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type('application/problem+json').json({
-    type: `https://escrow.example/problems/${code}`,
-    title: code.replace(/[-_]/g, ' '),
-    status,
-    detail,
-    ...extra,
-  });
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({
+      type: `https://escrow.example/problems/${code}`,
+      title: code.replace(/[-_]/g, ' '),
+      status,
+      detail,
+      ...extra,
+    });
 }
 
 /** Workflow refusal types (ApplicationFailure.type) and the HTTP status they mean: the compiler refuses a type without one. */
@@ -68,18 +71,26 @@ export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const type = err.cause.type ?? undefined;
     // A refusal we know says how; any other failure of the step is a conflict with the order as it stands.
-    return isRefusalType(type) ? sendProblem(res, REFUSAL_STATUS[type], kebab(type), err.cause.message) : sendProblem(res, 409, 'step-failed', err.cause.message);
+    return isRefusalType(type)
+      ? sendProblem(res, REFUSAL_STATUS[type], kebab(type), err.cause.message)
+      : sendProblem(res, 409, 'step-failed', err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return sendProblem(res, 404, 'not-found', 'no such order or workflow');
   if (err instanceof WorkflowExecutionAlreadyStartedError) return sendProblem(res, 409, 'already-exists', 'this id is already in use');
-  if ((err as { type?: string }).type === 'entity.parse.failed') return sendProblem(res, 400, 'malformed-json', 'the body is not valid JSON');
+  if ((err as { type?: string }).type === 'entity.parse.failed')
+    return sendProblem(res, 400, 'malformed-json', 'the body is not valid JSON');
   if ((err as { type?: string }).type === 'entity.too.large') return sendProblem(res, 413, 'too-large', 'the body is too large');
   // The router's undecodable path (URIError) and body-parser's other refusals carry their 4xx.
   const status = clientErrorStatus(err);
   if (status !== undefined) {
     if (err instanceof URIError) return sendProblem(res, 400, 'malformed-url', 'the URL is not validly percent-encoded');
     const type = (err as { type?: unknown }).type;
-    return sendProblem(res, status, typeof type === 'string' ? type.replace(/\./g, '-') : 'bad-request', 'the request was refused as malformed');
+    return sendProblem(
+      res,
+      status,
+      typeof type === 'string' ? type.replace(/\./g, '-') : 'bad-request',
+      'the request was refused as malformed',
+    );
   }
   console.error('api: unexpected error', err);
   return sendProblem(res, 500, 'internal', 'something went wrong on our side; nothing was changed twice, please retry');

@@ -38,10 +38,12 @@ export async function sendUpdate<Ret, Args extends [any, ...any[]]>(
   inFlight.set(handle.workflowId, entry);
   const busyUntilMs = Date.now() + BUSY_BUDGET_MS;
   try {
-    const [, release] = await withTimeout(entry.semaphore, BUSY_BUDGET_MS).acquire().catch((err) => {
-      if (err === E_TIMEOUT) throw busy();
-      throw err;
-    });
+    const [, release] = await withTimeout(entry.semaphore, BUSY_BUDGET_MS)
+      .acquire()
+      .catch((err) => {
+        if (err === E_TIMEOUT) throw busy();
+        throw err;
+      });
     try {
       return await sendUntilTaken(handle, def, options, busyUntilMs);
     } finally {
@@ -77,7 +79,13 @@ async function sendUntilTaken<Ret, Args extends [any, ...any[]]>(
 }
 
 function busy(): HttpProblem {
-  return new HttpProblem(429, 'busy', 'many people are acting on this order right now; try again in a moment', {}, { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) });
+  return new HttpProblem(
+    429,
+    'busy',
+    'many people are acting on this order right now; try again in a moment',
+    {},
+    { 'retry-after': String(BUSY_RETRY_AFTER_SECONDS) },
+  );
 }
 
 function isUnprocessed(err: unknown): boolean {

@@ -1,7 +1,9 @@
-import type { Response } from 'express';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import express, { Router, type Response } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { InvalidWebhook } from '../payment';
 import { sendProblem } from './problem';
+import { sendUpdate } from './updates';
 
 /**
  * The one way a signed provider callback (payments, payouts, bank verification) reaches a
@@ -12,8 +14,38 @@ import { sendProblem } from './problem';
  * - the workflow finished (or was never started for that reference) → 200, ignored;
  * - the workflow refused it for now (not the step it waits for yet) → 409: the provider redelivers;
  * - relayed → 200 with the event id. Only our own outage answers 5xx, which providers retry.
+ * The update id is the provider's event id, so a redelivery changes nothing.
  */
-export function parseSignedOr401<T>(res: Response, parse: () => T): T | undefined {
+export interface SignedWebhook<E extends { id: string }> {
+  path: string;
+  /** Checks the signature (header `signatureHeader`) and the event's shape; throws InvalidWebhook. */
+  parse(rawBody: Buffer, signature: string | undefined): E;
+  signatureHeader: string;
+  /** Where the event goes, or undefined for a reference that is not one of ours. */
+  target(event: E): { workflowId: string; update: UpdateDefinition<unknown, [any]>; arg: unknown } | undefined;
+}
+
+const WEBHOOK_BODY_LIMIT = '64kb';
+
+export function signedWebhookRouter(temporal: Client, hooks: Array<SignedWebhook<any>>): Router {
+  const router = Router();
+  const raw = express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT });
+  for (const hook of hooks) {
+    router.post(hook.path, raw, async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const event = parseSignedOr401(res, () => hook.parse(body, req.get(hook.signatureHeader)));
+      if (!event) return;
+      const target = hook.target(event);
+      if (!target) return void res.status(200).json({ received: event.id, ignored: 'unknown reference' });
+      await relayToWorkflow(res, event.id, () =>
+        sendUpdate(temporal.workflow.getHandle(target.workflowId), target.update, { updateId: event.id, args: [target.arg] }),
+      );
+    });
+  }
+  return router;
+}
+
+function parseSignedOr401<T>(res: Response, parse: () => T): T | undefined {
   try {
     return parse();
   } catch (err) {
@@ -25,16 +57,13 @@ export function parseSignedOr401<T>(res: Response, parse: () => T): T | undefine
   }
 }
 
-export function ignoreUnknownReference(res: Response, eventId: string): void {
-  res.status(200).json({ received: eventId, ignored: 'unknown reference' });
-}
-
-export async function relayToWorkflow(res: Response, eventId: string, update: () => Promise<unknown>): Promise<void> {
+async function relayToWorkflow(res: Response, eventId: string, update: () => Promise<unknown>): Promise<void> {
   try {
     await update();
     res.status(200).json({ received: eventId });
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow for now');
+    if (err instanceof WorkflowUpdateFailedError)
+      return sendProblem(res, 409, 'not-applicable-yet', err.cause?.message ?? 'refused by the workflow for now');
     if (isFinishedOrUnknownRun(err)) return void res.status(200).json({ received: eventId, ignored: 'the workflow has finished' });
     throw err;
   }

@@ -1,21 +1,13 @@
 import type { Knex } from 'knex';
-import type { JsonValue } from './canonical-json';
-import { auditRowHash, GENESIS_HASH } from './chain';
+import { auditRowHash, GENESIS_HASH, type AuditRowContent } from './chain';
 
 export type AuditChainResult =
-  | { ok: true; rows: number; headSeq: number | null; headHash: string }
-  | { ok: false; firstBrokenSeq: number; reason: string };
+  { ok: true; rows: number; headSeq: number | null; headHash: string } | { ok: false; firstBrokenSeq: number; reason: string };
 
 /** Rows per query: the walk is in seq order with keyset paging, so memory stays flat. */
 const VERIFY_BATCH_ROWS = 1000;
 
-interface StoredRow {
-  seq: string;
-  at: Date;
-  actor: string;
-  action: string;
-  subject: string;
-  details: JsonValue;
+interface StoredRow extends AuditRowContent {
   prev_hash: string;
   hash: string;
 }
@@ -38,9 +30,10 @@ export async function verifyAuditChain(db: Knex | Knex.Transaction): Promise<Aud
         return {
           ok: false,
           firstBrokenSeq: Number(row.seq),
-          reason: rows === 0
-            ? 'the first row does not link to the genesis hash (rows before it were removed)'
-            : `prev_hash does not match the hash of the row before (seq ${lastSeq}): a row was removed, inserted or re-hashed`,
+          reason:
+            rows === 0
+              ? 'the first row does not link to the genesis hash (rows before it were removed)'
+              : `prev_hash does not match the hash of the row before (seq ${lastSeq}): a row was removed, inserted or re-hashed`,
         };
       }
       const recomputed = auditRowHash(row.prev_hash, row);

@@ -68,7 +68,9 @@ export async function revokeReceivingCodes(knex: Knex, input: { userId: string; 
   return knex.transaction(async (trx) => {
     const query = trx('receiving_codes').where({ user_id: input.userId }).whereNull('revoked_at');
     if (input.role) query.andWhere({ role: input.role });
-    const revoked = await query.update({ revoked_at: trx.fn.now(), revoked_by: input.actor }).returning<Array<{ code: string; role: string }>>(['code', 'role']);
+    const revoked = await query
+      .update({ revoked_at: trx.fn.now(), revoked_by: input.actor })
+      .returning<Array<{ code: string; role: string }>>(['code', 'role']);
     for (const row of revoked) {
       await appendAudit(trx, {
         actor: input.actor,

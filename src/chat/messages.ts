@@ -41,7 +41,13 @@ export type DealMessage =
   | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched
   | { kind: 'order_cancelled'; transactionCode: string } // the seller withdrew the link (to the buyer who had it)
   | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number } // S207
-  | { kind: 'transaction_result'; product: ProductSummary; outcome: 'released' | 'refunded' | 'split' | 'expired'; sellerPaidMinor: number; buyerRefundedMinor: number } // claim 6
+  | {
+      kind: 'transaction_result';
+      product: ProductSummary;
+      outcome: 'released' | 'refunded' | 'split' | 'expired';
+      sellerPaidMinor: number;
+      buyerRefundedMinor: number;
+    } // claim 6
   | { kind: 'quick_receive_code'; receivingCode: string; accountMasked: string } // S606, S706
   | { kind: 'quick_receive_failed'; reason: string } // S607, S707
   | { kind: 'payout_sent'; amountMinor: number; currency: Currency; accountMasked: string }

@@ -4,7 +4,10 @@
  * never repeat the value: a database URL carries its password, and logs outlive the process.
  */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`configuration: ${variable} ${reason}`);
     this.name = 'ConfigError';
   }

@@ -251,7 +251,11 @@ function secretProblem(value: string, production: boolean): string | undefined {
   return undefined;
 }
 
-const list = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (raw: string | undefined) =>
+  (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Static staff and operator tokens were replaced by OpenID Connect; a leftover setting must not look as if it still worked. */
 const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
@@ -259,7 +263,10 @@ const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
 function refuseRetiredSettings(env: Record<string, string | undefined>): void {
   for (const name of RETIRED_SETTINGS) {
     if (optionalString(env, name) !== undefined) {
-      throw new ConfigError(name, 'is no longer read: staff and operators sign in through OpenID Connect (OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_AUDIENCE); remove it');
+      throw new ConfigError(
+        name,
+        'is no longer read: staff and operators sign in through OpenID Connect (OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_AUDIENCE); remove it',
+      );
     }
   }
 }
@@ -285,7 +292,8 @@ function staffIdentitySettings(env: Record<string, string | undefined>, producti
   }
   const audience = required('OIDC_AUDIENCE', OIDC_DEFAULTS.audience)!;
   const rolesClaim = optionalString(env, 'OIDC_ROLES_CLAIM') ?? OIDC_DEFAULTS.rolesClaim;
-  if (!/^[\w:/.-]{1,200}$/.test(rolesClaim)) throw new ConfigError('OIDC_ROLES_CLAIM', 'must be a claim name or a dotted path of claim names');
+  if (!/^[\w:/.-]{1,200}$/.test(rolesClaim))
+    throw new ConfigError('OIDC_ROLES_CLAIM', 'must be a claim name or a dotted path of claim names');
   return {
     issuerUrl,
     clientId: required('OIDC_CLIENT_ID', OIDC_DEFAULTS.clientId)!,
@@ -304,7 +312,8 @@ function keyRingSetting(env: Record<string, string | undefined>, variable: strin
   if (production) {
     const devKeys = ['FIELD_KEYS', 'PAYLOAD_KEYS'].map(developmentKey);
     for (const key of ring.keys.values()) {
-      if (devKeys.some((dev) => timingSafeEqual(dev, key))) throw new ConfigError(variable, 'contains a development key, which is refused in production');
+      if (devKeys.some((dev) => timingSafeEqual(dev, key)))
+        throw new ConfigError(variable, 'contains a development key, which is refused in production');
     }
   }
   return ring;
@@ -314,7 +323,11 @@ function trustProxySetting(env: Record<string, string | undefined>): string | nu
   const raw = optionalString(env, 'TRUST_PROXY') ?? 'loopback';
   if (/^\d+$/.test(raw)) return integerSetting(env, 'TRUST_PROXY', 0, 0, 10);
   // true would let any client pick its address (and so its rate-limit bucket).
-  if (raw === 'true' || raw === 'false') throw new ConfigError('TRUST_PROXY', 'must be a hop count or a list of trusted addresses (loopback, uniquelocal, CIDRs), not true/false');
+  if (raw === 'true' || raw === 'false')
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must be a hop count or a list of trusted addresses (loopback, uniquelocal, CIDRs), not true/false',
+    );
   if (!/^[\w.:/, -]+$/.test(raw)) throw new ConfigError('TRUST_PROXY', 'must be a hop count or a list of trusted addresses');
   return raw;
 }
@@ -328,7 +341,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   };
   /** An outside service's credential: required in production, the emulator's default otherwise. */
   const credential = (name: string, emulatorDefault: string) =>
-    production ? checkProductionSecret(name, optionalString(env, name)) : optionalString(env, name) ?? emulatorDefault;
+    production ? checkProductionSecret(name, optionalString(env, name)) : (optionalString(env, name) ?? emulatorDefault);
   const requiredInProduction = <T>(name: string, value: T | undefined, fallback: T): T => {
     if (value !== undefined) return value;
     if (production) throw new ConfigError(name, 'is required in production');
@@ -346,7 +359,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
-    publicBaseUrl: requiredInProduction('PUBLIC_BASE_URL', urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']), 'http://127.0.0.1:3000'),
+    publicBaseUrl: requiredInProduction(
+      'PUBLIC_BASE_URL',
+      urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']),
+      'http://127.0.0.1:3000',
+    ),
     apiPort: integerSetting(env, 'API_PORT', 3000, 0, 65535),
     apiHost: optionalString(env, 'API_HOST') ?? '127.0.0.1',
     secrets: { linkSecret: secret('LINK_SECRET'), hashSecret: secret('HASH_SECRET') },
@@ -468,12 +485,13 @@ export function smsSettings(env: Record<string, string | undefined>, production:
   const credential = (name: keyof typeof SMS_EMULATOR_CREDENTIALS) => {
     const value = optionalString(env, name);
     if (production && (value === undefined || value === SMS_EMULATOR_CREDENTIALS[name])) {
-      throw new ConfigError(name, 'is required in production and must not be the emulator\'s value');
+      throw new ConfigError(name, "is required in production and must not be the emulator's value");
     }
     return value ?? SMS_EMULATOR_CREDENTIALS[name];
   };
   const sender = optionalString(env, 'SMS_SENDER') ?? 'Escrow';
-  if (!/^(\d{1,15}|[A-Za-z0-9 ]{1,11})$/.test(sender)) throw new ConfigError('SMS_SENDER', 'must be a number or at most 11 letters, digits and spaces');
+  if (!/^(\d{1,15}|[A-Za-z0-9 ]{1,11})$/.test(sender))
+    throw new ConfigError('SMS_SENDER', 'must be a number or at most 11 letters, digits and spaces');
   const duration = (name: string, fallbackMs: number) => integerSetting(env, name, fallbackMs, 1, MAX_DURATION_MS);
   return {
     baseUrl: baseUrl ?? 'http://127.0.0.1:0',

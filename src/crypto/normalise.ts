@@ -3,7 +3,10 @@
  * Invalid input throws: a value that cannot be normalised must not silently match nothing.
  */
 export class NormaliseError extends Error {
-  constructor(readonly kind: string, reason: string) {
+  constructor(
+    readonly kind: string,
+    reason: string,
+  ) {
     super(`${kind}: ${reason}`);
     this.name = 'NormaliseError';
   }
@@ -30,7 +33,10 @@ export function normalisePhone(input: string): string {
   } else if (digits.startsWith('0')) {
     const national = digits.slice(1);
     if (national.length < TW_NATIONAL_MIN_DIGITS || national.length > TW_NATIONAL_MAX_DIGITS) {
-      throw new NormaliseError('phone', `a Taiwanese number has ${TW_NATIONAL_MIN_DIGITS + 1}-${TW_NATIONAL_MAX_DIGITS + 1} digits with its 0`);
+      throw new NormaliseError(
+        'phone',
+        `a Taiwanese number has ${TW_NATIONAL_MIN_DIGITS + 1}-${TW_NATIONAL_MAX_DIGITS + 1} digits with its 0`,
+      );
     }
     e164 = TAIWAN_COUNTRY_CODE + national;
   } else {

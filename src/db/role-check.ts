@@ -35,7 +35,8 @@ export async function assertRestrictedRole(knex: Knex, variable = 'DATABASE_URL'
     [LEDGER_TABLES],
   );
   const facts = rows[0];
-  if (facts.schema_missing) throw new ConfigError(variable, 'names a database without the ledger schema: run the migrations first (npm run migrate)');
+  if (facts.schema_missing)
+    throw new ConfigError(variable, 'names a database without the ledger schema: run the migrations first (npm run migrate)');
   const reasons = [
     facts.superuser && 'is a superuser',
     facts.createrole && 'may create roles (CREATEROLE)',

@@ -15,20 +15,31 @@ export interface DecisionIntent {
 }
 
 export async function recordDecisionIntent(knex: Knex, intent: DecisionIntent): Promise<void> {
-  await knex('decision_intents').insert({
-    source_id: intent.sourceId,
-    payment_code: intent.paymentCode,
-    buyer_id: intent.buyerId,
-    decision: intent.decision,
-    reason: intent.reason ?? null,
-    decided_at: intent.decidedAt,
-  }).onConflict('source_id').ignore();
+  await knex('decision_intents')
+    .insert({
+      source_id: intent.sourceId,
+      payment_code: intent.paymentCode,
+      buyer_id: intent.buyerId,
+      decision: intent.decision,
+      reason: intent.reason ?? null,
+      decided_at: intent.decidedAt,
+    })
+    .onConflict('source_id')
+    .ignore();
 }
 
 /** The first decision the buyer took on or before the deadline, if any reached us. */
-export async function decisionTakenInTime(knex: Knex, paymentCode: string, buyerId: string, deadline: Date): Promise<Omit<DecisionIntent, 'sourceId' | 'paymentCode'> | undefined> {
-  const row = await knex('decision_intents').where({ payment_code: paymentCode, buyer_id: buyerId }).andWhere('decided_at', '<=', deadline)
-    .orderBy('decided_at', 'asc').first('buyer_id', 'decision', 'reason', 'decided_at');
+export async function decisionTakenInTime(
+  knex: Knex,
+  paymentCode: string,
+  buyerId: string,
+  deadline: Date,
+): Promise<Omit<DecisionIntent, 'sourceId' | 'paymentCode'> | undefined> {
+  const row = await knex('decision_intents')
+    .where({ payment_code: paymentCode, buyer_id: buyerId })
+    .andWhere('decided_at', '<=', deadline)
+    .orderBy('decided_at', 'asc')
+    .first('buyer_id', 'decision', 'reason', 'decided_at');
   if (!row) return undefined;
   return { buyerId: row.buyer_id, decision: row.decision, reason: row.reason ?? undefined, decidedAt: new Date(row.decided_at) };
 }

@@ -6,19 +6,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, {
-  type ErrorRequestHandler,
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { PROBLEM_CONTENT_TYPE, problemType } from '../payment/problem';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_MAX_CHARS } from '../payment/provider-client';
-import { SIGNATURE_HEADER, signPayload } from '../payment/signature';
-import type { StatementRange } from '../payment/contract';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_MAX_CHARS,
+  PROBLEM_CONTENT_TYPE,
+  SIGNATURE_HEADER,
+  problemType,
+  signCallback,
+  type StatementRange,
+} from './provider-conventions';
 
 export const JSON_BODY_LIMIT = '64kb';
 export const FAULT_DELAY_MAX_MS = 60_000;
@@ -53,6 +51,8 @@ export interface EmulatorResponse {
   body: unknown;
   isProblem?: boolean;
   headers?: Record<string, string>;
+  /** A validation refusal decided inside `IdempotencyStore.handle`: not stored, so a corrected request may reuse the key. */
+  notStored?: boolean;
 }
 
 export function problem(status: number, code: string, title: string, detail?: string): EmulatorResponse {
@@ -190,23 +190,42 @@ export class IdempotencyStore {
   handle(req: Request, res: Response, body: unknown, compute: () => EmulatorResponse): void {
     const key = req.get(IDEMPOTENCY_KEY_HEADER);
     if (key === undefined || key.length === 0) {
-      return send(res, problem(400, 'idempotency-key-required', 'Idempotency-Key header is required', 'Every call that moves money needs an Idempotency-Key'));
+      return send(
+        res,
+        problem(
+          400,
+          'idempotency-key-required',
+          'Idempotency-Key header is required',
+          'Every call that moves money needs an Idempotency-Key',
+        ),
+      );
     }
     if (key.length > IDEMPOTENCY_KEY_MAX_CHARS) {
-      return send(res, problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', `at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`));
+      return send(
+        res,
+        problem(400, 'invalid-idempotency-key', 'Idempotency-Key too long', `at most ${IDEMPOTENCY_KEY_MAX_CHARS} characters`),
+      );
     }
     const scoped = `${req.method} ${req.baseUrl}${req.path} ${key}`;
     const fingerprint = createHash('sha256').update(canonical(body)).digest('hex');
     const stored = this.byKey.get(scoped);
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        return send(res, problem(409, 'idempotency-key-reuse', 'Idempotency-Key reused with a different request', `key "${key}" was first used with a different body`));
+        return send(
+          res,
+          problem(
+            409,
+            'idempotency-key-reuse',
+            'Idempotency-Key reused with a different request',
+            `key "${key}" was first used with a different body`,
+          ),
+        );
       }
       return send(res, { ...stored.response, headers: { ...stored.response.headers, 'Idempotent-Replayed': 'true' } });
     }
     const response = compute();
     // A 5xx is never stored: the client must be able to retry it with the same key.
-    if (response.status < 500) this.byKey.set(scoped, { fingerprint, response });
+    if (response.status < 500 && !response.notStored) this.byKey.set(scoped, { fingerprint, response });
     send(res, response);
   }
 }
@@ -223,7 +242,10 @@ export class Timers {
     if (this.stopped) return;
     const handle = setTimeout(() => {
       this.pending.delete(handle);
-      if (!this.stopped) void Promise.resolve().then(fn).catch(() => undefined);
+      if (!this.stopped)
+        void Promise.resolve()
+          .then(fn)
+          .catch(() => undefined);
     }, ms);
     this.pending.add(handle);
   }
@@ -292,7 +314,7 @@ export class CallbackSender {
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signPayload(secret, rawBody) },
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signCallback(secret, rawBody, unixSeconds()) },
         body: rawBody,
         signal: AbortSignal.any([timers.abort.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]),
       });
@@ -309,9 +331,8 @@ export class CallbackSender {
   }
 }
 
-// ---------------------------------------------------------------- statements
+// ---------------------------------------------------------------- events
 
-/** Half-open [from, to) filter for statement endpoints. */
 /** A provider event before it gets its id and time. */
 export type EventBody<E> = E extends { type: infer T; data: infer D } ? { type: T; data: D } : never;
 
@@ -330,6 +351,7 @@ export function emitEvent<E extends { id: string; type: string; created: number;
   return event;
 }
 
+/** Half-open [from, to) filter for statement endpoints. */
 export function inRange(at: Date, range: StatementRange): boolean {
   if (range.from !== undefined && at.getTime() < Date.parse(range.from)) return false;
   if (range.to !== undefined && at.getTime() >= Date.parse(range.to)) return false;
@@ -392,15 +414,23 @@ export interface EmulatorAppSpec {
   routes: (api: Router) => void;
   /** Extra test-control routes under `/__emulator` (no fault injection). */
   controlRoutes?: (control: Router) => void;
+  /** Pages a browser opens without the API key (a hosted checkout), mounted before auth. */
+  publicRoutes?: (app: Router) => void;
 }
 
 /**
- * An app with the shared front matter: bearer auth on everything (the `/__emulator` control
- * routes too), JSON bodies, `/__emulator/faults`, fault injection on the API routes, problem 404s.
+ * An app with the shared front matter: bearer auth on everything but the public pages (the
+ * `/__emulator` control routes too), JSON bodies, `/__emulator/faults`, fault injection on the
+ * API routes, problem 404s.
  */
 export function createEmulatorApp(spec: EmulatorAppSpec): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (spec.publicRoutes) {
+    const pages = express.Router();
+    spec.publicRoutes(pages);
+    app.use(pages);
+  }
   // Auth before parsing: an unauthenticated caller learns nothing about our body rules.
   app.use(spec.authenticate ?? requireBearer(spec.apiKey));
   app.use(express.json({ limit: JSON_BODY_LIMIT }));

@@ -1,6 +1,14 @@
 import type { LedgerSql, PreparedStatement } from './db';
 import { AccountIdConflict, LedgerError, assertInvariant } from './errors';
-import { BATCH_SIZE_MAX_ITEMS, type Account, type AccountKind, type CreateAccountInput, type CreateAccountResult, type Currency, type JsonObject } from './types';
+import {
+  BATCH_SIZE_MAX_ITEMS,
+  type Account,
+  type AccountKind,
+  type CreateAccountInput,
+  type CreateAccountResult,
+  type Currency,
+  type JsonObject,
+} from './types';
 import { normalizeAccountInput, validateBatchSize, validateId, type AccountCall } from './validate';
 
 export type CreateAccountItemResult = ({ ok: true } & CreateAccountResult) | { ok: false; error: LedgerError };

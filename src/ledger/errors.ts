@@ -17,7 +17,10 @@ export abstract class LedgerError extends Error {
 export class LedgerValidationError extends LedgerError {
   readonly code = 'validation_failed';
   readonly retryable = false;
-  constructor(readonly field: string, reason: string) {
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
     super(`ledger input ${field}: ${reason}`);
   }
 }
@@ -49,7 +52,10 @@ export class TransferIdConflict extends LedgerError {
 export class AccountsMustBeDifferent extends LedgerError {
   readonly code = 'accounts_must_be_different';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly accountId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly accountId: string,
+  ) {
     super(`ledger transfer ${transferId} debits and credits the same account ${accountId}`);
   }
 }
@@ -57,7 +63,10 @@ export class AccountsMustBeDifferent extends LedgerError {
 export class CurrencyMismatch extends LedgerError {
   readonly code = 'currency_mismatch';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly accountId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly accountId: string,
+  ) {
     super(`ledger transfer ${transferId}: currency differs from account ${accountId}`);
   }
 }
@@ -66,7 +75,10 @@ export class CurrencyMismatch extends LedgerError {
 export class InsufficientFunds extends LedgerError {
   readonly code = 'insufficient_funds';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly accountId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly accountId: string,
+  ) {
     super(`ledger transfer ${transferId}: insufficient funds in ${accountId}`);
   }
 }
@@ -75,7 +87,10 @@ export class InsufficientFunds extends LedgerError {
 export class CreditsExceedDebits extends LedgerError {
   readonly code = 'credits_exceed_debits';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly accountId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly accountId: string,
+  ) {
     super(`ledger transfer ${transferId}: credits would exceed debits of ${accountId}`);
   }
 }
@@ -83,7 +98,10 @@ export class CreditsExceedDebits extends LedgerError {
 export class PendingTransferNotFound extends LedgerError {
   readonly code = 'pending_transfer_not_found';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly pendingId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+  ) {
     super(`ledger transfer ${transferId}: pending transfer ${pendingId} does not exist`);
   }
 }
@@ -91,7 +109,10 @@ export class PendingTransferNotFound extends LedgerError {
 export class PendingTransferNotPending extends LedgerError {
   readonly code = 'pending_transfer_not_pending';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly pendingId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+  ) {
     super(`ledger transfer ${transferId}: ${pendingId} is not a pending transfer`);
   }
 }
@@ -99,7 +120,10 @@ export class PendingTransferNotPending extends LedgerError {
 export class PendingAlreadyPosted extends LedgerError {
   readonly code = 'pending_already_posted';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly pendingId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+  ) {
     super(`ledger transfer ${transferId}: pending transfer ${pendingId} is already posted`);
   }
 }
@@ -107,7 +131,10 @@ export class PendingAlreadyPosted extends LedgerError {
 export class PendingAlreadyVoided extends LedgerError {
   readonly code = 'pending_already_voided';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly pendingId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+  ) {
     super(`ledger transfer ${transferId}: pending transfer ${pendingId} is already voided`);
   }
 }
@@ -115,7 +142,10 @@ export class PendingAlreadyVoided extends LedgerError {
 export class ExceedsPendingAmount extends LedgerError {
   readonly code = 'exceeds_pending_amount';
   readonly retryable = false;
-  constructor(readonly transferId: string, readonly pendingId: string) {
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+  ) {
     super(`ledger transfer ${transferId}: posts more than pending transfer ${pendingId} holds`);
   }
 }
@@ -124,7 +154,10 @@ export class ExceedsPendingAmount extends LedgerError {
 export class LedgerContention extends LedgerError {
   readonly code = 'ledger_contention';
   readonly retryable = true;
-  constructor(readonly attempts: number, readonly lastError: Error) {
+  constructor(
+    readonly attempts: number,
+    readonly lastError: Error,
+  ) {
     super(`ledger contention did not clear after ${attempts} attempts: ${lastError.message}`);
   }
 }

@@ -8,7 +8,7 @@ import {
   SHARD_COUNT_DEFAULT,
   SHARD_COUNT_MAX,
   TRANSFER_KINDS,
-  type AccountKind,
+  type Account,
   type CreateAccountInput,
   type Currency,
   type TransferInput,
@@ -77,15 +77,12 @@ export function validateJsonObject(field: string, value: unknown): string | null
 }
 
 /** An account input with defaults applied, in the shape the SQL function takes. */
-export interface AccountCall {
-  id: string;
-  currency: Currency;
-  kind: AccountKind;
-  debitsMustNotExceedCredits: boolean;
-  creditsMustNotExceedDebits: boolean;
-  shardCount: number;
+export type AccountCall = Pick<
+  Account,
+  'id' | 'currency' | 'kind' | 'debitsMustNotExceedCredits' | 'creditsMustNotExceedDebits' | 'shardCount'
+> & {
   userDataJson: string | null;
-}
+};
 
 export function normalizeAccountInput(input: CreateAccountInput): AccountCall {
   if (typeof input !== 'object' || input === null) throw new LedgerValidationError('account', 'must be an object');

@@ -4,16 +4,8 @@ import { recordLimitEvent, type LimitEvent } from './events';
 import { DEFAULT_LIMIT_POLICY, policyAmountMinor, type LimitPolicy, type LimitSubject } from './policy';
 import { accountTier, taiwanMonthStart, taiwanNextMonthStart } from './tiers';
 
-export interface LimitRequest {
-  buyerId: string;
-  sellerId: string;
-  phoneHash?: string | null;
-  amountMinor: number;
-  currency: string;
-  at: Date;
-  /** When the payment may already be recorded (a retry), so it is not counted twice. */
-  eventId?: string;
-}
+/** A payment as the limits see it; `eventId` when it may already be recorded (a retry), so it is not counted twice. */
+export type LimitRequest = Omit<LimitEvent, 'eventId'> & { eventId?: string };
 
 export type LimitDecision = { ok: true } | { ok: false; rule: string; detail: string };
 
@@ -42,7 +34,7 @@ async function usage(
     .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(policy_amount_minor), 0)::text as amount'));
   if (span.until !== undefined) query.andWhere('at', '<', span.until);
   if (request.eventId !== undefined) query.andWhere('event_id', '<>', request.eventId);
-  const row = (await query) as { count: number; amount: string };
+  const row = (await query) as unknown as { count: number; amount: string };
   return { count: row.count, amountMinor: Number(row.amount) };
 }
 
@@ -76,7 +68,11 @@ export async function checkLimits(
     const used = await usage(db, SUBJECT_COLUMN[rule.subject], id, { from }, request);
     const window = windowText(rule.windowMs);
     if (rule.measure === 'count' && used.count + 1 > rule.max) {
-      return { ok: false, rule: rule.name, detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed` };
+      return {
+        ok: false,
+        rule: rule.name,
+        detail: `${rule.subject} already made ${used.count} payments in the last ${window}; at most ${rule.max} allowed`,
+      };
     }
     if (rule.measure === 'amount' && used.amountMinor + amountMinor > rule.max) {
       return {
@@ -124,7 +120,11 @@ export async function checkAndRecordLimitEvent(
 }
 
 /** checkAndRecordLimitEvent inside the caller's transaction (the reservation commits or rolls back with it). */
-export async function reserveLimits(trx: Knex.Transaction, event: LimitEvent, policy: LimitPolicy = DEFAULT_LIMIT_POLICY): Promise<LimitDecision> {
+export async function reserveLimits(
+  trx: Knex.Transaction,
+  event: LimitEvent,
+  policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
+): Promise<LimitDecision> {
   const lockNames = [`limits:buyer:${event.buyerId}`, `limits:seller:${event.sellerId}`];
   if (event.phoneHash) lockNames.push(`limits:phone:${event.phoneHash}`);
   for (const name of lockNames.sort()) await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [name]);

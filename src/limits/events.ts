@@ -13,7 +13,11 @@ export interface LimitEvent {
 }
 
 /** Idempotent by eventId: a retried activity records once. `recorded` is false for a repeat. */
-export async function recordLimitEvent(db: Knex | Knex.Transaction, event: LimitEvent, policy: LimitPolicy = DEFAULT_LIMIT_POLICY): Promise<{ recorded: boolean }> {
+export async function recordLimitEvent(
+  db: Knex | Knex.Transaction,
+  event: LimitEvent,
+  policy: LimitPolicy = DEFAULT_LIMIT_POLICY,
+): Promise<{ recorded: boolean }> {
   const rows = await db('limit_events')
     .insert({
       event_id: event.eventId,

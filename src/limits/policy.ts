@@ -48,8 +48,12 @@ export const limitPolicySchema = z
     defaultTier: z.string(),
   })
   .refine((p) => p.defaultTier in p.tiers, { message: 'defaultTier must be one of tiers' })
-  .refine((p) => CURRENCIES.every((c) => p.referenceRates[c] !== undefined), { message: `referenceRates needs every currency: ${CURRENCIES.join(', ')}` })
-  .refine((p) => p.referenceRates[p.currency] === RATE_SCALE_MINOR, { message: `referenceRates of the policy currency must be ${RATE_SCALE_MINOR}` })
+  .refine((p) => CURRENCIES.every((c) => p.referenceRates[c] !== undefined), {
+    message: `referenceRates needs every currency: ${CURRENCIES.join(', ')}`,
+  })
+  .refine((p) => p.referenceRates[p.currency] === RATE_SCALE_MINOR, {
+    message: `referenceRates of the policy currency must be ${RATE_SCALE_MINOR}`,
+  })
   .refine((p) => new Set(p.rules.map((r) => r.name)).size === p.rules.length, { message: 'rule names must be unique' });
 
 export type VelocityRule = z.infer<typeof ruleSchema>;

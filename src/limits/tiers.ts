@@ -10,10 +10,7 @@ export async function accountTier(db: Knex | Knex.Transaction, userId: string, p
 
 export async function setAccountTier(db: Knex | Knex.Transaction, userId: string, tier: string, policy: LimitPolicy): Promise<void> {
   if (!(tier in policy.tiers)) throw new Error(`unknown tier "${tier}" (known: ${Object.keys(policy.tiers).join(', ')})`);
-  await db('account_tiers')
-    .insert({ user_id: userId, tier, updated_at: db.fn.now() })
-    .onConflict('user_id')
-    .merge(['tier', 'updated_at']);
+  await db('account_tiers').insert({ user_id: userId, tier, updated_at: db.fn.now() }).onConflict('user_id').merge(['tier', 'updated_at']);
 }
 
 /** Taiwan has had no daylight saving since 1979: a fixed offset is exact. */

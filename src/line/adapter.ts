@@ -85,10 +85,7 @@ export function createLineAdapter(options: LineAdapterOptions): LineAdapter {
       // Batches go one after another so the chat shows them in order.
       for (const [index, batch] of fitMessages(messages).entries()) {
         const key = batchRetryKey(retryKey, index);
-        const outcome = await send(
-          () => client.pushMessageWithHttpInfo({ to, messages: batch }, key),
-          acceptedEarlier,
-        );
+        const outcome = await send(() => client.pushMessageWithHttpInfo({ to, messages: batch }, key), acceptedEarlier);
         result.sentMessages.push(...outcome.body.sentMessages);
         result.requestIds.push(outcome.requestId);
         if (outcome.alreadyAccepted) result.alreadyAccepted++;

@@ -20,7 +20,11 @@ export class LineRequestRefused extends Error {
 
 /** LINE kept failing transiently (429, 5xx, network) until our attempts ran out; safe to retry later. */
 export class LineUnavailable extends Error {
-  constructor(readonly attempts: number, readonly lastStatus: number | undefined, readonly lastMessage: string) {
+  constructor(
+    readonly attempts: number,
+    readonly lastStatus: number | undefined,
+    readonly lastMessage: string,
+  ) {
     super(`LINE unavailable after ${attempts} attempt(s): ${lastStatus ?? 'network'} ${lastMessage}`);
     this.name = 'LineUnavailable';
   }
@@ -37,7 +41,10 @@ export class LineRequestTimeout extends Error {
 
 /** A message our code built cannot be made valid without changing what it does (e.g. postback data too long). */
 export class LineMessageUnfittable extends Error {
-  constructor(readonly property: string, reason: string) {
+  constructor(
+    readonly property: string,
+    reason: string,
+  ) {
     super(`message cannot be fitted to LINE limits at ${property}: ${reason}`);
     this.name = 'LineMessageUnfittable';
   }

@@ -55,11 +55,25 @@ export function lineLoginRouter(deps: LoginRouteDeps): Router {
     const next = safeNext(req.query.next);
     if (next === undefined) return void page(res, 400, 'The next parameter must be a path under /pages/.');
     const cookie: LoginCookie = { state: random(), nonce: random(), next, expiresAtMs: Date.now() + LOGIN_COOKIE_TTL_MS };
-    res.cookie(LOGIN_COOKIE, seal(cookieKey, cookie), { httpOnly: true, sameSite: 'lax', secure, path: '/auth/line', maxAge: LOGIN_COOKIE_TTL_MS });
+    res.cookie(LOGIN_COOKIE, seal(cookieKey, cookie), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/auth/line',
+      maxAge: LOGIN_COOKIE_TTL_MS,
+    });
     res.set('cache-control', 'no-store');
-    res.redirect(302, authorizeUrl({
-      channelId: deps.channelId, redirectUri, state: cookie.state, nonce: cookie.nonce, botPrompt: 'aggressive', baseUrl: deps.authorizeBaseUrl,
-    }));
+    res.redirect(
+      302,
+      authorizeUrl({
+        channelId: deps.channelId,
+        redirectUri,
+        state: cookie.state,
+        nonce: cookie.nonce,
+        botPrompt: 'aggressive',
+        baseUrl: deps.authorizeBaseUrl,
+      }),
+    );
   });
 
   router.get(CALLBACK_PATH, async (req, res) => {
@@ -67,21 +81,36 @@ export function lineLoginRouter(deps: LoginRouteDeps): Router {
     const cookie = unseal(cookieKey, readCookie(req, LOGIN_COOKIE));
     res.clearCookie(LOGIN_COOKIE, { path: '/auth/line' }); // one callback per login, whatever happens
     res.set({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    if (!cookie || cookie.expiresAtMs < Date.now()) return void page(res, 400, 'This login has expired or was started in another browser. Please try again.');
+    if (!cookie || cookie.expiresAtMs < Date.now())
+      return void page(res, 400, 'This login has expired or was started in another browser. Please try again.');
     const state = q('state');
-    if (!state || !safeEqual(state, cookie.state)) return void page(res, 400, 'This login does not match the one we started. Please try again.');
+    if (!state || !safeEqual(state, cookie.state))
+      return void page(res, 400, 'This login does not match the one we started. Please try again.');
     if (q('error')) return void page(res, 401, `LINE Login did not complete (${q('error')}). Please try again.`);
     const code = q('code');
     if (!code) return void page(res, 400, 'LINE did not send an authorization code.');
     try {
-      const tokens = await exchangeCode({ code, redirectUri, channelId: deps.channelId, channelSecret: deps.channelSecret, apiBaseUrl: deps.apiBaseUrl, timeoutMs: deps.timeoutMs });
+      const tokens = await exchangeCode({
+        code,
+        redirectUri,
+        channelId: deps.channelId,
+        channelSecret: deps.channelSecret,
+        apiBaseUrl: deps.apiBaseUrl,
+        timeoutMs: deps.timeoutMs,
+      });
       if (!tokens.id_token) return void page(res, 502, 'LINE did not return an ID token.');
       // LINE checks signature, issuer, audience, expiry and our nonce; we trust nothing we decode ourselves.
-      await verifyIdToken(tokens.id_token, { channelId: deps.channelId, nonce: cookie.nonce, apiBaseUrl: deps.apiBaseUrl, timeoutMs: deps.timeoutMs });
+      await verifyIdToken(tokens.id_token, {
+        channelId: deps.channelId,
+        nonce: cookie.nonce,
+        apiBaseUrl: deps.apiBaseUrl,
+        timeoutMs: deps.timeoutMs,
+      });
       handOver(res, tokens.id_token, cookie.next);
     } catch (err) {
       if (err instanceof LineLoginRefused) return void page(res, 401, 'LINE refused this login. Please try again.');
-      if (err instanceof LineLoginUnavailable) return void page(res, 503, 'LINE Login is not answering right now. Please try again in a minute.');
+      if (err instanceof LineLoginUnavailable)
+        return void page(res, 503, 'LINE Login is not answering right now. Please try again in a minute.');
       throw err;
     }
   });
@@ -144,6 +173,11 @@ function handOver(res: Response, idToken: string, next: string): void {
 }
 
 function page(res: Response, status: number, message: string): void {
-  res.status(status).set('content-security-policy', "default-src 'none'").type('html')
-    .send(`<!doctype html><meta charset="utf-8"><title>LINE Login</title><p>${message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`);
+  res
+    .status(status)
+    .set('content-security-policy', "default-src 'none'")
+    .type('html')
+    .send(
+      `<!doctype html><meta charset="utf-8"><title>LINE Login</title><p>${message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</p>`,
+    );
 }

@@ -56,7 +56,11 @@ export interface IdTokenClaims {
 
 /** LINE Login refused (400 {error, error_description}); not worth retrying with the same input. */
 export class LineLoginRefused extends Error {
-  constructor(readonly status: number, readonly error: string, readonly description: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+  ) {
     super(`LINE Login refused (${status}): ${error}: ${description}`);
     this.name = 'LineLoginRefused';
   }
@@ -84,7 +88,10 @@ export interface LoginApiOptions {
 async function loginFetch(options: LoginApiOptions, path: string, init: RequestInit): Promise<Response> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   try {
-    const response = await fetch(new URL(path, options.apiBaseUrl ?? LINE_LOGIN_API_BASE_URL), { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(new URL(path, options.apiBaseUrl ?? LINE_LOGIN_API_BASE_URL), {
+      ...init,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     // The body is read under the same signal: a server that sends headers and then stalls times out too.
     return new Response(await response.arrayBuffer(), { status: response.status, headers: response.headers });
   } catch (cause) {
@@ -139,7 +146,8 @@ async function postForm<T>(options: LoginApiOptions, path: string, form: Record<
   } catch {
     // Not LINE's JSON error (a proxy answered); keep the raw text.
   }
-  if (response.status >= 500 || response.status === 429) throw new LineLoginUnavailable(`${path} answered ${response.status}: ${description}`);
+  if (response.status >= 500 || response.status === 429)
+    throw new LineLoginUnavailable(`${path} answered ${response.status}: ${description}`);
   throw new LineLoginRefused(response.status, error, description);
 }
 

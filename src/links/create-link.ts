@@ -61,22 +61,40 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     quantity: product.quantity,
     totalMinor,
     currency: product.currency,
-    imageUrl: product.imageUrl ?? `${settings.publicBaseUrl}/media/watermark/${transactionCode(paymentCode)}.png?name=${encodeURIComponent(product.name.slice(0, 80))}`,
+    imageUrl:
+      product.imageUrl ??
+      `${settings.publicBaseUrl}/media/watermark/${transactionCode(paymentCode)}.png?name=${encodeURIComponent(product.name.slice(0, 80))}`,
     transactionCode: transactionCode(paymentCode),
   };
   const dynamicPassword = deriveDynamicPassword(settings.secrets.linkSecret, {
-    paymentCode, productName: product.name, unitPriceMinor: product.unitPriceMinor, quantity: product.quantity, currency: product.currency,
+    paymentCode,
+    productName: product.name,
+    unitPriceMinor: product.unitPriceMinor,
+    quantity: product.quantity,
+    currency: product.currency,
   });
   const workflowId = orderWorkflowId(paymentCode);
   await knex.transaction(async (trx) => {
     await trx('payment_links').insert({
-      payment_code: paymentCode, seller_id: sellerId, product_name: product.name, unit_price_minor: product.unitPriceMinor,
-      quantity: product.quantity, total_minor: totalMinor, currency: product.currency, image_url: product.imageUrl ?? null,
-      description: product.description ?? null, variant: product.variant,
+      payment_code: paymentCode,
+      seller_id: sellerId,
+      product_name: product.name,
+      unit_price_minor: product.unitPriceMinor,
+      quantity: product.quantity,
+      total_minor: totalMinor,
+      currency: product.currency,
+      image_url: product.imageUrl ?? null,
+      description: product.description ?? null,
+      variant: product.variant,
     });
     await trx('orders').insert({
-      payment_code: paymentCode, workflow_id: workflowId, seller_id: sellerId, state: 'awaiting_buyer', total_minor: totalMinor,
-      currency: product.currency, product_name: product.name,
+      payment_code: paymentCode,
+      workflow_id: workflowId,
+      seller_id: sellerId,
+      state: 'awaiting_buyer',
+      total_minor: totalMinor,
+      currency: product.currency,
+      product_name: product.name,
     });
   });
   const input: OrderInput = {

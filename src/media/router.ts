@@ -41,7 +41,10 @@ export function mediaRouter(options: MediaRouterOptions = {}): Router {
     if (!query.success) return badRequest(req, res, query.error);
     try {
       const source = options.sourceImageFor ? await options.sourceImageFor(code.data) : null;
-      sendPng(res, watermarkedProductImage({ transactionCode: code.data, productName: query.data.name ?? '', sourceImageSvgOrNull: source }));
+      sendPng(
+        res,
+        watermarkedProductImage({ transactionCode: code.data, productName: query.data.name ?? '', sourceImageSvgOrNull: source }),
+      );
     } catch (err) {
       next(err);
     }

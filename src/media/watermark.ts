@@ -53,9 +53,7 @@ function placeholder(productName: string): string {
   const lines = wrapText(productName.trim() || '—', 16, 4);
   const lineHeight = 52;
   const firstY = 460 - ((lines.length - 1) * lineHeight) / 2;
-  const text = lines
-    .map((line, i) => `<tspan x="400" y="${firstY + i * lineHeight}">${escapeXml(line)}</tspan>`)
-    .join('');
+  const text = lines.map((line, i) => `<tspan x="400" y="${firstY + i * lineHeight}">${escapeXml(line)}</tspan>`).join('');
   return `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#E3F2FD"/><stop offset="1" stop-color="#E8F5E9"/></linearGradient></defs>
 <rect x="${PICTURE.x}" y="${PICTURE.y}" width="${PICTURE.width}" height="${PICTURE.height}" rx="24" fill="url(#bg)"/>
 <g transform="translate(340 150)" fill="none" stroke="#5F6B7A" stroke-width="8" stroke-linejoin="round">

@@ -32,5 +32,10 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 
 /** JSON for a `<script type="application/json">` block: `<` escaped so no value can close the tag. */
 export function jsonForScript(value: unknown): Html {
-  return new Html(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return new Html(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
 }

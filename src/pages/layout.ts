@@ -35,29 +35,39 @@ function otherLanguageHref(url: string, lang: Lang): string {
 /** The phone-sized shell: one column, skip link, language switch, a live region for status. */
 export function renderPage(spec: PageSpec): string {
   const { t, data } = spec;
-  return '<!doctype html>\n' + html`<html lang="${data.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
-<meta name="api-base" content="${data.apiBase}">
-<meta name="format-detection" content="telephone=no">
-<title>${spec.title} · ${t('app.name')}</title>
-<link rel="stylesheet" href="${ASSET_PREFIX}/pages.css">
-<script type="application/json" id="page-data">${jsonForScript(data)}</script>
-${spec.script ? html`<script type="module" src="${ASSET_PREFIX}/${spec.script}"></script>` : ''}
-</head>
-<body>
-<a class="skip" href="#main">${t('skip')}</a>
-<header class="bar">
-  <span class="brand">${t('app.name')}</span>
-  <a class="lang" href="${otherLanguageHref(spec.url, data.lang)}" hreflang="${data.lang === 'en' ? 'zh-TW' : 'en'}" aria-label="${t('lang.switch.label')}">${t('lang.switch')}</a>
-</header>
-<main id="main" tabindex="-1">
-  <h1>${spec.title}</h1>
-  <p id="status" class="status" role="status" aria-live="polite"></p>
-  ${spec.body}
-</main>
-</body>
-</html>
-`.value;
+  return (
+    '<!doctype html>\n' +
+    html`<html lang="${data.lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+        <meta name="api-base" content="${data.apiBase}" />
+        <meta name="format-detection" content="telephone=no" />
+        <title>${spec.title} · ${t('app.name')}</title>
+        <link rel="stylesheet" href="${ASSET_PREFIX}/pages.css" />
+        <script type="application/json" id="page-data">
+          ${jsonForScript(data)}
+        </script>
+        ${spec.script ? html`<script type="module" src="${ASSET_PREFIX}/${spec.script}"></script>` : ''}
+      </head>
+      <body>
+        <a class="skip" href="#main">${t('skip')}</a>
+        <header class="bar">
+          <span class="brand">${t('app.name')}</span>
+          <a
+            class="lang"
+            href="${otherLanguageHref(spec.url, data.lang)}"
+            hreflang="${data.lang === 'en' ? 'zh-TW' : 'en'}"
+            aria-label="${t('lang.switch.label')}"
+            >${t('lang.switch')}</a
+          >
+        </header>
+        <main id="main" tabindex="-1">
+          <h1>${spec.title}</h1>
+          <p id="status" class="status" role="status" aria-live="polite"></p>
+          ${spec.body}
+        </main>
+      </body>
+    </html> `.value
+  );
 }

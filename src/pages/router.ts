@@ -6,6 +6,7 @@ import { langFromQuery, messages, translator, type MessageKey, type Translate } 
 import { ASSET_PREFIX, renderPage } from './layout';
 import { bankBody, phoneBody, trackBody, walletBody } from './views/account';
 import { payBody } from './views/pay';
+import { payReturnBody } from './views/pay-return';
 import { supportBody } from './views/support';
 
 export interface PagesRouterOptions {
@@ -30,7 +31,7 @@ interface PageDef {
 }
 
 /**
- * GET /pages/pay/:code, /pages/wallet, /pages/phone, /pages/bank, /pages/support,
+ * GET /pages/pay/:code (and its /return from the provider's checkout), /pages/wallet, /pages/phone, /pages/bank, /pages/support,
  * /pages/track/:tx and their assets. LIFF-compatible: plain pages that work in LINE's in-app
  * browser and any phone browser; who the user is comes from the LINE ID token the page sends
  * to the API, never from the page itself.
@@ -61,37 +62,82 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
     const t = translator(lang);
     if (extra === undefined) {
       res.status(404);
-      return void sendHtml(res, csp, renderPage({
-        title: t('pay.outcome.not_found'), body: html`<p>${t('pay.outcome.not_found')}</p>`, t, url: req.originalUrl,
-        data: { lang, strings: messages(lang), apiBase, loginPath },
-      }));
+      return void sendHtml(
+        res,
+        csp,
+        renderPage({
+          title: t('pay.outcome.not_found'),
+          body: html`<p>${t('pay.outcome.not_found')}</p>`,
+          t,
+          url: req.originalUrl,
+          data: { lang, strings: messages(lang), apiBase, loginPath },
+        }),
+      );
     }
-    sendHtml(res, csp, renderPage({
-      title: t(page.title), script: page.script, body: page.body(t), t, url: req.originalUrl,
-      data: { lang, strings: messages(lang), apiBase, loginPath, ...extra },
-    }));
+    sendHtml(
+      res,
+      csp,
+      renderPage({
+        title: t(page.title),
+        script: page.script,
+        body: page.body(t),
+        t,
+        url: req.originalUrl,
+        data: { lang, strings: messages(lang), apiBase, loginPath, ...extra },
+      }),
+    );
   };
 
-  router.get('/pages/pay/:code', send({
-    title: 'pay.title', script: 'pay.js', body: payBody,
-    data: (req) => (PAYMENT_CODE_PATTERN.test(String(req.params.code)) ? { code: String(req.params.code) } : undefined),
-  }));
-  router.get('/pages/track/:tx', send({
-    title: 'track.title', script: 'track.js', body: trackBody,
-    data: (req) => (TX_CODE_PATTERN.test(String(req.params.tx)) ? { transactionCode: String(req.params.tx) } : undefined),
-  }));
+  router.get(
+    '/pages/pay/:code',
+    send({
+      title: 'pay.title',
+      script: 'pay.js',
+      body: payBody,
+      data: (req) => (PAYMENT_CODE_PATTERN.test(String(req.params.code)) ? { code: String(req.params.code) } : undefined),
+    }),
+  );
+  // Where the provider's hosted checkout sends the buyer back (it adds ?session_id=…).
+  router.get(
+    '/pages/pay/:code/return',
+    send({
+      title: 'pay.return.title',
+      script: 'pay-return.js',
+      body: payReturnBody,
+      data: (req) => (PAYMENT_CODE_PATTERN.test(String(req.params.code)) ? { code: String(req.params.code) } : undefined),
+    }),
+  );
+  router.get(
+    '/pages/track/:tx',
+    send({
+      title: 'track.title',
+      script: 'track.js',
+      body: trackBody,
+      data: (req) => (TX_CODE_PATTERN.test(String(req.params.tx)) ? { transactionCode: String(req.params.tx) } : undefined),
+    }),
+  );
   router.get('/pages/wallet', send({ title: 'wallet.title', script: 'wallet.js', body: walletBody }));
   router.get('/pages/phone', send({ title: 'phone.title', script: 'phone.js', body: phoneBody }));
   router.get('/pages/bank', send({ title: 'bank.title', script: 'bank.js', body: bankBody }));
-  router.get('/pages/support', send({
-    title: 'support.title', script: 'support.js', body: supportBody,
-    data: () => ({ temporalWorkflowUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/` }),
-  }));
+  router.get(
+    '/pages/support',
+    send({
+      title: 'support.title',
+      script: 'support.js',
+      body: supportBody,
+      data: () => ({ temporalWorkflowUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/` }),
+    }),
+  );
 
   router.get(`${ASSET_PREFIX}/:file`, (req, res, next) => {
     const asset = assets.get(String(req.params.file));
     if (!asset) return next();
-    res.set({ 'Content-Type': asset.contentType, ETag: asset.etag, 'Cache-Control': 'public, max-age=300', 'X-Content-Type-Options': 'nosniff' });
+    res.set({
+      'Content-Type': asset.contentType,
+      ETag: asset.etag,
+      'Cache-Control': 'public, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+    });
     if (req.get('if-none-match') === asset.etag) return void res.status(304).end();
     res.send(asset.body);
   });

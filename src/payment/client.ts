@@ -6,12 +6,15 @@
 import {
   chargeAcceptedSchema,
   chargeSchema,
+  checkoutSessionSchema,
   paymentEventSchema,
   paymentStatementSchema,
   refundSchema,
   type Charge,
   type ChargeAccepted,
   type ChargeInput,
+  type CheckoutSession,
+  type CheckoutSessionInput,
   type PaymentEvent,
   type PaymentStatement,
   type Refund,
@@ -29,6 +32,9 @@ export interface PaymentProvider {
   getCharge(id: string): Promise<Charge>;
   refund(input: RefundInput, idempotencyKey: string): Promise<Refund>;
   statement(range?: StatementRange): Promise<PaymentStatement>;
+  /** A hosted checkout for an order: the page to send the buyer to, and its virtual account when ATM was asked for. */
+  createCheckoutSession(input: CheckoutSessionInput, idempotencyKey: string): Promise<CheckoutSession>;
+  getCheckoutSession(id: string): Promise<CheckoutSession>;
 }
 
 export function createPaymentProvider(options: ProviderClientOptions): PaymentProvider {
@@ -41,6 +47,10 @@ export function createPaymentProvider(options: ProviderClientOptions): PaymentPr
       api({ method: 'POST', path: '/v1/refunds', body: input, idempotencyKey, responseSchema: refundSchema }),
     statement: (range = {}) =>
       api({ method: 'GET', path: '/v1/statement', query: { from: range.from, to: range.to }, responseSchema: paymentStatementSchema }),
+    createCheckoutSession: (input, idempotencyKey) =>
+      api({ method: 'POST', path: '/v1/checkout/sessions', body: input, idempotencyKey, responseSchema: checkoutSessionSchema }),
+    getCheckoutSession: (id) =>
+      api({ method: 'GET', path: `/v1/checkout/sessions/${encodeURIComponent(id)}`, responseSchema: checkoutSessionSchema }),
   };
 }
 

@@ -1,10 +1,11 @@
 /**
- * The payment provider's HTTP contract, in one place for both sides: our client parses its
- * answers with these schemas and the emulator validates requests with them, so the two cannot
- * drift apart silently.
+ * The payment provider's HTTP contract as our client understands it: what we send and the
+ * schemas we parse its answers with. The emulator states the provider's side on its own
+ * (src/emulators/payment/contract.ts); test/emulators and test/checkout make both meet on real
+ * requests, so a wrong belief here fails a test instead of agreeing with itself.
  */
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema } from './money';
+import { amountMinorSchema, currencySchema, type Currency } from './money';
 import { eventEnvelope } from './webhook';
 
 export const REFERENCE_MAX_CHARS = 128;
@@ -27,9 +28,7 @@ export const chargeRequestSchema = z
     currency: currencySchema,
     /** Our order id; echoed in events and statements so we can match them. */
     reference: referenceSchema,
-    paymentSource: z
-      .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) })
-      .strict(),
+    paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(PAYMENT_TOKEN_MAX_CHARS) }).strict(),
     callbackUrl: callbackUrlSchema,
   })
   .strict();
@@ -55,6 +54,8 @@ export const chargeSchema = z.object({
   refundedMinor: z.number().int().nonnegative(),
   failureCode: z.string().optional(),
   failureMessage: z.string().optional(),
+  /** The hosted checkout session the charge was made in, if any. */
+  checkoutSessionId: z.string().optional(),
   created: z.number().int().nonnegative(),
 });
 export type Charge = z.infer<typeof chargeSchema>;
@@ -101,8 +102,11 @@ export type PaymentStatement = z.infer<typeof paymentStatementSchema>;
 const chargeEventData = z.object({
   chargeId: chargeIdSchema,
   reference: referenceSchema,
+  /** What the provider took: for a bank transfer, what arrived (it may differ from what was asked). */
   amountMinor: amountMinorSchema,
   currency: currencySchema,
+  /** Set for a charge made through a hosted checkout session: how an order recognises its charge. */
+  checkoutSessionId: z.string().optional(),
 });
 
 export const paymentEventSchema = z.discriminatedUnion('type', [
@@ -110,3 +114,62 @@ export const paymentEventSchema = z.discriminatedUnion('type', [
   eventEnvelope('charge.failed', chargeEventData.extend({ failureCode: z.string().min(1), failureMessage: z.string() })),
 ]);
 export type PaymentEvent = z.infer<typeof paymentEventSchema>;
+
+// ---------------------------------------------------------------- hosted checkout
+
+/** How a buyer may pay in a hosted checkout session. */
+export const CHECKOUT_PAYMENT_METHODS = ['card', 'atm'] as const;
+export type CheckoutPaymentMethod = (typeof CHECKOUT_PAYMENT_METHODS)[number];
+/** ATM virtual accounts take NT$ only (Taiwan's providers: ECPay, NewebPay). */
+export const ATM_CURRENCIES: readonly Currency[] = ['TWD'];
+/** The provider's order-number rule (NewebPay MerchantOrderNo): our payment codes must fit. */
+export const CHECKOUT_REFERENCE_PATTERN = /^[A-Za-z0-9_]{1,30}$/;
+export const CHECKOUT_DESCRIPTION_MAX_CHARS = 200;
+/** The shortest and longest a session may stay payable (the provider refuses others). */
+export const CHECKOUT_MIN_LIFETIME_SECONDS = 60;
+export const CHECKOUT_MAX_LIFETIME_SECONDS = 60 * 24 * 60 * 60;
+export const CHECKOUT_LANGUAGES = ['zh-TW', 'en'] as const;
+export type CheckoutLanguage = (typeof CHECKOUT_LANGUAGES)[number];
+
+/** What `POST /v1/checkout/sessions` takes. */
+export interface CheckoutSessionInput {
+  amountMinor: number;
+  currency: Currency;
+  /** Our payment code; echoed in the charge events. */
+  reference: string;
+  description: string;
+  /** Where the buyer's browser comes back, with `session_id` added. */
+  returnUrl: string;
+  /** Our webhook. */
+  callbackUrl: string;
+  paymentMethods: CheckoutPaymentMethod[];
+  /** Unix seconds. */
+  expiresAt: number;
+  language?: CheckoutLanguage;
+}
+
+export const virtualAccountSchema = z.object({
+  bankCode: z.string().regex(/^\d{3}$/),
+  /** 14 digits: what the buyer keys in at the ATM. */
+  accountNumber: z.string().regex(/^\d{14}$/),
+  amountMinor: amountMinorSchema,
+  currency: currencySchema,
+  expiresAt: z.number().int().positive(),
+  status: z.enum(['awaiting_transfer', 'received', 'closed', 'expired']),
+});
+export type VirtualAccount = z.infer<typeof virtualAccountSchema>;
+
+export const checkoutSessionSchema = z.object({
+  id: z.string().startsWith('cs_'),
+  status: z.enum(['open', 'complete', 'failed', 'expired']),
+  /** The hosted page to send the buyer to. */
+  url: z.string().url(),
+  amountMinor: amountMinorSchema,
+  currency: currencySchema,
+  reference: z.string(),
+  paymentMethods: z.array(z.enum(CHECKOUT_PAYMENT_METHODS)),
+  expiresAt: z.number().int().positive(),
+  chargeId: chargeIdSchema.optional(),
+  virtualAccount: virtualAccountSchema.optional(),
+});
+export type CheckoutSession = z.infer<typeof checkoutSessionSchema>;

@@ -7,3 +7,4 @@ export * from './provider-client';
 export * from './contract';
 export * from './errors';
 export * from './client';
+export * from './checkout';

@@ -103,7 +103,12 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
     }
 
     if (response.status >= 500 || response.status === 429) {
-      throw new Unavailable(service, `${spec.method} ${url.pathname} answered ${response.status}`, response.status, retryAfterSeconds(response));
+      throw new Unavailable(
+        service,
+        `${spec.method} ${url.pathname} answered ${response.status}`,
+        response.status,
+        retryAfterSeconds(response),
+      );
     }
     if (response.status >= 400) {
       const parsed = problemSchema.safeParse(json);
@@ -117,7 +122,10 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
     }
     const parsed = spec.responseSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ProviderBadResponse(service, `${spec.method} ${url.pathname}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      throw new ProviderBadResponse(
+        service,
+        `${spec.method} ${url.pathname}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
     }
     return parsed.data;
   };

@@ -15,10 +15,7 @@ export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 const HEX_SHA256_CHARS = 64;
 
 function mac(secret: string, timestampSeconds: number, rawBody: string | Buffer): string {
-  return createHmac('sha256', secret)
-    .update(`${timestampSeconds}.`)
-    .update(rawBody)
-    .digest('hex');
+  return createHmac('sha256', secret).update(`${timestampSeconds}.`).update(rawBody).digest('hex');
 }
 
 function nowSeconds(): number {
@@ -31,8 +28,7 @@ export function signPayload(secret: string, rawBody: string | Buffer, timestampS
 }
 
 export type SignatureCheck =
-  | { ok: true; timestampSeconds: number }
-  | { ok: false; reason: 'malformed-header' | 'stale-timestamp' | 'signature-mismatch' };
+  { ok: true; timestampSeconds: number } | { ok: false; reason: 'malformed-header' | 'stale-timestamp' | 'signature-mismatch' };
 
 /**
  * Checks a header made by `signPayload`. Several `v1=` entries are accepted (any may match)

@@ -5,12 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_SIGNATURE_TOLERANCE_SECONDS, verifySignedPayload } from './signature';
 
-export type InvalidWebhookReason =
-  | 'malformed-header'
-  | 'stale-timestamp'
-  | 'signature-mismatch'
-  | 'invalid-json'
-  | 'invalid-shape';
+export type InvalidWebhookReason = 'malformed-header' | 'stale-timestamp' | 'signature-mismatch' | 'invalid-json' | 'invalid-shape';
 
 /** The receiver should answer 400 and must not act; the sender will retry or alert. */
 export class InvalidWebhook extends Error {

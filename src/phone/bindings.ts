@@ -9,12 +9,23 @@ export interface PhoneBindingView {
 
 export async function phoneBindingView(knex: Knex, userId: string, now: Date = new Date()): Promise<PhoneBindingView> {
   const [bound, pending] = await Promise.all([
-    knex('phone_bindings').where({ user_id: userId }).orderBy([{ column: 'bound_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('phone_masked', 'bound_at'),
-    knex('phone_verifications').where({ user_id: userId, state: 'pending' }).andWhere('expires_at', '>', now).first('phone_masked', 'expires_at', 'attempts', 'max_attempts'),
+    knex('phone_bindings')
+      .where({ user_id: userId })
+      .orderBy([
+        { column: 'bound_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .first('phone_masked', 'bound_at'),
+    knex('phone_verifications')
+      .where({ user_id: userId, state: 'pending' })
+      .andWhere('expires_at', '>', now)
+      .first('phone_masked', 'expires_at', 'attempts', 'max_attempts'),
   ]);
   return {
     bound: bound ? { phone: bound.phone_masked, boundAt: bound.bound_at.toISOString() } : null,
-    pending: pending ? { phone: pending.phone_masked, expiresAt: pending.expires_at.toISOString(), attemptsLeft: pending.max_attempts - pending.attempts } : null,
+    pending: pending
+      ? { phone: pending.phone_masked, expiresAt: pending.expires_at.toISOString(), attemptsLeft: pending.max_attempts - pending.attempts }
+      : null,
   };
 }
 
@@ -24,8 +35,11 @@ export async function phoneBindingView(knex: Knex, userId: string, now: Date = n
  */
 export async function clearPhoneBindings(knex: Knex, input: { userId: string; actor: string }): Promise<number> {
   return knex.transaction(async (trx) => {
-    const cleared = await trx('phone_bindings').where({ user_id: input.userId }).whereNull('cleared_at')
-      .update({ cleared_at: trx.fn.now() }).returning<Array<{ phone_masked: string }>>('phone_masked');
+    const cleared = await trx('phone_bindings')
+      .where({ user_id: input.userId })
+      .whereNull('cleared_at')
+      .update({ cleared_at: trx.fn.now() })
+      .returning<Array<{ phone_masked: string }>>('phone_masked');
     if (cleared.length > 0) {
       await appendAudit(trx, {
         actor: input.actor,

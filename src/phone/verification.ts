@@ -49,11 +49,20 @@ async function lockUser(trx: Knex.Transaction, userId: string): Promise<string |
 }
 
 async function latestBindingHash(trx: Knex.Transaction, userId: string): Promise<string | undefined> {
-  const row = await trx('phone_bindings').where({ user_id: userId }).orderBy([{ column: 'bound_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first('phone_hash');
+  const row = await trx('phone_bindings')
+    .where({ user_id: userId })
+    .orderBy([
+      { column: 'bound_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .first('phone_hash');
   return row?.phone_hash;
 }
 
-export async function startPhoneVerification(deps: PhoneVerificationDeps, input: { userId: string; phoneE164: string }): Promise<StartOutcome> {
+export async function startPhoneVerification(
+  deps: PhoneVerificationDeps,
+  input: { userId: string; phoneE164: string },
+): Promise<StartOutcome> {
   const { knex, policy } = deps;
   const now = deps.now?.() ?? new Date();
   const phoneHash = keyedHash(deps.hashSecret, input.phoneE164);
@@ -68,9 +77,12 @@ export async function startPhoneVerification(deps: PhoneVerificationDeps, input:
     await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`phone-verification:${phoneHash}`]);
     // Re-binding the number already bound proves nothing new and must not add a row.
     if ((await latestBindingHash(trx, input.userId)) === phoneHash) return { outcome: 'already_bound', phone };
-    const refused = (await bindingCap(trx, input.userId, policy, now)) ?? (await sendCap(trx, { userId: input.userId, phoneHash }, policy, now));
+    const refused =
+      (await bindingCap(trx, input.userId, policy, now)) ?? (await sendCap(trx, { userId: input.userId, phoneHash }, policy, now));
     if (refused) return refused;
-    await trx('phone_verifications').where({ user_id: input.userId, state: 'pending' }).update({ state: 'superseded', ...ENDED(now) });
+    await trx('phone_verifications')
+      .where({ user_id: input.userId, state: 'pending' })
+      .update({ state: 'superseded', ...ENDED(now) });
     await trx('phone_verifications').insert({
       verification_id: verificationId,
       user_id: input.userId,
@@ -94,14 +106,19 @@ export async function startPhoneVerification(deps: PhoneVerificationDeps, input:
   } catch (err) {
     if (!(err instanceof SmsUnavailable || err instanceof SmsRefused || err instanceof ProviderBadResponse)) throw err;
     // No text went out (or we cannot tell): this verification can never complete.
-    await knex('phone_verifications').where({ verification_id: verificationId, state: 'pending' }).update({ state: 'send_failed', ...ENDED(now) });
+    await knex('phone_verifications')
+      .where({ verification_id: verificationId, state: 'pending' })
+      .update({ state: 'send_failed', ...ENDED(now) });
     if (err instanceof SmsRefused) return { outcome: 'sms_refused' };
     return { outcome: 'sms_unavailable', retryAfterSeconds: err instanceof SmsUnavailable ? err.retryAfterSeconds : undefined };
   }
   return { outcome: 'code_sent', phone, expiresAt, attemptsLeft: policy.maxAttempts };
 }
 
-export async function completePhoneVerification(deps: PhoneVerificationDeps, input: { userId: string; code: string }): Promise<CompleteOutcome> {
+export async function completePhoneVerification(
+  deps: PhoneVerificationDeps,
+  input: { userId: string; code: string },
+): Promise<CompleteOutcome> {
   const { policy } = deps;
   const now = deps.now?.() ?? new Date();
   return deps.knex.transaction(async (trx): Promise<CompleteOutcome> => {
@@ -114,7 +131,9 @@ export async function completePhoneVerification(deps: PhoneVerificationDeps, inp
     if (!phoneCodeHashesMatch(phoneCodeHash(deps.hashSecret, latest.verification_id, input.code), latest.code_hash)) {
       const attempts = latest.attempts + 1;
       if (attempts >= latest.max_attempts) {
-        await trx('phone_verifications').where(where).update({ attempts, state: 'locked', ...ENDED(now) });
+        await trx('phone_verifications')
+          .where(where)
+          .update({ attempts, state: 'locked', ...ENDED(now) });
         return { outcome: 'locked' };
       }
       await trx('phone_verifications').where(where).update({ attempts });
@@ -122,7 +141,9 @@ export async function completePhoneVerification(deps: PhoneVerificationDeps, inp
     }
 
     if ((await latestBindingHash(trx, input.userId)) === latest.phone_hash) {
-      await trx('phone_verifications').where(where).update({ state: 'verified', ...ENDED(now) });
+      await trx('phone_verifications')
+        .where(where)
+        .update({ state: 'verified', ...ENDED(now) });
       return { outcome: 'already_bound', phone: latest.phone_masked };
     }
     const refused = await bindingCap(trx, input.userId, policy, now);
@@ -136,8 +157,15 @@ export async function completePhoneVerification(deps: PhoneVerificationDeps, inp
       is_virtual: isVirtualNumber(e164, deps.virtualPrefixes),
       bound_at: now,
     });
-    await trx('phone_verifications').where(where).update({ state: 'verified', ...ENDED(now) });
-    await appendAudit(trx, { actor: input.userId, action: 'phone_binding.bound', subject: `user:${input.userId}`, details: { phone: latest.phone_masked, verificationId: latest.verification_id } });
+    await trx('phone_verifications')
+      .where(where)
+      .update({ state: 'verified', ...ENDED(now) });
+    await appendAudit(trx, {
+      actor: input.userId,
+      action: 'phone_binding.bound',
+      subject: `user:${input.userId}`,
+      details: { phone: latest.phone_masked, verificationId: latest.verification_id },
+    });
     return { outcome: 'bound', phone: latest.phone_masked };
   });
 }

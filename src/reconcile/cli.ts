@@ -31,7 +31,9 @@ async function main(): Promise<number> {
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
     } else {
-      console.log(`payouts ${report.range.from} … ${report.range.to}: ledger ${report.ledgerEntries}, statement ${report.statementEntries}, differences ${report.differences.length}`);
+      console.log(
+        `payouts ${report.range.from} … ${report.range.to}: ledger ${report.ledgerEntries}, statement ${report.statementEntries}, differences ${report.differences.length}`,
+      );
       for (const difference of report.differences) console.log(`  ${difference.kind}: ${describeDifference(difference)}`);
     }
     return report.differences.length > 0 ? 1 : 0;
@@ -40,7 +42,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

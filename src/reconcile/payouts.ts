@@ -18,7 +18,14 @@ export const RECONCILE_BOUNDARY_MARGIN_MS = 15 * 60 * 1000;
 export type PayoutDifference =
   | { kind: 'missing_at_provider'; reference: string; amountMinor: number; currency: string; postedAt: string }
   | { kind: 'missing_in_ledger'; reference: string; providerPayoutId: string; amountMinor: number; currency: string; paidAt: string }
-  | { kind: 'amount_mismatch'; reference: string; providerPayoutId: string; ledgerAmountMinor: number; providerAmountMinor: number; currency: string }
+  | {
+      kind: 'amount_mismatch';
+      reference: string;
+      providerPayoutId: string;
+      ledgerAmountMinor: number;
+      providerAmountMinor: number;
+      currency: string;
+    }
   | { kind: 'currency_mismatch'; reference: string; providerPayoutId: string; ledgerCurrency: string; providerCurrency: string }
   | { kind: 'duplicate_at_provider'; reference: string; providerPayoutIds: string[] };
 
@@ -83,16 +90,33 @@ export async function reconcilePayouts(
     const counted = inRange(payout.postedAt) || entries.some((e) => inRange(new Date(e.occurredAt)));
     if (!counted) continue;
     if (!entry) {
-      differences.push({ kind: 'missing_at_provider', reference: payout.reference, amountMinor: payout.amountMinor, currency: payout.currency, postedAt: payout.postedAt.toISOString() });
+      differences.push({
+        kind: 'missing_at_provider',
+        reference: payout.reference,
+        amountMinor: payout.amountMinor,
+        currency: payout.currency,
+        postedAt: payout.postedAt.toISOString(),
+      });
       continue;
     }
-    if (entries.length > 1) differences.push({ kind: 'duplicate_at_provider', reference: payout.reference, providerPayoutIds: entries.map((e) => e.payoutId) });
+    if (entries.length > 1)
+      differences.push({ kind: 'duplicate_at_provider', reference: payout.reference, providerPayoutIds: entries.map((e) => e.payoutId) });
     if (entry.currency !== payout.currency) {
-      differences.push({ kind: 'currency_mismatch', reference: payout.reference, providerPayoutId: entry.payoutId, ledgerCurrency: payout.currency, providerCurrency: entry.currency });
+      differences.push({
+        kind: 'currency_mismatch',
+        reference: payout.reference,
+        providerPayoutId: entry.payoutId,
+        ledgerCurrency: payout.currency,
+        providerCurrency: entry.currency,
+      });
     } else if (entry.amountMinor !== payout.amountMinor) {
       differences.push({
-        kind: 'amount_mismatch', reference: payout.reference, providerPayoutId: entry.payoutId,
-        ledgerAmountMinor: payout.amountMinor, providerAmountMinor: entry.amountMinor, currency: payout.currency,
+        kind: 'amount_mismatch',
+        reference: payout.reference,
+        providerPayoutId: entry.payoutId,
+        ledgerAmountMinor: payout.amountMinor,
+        providerAmountMinor: entry.amountMinor,
+        currency: payout.currency,
       });
     }
   }
@@ -101,8 +125,12 @@ export async function reconcilePayouts(
     for (const entry of entries) {
       if (!inRange(new Date(entry.occurredAt))) continue;
       differences.push({
-        kind: 'missing_in_ledger', reference: entry.reference, providerPayoutId: entry.payoutId,
-        amountMinor: entry.amountMinor, currency: entry.currency, paidAt: entry.occurredAt,
+        kind: 'missing_in_ledger',
+        reference: entry.reference,
+        providerPayoutId: entry.payoutId,
+        amountMinor: entry.amountMinor,
+        currency: entry.currency,
+        paidAt: entry.occurredAt,
       });
     }
   }

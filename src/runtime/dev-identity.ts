@@ -18,7 +18,15 @@ const CONSOLE_SECRET = 'emulator-oidc-console-secret';
 export async function startDevelopmentIdentityProvider(publicBaseUrl: string) {
   const idp = await startOidcEmulator({
     users: STAFF.map((s) => ({ sub: s.sub, name: s.name, claims: { [OIDC_DEFAULTS.rolesClaim]: s.roles } })),
-    clients: [{ clientId: OIDC_DEFAULTS.clientId, clientSecret: CONSOLE_SECRET, redirectUris: [`${publicBaseUrl}/auth/staff/callback`], audience: OIDC_DEFAULTS.audience, name: 'Escrow support console' }],
+    clients: [
+      {
+        clientId: OIDC_DEFAULTS.clientId,
+        clientSecret: CONSOLE_SECRET,
+        redirectUris: [`${publicBaseUrl}/auth/staff/callback`],
+        audience: OIDC_DEFAULTS.audience,
+        name: 'Escrow support console',
+      },
+    ],
     audiences: [OIDC_DEFAULTS.audience],
   });
   return {

@@ -86,10 +86,7 @@ export interface ResolveDatabaseOptions {
   log?: (line: string) => void;
 }
 
-export async function resolveDatabase(
-  env: Record<string, string | undefined>,
-  options: ResolveDatabaseOptions = {},
-): Promise<Database> {
+export async function resolveDatabase(env: Record<string, string | undefined>, options: ResolveDatabaseOptions = {}): Promise<Database> {
   const variable = options.urlVariable ?? 'DATABASE_URL';
   const migrationVariable = options.migrationUrlVariable ?? 'MIGRATION_DATABASE_URL';
   const external = urlSetting(env, variable, ['postgres:', 'postgresql:']);
@@ -108,9 +105,7 @@ export async function resolveDatabase(
     return { url: external, migrationUrl: migration, embedded: false, stop: async () => undefined };
   }
   return startEmbeddedPostgres({
-    dir: options.ephemeral
-      ? fs.mkdtempSync(path.join(os.tmpdir(), 'escrow-pg-'))
-      : path.join(dataDir(env), 'postgres'),
+    dir: options.ephemeral ? fs.mkdtempSync(path.join(os.tmpdir(), 'escrow-pg-')) : path.join(dataDir(env), 'postgres'),
     ephemeral: options.ephemeral ?? false,
     log: options.log ?? (() => undefined),
   });

@@ -92,7 +92,10 @@ async function main(): Promise<void> {
     stoppers.push({ name: 'worker', stop: () => stopChild(worker) });
     const api = spawnChild('api', process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'api', 'main.ts')], childEnv);
     stoppers.push({ name: 'api', stop: () => stopChild(api) });
-    for (const [name, child] of [['worker', worker], ['api', api]] as const) {
+    for (const [name, child] of [
+      ['worker', worker],
+      ['api', api],
+    ] as const) {
       child.once('exit', (code) => {
         if (!stopping) {
           say(`${name} exited with code ${code}; stopping everything`);
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
     if (childEnv.LINE_API_BASE_URL && !env.LINE_API_BASE_URL) console.log(`  LINE emulator  ${childEnv.LINE_API_BASE_URL}`);
     console.log('\nCtrl-C stops everything.\n');
   } catch (err) {
-    console.error(`[start] ${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}`);
+    console.error(`[start] ${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}`);
     await stopAll(1);
   }
 }
@@ -155,7 +158,10 @@ async function startEmulatorsWhereNeeded(
   if (!optionalString(env, 'SMS_BASE_URL')) {
     const credentials = { apiKey: 'emulator-sms-key', apiSecret: 'emulator-sms-secret' };
     // No phone receives these texts, so the person clicking through reads the codes here.
-    const sms = await startSmsEmulator({ ...credentials, onMessage: (m) => say(`sms to +${m.to.slice(0, 3)}****${m.to.slice(-4)}: ${m.text}`) });
+    const sms = await startSmsEmulator({
+      ...credentials,
+      onMessage: (m) => say(`sms to +${m.to.slice(0, 3)}****${m.to.slice(-4)}: ${m.text}`),
+    });
     stoppers.push({ name: 'sms emulator', stop: sms.close });
     Object.assign(childEnv, { SMS_BASE_URL: sms.baseUrl, SMS_API_KEY: credentials.apiKey, SMS_API_SECRET: credentials.apiSecret });
     say(`sms emulator at ${sms.baseUrl} (texted codes are printed here)`);
@@ -164,13 +170,21 @@ async function startEmulatorsWhereNeeded(
     const idp = await startDevelopmentIdentityProvider(publicBaseUrl);
     stoppers.push({ name: 'oidc emulator', stop: idp.close });
     Object.assign(childEnv, idp.env);
-    say(`OIDC provider emulator at ${idp.baseUrl} (no OIDC_ISSUER_URL set): staff sign in at ${publicBaseUrl}/pages/support as ${idp.people}`);
+    say(
+      `OIDC provider emulator at ${idp.baseUrl} (no OIDC_ISSUER_URL set): staff sign in at ${publicBaseUrl}/pages/support as ${idp.people}`,
+    );
   }
 }
 
 function spawnChild(name: string, command: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
   const child = spawn(command, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).map((l) => `[${name}] ${l}`).join('\n') + '\n';
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
   child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
   child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
   return child;

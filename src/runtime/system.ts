@@ -45,7 +45,11 @@ export async function connectSystem(settings: Settings): Promise<System> {
     throw err;
   }
   const connection = await Connection.connect({ address: settings.temporalAddress });
-  const temporal = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFor(settings.keys.payload) });
+  const temporal = new Client({
+    connection,
+    namespace: settings.temporalNamespace,
+    dataConverter: dataConverterFor(settings.keys.payload),
+  });
   const { adapter, chat } = lineChat(settings, knex);
   return {
     knex,
@@ -70,14 +74,20 @@ export async function connectSystem(settings: Settings): Promise<System> {
  * in its recipient's language. Tests pass the emulator's base URL and, where they must not wait
  * for real backoff, a shorter retry policy.
  */
-export function lineChat(settings: Settings, knex: Knex, options: { apiBaseUrl?: string; mediaBaseUrl?: string; retry?: Partial<RetryPolicy> } = {}): { adapter: LineAdapter; chat: LineChatPort } {
+export function lineChat(
+  settings: Settings,
+  knex: Knex,
+  options: { apiBaseUrl?: string; mediaBaseUrl?: string; retry?: Partial<RetryPolicy> } = {},
+): { adapter: LineAdapter; chat: LineChatPort } {
   const adapter = createLineAdapter({
     channelAccessToken: settings.line.channelAccessToken,
     apiBaseUrl: options.apiBaseUrl ?? settings.line.apiBaseUrl,
     timeoutMs: settings.line.apiTimeoutMs,
     retry: options.retry,
   });
-  const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), { mediaBaseUrl: options.mediaBaseUrl ?? settings.publicBaseUrl });
+  const chat = new LineChatPort(adapter, (userId) => languageOf(knex, userId), {
+    mediaBaseUrl: options.mediaBaseUrl ?? settings.publicBaseUrl,
+  });
   return { adapter, chat };
 }
 

@@ -44,11 +44,18 @@ export function createSmsSender(options: SmsClientOptions): SmsSender {
   const basic = Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64');
   const api = createJsonApi(
     { service: SMS_SERVICE, Refused: SmsRefused, Unavailable: SmsUnavailable },
-    { baseUrl: options.baseUrl, apiKey: options.apiKey, authorization: `Basic ${basic}`, timeoutMs: options.timeoutMs, fetchImpl: options.fetchImpl },
+    {
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      authorization: `Basic ${basic}`,
+      timeoutMs: options.timeoutMs,
+      fetchImpl: options.fetchImpl,
+    },
   );
   return {
     async send(message) {
-      if (message.reference.length > SMS_REFERENCE_MAX_CHARS) throw new RangeError(`SMS reference longer than ${SMS_REFERENCE_MAX_CHARS} characters`);
+      if (message.reference.length > SMS_REFERENCE_MAX_CHARS)
+        throw new RangeError(`SMS reference longer than ${SMS_REFERENCE_MAX_CHARS} characters`);
       const accepted = await api({
         method: 'POST',
         path: '/v1/messages',

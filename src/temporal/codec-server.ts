@@ -42,9 +42,7 @@ const PROBLEM_TYPE_BASE = 'https://errors.escrow.invalid/problems/';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const codecBodySchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(base64).optional(), data: base64.optional() }))
-    .max(MAX_PAYLOADS_PER_REQUEST),
+  payloads: z.array(z.object({ metadata: z.record(base64).optional(), data: base64.optional() })).max(MAX_PAYLOADS_PER_REQUEST),
 });
 type JsonPayload = z.infer<typeof codecBodySchema>['payloads'][number];
 
@@ -61,7 +59,10 @@ function toJson(payload: Payload): JsonPayload {
 }
 
 function problem(res: Response, status: number, code: string, title: string, detail?: string): void {
-  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail }));
+  res
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${code}`, title, status, detail }));
 }
 
 export function codecRouter(options: CodecServerOptions): Router {
@@ -94,15 +95,21 @@ export function codecRouter(options: CodecServerOptions): Router {
     } catch (err) {
       if (!(err instanceof IdentityProviderUnavailable)) return next(err);
       res.setHeader('Retry-After', String(IDENTITY_RETRY_AFTER_SECONDS));
-      return problem(res, 503, 'identity-unavailable', 'Operator identity cannot be checked right now', 'the identity provider did not answer');
+      return problem(
+        res,
+        503,
+        'identity-unavailable',
+        'Operator identity cannot be checked right now',
+        'the identity provider did not answer',
+      );
     }
     if (!member) {
       res.setHeader('WWW-Authenticate', 'Bearer');
-      return problem(res, 401, 'unauthenticated', 'An operator access token (or the console\'s session) is required');
+      return problem(res, 401, 'unauthenticated', "An operator access token (or the console's session) is required");
     }
     // A cookie rides along with any request; only a JSON body needs a CORS preflight, which our origin list answers.
     if (member.via === 'session' && !req.is('application/json')) {
-      return problem(res, 415, 'json-required', 'A codec call made with the console\'s session must send application/json');
+      return problem(res, 415, 'json-required', "A codec call made with the console's session must send application/json");
     }
     if (!CODEC_ROLES.some((role) => member.roles.includes(role))) {
       return problem(res, 403, 'forbidden', 'Decoding payloads needs the operator or admin role');
@@ -124,7 +131,12 @@ export function codecRouter(options: CodecServerOptions): Router {
     if (direction === 'decode' && options.audit) {
       const staff = res.locals.staff as StaffMember;
       const namespace = (req.get('x-namespace') ?? '').slice(0, 200);
-      await options.audit({ actor: `support:${staff.staffId}`, action: 'codec.decoded', subject: `namespace:${namespace || 'unknown'}`, details: { payloads: payloads.length, via: staff.via } });
+      await options.audit({
+        actor: `support:${staff.staffId}`,
+        action: 'codec.decoded',
+        subject: `namespace:${namespace || 'unknown'}`,
+        details: { payloads: payloads.length, via: staff.via },
+      });
     }
     res.json({ payloads: result.map(toJson) });
   };

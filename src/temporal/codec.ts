@@ -74,6 +74,8 @@ export function dataConverterFor(ring: KeyRing): DataConverter & { payloadCodecs
 }
 
 /** The same from an environment (tests and tools that have no Settings). */
-export function dataConverterFromEnv(env: Record<string, string | undefined> = process.env): DataConverter & { payloadCodecs: PayloadCodec[] } {
+export function dataConverterFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): DataConverter & { payloadCodecs: PayloadCodec[] } {
   return dataConverterFor(payloadKeyRingFromEnv(env));
 }

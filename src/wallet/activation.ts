@@ -14,7 +14,11 @@ export function walletCodeProof(secret: string, userId: string, code: string): s
 }
 
 /** S302/S502 and S303/S503: start (or join) the user's activation workflow. */
-export async function startWalletActivation(deps: { temporal: Client; settings: Settings }, userId: string, role: 'buyer' | 'seller'): Promise<void> {
+export async function startWalletActivation(
+  deps: { temporal: Client; settings: Settings },
+  userId: string,
+  role: 'buyer' | 'seller',
+): Promise<void> {
   await deps.temporal.workflow.start('walletActivationWorkflow', {
     taskQueue: deps.settings.taskQueue,
     workflowId: walletActivationWorkflowId(userId),

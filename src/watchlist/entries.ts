@@ -46,10 +46,7 @@ export async function addEntry(knex: Knex, options: AddEntryOptions): Promise<{ 
 /** Soft removal (the row stays for the record). False when the entry was missing or already removed. */
 export async function removeEntry(knex: Knex, options: { id: number; actor: string; reason: string }): Promise<boolean> {
   return knex.transaction(async (trx) => {
-    const changed = await trx('watchlist_entries')
-      .where({ id: options.id })
-      .whereNull('removed_at')
-      .update({ removed_at: trx.fn.now() });
+    const changed = await trx('watchlist_entries').where({ id: options.id }).whereNull('removed_at').update({ removed_at: trx.fn.now() });
     if (changed === 0) return false;
     await appendAudit(trx, {
       actor: options.actor,

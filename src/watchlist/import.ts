@@ -66,7 +66,11 @@ export async function importWatchlist(knex: Knex, options: ImportOptions): Promi
   });
 }
 
-async function upsertBatch(trx: Knex.Transaction, source: WatchlistSource, rows: WatchlistRow[]): Promise<{ inserted: number; updated: number }> {
+async function upsertBatch(
+  trx: Knex.Transaction,
+  source: WatchlistSource,
+  rows: WatchlistRow[],
+): Promise<{ inserted: number; updated: number }> {
   const records = rows.map((row) => ({
     source,
     source_ref: row.sourceRef,

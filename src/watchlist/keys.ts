@@ -31,8 +31,10 @@ export function normaliseWatchlistKey(keyType: WatchlistKeyType, value: string):
 export function watchlistKey(hashSecret: string, keyType: WatchlistKeyType, value: string): { hash: string; masked: string } {
   const normalised = normaliseWatchlistKey(keyType, value);
   const masked =
-    keyType === 'phone' ? maskPhone(normalised)
-    : keyType === 'bank_account' || keyType === 'atm_account' ? maskAccount(normalised)
-    : maskIdentifier(normalised);
+    keyType === 'phone'
+      ? maskPhone(normalised)
+      : keyType === 'bank_account' || keyType === 'atm_account'
+        ? maskAccount(normalised)
+        : maskIdentifier(normalised);
   return { hash: keyedHash(hashSecret, normalised), masked };
 }

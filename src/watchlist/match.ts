@@ -48,15 +48,26 @@ export async function matchWatchlist(
  * are: a buyer's bound phones are stored as the same keyed hash the watch-list keeps
  * (`watchlistKey('phone', …).hash`), so nothing needs decrypting to screen them.
  */
-export async function matchWatchlistPhoneHashes(knex: Knex, phoneHashes: readonly string[], at: Date = new Date()): Promise<WatchlistMatch[]> {
-  return activeEntries(knex, [...new Set(phoneHashes)].map((hash) => ['phone', hash] as const), at);
+export async function matchWatchlistPhoneHashes(
+  knex: Knex,
+  phoneHashes: readonly string[],
+  at: Date = new Date(),
+): Promise<WatchlistMatch[]> {
+  return activeEntries(
+    knex,
+    [...new Set(phoneHashes)].map((hash) => ['phone', hash] as const),
+    at,
+  );
 }
 
 async function activeEntries(knex: Knex, wanted: ReadonlyArray<readonly [WatchlistKeyType, string]>, at: Date): Promise<WatchlistMatch[]> {
   if (wanted.length === 0) return [];
   const rows = await knex('watchlist_entries')
     .select('id', 'source', 'source_ref', 'key_type', 'key_masked', 'reason', 'expires_at')
-    .whereIn(['key_type', 'key_hash'], wanted.map(([type, hash]) => [type, hash]))
+    .whereIn(
+      ['key_type', 'key_hash'],
+      wanted.map(([type, hash]) => [type, hash]),
+    )
     .whereNull('removed_at')
     .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', at))
     .orderBy('id');

@@ -79,12 +79,12 @@ export function parseCsv(content: string): ParsedFile {
     }
     records.push({ line: row.line, fields: Object.fromEntries(names.map((name, i) => [name, row.cells[i]])) });
   }
-  if (unterminatedAt !== undefined) broken.push({ line: unterminatedAt, reason: 'a quoted field is never closed; the rest of the file was not read' });
+  if (unterminatedAt !== undefined)
+    broken.push({ line: unterminatedAt, reason: 'a quoted field is never closed; the rest of the file was not read' });
   return { records, broken };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function parseJson(content: string): ParsedFile {
   const text = content.replace(/^\uFEFF/, '');

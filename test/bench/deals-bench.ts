@@ -47,14 +47,26 @@ async function readyParty(h: DealHarness): Promise<Party> {
 }
 
 async function oneDeal(h: DealHarness, seller: Party, buyer: Party, i: number): Promise<string> {
-  const link: Link = (await timed('create_link', () => h.call('POST', '/api/links', seller.token, { name: `Bench item ${i}`, unitPriceMinor: 100 + (i % 50), quantity: 1 }))).body;
+  const link: Link = (
+    await timed('create_link', () =>
+      h.call('POST', '/api/links', seller.token, { name: `Bench item ${i}`, unitPriceMinor: 100 + (i % 50), quantity: 1 }),
+    )
+  ).body;
   const code = link.paymentCode;
-  const requested = await timed('payment_request', () => h.call('POST', `/api/orders/${code}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword }));
+  const requested = await timed('payment_request', () =>
+    h.call('POST', `/api/orders/${code}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword }),
+  );
   if (requested.body.outcome !== 'payment_info') throw new Error(`request: ${JSON.stringify(requested.body)}`);
-  await timed('payment_parameters', () => h.call('POST', `/api/orders/${code}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } }));
+  await timed('payment_parameters', () =>
+    h.call('POST', `/api/orders/${code}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } }),
+  );
   const otp = lastMessage(h, buyer.userId, 'otp').otp;
   await timed('otp', () => h.call('POST', `/api/orders/${code}/otp`, buyer.token, { otp }));
-  await eventually(async () => (await h.client.workflow.getHandle(`order:${code}`).query<{ state: string }>('orderView')).state === 'escrow', DEAL_TIMEOUT_MS, 20);
+  await eventually(
+    async () => (await h.client.workflow.getHandle(`order:${code}`).query<{ state: string }>('orderView')).state === 'escrow',
+    DEAL_TIMEOUT_MS,
+    20,
+  );
   await timed('decision', () => h.call('POST', `/api/orders/${code}/decision`, buyer.token, { decision: 'agree' }));
   await h.client.workflow.getHandle(`order:${code}`).result();
   return code;
@@ -62,7 +74,11 @@ async function oneDeal(h: DealHarness, seller: Party, buyer: Party, i: number): 
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
+  const database = await resolveDatabase(process.env, {
+    ephemeral: true,
+    urlVariable: 'BENCH_DATABASE_URL',
+    migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL',
+  });
   await migrateDatabase(database);
   const cli = await findTemporalCli(process.env);
   const temporal = await startTemporalDevServer({ cli, headless: true });
@@ -73,18 +89,26 @@ async function main(): Promise<void> {
     // Baseline: the same server's rate for a one-activity workflow.
     const helloStart = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: HELLO_CONCURRENCY }, async () => {
-      while (next < HELLO_WORKFLOWS) {
-        const n = next++;
-        await h.client.workflow.execute('helloWorkflow', { taskQueue: h.settings.taskQueue, workflowId: `hello-${process.pid}-${n}`, args: [`bench ${n}`] });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: HELLO_CONCURRENCY }, async () => {
+        while (next < HELLO_WORKFLOWS) {
+          const n = next++;
+          await h.client.workflow.execute('helloWorkflow', {
+            taskQueue: h.settings.taskQueue,
+            workflowId: `hello-${process.pid}-${n}`,
+            args: [`bench ${n}`],
+          });
+        }
+      }),
+    );
     const helloPerSecond = HELLO_WORKFLOWS / ((performance.now() - helloStart) / 1000);
 
     const seller = await readyParty(h);
     const cpus = os.cpus();
     console.log(`\n## bench:deals — ${new Date().toISOString()}`);
-    console.log(`${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Temporal CLI dev server (1 shard, SQLite in memory); PostgreSQL embedded; one worker and the api in this process; LINE identity via the emulator, chat recorded\n`);
+    console.log(
+      `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Temporal CLI dev server (1 shard, SQLite in memory); PostgreSQL embedded; one worker and the api in this process; LINE identity via the emulator, chat recorded\n`,
+    );
     console.log(`hello workflows/s (1 activity, ${HELLO_CONCURRENCY} concurrent): ${helloPerSecond.toFixed(1)}\n`);
     let first: string | undefined;
     for (const rate of OFFERED_RATES_PER_SECOND) {
@@ -115,7 +139,9 @@ async function main(): Promise<void> {
       console.log('\n| interaction | n | p50 ms | p95 ms | p99 ms |');
       console.log('|---|---:|---:|---:|---:|');
       for (const [kind, values] of Object.entries(latencies)) {
-        console.log(`| ${kind} | ${values.length} | ${percentile(values, 50).toFixed(0)} | ${percentile(values, 95).toFixed(0)} | ${percentile(values, 99).toFixed(0)} |`);
+        console.log(
+          `| ${kind} | ${values.length} | ${percentile(values, 50).toFixed(0)} | ${percentile(values, 95).toFixed(0)} | ${percentile(values, 99).toFixed(0)} |`,
+        );
       }
       if (failed.length > 0) console.log(`\nfirst failure: ${String(failed[0].reason).slice(0, 300)}`);
       console.log('');

@@ -48,7 +48,8 @@ function parseOptions(argv: string[]): Options {
     const raw = value(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`--${name} wants a ${allowZero ? 'non-negative' : 'positive'} integer, got ${raw}`);
+    if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+      throw new Error(`--${name} wants a ${allowZero ? 'non-negative' : 'positive'} integer, got ${raw}`);
     return n;
   };
   const clients = (value('clients') ?? '1,8,32').split(',').map(Number);
@@ -129,7 +130,13 @@ async function setUpAccounts(ledger: Ledger, tag: string): Promise<Accounts> {
   const results = await ledger.createAccounts([
     { id: accounts.clearing, currency: 'TWD', kind: 'provider_clearing', shardCount: HOT_ACCOUNT_SHARDS },
     // Wallets are limited, as in the product, so every debit takes the account lock and sums shards.
-    ...accounts.payers.map((id) => ({ id, currency: 'TWD' as const, kind: 'user_wallet' as const, debitsMustNotExceedCredits: true, shardCount: 1 })),
+    ...accounts.payers.map((id) => ({
+      id,
+      currency: 'TWD' as const,
+      kind: 'user_wallet' as const,
+      debitsMustNotExceedCredits: true,
+      shardCount: 1,
+    })),
     ...accounts.payees.map((id) => ({ id, currency: 'TWD' as const, kind: 'escrow' as const, debitsMustNotExceedCredits: true })),
     { id: accounts.hot, currency: 'TWD', kind: 'escrow', debitsMustNotExceedCredits: true, shardCount: HOT_ACCOUNT_SHARDS },
   ]);
@@ -165,7 +172,14 @@ function transferSource(accounts: Accounts, scenario: Scenario, runTag: string) 
   });
 }
 
-async function benchLedger(ledger: Ledger, accounts: Accounts, scenario: Scenario, clients: number, batch: number, opts: Options): Promise<Measurement> {
+async function benchLedger(
+  ledger: Ledger,
+  accounts: Accounts,
+  scenario: Scenario,
+  clients: number,
+  batch: number,
+  opts: Options,
+): Promise<Measurement> {
   const next = transferSource(accounts, scenario, `${scenario}-${clients}-${batch}-${Date.now().toString(36)}`);
   if (batch <= 1) {
     return measure(clients, opts, 1, async (client) => {
@@ -221,7 +235,11 @@ async function preparePgbench(bin: string, url: string, scale: number): Promise<
 async function runPgbench(target: PgbenchTarget, clients: number, mode: 'prepared' | 'simple', opts: Options): Promise<number> {
   const threads = Math.min(2, clients);
   if (opts.warmupS > 0) {
-    await execFileAsync(target.bin, ['-b', 'tpcb-like', '-c', String(clients), '-j', String(threads), '-T', String(opts.warmupS), '-M', mode, ...target.args], { env: target.env });
+    await execFileAsync(
+      target.bin,
+      ['-b', 'tpcb-like', '-c', String(clients), '-j', String(threads), '-T', String(opts.warmupS), '-M', mode, ...target.args],
+      { env: target.env },
+    );
   }
   const { stdout } = await execFileAsync(
     target.bin,
@@ -253,7 +271,11 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const maxClients = Math.max(...opts.clients);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const db = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
+  const db = await resolveDatabase(process.env, {
+    ephemeral: true,
+    urlVariable: 'BENCH_DATABASE_URL',
+    migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL',
+  });
   // One connection per client plus headroom for the pool's own bookkeeping.
   const knex = createKnex(db.url, maxClients + 4);
   try {
@@ -307,7 +329,16 @@ async function main(): Promise<void> {
       log('  Debian/Ubuntu: apt-get install postgresql-client (or postgresql-15), or set PGBENCH=/path/to/pgbench');
     }
 
-    const header = ['clients', 'one commit each tx/s', 'spread tx/s', 'p50/p99 ms', 'hot tx/s', 'p50/p99 ms', 'hot/spread', 'client CPU µs/tx'];
+    const header = [
+      'clients',
+      'one commit each tx/s',
+      'spread tx/s',
+      'p50/p99 ms',
+      'hot tx/s',
+      'p50/p99 ms',
+      'hot/spread',
+      'client CPU µs/tx',
+    ];
     if (opts.batch > 1) header.push(`batch×${opts.batch} spread tx/s`, `batch×${opts.batch} hot tx/s`);
     header.push('pgbench prepared tps', 'pgbench simple tps', 'spread/pgbench', 'hot/pgbench');
     const table = rows.map((r) => {
@@ -323,7 +354,12 @@ async function main(): Promise<void> {
       ];
       if (opts.batch > 1) cells.push(fmt(r.batchSpread?.transfersPerS ?? Number.NaN), fmt(r.batchHot?.transfersPerS ?? Number.NaN));
       const yardstick = r.pgbenchPrepared ?? Number.NaN;
-      cells.push(fmt(yardstick), fmt(r.pgbenchSimple ?? Number.NaN), ratio(r.spread.transfersPerS, yardstick), ratio(r.hot.transfersPerS, yardstick));
+      cells.push(
+        fmt(yardstick),
+        fmt(r.pgbenchSimple ?? Number.NaN),
+        ratio(r.spread.transfersPerS, yardstick),
+        ratio(r.hot.transfersPerS, yardstick),
+      );
       return cells;
     });
 
@@ -336,7 +372,9 @@ async function main(): Promise<void> {
     console.log('Markdown:');
     console.log('');
     machine.forEach((m) => console.log(`- ${m}`));
-    console.log('- every client calls createTransfer for one transfer at a time; concurrent calls are group-committed (one round trip and one commit for what arrives while a batch is in flight); "one commit each" turns that off; pgbench tps = tpcb-like transactions/s');
+    console.log(
+      '- every client calls createTransfer for one transfer at a time; concurrent calls are group-committed (one round trip and one commit for what arrives while a batch is in flight); "one commit each" turns that off; pgbench tps = tpcb-like transactions/s',
+    );
     console.log('');
     console.log(`| ${header.join(' | ')} |`);
     console.log(`|${header.map(() => '---:').join('|')}|`);

@@ -32,8 +32,20 @@ const MAX_SOCKETS = 64;
 const REQUEST_TIMEOUT_MS = 5_000;
 const DB_POOL = 20;
 
-interface Phase { name: string; rate: number; seconds: number }
-interface PhaseResult { name: string; rate: number; sent: number; ok: number; failed: number; achievedRate: number; latenciesMs: number[] }
+interface Phase {
+  name: string;
+  rate: number;
+  seconds: number;
+}
+interface PhaseResult {
+  name: string;
+  rate: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  achievedRate: number;
+  latenciesMs: number[];
+}
 type ToChild = { url: string; phases: Phase[] };
 type FromChild = { results: PhaseResult[]; eventIds: string[] };
 
@@ -54,10 +66,23 @@ async function generate({ url, phases }: ToChild): Promise<FromChild> {
   let n = 0;
   const post = (body: string) =>
     new Promise<number>((resolve) => {
-      const req = http.request(url, {
-        method: 'POST', agent, timeout: REQUEST_TIMEOUT_MS,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-line-signature': signBody(EMULATOR_DEFAULTS.channelSecret, body) },
-      }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-line-signature': signBody(EMULATOR_DEFAULTS.channelSecret, body),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', () => resolve(0));
       req.end(body);
@@ -75,16 +100,29 @@ async function generate({ url, phases }: ToChild): Promise<FromChild> {
         const dueAt = start + (sent / phase.rate) * 1000;
         const event = textEvent(users[n++ % USERS]!, `bench ${n}`);
         const body = JSON.stringify({ destination: EMULATOR_DEFAULTS.botUserId, events: [event] });
-        pending.push(post(body).then((status) => {
-          latencies.push(performance.now() - dueAt);
-          if (status === 200) { ok++; eventIds.push(event.webhookEventId); }
-        }));
+        pending.push(
+          post(body).then((status) => {
+            latencies.push(performance.now() - dueAt);
+            if (status === 200) {
+              ok++;
+              eventIds.push(event.webhookEventId);
+            }
+          }),
+        );
       }
       await new Promise((r) => setTimeout(r, 1));
     }
     await Promise.all(pending);
     const elapsedS = (performance.now() - start) / 1000;
-    results.push({ name: phase.name, rate: phase.rate, sent: total, ok, failed: total - ok, achievedRate: total / elapsedS, latenciesMs: latencies });
+    results.push({
+      name: phase.name,
+      rate: phase.rate,
+      sent: total,
+      ok,
+      failed: total - ok,
+      achievedRate: total / elapsedS,
+      latenciesMs: latencies,
+    });
   }
   agent.destroy();
   return { results, eventIds };
@@ -99,7 +137,11 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const rate = option('rate', 1000);
   const seconds = option('seconds', 10);
-  const database = await resolveDatabase(process.env, { ephemeral: true, urlVariable: 'BENCH_DATABASE_URL', migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL' });
+  const database = await resolveDatabase(process.env, {
+    ephemeral: true,
+    urlVariable: 'BENCH_DATABASE_URL',
+    migrationUrlVariable: 'BENCH_MIGRATION_DATABASE_URL',
+  });
   const knex = createKnex(database.url, DB_POOL);
   let server: http.Server | undefined;
   try {
@@ -128,20 +170,32 @@ async function main(): Promise<void> {
     const after = Number((await knex('line_inbox').count<{ count: string }[]>({ count: '*' }))[0]!.count);
 
     // Other work on the machine skews every figure; the load average says how much there was.
-    const load = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
     console.log(`\nLINE webhook acknowledgement, one event per delivery, ${os.cpus().length} cores, load average ${load} (1/5/15 min)\n`);
     console.log('| phase | target events/s | achieved events/s | events | 200 OK | failed | p50 ms | p90 ms | p99 ms | max ms |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of outcome.results) {
       const sorted = [...r.latenciesMs].sort((a, b) => a - b);
       const f = (v: number) => v.toFixed(1);
-      console.log(`| ${r.name} | ${r.rate} | ${r.achievedRate.toFixed(0)} | ${r.sent} | ${r.ok} | ${r.failed} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 90))} | ${f(percentile(sorted, 99))} | ${f(sorted[sorted.length - 1] ?? NaN)} |`);
+      console.log(
+        `| ${r.name} | ${r.rate} | ${r.achievedRate.toFixed(0)} | ${r.sent} | ${r.ok} | ${r.failed} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 90))} | ${f(percentile(sorted, 99))} | ${f(sorted[sorted.length - 1] ?? NaN)} |`,
+      );
     }
     const acknowledged = outcome.eventIds.length;
     const measured = outcome.results[outcome.results.length - 1]!;
-    const p99 = percentile([...measured.latenciesMs].sort((a, b) => a - b), 99);
-    console.log(`\nacknowledged ${acknowledged}, in the inbox ${storedCount}, lost ${acknowledged - storedCount}; inbox rows added ${after - before}`);
-    console.log(`target p99 ≤ ${TARGET_P99_MS} ms at ${rate} events/s: ${p99 <= TARGET_P99_MS && measured.failed === 0 ? 'met' : 'NOT met'} (p99 ${p99.toFixed(1)} ms)`);
+    const p99 = percentile(
+      [...measured.latenciesMs].sort((a, b) => a - b),
+      99,
+    );
+    console.log(
+      `\nacknowledged ${acknowledged}, in the inbox ${storedCount}, lost ${acknowledged - storedCount}; inbox rows added ${after - before}`,
+    );
+    console.log(
+      `target p99 ≤ ${TARGET_P99_MS} ms at ${rate} events/s: ${p99 <= TARGET_P99_MS && measured.failed === 0 ? 'met' : 'NOT met'} (p99 ${p99.toFixed(1)} ms)`,
+    );
     if (acknowledged !== storedCount || measured.failed > 0) process.exitCode = 1;
   } finally {
     server?.closeAllConnections();

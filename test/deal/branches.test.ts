@@ -2,7 +2,19 @@ import { escrowAccountId } from '../../src/domain/ids';
 import { addEntry } from '../../src/watchlist';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, bindPhone, createLink, eventually, lastMessage, payThroughOtp, readyBuyer as readyBuyerOf, type Link, type Party } from '../support/deal-steps';
+import {
+  activateWallet,
+  bindPhone,
+  createLink,
+  eventually,
+  lastMessage,
+  payThroughOtp,
+  readyBuyer as readyBuyerOf,
+  type Link,
+  type Party,
+  orderRow,
+  walletRow,
+} from '../support/deal-steps';
 
 /** Every branch of S101–S118 and S401–S407, each asserting the answer, the messages and the state. */
 describe('deal branches', () => {
@@ -13,18 +25,22 @@ describe('deal branches', () => {
     seller = await h.newUser();
     await activateWallet(h, seller);
   });
-  afterAll(async () => { await h?.close(); });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const newLink = (product: Record<string, unknown> = {}) =>
     createLink(h, seller, { name: 'Vintage camera', unitPriceMinor: 1200, quantity: 1, ...product });
   const request = (buyer: Party, link: Link, password = link.dynamicPassword) =>
     h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: password });
   const readyBuyer = () => readyBuyerOf(h);
-  const orderState = async (link: Link) => (await h.knex('orders').where({ payment_code: link.paymentCode }).first()).state;
+  const orderState = async (link: Link) => (await orderRow(h, link.paymentCode)).state;
 
   it('S109/S110: a caller without a LINE login gets a login request', async () => {
     const link = await newLink();
-    const res = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, undefined, { dynamicPassword: link.dynamicPassword });
+    const res = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, undefined, {
+      dynamicPassword: link.dynamicPassword,
+    });
     expect(res.status).toBe(401);
     expect(res.contentType).toContain('application/problem+json');
     expect(res.body.loginUrl).toContain('/auth/line/login?next=');
@@ -57,7 +73,14 @@ describe('deal branches', () => {
   it('S401–S403: a watch-listed buyer is blocked and gets no payment info', async () => {
     const link = await newLink();
     const buyer = await readyBuyer();
-    await addEntry(h.knex, { hashSecret: h.settings.secrets.hashSecret, keyType: 'line_user_id', value: buyer.userId, reason: 'police fraud report', actor: 'test', source: 'fraud_reports' });
+    await addEntry(h.knex, {
+      hashSecret: h.settings.secrets.hashSecret,
+      keyType: 'line_user_id',
+      value: buyer.userId,
+      reason: 'police fraud report',
+      actor: 'test',
+      source: 'fraud_reports',
+    });
     const res = await request(buyer, link);
     expect(res.body).toEqual({ outcome: 'blocked' });
     expect(h.chat.kindsTo(buyer.userId)).toContain('watchlist_blocked');
@@ -74,12 +97,14 @@ describe('deal branches', () => {
     const refused = await request(second, link);
     expect(refused.body).toEqual({ outcome: 'attribution_error' });
     expect(h.chat.kindsTo(second.userId)).toContain('code_already_attributed');
-    const sellerError = h.chat.messagesTo(seller.userId).find((m) => m.kind === 'attribution_error' && m.transactionCode === link.transactionCode);
+    const sellerError = h.chat
+      .messagesTo(seller.userId)
+      .find((m) => m.kind === 'attribution_error' && m.transactionCode === link.transactionCode);
     // Finding 12: the seller learns who tried by the name LINE shows, never by their LINE user id.
     expect(sellerError).toMatchObject({ attemptedByName: h.line.state.getUser(second.userId)!.displayName });
     expect(JSON.stringify(h.line.state.messagesTo(seller.userId))).not.toContain(second.userId);
     expect((await request(first, link)).body.outcome).toBe('payment_info'); // the holder simply continues
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.buyer_id).toBe(first.userId);
   });
 
@@ -91,7 +116,7 @@ describe('deal branches', () => {
     expect(outcomes.filter((o) => o === 'payment_info')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'attribution_error')).toHaveLength(19);
     const winner = buyers[outcomes.indexOf('payment_info')];
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).buyer_id).toBe(winner.userId);
+    expect((await orderRow(h, link.paymentCode)).buyer_id).toBe(winner.userId);
     await h.call('POST', `/api/orders/${link.paymentCode}/cancel`, seller.token);
     await h.client.workflow.getHandle(`order:${link.paymentCode}`).result();
     await recordHistory(h, `order:${link.paymentCode}`, 'attribution-error');
@@ -103,7 +128,7 @@ describe('deal branches', () => {
     const res = await request(buyer, link);
     expect(res.body).toEqual({ outcome: 'wallet_activation_required' });
     await eventually(async () => h.chat.kindsTo(buyer.userId).includes('wallet_activation_request'));
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).buyer_id).toBeNull();
+    expect((await orderRow(h, link.paymentCode)).buyer_id).toBeNull();
   });
 
   it('S404–S407: no phone → bind request; two phones or a virtual number → abnormal until support clears it', async () => {
@@ -129,7 +154,9 @@ describe('deal branches', () => {
     const link = await newLink();
     const buyer = await readyBuyer();
     await request(buyer, link);
-    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+      paymentSource: { type: 'card', token: 'tok_visa' },
+    });
     const real = lastMessage(h, buyer.userId, 'otp').otp as string;
     const wrong = real === '000000' ? '111111' : '000000';
     const first = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: wrong });
@@ -153,7 +180,9 @@ describe('deal branches', () => {
     await payThroughOtp(h, buyer, link, 'tok_decline');
     await eventually(async () => h.chat.messagesTo(buyer.userId).some((m) => m.kind === 'payment_failed'));
     await eventually(async () => (await orderState(link)) === 'awaiting_payment');
-    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+      paymentSource: { type: 'card', token: 'tok_visa' },
+    });
     const otp = lastMessage(h, buyer.userId, 'otp').otp;
     await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
     await eventually(async () => (await orderState(link)) === 'escrow');
@@ -170,13 +199,23 @@ describe('deal branches', () => {
     const early = await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' });
     expect(early.status).toBe(409);
     expect(early.body.detail).toContain('cannot decide while the order is awaiting_payment');
-    const resolve = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, { resolution: 'release', sellerAmountMinor: 1200, buyerAmountMinor: 0 });
+    const resolve = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, {
+      resolution: 'release',
+      sellerAmountMinor: 1200,
+      buyerAmountMinor: 0,
+    });
     expect(resolve.status).toBe(409);
     const otp = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: '123456' });
     expect(otp.status).toBe(409);
-    const viewer = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.viewer, { resolution: 'release', sellerAmountMinor: 1, buyerAmountMinor: 0 });
+    const viewer = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.viewer, {
+      resolution: 'release',
+      sellerAmountMinor: 1,
+      buyerAmountMinor: 0,
+    });
     expect(viewer.status).toBe(403);
-    const bad = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'cash', token: 'x' } });
+    const bad = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+      paymentSource: { type: 'cash', token: 'x' },
+    });
     expect(bad.status).toBe(422);
     const malformed = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, '{not json');
     expect(malformed.status).toBe(400);
@@ -188,7 +227,9 @@ describe('deal branches', () => {
     const buyer = await h.newUser(); // no wallet, no phone: the simple flow does not ask
     const res = await request(buyer, link);
     expect(res.body).toMatchObject({ outcome: 'payment_info', verification: 'none' });
-    const paid = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
+    const paid = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+      paymentSource: { type: 'card', token: 'tok_visa' },
+    });
     expect(paid.body).toEqual({ outcome: 'charging' });
     await eventually(async () => (await orderState(link)) === 'escrow');
     expect(h.chat.kindsTo(buyer.userId)).not.toContain('otp');
@@ -224,7 +265,9 @@ describe('deal branches', () => {
       await answer();
       expect((await answer()).body.outcome).toBe(expected);
     }
-    expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('invalidated');
-    expect(h.chat.kindsTo(party.userId)).toEqual(expect.arrayContaining(['wallet_verification_failed', 'wallet_locked', 'wallet_invalidated']));
+    expect((await walletRow(h, party.userId)).state).toBe('invalidated');
+    expect(h.chat.kindsTo(party.userId)).toEqual(
+      expect.arrayContaining(['wallet_verification_failed', 'wallet_locked', 'wallet_invalidated']),
+    );
   });
 });

@@ -1,12 +1,16 @@
 import { escrowAccountId, providerClearingAccountId, walletAccountId } from '../../src/domain/ids';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, orderRow } from '../support/deal-steps';
 
 describe('a whole deal through the api, the worker and the real Temporal server', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('pays, holds in escrow, releases on agreement, and tells both parties every step', async () => {
     const seller = await h.newUser();
@@ -29,14 +33,18 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     expect(sellerWallet.creditsPostedMinor - sellerWallet.debitsPostedMinor).toBe(9000);
     const escrowAfter = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrowAfter.creditsPostedMinor - escrowAfter.debitsPostedMinor).toBe(0);
-    const totals = await h.ledger.totalsByCurrency([escrowAccountId(link.paymentCode), walletAccountId(seller.userId, 'TWD'), providerClearingAccountId('TWD')]);
+    const totals = await h.ledger.totalsByCurrency([
+      escrowAccountId(link.paymentCode),
+      walletAccountId(seller.userId, 'TWD'),
+      providerClearingAccountId('TWD'),
+    ]);
     expect(totals.TWD).toBeDefined();
 
-    expect(h.chat.kindsTo(buyer.userId)).toEqual(expect.arrayContaining([
-      'pending_payment_info', 'payment_info', 'otp', 'stage_one', 'stage_two', 'transaction_result',
-    ]));
+    expect(h.chat.kindsTo(buyer.userId)).toEqual(
+      expect.arrayContaining(['pending_payment_info', 'payment_info', 'otp', 'stage_one', 'stage_two', 'transaction_result']),
+    );
     expect(h.chat.kindsTo(seller.userId)).toEqual(expect.arrayContaining(['stage_one', 'stage_two', 'transaction_result']));
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(9000);
     await recordHistory(h, `order:${link.paymentCode}`, 'happy-path');

@@ -4,8 +4,12 @@ import { startDealHarness, type DealHarness } from '../support/deal-harness';
 /** The OpenAPI document and the app agree: everything described is served, everything served is described. */
 describe('OpenAPI document', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const toExpress = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
   const sample = (path: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'code' ? '0'.repeat(26) : 'x1'));
@@ -15,7 +19,10 @@ describe('OpenAPI document', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(Object.keys(res.body.paths).sort()).toEqual(Object.keys(API_OPERATIONS).sort());
-    expect(res.body.paths['/api/orders/{code}/otp'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['code', 'Idempotency-Key']);
+    expect(res.body.paths['/api/orders/{code}/otp'].post.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'code',
+      'Idempotency-Key',
+    ]);
   });
 
   it('every documented operation is a route of the app (no "no route" answer)', async () => {
@@ -42,8 +49,12 @@ describe('OpenAPI document', () => {
     const router = (h.app as unknown as { router?: { stack: [] } }).router;
     expect(router).toBeDefined();
     walk(router!.stack);
-    const documented = new Set(Object.entries(API_OPERATIONS).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${toExpress(path)}`)));
-    const undocumented = [...served].filter((r) => /^\w+ \/(api|webhooks)\//.test(r) && r !== 'get /api/openapi.json' && !documented.has(r));
+    const documented = new Set(
+      Object.entries(API_OPERATIONS).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${toExpress(path)}`)),
+    );
+    const undocumented = [...served].filter(
+      (r) => /^\w+ \/(api|webhooks)\//.test(r) && r !== 'get /api/openapi.json' && !documented.has(r),
+    );
     expect(undocumented).toEqual([]);
     expect(served.size).toBeGreaterThan(20);
   });

@@ -1,7 +1,7 @@
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party, orderRow } from '../support/deal-steps';
 
 /** The deal's clocks, at second scale against the real server: reminder, expiry, decision window. */
 describe('deal timers', () => {
@@ -12,9 +12,11 @@ describe('deal timers', () => {
     seller = await h.newUser();
     await activateWallet(h, seller);
   });
-  afterAll(async () => { await h?.close(); });
+  afterAll(async () => {
+    await h?.close();
+  });
 
-  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
+  const state = async (code: string) => (await orderRow(h, code)).state;
 
   it('S116: payment info without payment → one reminder with the link, then the order expires', async () => {
     const link = await createLink(h, seller, { name: 'Bookshelf', unitPriceMinor: 2500, quantity: 1 });
@@ -28,7 +30,9 @@ describe('deal timers', () => {
     // The orders row is written before the words go out: wait for them too.
     await eventually(async () => h.chat.kindsTo(buyer.userId).includes('order_expired'), 10_000);
     expect(h.chat.kindsTo(buyer.userId).filter((k) => k === 'payment_reminder')).toHaveLength(1);
-    const late = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } });
+    const late = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+      paymentSource: { type: 'card', token: 'tok_visa' },
+    });
     expect(late.status).toBeGreaterThanOrEqual(400); // nothing can be paid on an expired order
   });
 
@@ -40,7 +44,10 @@ describe('deal timers', () => {
     const view = (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body;
     expect(view.decisionDeadlineMs).toBeGreaterThan(Date.now() - 1000);
     await eventually(async () => (await state(link.paymentCode)) === 'completed', 15_000);
-    const finalView = (await h.client.workflow.getHandle(`order:${link.paymentCode}`).result()) as { silentAgreement: boolean; sellerPaidMinor: number };
+    const finalView = (await h.client.workflow.getHandle(`order:${link.paymentCode}`).result()) as {
+      silentAgreement: boolean;
+      sellerPaidMinor: number;
+    };
     expect(finalView).toMatchObject({ silentAgreement: true, sellerPaidMinor: 2700 });
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);

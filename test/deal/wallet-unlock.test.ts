@@ -1,12 +1,15 @@
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { eventually, lastMessage } from '../support/deal-steps';
-
+import { eventually, lastMessage, walletRow } from '../support/deal-steps';
 
 /** Support ends a wallet lockout early (S309); the lockout here is ten minutes, so only the unlock can end it. */
 describe('support unlocks a locked-out wallet', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness({ env: { WALLET_LOCKOUT_MS: '600000' } }); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { WALLET_LOCKOUT_MS: '600000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('three wrong codes lock the wallet; a viewer may not unlock; an agent does, audited; the new code activates', async () => {
     const party = await h.newUser();
@@ -18,7 +21,7 @@ describe('support unlocks a locked-out wallet', () => {
     await answer(wrong);
     await answer(wrong);
     expect((await answer(wrong)).body.outcome).toBe('locked');
-    expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('locked');
+    expect((await walletRow(h, party.userId)).state).toBe('locked');
     const unlockPath = `/api/support/users/${party.userId}/wallet/unlock`;
 
     const byViewer = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.viewer);
@@ -28,7 +31,12 @@ describe('support unlocks a locked-out wallet', () => {
     const unlocked = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.agent);
     expect(unlocked.status).toBe(200);
     expect(unlocked.body).toEqual({ state: 'awaiting_verification', attemptsLeft: 3, lockouts: 1 });
-    expect(await h.knex('audit_log').where({ subject: `user:${party.userId}`, action: 'wallet.unlocked' }).select('actor')).toEqual([{ actor: 'support:agent-amy' }]);
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ subject: `user:${party.userId}`, action: 'wallet.unlocked' })
+        .select('actor'),
+    ).toEqual([{ actor: 'support:agent-amy' }]);
     const again = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.agent);
     expect(again.status).toBe(409);
 
@@ -36,7 +44,7 @@ describe('support unlocks a locked-out wallet', () => {
     await eventually(async () => h.chat.messagesTo(party.userId).filter((m) => m.kind === 'wallet_activation_request').length === 2);
     const code = lastMessage(h, party.userId, 'wallet_activation_request').verificationCode as string;
     expect((await answer(code)).body).toEqual({ outcome: 'activated' });
-    expect((await h.knex('wallets').where({ user_id: party.userId }).first()).state).toBe('active');
+    expect((await walletRow(h, party.userId)).state).toBe('active');
   });
 
   it('refuses to unlock a wallet that is not locked', async () => {

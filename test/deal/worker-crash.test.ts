@@ -3,7 +3,7 @@ import path from 'node:path';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { EMULATOR_DEFAULTS } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { bindPhone, createLink, eventually, type Link, type Party } from '../support/deal-steps';
+import { bindPhone, createLink, eventually, type Link, type Party, orderRow } from '../support/deal-steps';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env';
 
 /**
@@ -33,7 +33,11 @@ describe('worker crash in the middle of deals', () => {
       DECISION_WINDOW_MS: '600000',
     };
     // The worker process itself (node with tsx as a loader), so SIGKILL hits the process that runs the worker.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], {
+      cwd: path.join(__dirname, '..', '..'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
@@ -46,7 +50,9 @@ describe('worker crash in the middle of deals', () => {
     await gone;
   };
 
-  beforeAll(async () => { h = await startDealHarness({ inProcessWorker: false }); });
+  beforeAll(async () => {
+    h = await startDealHarness({ inProcessWorker: false });
+  });
   afterAll(async () => {
     if (worker && worker.exitCode === null) await kill(worker);
     await h?.close();
@@ -61,7 +67,7 @@ describe('worker crash in the middle of deals', () => {
     const codes = texts.map((t) => /\b(\d{6})\b/.exec(t)?.[1]).filter((c): c is string => c !== undefined);
     return codes[codes.length - 1];
   };
-  const state = async (code: string) => (await h.knex('orders').where({ payment_code: code }).first()).state;
+  const state = async (code: string) => (await orderRow(h, code)).state;
 
   it('finishes every deal once across two SIGKILLed workers', async () => {
     worker = await startWorker();
@@ -75,11 +81,25 @@ describe('worker crash in the middle of deals', () => {
       deals.push({ buyer, link: await createLink(h, seller, { name: `Item ${i}`, unitPriceMinor: 1000 + i, quantity: 1 }) });
     }
     const pay = async ({ buyer, link }: { buyer: Party; link: Link }) => {
-      const r = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+      const r = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
+        dynamicPassword: link.dynamicPassword,
+      });
       expect(r.body.outcome).toBe('payment_info');
-      await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } }, { 'idempotency-key': `params-${link.paymentCode}` });
+      await h.call(
+        'POST',
+        `/api/orders/${link.paymentCode}/payment-parameters`,
+        buyer.token,
+        { paymentSource: { type: 'card', token: 'tok_visa' } },
+        { 'idempotency-key': `params-${link.paymentCode}` },
+      );
       await eventually(async () => otpFor(buyer.userId) !== undefined);
-      await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: otpFor(buyer.userId) }, { 'idempotency-key': `otp-${link.paymentCode}` });
+      await h.call(
+        'POST',
+        `/api/orders/${link.paymentCode}/otp`,
+        buyer.token,
+        { otp: otpFor(buyer.userId) },
+        { 'idempotency-key': `otp-${link.paymentCode}` },
+      );
     };
 
     await Promise.all(deals.slice(0, DEALS / 2).map(pay));
@@ -88,7 +108,17 @@ describe('worker crash in the middle of deals', () => {
     await Promise.all(deals.slice(DEALS / 2).map(pay));
     for (const { link } of deals) await eventually(async () => (await state(link.paymentCode)) === 'escrow', 60_000);
 
-    await Promise.all(deals.map(({ buyer, link }) => h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' }, { 'idempotency-key': `agree-${link.paymentCode}` })));
+    await Promise.all(
+      deals.map(({ buyer, link }) =>
+        h.call(
+          'POST',
+          `/api/orders/${link.paymentCode}/decision`,
+          buyer.token,
+          { decision: 'agree' },
+          { 'idempotency-key': `agree-${link.paymentCode}` },
+        ),
+      ),
+    );
     await kill(worker);
     worker = await startWorker();
     for (const { link } of deals) await eventually(async () => (await state(link.paymentCode)) === 'completed', 60_000);
@@ -99,7 +129,9 @@ describe('worker crash in the middle of deals', () => {
     for (const { buyer, link } of deals) {
       const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
       expect([escrow.creditsPostedMinor, escrow.debitsPostedMinor]).toEqual([escrow.creditsPostedMinor, escrow.creditsPostedMinor]);
-      const charges = [...h.payments.state.charges.values()].filter((c) => c.charge.reference === link.paymentCode && c.charge.status === 'succeeded');
+      const charges = [...h.payments.state.charges.values()].filter(
+        (c) => c.charge.reference === link.paymentCode && c.charge.status === 'succeeded',
+      );
       expect(charges).toHaveLength(1);
       const delivered = h.line.state.messagesTo(buyer.userId).map((m) => JSON.stringify(m.message));
       expect(new Set(delivered).size).toBe(delivered.length); // nothing said twice

@@ -18,25 +18,35 @@ function run(entry: string, env: Record<string, string>): Promise<{ code: number
     });
     let stderr = '';
     let stdout = '';
-    child.stderr.on('data', (chunk) => { stderr += String(chunk); });
-    child.stdout.on('data', (chunk) => { stdout += String(chunk); });
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stderr, stdout }));
   });
 }
 
 const secretValues = (env: Record<string, string>) =>
-  Object.entries(env).filter(([name]) => /SECRET|TOKEN|KEY|DATABASE_URL/.test(name)).flatMap(([, v]) => v.split(/[,:@]/)).filter((p) => p.length >= 8);
+  Object.entries(env)
+    .filter(([name]) => /SECRET|TOKEN|KEY|DATABASE_URL/.test(name))
+    .flatMap(([, v]) => v.split(/[,:@]/))
+    .filter((p) => p.length >= 8);
 
 describe.each(['src/api/main.ts', 'worker/main.ts'])('%s in production', (entry) => {
-  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'OIDC_ISSUER_URL', 'OIDC_CLIENT_SECRET'])('refuses to start without %s', async (variable) => {
-    const env = productionEnv();
-    delete env[variable];
-    const out = await run(entry, env);
-    expect(out.code).not.toBe(0);
-    expect(out.stderr).toContain(variable);
-    for (const value of secretValues(env)) expect(out.stderr + out.stdout).not.toContain(value);
-  });
+  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'OIDC_ISSUER_URL', 'OIDC_CLIENT_SECRET'])(
+    'refuses to start without %s',
+    async (variable) => {
+      const env = productionEnv();
+      delete env[variable];
+      const out = await run(entry, env);
+      expect(out.code).not.toBe(0);
+      expect(out.stderr).toContain(variable);
+      for (const value of secretValues(env)) expect(out.stderr + out.stdout).not.toContain(value);
+    },
+  );
 
   it('refuses a development value and a malformed DATABASE_URL without printing either', async () => {
     const dev = { ...productionEnv(), PAYMENT_API_KEY: 'emulator-payment-key' };

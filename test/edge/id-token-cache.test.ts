@@ -13,16 +13,27 @@ import { EMULATOR_DEFAULTS, newUserId, startLineEmulator, type RunningLineEmulat
  */
 describe('ID token verification cache', () => {
   let line: RunningLineEmulator;
-  beforeAll(async () => { line = await startLineEmulator({}); });
-  afterAll(async () => { await line?.close(); });
+  beforeAll(async () => {
+    line = await startLineEmulator({});
+  });
+  afterAll(async () => {
+    await line?.close();
+  });
 
-  const verifierFor = (env: Record<string, string> = {}) => lineIdentityVerifier(loadSettings({
-    LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId, LINE_API_BASE_URL: line.baseUrl, ...env,
-  }));
+  const verifierFor = (env: Record<string, string> = {}) =>
+    lineIdentityVerifier(
+      loadSettings({
+        LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId,
+        LINE_API_BASE_URL: line.baseUrl,
+        ...env,
+      }),
+    );
 
   const idToken = async (userId: string, ttlSeconds: number): Promise<{ token: string; expMs: number }> => {
     const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId, ttlSeconds }),
     });
     const { idToken: token } = (await res.json()) as { idToken: string };
     const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { exp: number };
@@ -77,9 +88,15 @@ describe('ID token verification cache', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const verifier = lineIdentityVerifier(loadSettings({ LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId, LINE_API_BASE_URL: deadUrl, LINE_LOGIN_TIMEOUT_MS: '500' }));
+    const verifier = lineIdentityVerifier(
+      loadSettings({ LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId, LINE_API_BASE_URL: deadUrl, LINE_LOGIN_TIMEOUT_MS: '500' }),
+    );
     const app = express();
-    app.get('/who', requireUser(verifier, () => '/login'), (_req, res) => void res.json({ ok: true }));
+    app.get(
+      '/who',
+      requireUser(verifier, () => '/login'),
+      (_req, res) => void res.json({ ok: true }),
+    );
     app.use(problemHandler);
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -87,8 +104,14 @@ describe('ID token verification cache', () => {
       const userId = newUserId();
       line.state.addUser({ userId, displayName: 'offline', friend: true });
       const { token } = await idToken(userId, 600);
-      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/who`, { headers: { authorization: `Bearer ${token}` } });
-      expect([res.status, res.headers.get('content-type'), res.headers.get('retry-after')]).toEqual([503, expect.stringContaining('application/problem+json'), '5']);
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/who`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect([res.status, res.headers.get('content-type'), res.headers.get('retry-after')]).toEqual([
+        503,
+        expect.stringContaining('application/problem+json'),
+        '5',
+      ]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -8,8 +8,12 @@ import { activateWallet, createLink, readyBuyer } from '../support/deal-steps';
  */
 describe('Idempotency-Key scope', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const product = { name: 'idempotent lamp', unitPriceMinor: 1200, quantity: 1, currency: 'TWD' };
 
@@ -39,9 +43,21 @@ describe('Idempotency-Key scope', () => {
     const link = await createLink(h, seller, product);
     const buyer = await readyBuyer(h);
     const key = { 'idempotency-key': 'one-key-two-routes' };
-    const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword }, key);
+    const requested = await h.call(
+      'POST',
+      `/api/orders/${link.paymentCode}/payment-requests`,
+      buyer.token,
+      { dynamicPassword: link.dynamicPassword },
+      key,
+    );
     expect(requested.body.outcome).toBe('payment_info');
-    const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token: 'tok_visa' } }, key);
+    const params = await h.call(
+      'POST',
+      `/api/orders/${link.paymentCode}/payment-parameters`,
+      buyer.token,
+      { paymentSource: { type: 'card', token: 'tok_visa' } },
+      key,
+    );
     expect(params.body.outcome).toBe('otp_sent');
   });
 
@@ -63,7 +79,11 @@ describe('Idempotency-Key scope', () => {
       // A fresh user each time: the OTP resend route is rate limited per user.
       const token = who === 'staff' ? agent() : (await h.newUser()).token;
       const res = await h.call(method, path, token, body, { 'idempotency-key': bad });
-      expect([res.status, res.contentType, res.body.type]).toEqual([400, expect.stringContaining('application/problem+json'), expect.stringMatching(/bad-idempotency-key$/)]);
+      expect([res.status, res.contentType, res.body.type]).toEqual([
+        400,
+        expect.stringContaining('application/problem+json'),
+        expect.stringMatching(/bad-idempotency-key$/),
+      ]);
     }
   });
 });

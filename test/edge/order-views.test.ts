@@ -8,8 +8,12 @@ import { activateWallet, createLink, readyBuyer } from '../support/deal-steps';
  */
 describe('order views for parties and non-parties', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('shows display names instead of platform ids, and hides attributed orders from non-parties', async () => {
     const seller = await h.newUser();
@@ -22,7 +26,12 @@ describe('order views for parties and non-parties', () => {
     const before = await h.call('GET', path, stranger.token);
     expect(before.status).toBe(200);
     expect(JSON.stringify(before.body)).not.toContain(seller.userId);
-    expect(before.body).toMatchObject({ state: 'awaiting_buyer', viewer: 'visitor', seller: { displayName: 'Mei the seller' }, product: { productName: 'camera' } });
+    expect(before.body).toMatchObject({
+      state: 'awaiting_buyer',
+      viewer: 'visitor',
+      seller: { displayName: 'Mei the seller' },
+      product: { productName: 'camera' },
+    });
 
     const buyer = await readyBuyer(h);
     await h.knex('users').where({ user_id: buyer.userId }).update({ display_name: 'Bo the buyer' });
@@ -42,10 +51,14 @@ describe('order views for parties and non-parties', () => {
     expect(JSON.stringify(asSeller.body)).not.toContain(buyer.userId);
 
     const sellerList = await h.call('GET', '/api/orders', seller.token);
-    expect(sellerList.body.orders).toEqual([expect.objectContaining({ payment_code: link.paymentCode, role: 'seller', counterpart: 'Bo the buyer' })]);
+    expect(sellerList.body.orders).toEqual([
+      expect.objectContaining({ payment_code: link.paymentCode, role: 'seller', counterpart: 'Bo the buyer' }),
+    ]);
     expect(JSON.stringify(sellerList.body)).not.toContain(buyer.userId);
     const buyerList = await h.call('GET', '/api/orders', buyer.token);
-    expect(buyerList.body.orders).toEqual([expect.objectContaining({ payment_code: link.paymentCode, role: 'buyer', counterpart: 'Mei the seller' })]);
+    expect(buyerList.body.orders).toEqual([
+      expect.objectContaining({ payment_code: link.paymentCode, role: 'buyer', counterpart: 'Mei the seller' }),
+    ]);
     expect(JSON.stringify(buyerList.body)).not.toContain(seller.userId);
   });
 

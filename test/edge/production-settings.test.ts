@@ -35,7 +35,17 @@ const DEVELOPMENT_VALUES: Record<string, string> = {
 
 type Case = [string, string, string | undefined];
 const cases: Case[] = [];
-for (const name of [...PRODUCTION_SECRETS, 'OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_AUDIENCE', 'FIELD_KEYS', 'PAYLOAD_KEYS', 'LINE_CHANNEL_ID', 'PUBLIC_BASE_URL']) {
+for (const name of [
+  ...PRODUCTION_SECRETS,
+  'OIDC_ISSUER_URL',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_AUDIENCE',
+  'FIELD_KEYS',
+  'PAYLOAD_KEYS',
+  'LINE_CHANNEL_ID',
+  'PUBLIC_BASE_URL',
+]) {
   cases.push([`${name} missing`, name, undefined], [`${name} blank`, name, '   ']);
 }
 for (const name of PRODUCTION_SECRETS) {
@@ -53,7 +63,7 @@ cases.push(
   ['SUPPORT_TOKENS set at all', 'SUPPORT_TOKENS', `${longToken}:amy:agent`],
   ['CODEC_OPERATOR_TOKENS set at all', 'CODEC_OPERATOR_TOKENS', longToken],
   ['OIDC_ISSUER_URL over http', 'OIDC_ISSUER_URL', 'http://login.escrow.example/'],
-  ['OIDC_CLIENT_SECRET is the emulator\'s', 'OIDC_CLIENT_SECRET', 'emulator-oidc-client-secret-padded-0123456789'],
+  ["OIDC_CLIENT_SECRET is the emulator's", 'OIDC_CLIENT_SECRET', 'emulator-oidc-client-secret-padded-0123456789'],
   ['FIELD_KEYS is the development ring', 'FIELD_KEYS', `dev:${developmentKey('FIELD_KEYS').toString('base64')}`],
   ['FIELD_KEYS holds the payload development key', 'FIELD_KEYS', `k9:${developmentKey('PAYLOAD_KEYS').toString('base64')}`],
   ['PAYLOAD_KEYS is the development ring', 'PAYLOAD_KEYS', `dev:${developmentKey('PAYLOAD_KEYS').toString('base64')}`],
@@ -74,7 +84,11 @@ describe('production settings', () => {
     expect(settings.payouts).toMatchObject({ apiKey: env.PAYOUT_API_KEY, webhookSecret: env.PAYOUT_WEBHOOK_SECRET });
     expect(settings.secrets).toEqual({ linkSecret: env.LINK_SECRET, hashSecret: env.HASH_SECRET });
     expect(settings.staffIdentity).toMatchObject({
-      issuerUrl: env.OIDC_ISSUER_URL, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, audience: env.OIDC_AUDIENCE, codecAudience: env.OIDC_AUDIENCE,
+      issuerUrl: env.OIDC_ISSUER_URL,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+      audience: env.OIDC_AUDIENCE,
+      codecAudience: env.OIDC_AUDIENCE,
     });
     expect(settings.keys.field.activeKeyId).toBe('k1');
     expect(settings.keys.payload.activeKeyId).toBe('k1');

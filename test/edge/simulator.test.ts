@@ -43,8 +43,12 @@ describe('chat simulator', () => {
   /** The real api app with the given settings, on a free port. */
   const serve = async (settings: Settings): Promise<string> => {
     const app = createApiApp({
-      knex, temporal: new Client({ connection }), chat: new RecordingChatPort(), settings,
-      verifier: lineIdentityVerifier(settings), extraRouters: edgeRouters(settings),
+      knex,
+      temporal: new Client({ connection }),
+      chat: new RecordingChatPort(),
+      settings,
+      verifier: lineIdentityVerifier(settings),
+      extraRouters: edgeRouters(settings),
     });
     const server = http.createServer(app);
     servers.push(server);
@@ -69,7 +73,7 @@ describe('chat simulator', () => {
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain(`connect-src 'self' ${new URL(line.baseUrl).origin}`);
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
-    expect(csp).not.toContain('unsafe-inline\' \'unsafe-eval');
+    expect(csp).not.toContain("unsafe-inline' 'unsafe-eval");
     expect(await (await fetch(`${base}/pages/simulator/config.json`)).json()).toEqual({ lineEmulatorUrl: line.baseUrl });
   });
 
@@ -97,8 +101,12 @@ describe('chat simulator', () => {
 
   describeWithChromium('in a browser', () => {
     let browser: Browser;
-    beforeAll(async () => { browser = await launchBrowser(); });
-    afterAll(async () => { await browser?.close(); });
+    beforeAll(async () => {
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
     it('ignores ?emulator= and refuses to open a javascript: link a message carries', async () => {
       const base = await serve(devSettings());
@@ -108,15 +116,37 @@ describe('chat simulator', () => {
       const errors = collectPageErrors(page);
       const opened: string[] = [];
       page.context().on('page', (p) => opened.push(p.url()));
-      const hostile = [{
-        id: '1', quoteToken: 'q', to: userId, via: 'push', requestId: 'r', at: Date.now(),
-        message: {
-          type: 'flex', altText: 'x',
-          contents: { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [{ type: 'button', action: { type: 'uri', label: 'Open me', uri: 'javascript:window.opener.__pwned=1' } }] } },
+      const hostile = [
+        {
+          id: '1',
+          quoteToken: 'q',
+          to: userId,
+          via: 'push',
+          requestId: 'r',
+          at: Date.now(),
+          message: {
+            type: 'flex',
+            altText: 'x',
+            contents: {
+              type: 'bubble',
+              body: {
+                type: 'box',
+                layout: 'vertical',
+                contents: [{ type: 'button', action: { type: 'uri', label: 'Open me', uri: 'javascript:window.opener.__pwned=1' } }],
+              },
+            },
+          },
         },
-      }];
+      ];
       // What a tampered emulator (or anything in between) could send: the page must not trust it.
-      await page.route(`${line.baseUrl}/__emulator/messages**`, (route) => route.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: JSON.stringify(hostile) }));
+      await page.route(`${line.baseUrl}/__emulator/messages**`, (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          headers: { 'access-control-allow-origin': '*' },
+          body: JSON.stringify(hostile),
+        }),
+      );
       await page.goto(`${base}/pages/simulator?emulator=http://127.0.0.1:9`);
       await page.locator('#emu', { hasText: line.baseUrl }).waitFor({ timeout: 10_000 });
       const button = page.locator('.side').first().locator('button', { hasText: 'Open me' });

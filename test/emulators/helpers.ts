@@ -24,10 +24,16 @@ export async function startReceiver(): Promise<Receiver> {
   const receiver: Receiver = { url: '', received: [], respond: () => 200, close: async () => undefined };
   const app = express();
   // Raw bytes: signatures are over the exact body, so the receiver must not re-serialise it.
-  app.post('/callback', express.raw({ type: '*/*' }), (req, res) => {
+  // /webhooks/payments too: the product's own callback URLs point there (test/checkout).
+  app.post(['/callback', '/webhooks/payments'], express.raw({ type: '*/*' }), (req, res) => {
     const rawBody = (req.body as Buffer).toString('utf8');
     const answered = receiver.respond(receiver.received.length + 1);
-    receiver.received.push({ rawBody, signature: req.get(SIGNATURE_HEADER), eventId: (JSON.parse(rawBody) as { id: string }).id, answered });
+    receiver.received.push({
+      rawBody,
+      signature: req.get(SIGNATURE_HEADER),
+      eventId: (JSON.parse(rawBody) as { id: string }).id,
+      answered,
+    });
     res.status(answered).end();
   });
   const server = createServer(app);

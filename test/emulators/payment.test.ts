@@ -80,7 +80,13 @@ describe('charges', () => {
 
   test('a key-order difference in the body is still the same request', async () => {
     const input = chargeInput();
-    const reordered = { callbackUrl: input.callbackUrl, paymentSource: input.paymentSource, reference: input.reference, currency: input.currency, amountMinor: input.amountMinor };
+    const reordered = {
+      callbackUrl: input.callbackUrl,
+      paymentSource: input.paymentSource,
+      reference: input.reference,
+      currency: input.currency,
+      amountMinor: input.amountMinor,
+    };
     const first = await provider.charge(input, 'k-order');
     const second = await provider.charge(reordered, 'k-order');
     expect(second.id).toBe(first.id);
@@ -159,17 +165,28 @@ describe('callbacks', () => {
 
     const tampered = rawBody.replace('4200', '4201');
     expect(tampered).not.toBe(rawBody);
-    expect(() => parsePaymentEvent(tampered, signature, TEST_WEBHOOK_SECRET)).toThrow(expect.objectContaining({ reason: 'signature-mismatch' }));
+    expect(() => parsePaymentEvent(tampered, signature, TEST_WEBHOOK_SECRET)).toThrow(
+      expect.objectContaining({ reason: 'signature-mismatch' }),
+    );
     expect(() => parsePaymentEvent(rawBody, signature, 'whsec_some_other_secret')).toThrow(InvalidWebhook);
-    expect(() => parsePaymentEvent(rawBody, undefined, TEST_WEBHOOK_SECRET)).toThrow(expect.objectContaining({ reason: 'malformed-header' }));
+    expect(() => parsePaymentEvent(rawBody, undefined, TEST_WEBHOOK_SECRET)).toThrow(
+      expect.objectContaining({ reason: 'malformed-header' }),
+    );
 
     const anHourAgo = Math.floor(Date.now() / 1000) - 3600;
     const oldButValid = signPayload(TEST_WEBHOOK_SECRET, rawBody, anHourAgo);
-    expect(() => parsePaymentEvent(rawBody, oldButValid, TEST_WEBHOOK_SECRET)).toThrow(expect.objectContaining({ reason: 'stale-timestamp' }));
+    expect(() => parsePaymentEvent(rawBody, oldButValid, TEST_WEBHOOK_SECRET)).toThrow(
+      expect.objectContaining({ reason: 'stale-timestamp' }),
+    );
   });
 
   test('a correctly signed body of the wrong shape is refused', () => {
-    const rawBody = JSON.stringify({ id: 'evt_1', type: 'charge.succeeded', created: 1, data: { chargeId: 'ch_1', reference: 'r', amountMinor: 1.5, currency: 'TWD' } });
+    const rawBody = JSON.stringify({
+      id: 'evt_1',
+      type: 'charge.succeeded',
+      created: 1,
+      data: { chargeId: 'ch_1', reference: 'r', amountMinor: 1.5, currency: 'TWD' },
+    });
     const header = signPayload(TEST_WEBHOOK_SECRET, rawBody);
     expect(() => parsePaymentEvent(rawBody, header, TEST_WEBHOOK_SECRET)).toThrow(expect.objectContaining({ reason: 'invalid-shape' }));
   });
@@ -273,7 +290,13 @@ describe('refunds', () => {
     const { id } = await settledCharge(1000, 'k-charge');
 
     const first = await provider.refund({ chargeId: id, amountMinor: 400 }, 'k-refund-1');
-    expect(first).toMatchObject({ id: expect.stringMatching(/^re_/), chargeId: id, amountMinor: 400, currency: 'TWD', status: 'succeeded' });
+    expect(first).toMatchObject({
+      id: expect.stringMatching(/^re_/),
+      chargeId: id,
+      amountMinor: 400,
+      currency: 'TWD',
+      status: 'succeeded',
+    });
     const over = await rejectionOf(provider.refund({ chargeId: id, amountMinor: 601 }, 'k-refund-2'));
     expect(over).toBeInstanceOf(PaymentRefused);
     expect(over).toMatchObject({ status: 422, code: 'refund-exceeds-charge' });
@@ -294,7 +317,10 @@ describe('refunds', () => {
   test('a charge that is not succeeded cannot be refunded', async () => {
     const failed = await provider.charge(chargeInput({ paymentSource: { type: 'card', token: 'tok_insufficient' } }), 'k-poor');
     await waitFor(() => emulator.state.charges.get(failed.id)?.charge.status === 'failed', 'the charge to fail');
-    await expect(provider.refund({ chargeId: failed.id, amountMinor: 1 }, 'k-r')).rejects.toMatchObject({ status: 409, code: 'charge-not-refundable' });
+    await expect(provider.refund({ chargeId: failed.id, amountMinor: 1 }, 'k-r')).rejects.toMatchObject({
+      status: 409,
+      code: 'charge-not-refundable',
+    });
     await expect(provider.refund({ chargeId: 'ch_unknown', amountMinor: 1 }, 'k-r2')).rejects.toMatchObject({ status: 404 });
   });
 });
@@ -302,7 +328,10 @@ describe('refunds', () => {
 describe('statement', () => {
   test('lists succeeded charges and refunds, not failed charges, within the range', async () => {
     const ok = await settledCharge(1000, 'k-ok');
-    const declined = await provider.charge(chargeInput({ paymentSource: { type: 'card', token: 'tok_decline' }, reference: 'order-9' }), 'k-no');
+    const declined = await provider.charge(
+      chargeInput({ paymentSource: { type: 'card', token: 'tok_decline' }, reference: 'order-9' }),
+      'k-no',
+    );
     await waitFor(() => emulator.state.charges.get(declined.id)?.charge.status === 'failed', 'the decline');
     const refund = await provider.refund({ chargeId: ok.id, amountMinor: 250 }, 'k-refund');
 

@@ -72,7 +72,14 @@ test('a payout is paid, reported by a signed payout.paid webhook, and listed in 
 
   const statement = await provider.statement();
   expect(statement.entries).toEqual([
-    { payoutId: accepted.id, reference: 'payout:U1:1', amountMinor: 150_000, currency: 'TWD', status: 'paid', occurredAt: expect.any(String) },
+    {
+      payoutId: accepted.id,
+      reference: 'payout:U1:1',
+      amountMinor: 150_000,
+      currency: 'TWD',
+      status: 'paid',
+      occurredAt: expect.any(String),
+    },
   ]);
 });
 

@@ -8,7 +8,10 @@ const NOW = 1_700_000_000;
 test('the header is t=<seconds>,v1=HMAC-SHA256(secret, "t.body") in hex', () => {
   const expected = createHmac('sha256', SECRET).update(`${NOW}.${BODY}`).digest('hex');
   expect(signPayload(SECRET, BODY, NOW)).toBe(`t=${NOW},v1=${expected}`);
-  expect(verifySignedPayload(SECRET, Buffer.from(BODY), signPayload(SECRET, BODY, NOW), 300, NOW)).toEqual({ ok: true, timestampSeconds: NOW });
+  expect(verifySignedPayload(SECRET, Buffer.from(BODY), signPayload(SECRET, BODY, NOW), 300, NOW)).toEqual({
+    ok: true,
+    timestampSeconds: NOW,
+  });
 });
 
 test('the tolerance applies both ways around now', () => {

@@ -48,7 +48,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       wrongCurrency: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('post' as const), target: fc.nat(), amount: fc.option(amountArb, { nil: null }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('post' as const), target: fc.nat(), amount: fc.option(amountArb, { nil: null }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('void' as const), target: fc.nat() }) },
 );
 const scenarioArb = fc.record({

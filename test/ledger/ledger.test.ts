@@ -66,11 +66,27 @@ describe('accounts', () => {
     const input = { id, currency: 'JPY', kind: 'user_wallet', debitsMustNotExceedCredits: true, userData: { owner: 'u1' } } as const;
     const first = await ledger.createAccount(input);
     expect(first.status).toBe('created');
-    expect(first.account).toMatchObject({ id, currency: 'JPY', kind: 'user_wallet', debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false, shardCount: 8, userData: { owner: 'u1' } });
+    expect(first.account).toMatchObject({
+      id,
+      currency: 'JPY',
+      kind: 'user_wallet',
+      debitsMustNotExceedCredits: true,
+      creditsMustNotExceedDebits: false,
+      shardCount: 8,
+      userData: { owner: 'u1' },
+    });
     const again = await ledger.createAccount({ ...input });
     expect(again).toEqual({ status: 'exists', account: first.account });
     expect(await ledger.lookupAccount(id)).toEqual(first.account);
-    expect(await ledger.balance(id)).toEqual({ accountId: id, currency: 'JPY', debitsPostedMinor: 0, creditsPostedMinor: 0, debitsPendingMinor: 0, creditsPendingMinor: 0, availableMinor: 0 });
+    expect(await ledger.balance(id)).toEqual({
+      accountId: id,
+      currency: 'JPY',
+      debitsPostedMinor: 0,
+      creditsPostedMinor: 0,
+      debitsPendingMinor: 0,
+      creditsPendingMinor: 0,
+      availableMinor: 0,
+    });
     const shards = await h.knex('ledger_balances').where({ account_id: id }).count<{ count: string }[]>('* as count');
     expect(Number(shards[0].count)).toBe(8);
   });
@@ -79,8 +95,16 @@ describe('accounts', () => {
     const id = uniqueId('acct');
     await ledger.createAccount({ id, currency: 'USD', kind: 'fees' });
     await expectRefusal(ledger.createAccount({ id, currency: 'THB', kind: 'fees' }), AccountIdConflict, 'account_id_conflict');
-    await expectRefusal(ledger.createAccount({ id, currency: 'USD', kind: 'fees', userData: { x: 1 } }), AccountIdConflict, 'account_id_conflict');
-    await expectRefusal(ledger.createAccount({ id, currency: 'USD', kind: 'fees', creditsMustNotExceedDebits: true }), AccountIdConflict, 'account_id_conflict');
+    await expectRefusal(
+      ledger.createAccount({ id, currency: 'USD', kind: 'fees', userData: { x: 1 } }),
+      AccountIdConflict,
+      'account_id_conflict',
+    );
+    await expectRefusal(
+      ledger.createAccount({ id, currency: 'USD', kind: 'fees', creditsMustNotExceedDebits: true }),
+      AccountIdConflict,
+      'account_id_conflict',
+    );
   });
 
   it.each([
@@ -97,7 +121,11 @@ describe('accounts', () => {
 
   it('refuses empty and over-long ids', async () => {
     await expectRefusal(ledger.createAccount({ id: '', currency: 'TWD', kind: 'fees' }), LedgerValidationError, 'validation_failed');
-    await expectRefusal(ledger.createAccount({ id: 'x'.repeat(ID_LENGTH_MAX_CHARS + 1), currency: 'TWD', kind: 'fees' }), LedgerValidationError, 'validation_failed');
+    await expectRefusal(
+      ledger.createAccount({ id: 'x'.repeat(ID_LENGTH_MAX_CHARS + 1), currency: 'TWD', kind: 'fees' }),
+      LedgerValidationError,
+      'validation_failed',
+    );
     const longest = 'L'.repeat(ID_LENGTH_MAX_CHARS - 20) + uniqueId('').slice(-20);
     expect((await ledger.createAccount({ id: longest, currency: 'TWD', kind: 'fees' })).status).toBe('created');
   });
@@ -124,9 +152,24 @@ describe('single transfers', () => {
   it('moves money on both sides and keeps the totals at zero', async () => {
     const ids = await wallets(0);
     const id = uniqueId('t');
-    const result = await ledger.createTransfer({ id, debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 1500, currency: 'TWD', metadata: { orderId: 'o-1' } });
+    const result = await ledger.createTransfer({
+      id,
+      debitAccountId: ids.clearing,
+      creditAccountId: ids.wallet,
+      amountMinor: 1500,
+      currency: 'TWD',
+      metadata: { orderId: 'o-1' },
+    });
     expect(result.status).toBe('created');
-    expect(result.transfer).toMatchObject({ id, kind: 'single', amountMinor: 1500, currency: 'TWD', pendingId: null, state: null, metadata: { orderId: 'o-1' } });
+    expect(result.transfer).toMatchObject({
+      id,
+      kind: 'single',
+      amountMinor: 1500,
+      currency: 'TWD',
+      pendingId: null,
+      state: null,
+      metadata: { orderId: 'o-1' },
+    });
     expect(await ledger.balance(ids.clearing)).toMatchObject({ debitsPostedMinor: 1500, creditsPostedMinor: 0 });
     expect(await ledger.balance(ids.wallet)).toMatchObject({ creditsPostedMinor: 1500, debitsPostedMinor: 0, availableMinor: 1500 });
     const totals = await ledger.totalsByCurrency(Object.values(ids));
@@ -138,7 +181,14 @@ describe('single transfers', () => {
 
   it('answers a retry with exists and moves the money once', async () => {
     const ids = await wallets(0);
-    const input: TransferInput = { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 700, currency: 'TWD', metadata: { b: 2, a: 1 } };
+    const input: TransferInput = {
+      id: uniqueId('t'),
+      debitAccountId: ids.clearing,
+      creditAccountId: ids.wallet,
+      amountMinor: 700,
+      currency: 'TWD',
+      metadata: { b: 2, a: 1 },
+    };
     const first = await ledger.createTransfer(input);
     // Key order in metadata is not a difference.
     const again = await ledger.createTransfer({ ...input, metadata: { a: 1, b: 2 } });
@@ -153,7 +203,14 @@ describe('single transfers', () => {
     ['kind', { kind: 'pending' }],
   ])('refuses the same id with a different %s', async (_field, change) => {
     const ids = await wallets(0);
-    const input = { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 700, currency: 'TWD', metadata: { a: 1 } } as const;
+    const input = {
+      id: uniqueId('t'),
+      debitAccountId: ids.clearing,
+      creditAccountId: ids.wallet,
+      amountMinor: 700,
+      currency: 'TWD',
+      metadata: { a: 1 },
+    } as const;
     await ledger.createTransfer(input);
     const changed = { ...input, ...change } as TransferInput;
     if ('creditAccountId' in change) (changed as { creditAccountId: string }).creditAccountId = ids.escrow;
@@ -173,7 +230,13 @@ describe('single transfers', () => {
     const ids = await wallets(0);
     const id = uniqueId('t');
     await expectRefusal(
-      ledger.createTransfer({ id, debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: amountMinor as number, currency: 'TWD' }),
+      ledger.createTransfer({
+        id,
+        debitAccountId: ids.clearing,
+        creditAccountId: ids.wallet,
+        amountMinor: amountMinor as number,
+        currency: 'TWD',
+      }),
       LedgerValidationError,
       'validation_failed',
     );
@@ -183,17 +246,33 @@ describe('single transfers', () => {
   it('refuses an unknown currency, a bad id, and a same-account transfer', async () => {
     const ids = await wallets(0);
     const base = { debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 1 };
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('t'), ...base, currency: 'EUR' as never }), LedgerValidationError, 'validation_failed');
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('t'), ...base, currency: 'EUR' as never }),
+      LedgerValidationError,
+      'validation_failed',
+    );
     await expectRefusal(ledger.createTransfer({ id: '', ...base, currency: 'TWD' }), LedgerValidationError, 'validation_failed');
-    await expectRefusal(ledger.createTransfer({ id: 'x'.repeat(ID_LENGTH_MAX_CHARS + 1), ...base, currency: 'TWD' }), LedgerValidationError, 'validation_failed');
+    await expectRefusal(
+      ledger.createTransfer({ id: 'x'.repeat(ID_LENGTH_MAX_CHARS + 1), ...base, currency: 'TWD' }),
+      LedgerValidationError,
+      'validation_failed',
+    );
     const same = uniqueId('t');
-    await expectRefusal(ledger.createTransfer({ id: same, ...base, creditAccountId: ids.clearing, currency: 'TWD' }), AccountsMustBeDifferent, 'accounts_must_be_different');
+    await expectRefusal(
+      ledger.createTransfer({ id: same, ...base, creditAccountId: ids.clearing, currency: 'TWD' }),
+      AccountsMustBeDifferent,
+      'accounts_must_be_different',
+    );
     expect(await ledger.lookupTransfer(same)).toBeNull();
   });
 
   it('the SQL function refuses a same-account transfer on its own', async () => {
     const ids = await wallets(0);
-    const { rows } = await h.knex.raw(`select status, error_code from ledger_create_transfer(?, 'single', ?, ?, 5, 'TWD', null, null)`, [uniqueId('t'), ids.clearing, ids.clearing]);
+    const { rows } = await h.knex.raw(`select status, error_code from ledger_create_transfer(?, 'single', ?, ?, 5, 'TWD', null, null)`, [
+      uniqueId('t'),
+      ids.clearing,
+      ids.clearing,
+    ]);
     expect(rows[0]).toEqual({ status: 'refused', error_code: 'accounts_must_be_different' });
   });
 
@@ -203,10 +282,30 @@ describe('single transfers', () => {
     const missingDebit = uniqueId('missing');
     const missingCredit = uniqueId('missing');
     const cases: [TransferInput, new (...a: never[]) => LedgerError, string, string][] = [
-      [{ id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 5, currency: 'USD' }, CurrencyMismatch, 'currency_mismatch', ids.clearing],
-      [{ id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: jpy, amountMinor: 5, currency: 'TWD' }, CurrencyMismatch, 'currency_mismatch', jpy],
-      [{ id: uniqueId('t'), debitAccountId: missingDebit, creditAccountId: ids.wallet, amountMinor: 5, currency: 'TWD' }, AccountNotFound, 'account_not_found', missingDebit],
-      [{ id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: missingCredit, amountMinor: 5, currency: 'TWD' }, AccountNotFound, 'account_not_found', missingCredit],
+      [
+        { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 5, currency: 'USD' },
+        CurrencyMismatch,
+        'currency_mismatch',
+        ids.clearing,
+      ],
+      [
+        { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: jpy, amountMinor: 5, currency: 'TWD' },
+        CurrencyMismatch,
+        'currency_mismatch',
+        jpy,
+      ],
+      [
+        { id: uniqueId('t'), debitAccountId: missingDebit, creditAccountId: ids.wallet, amountMinor: 5, currency: 'TWD' },
+        AccountNotFound,
+        'account_not_found',
+        missingDebit,
+      ],
+      [
+        { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: missingCredit, amountMinor: 5, currency: 'TWD' },
+        AccountNotFound,
+        'account_not_found',
+        missingCredit,
+      ],
     ];
     for (const [input, type, code, accountId] of cases) {
       const err = await expectRefusal(ledger.createTransfer(input), type, code);
@@ -218,7 +317,8 @@ describe('single transfers', () => {
 
   it('refuses a debit beyond the funds of a limited account and never goes negative', async () => {
     const ids = await wallets(100);
-    const pay = (amountMinor: number) => ledger.createTransfer({ id: uniqueId('pay'), debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor, currency: 'TWD' });
+    const pay = (amountMinor: number) =>
+      ledger.createTransfer({ id: uniqueId('pay'), debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor, currency: 'TWD' });
     const refused = await expectRefusal(pay(101), InsufficientFunds, 'insufficient_funds');
     expect((refused as InsufficientFunds).accountId).toBe(ids.wallet);
     expect(refused.retryable).toBe(false);
@@ -227,7 +327,13 @@ describe('single transfers', () => {
     expect(await ledger.balance(ids.wallet)).toMatchObject({ availableMinor: 0, debitsPostedMinor: 100, creditsPostedMinor: 100 });
     // The escrow is limited too: it can pass on what it holds, no more.
     await expectRefusal(
-      ledger.createTransfer({ id: uniqueId('rel'), debitAccountId: ids.escrow, creditAccountId: ids.wallet, amountMinor: 101, currency: 'TWD' }),
+      ledger.createTransfer({
+        id: uniqueId('rel'),
+        debitAccountId: ids.escrow,
+        creditAccountId: ids.wallet,
+        amountMinor: 101,
+        currency: 'TWD',
+      }),
       InsufficientFunds,
       'insufficient_funds',
     );
@@ -238,14 +344,32 @@ describe('single transfers', () => {
       payout: { currency: 'THB', kind: 'payout_clearing', creditsMustNotExceedDebits: true },
       other: { currency: 'THB', kind: 'provider_clearing' },
     });
-    await ledger.createTransfer({ id: uniqueId('t'), debitAccountId: ids.payout, creditAccountId: ids.other, amountMinor: 50, currency: 'THB' });
+    await ledger.createTransfer({
+      id: uniqueId('t'),
+      debitAccountId: ids.payout,
+      creditAccountId: ids.other,
+      amountMinor: 50,
+      currency: 'THB',
+    });
     const err = await expectRefusal(
-      ledger.createTransfer({ id: uniqueId('t'), debitAccountId: ids.other, creditAccountId: ids.payout, amountMinor: 51, currency: 'THB' }),
+      ledger.createTransfer({
+        id: uniqueId('t'),
+        debitAccountId: ids.other,
+        creditAccountId: ids.payout,
+        amountMinor: 51,
+        currency: 'THB',
+      }),
       CreditsExceedDebits,
       'credits_exceed_debits',
     );
     expect((err as CreditsExceedDebits).accountId).toBe(ids.payout);
-    await ledger.createTransfer({ id: uniqueId('t'), debitAccountId: ids.other, creditAccountId: ids.payout, amountMinor: 50, currency: 'THB' });
+    await ledger.createTransfer({
+      id: uniqueId('t'),
+      debitAccountId: ids.other,
+      creditAccountId: ids.payout,
+      amountMinor: 50,
+      currency: 'THB',
+    });
     expect(await ledger.balance(ids.payout)).toMatchObject({ availableMinor: 0 });
   });
 });
@@ -254,7 +378,14 @@ describe('pending transfers', () => {
   async function hold(amountMinor: number, fundMinor = 100) {
     const ids = await wallets(fundMinor);
     const pendingId = uniqueId('hold');
-    const { transfer } = await ledger.createTransfer({ id: pendingId, kind: 'pending', debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor, currency: 'TWD' });
+    const { transfer } = await ledger.createTransfer({
+      id: pendingId,
+      kind: 'pending',
+      debitAccountId: ids.wallet,
+      creditAccountId: ids.escrow,
+      amountMinor,
+      currency: 'TWD',
+    });
     return { ids, pendingId, transfer };
   }
 
@@ -264,7 +395,13 @@ describe('pending transfers', () => {
     expect(await ledger.balance(ids.wallet)).toMatchObject({ debitsPendingMinor: 80, debitsPostedMinor: 0, availableMinor: 20 });
     expect(await ledger.balance(ids.escrow)).toMatchObject({ creditsPendingMinor: 80, creditsPostedMinor: 0, availableMinor: 0 });
     await expectRefusal(
-      ledger.createTransfer({ id: uniqueId('t'), debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor: 21, currency: 'TWD' }),
+      ledger.createTransfer({
+        id: uniqueId('t'),
+        debitAccountId: ids.wallet,
+        creditAccountId: ids.escrow,
+        amountMinor: 21,
+        currency: 'TWD',
+      }),
       InsufficientFunds,
       'insufficient_funds',
     );
@@ -276,7 +413,14 @@ describe('pending transfers', () => {
     const postId = uniqueId('post');
     const posted = await ledger.createTransfer({ id: postId, pendingId, kind: 'post' });
     expect(posted.status).toBe('created');
-    expect(posted.transfer).toMatchObject({ kind: 'post', pendingId, amountMinor: 80, debitAccountId: ids.wallet, creditAccountId: ids.escrow, currency: 'TWD' });
+    expect(posted.transfer).toMatchObject({
+      kind: 'post',
+      pendingId,
+      amountMinor: 80,
+      debitAccountId: ids.wallet,
+      creditAccountId: ids.escrow,
+      currency: 'TWD',
+    });
     expect(await ledger.lookupTransfer(pendingId)).toMatchObject({ state: 'posted', postedAmountMinor: 80 });
     expect(await ledger.balance(ids.wallet)).toMatchObject({ debitsPendingMinor: 0, debitsPostedMinor: 80, availableMinor: 20 });
     expect(await ledger.balance(ids.escrow)).toMatchObject({ creditsPendingMinor: 0, creditsPostedMinor: 80 });
@@ -284,11 +428,23 @@ describe('pending transfers', () => {
     expect(await ledger.createTransfer({ id: postId, pendingId, kind: 'post' })).toEqual({ status: 'exists', transfer: posted.transfer });
     // Naming the full amount explicitly is the same request.
     expect((await ledger.createTransfer({ id: postId, pendingId, kind: 'post', amountMinor: 80 })).status).toBe('exists');
-    await expectRefusal(ledger.createTransfer({ id: postId, pendingId, kind: 'post', amountMinor: 79 }), TransferIdConflict, 'transfer_id_conflict');
+    await expectRefusal(
+      ledger.createTransfer({ id: postId, pendingId, kind: 'post', amountMinor: 79 }),
+      TransferIdConflict,
+      'transfer_id_conflict',
+    );
     await expectRefusal(ledger.createTransfer({ id: postId, pendingId, kind: 'void' }), TransferIdConflict, 'transfer_id_conflict');
 
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('post'), pendingId, kind: 'post' }), PendingAlreadyPosted, 'pending_already_posted');
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('void'), pendingId, kind: 'void' }), PendingAlreadyPosted, 'pending_already_posted');
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('post'), pendingId, kind: 'post' }),
+      PendingAlreadyPosted,
+      'pending_already_posted',
+    );
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('void'), pendingId, kind: 'void' }),
+      PendingAlreadyPosted,
+      'pending_already_posted',
+    );
     expect(await ledger.balance(ids.escrow)).toMatchObject({ creditsPendingMinor: 0, creditsPostedMinor: 80 });
   });
 
@@ -304,7 +460,11 @@ describe('pending transfers', () => {
   it('refuses a partial post above the pending amount, and the hold stays', async () => {
     const { ids, pendingId } = await hold(80);
     const postId = uniqueId('post');
-    await expectRefusal(ledger.createTransfer({ id: postId, pendingId, kind: 'post', amountMinor: 81 }), ExceedsPendingAmount, 'exceeds_pending_amount');
+    await expectRefusal(
+      ledger.createTransfer({ id: postId, pendingId, kind: 'post', amountMinor: 81 }),
+      ExceedsPendingAmount,
+      'exceeds_pending_amount',
+    );
     expect(await ledger.lookupTransfer(postId)).toBeNull();
     expect(await ledger.lookupTransfer(pendingId)).toMatchObject({ state: 'pending' });
     expect(await ledger.balance(ids.wallet)).toMatchObject({ debitsPendingMinor: 80, debitsPostedMinor: 0 });
@@ -316,27 +476,53 @@ describe('pending transfers', () => {
     expect(voided.transfer).toMatchObject({ kind: 'void', amountMinor: 80 });
     expect(await ledger.lookupTransfer(pendingId)).toMatchObject({ state: 'voided', postedAmountMinor: null });
     expect(await ledger.balance(ids.wallet)).toMatchObject({ debitsPendingMinor: 0, debitsPostedMinor: 0, availableMinor: 100 });
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('post'), pendingId, kind: 'post' }), PendingAlreadyVoided, 'pending_already_voided');
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('void'), pendingId, kind: 'void' }), PendingAlreadyVoided, 'pending_already_voided');
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('post'), pendingId, kind: 'post' }),
+      PendingAlreadyVoided,
+      'pending_already_voided',
+    );
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('void'), pendingId, kind: 'void' }),
+      PendingAlreadyVoided,
+      'pending_already_voided',
+    );
   });
 
   it('refuses to resolve an unknown or non-pending transfer, and a void with an amount', async () => {
     const ids = await wallets(100);
     const single = uniqueId('t');
     await ledger.createTransfer({ id: single, debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor: 5, currency: 'TWD' });
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('post'), pendingId: single, kind: 'post' }), PendingTransferNotPending, 'pending_transfer_not_pending');
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('post'), pendingId: uniqueId('nothing'), kind: 'post' }), PendingTransferNotFound, 'pending_transfer_not_found');
-    await expectRefusal(ledger.createTransfer({ id: uniqueId('void'), pendingId: single, kind: 'void', amountMinor: 5 } as never), LedgerValidationError, 'validation_failed');
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('post'), pendingId: single, kind: 'post' }),
+      PendingTransferNotPending,
+      'pending_transfer_not_pending',
+    );
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('post'), pendingId: uniqueId('nothing'), kind: 'post' }),
+      PendingTransferNotFound,
+      'pending_transfer_not_found',
+    );
+    await expectRefusal(
+      ledger.createTransfer({ id: uniqueId('void'), pendingId: single, kind: 'void', amountMinor: 5 } as never),
+      LedgerValidationError,
+      'validation_failed',
+    );
     await expectRefusal(ledger.createTransfer({ id: single, pendingId: single, kind: 'void' }), LedgerValidationError, 'validation_failed');
   });
 
   it('resolves a pending transfer at most once under concurrent posts and voids', async () => {
     const { ids, pendingId } = await hold(90);
     const attempts = Array.from({ length: 12 }, (_, i) =>
-      ledger.createTransfer(i % 2 === 0 ? { id: uniqueId('post'), pendingId, kind: 'post', amountMinor: 10 + i } : { id: uniqueId('void'), pendingId, kind: 'void' }).then(
-        (r) => r,
-        (e: LedgerError) => e,
-      ),
+      ledger
+        .createTransfer(
+          i % 2 === 0
+            ? { id: uniqueId('post'), pendingId, kind: 'post', amountMinor: 10 + i }
+            : { id: uniqueId('void'), pendingId, kind: 'void' },
+        )
+        .then(
+          (r) => r,
+          (e: LedgerError) => e,
+        ),
     );
     const results = await Promise.all(attempts);
     const winners = results.filter((r) => !(r instanceof Error));
@@ -345,14 +531,24 @@ describe('pending transfers', () => {
     const loserCode = final?.state === 'posted' ? 'pending_already_posted' : 'pending_already_voided';
     for (const r of results) if (r instanceof Error) expect(r.code).toBe(loserCode);
     const postedMinor = final?.postedAmountMinor ?? 0;
-    expect(await ledger.balance(ids.wallet)).toMatchObject({ debitsPendingMinor: 0, debitsPostedMinor: postedMinor, availableMinor: 100 - postedMinor });
+    expect(await ledger.balance(ids.wallet)).toMatchObject({
+      debitsPendingMinor: 0,
+      debitsPostedMinor: postedMinor,
+      availableMinor: 100 - postedMinor,
+    });
   });
 });
 
 describe('concurrency', () => {
   it('creates a transfer once when the same id arrives many times at once', async () => {
     const ids = await wallets(0);
-    const input: TransferInput = { id: uniqueId('t'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 33, currency: 'TWD' };
+    const input: TransferInput = {
+      id: uniqueId('t'),
+      debitAccountId: ids.clearing,
+      creditAccountId: ids.wallet,
+      amountMinor: 33,
+      currency: 'TWD',
+    };
     const results = await Promise.all(Array.from({ length: 16 }, () => ledger.createTransfer(input)));
     expect(results.filter((r) => r.status === 'created')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'exists')).toHaveLength(15);
@@ -364,7 +560,14 @@ describe('concurrency', () => {
     const results = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
         ledger
-          .createTransfer({ id: uniqueId('pay'), kind: i % 3 === 0 ? 'pending' : 'single', debitAccountId: ids.wallet, creditAccountId: ids.escrow, amountMinor: 10, currency: 'TWD' })
+          .createTransfer({
+            id: uniqueId('pay'),
+            kind: i % 3 === 0 ? 'pending' : 'single',
+            debitAccountId: ids.wallet,
+            creditAccountId: ids.escrow,
+            amountMinor: 10,
+            currency: 'TWD',
+          })
           .then(
             () => 'ok',
             (e: LedgerError) => e.code,
@@ -384,9 +587,23 @@ describe('concurrency', () => {
       seller: { currency: 'USD', kind: 'user_wallet', debitsMustNotExceedCredits: true, shardCount: 16 },
     });
     const n = 64;
-    await Promise.all(Array.from({ length: n }, (_, i) => ledger.createTransfer({ id: uniqueId('sale'), debitAccountId: ids.clearing, creditAccountId: ids.seller, amountMinor: i + 1, currency: 'USD' })));
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        ledger.createTransfer({
+          id: uniqueId('sale'),
+          debitAccountId: ids.clearing,
+          creditAccountId: ids.seller,
+          amountMinor: i + 1,
+          currency: 'USD',
+        }),
+      ),
+    );
     expect((await ledger.balance(ids.seller)).creditsPostedMinor).toBe((n * (n + 1)) / 2);
-    const used = await h.knex('ledger_balances').where({ account_id: ids.seller }).andWhere('credits_posted', '>', 0).count<{ count: string }[]>('* as count');
+    const used = await h
+      .knex('ledger_balances')
+      .where({ account_id: ids.seller })
+      .andWhere('credits_posted', '>', 0)
+      .count<{ count: string }[]>('* as count');
     expect(Number(used[0].count)).toBeGreaterThan(1);
   });
 });
@@ -432,7 +649,13 @@ describe('batches', () => {
     const batches = Array.from({ length: 8 }, (_, batch) =>
       Array.from({ length: 40 }, (_, i): TransferInput => {
         const step = batch % 2 === 0 ? i : 39 - i;
-        return { id: uniqueId(`cb${batch}`), debitAccountId: ring[step % 2], creditAccountId: ring[2 + ((step >> 1) % 2)], amountMinor: 1 + (step % 5), currency: 'TWD' };
+        return {
+          id: uniqueId(`cb${batch}`),
+          debitAccountId: ring[step % 2],
+          creditAccountId: ring[2 + ((step >> 1) % 2)],
+          amountMinor: 1 + (step % 5),
+          currency: 'TWD',
+        };
       }),
     );
     const results = (await Promise.all(batches.map((items) => ledger.createTransfers(items)))).flat();
@@ -448,7 +671,13 @@ describe('batches', () => {
 
   it('refuses a batch above the size limit before any SQL', async () => {
     const ids = await wallets(0);
-    const items = Array.from({ length: BATCH_SIZE_MAX_ITEMS + 1 }, (_, i) => ({ id: `big-${i}-${ids.wallet}`, debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 1, currency: 'TWD' as const }));
+    const items = Array.from({ length: BATCH_SIZE_MAX_ITEMS + 1 }, (_, i) => ({
+      id: `big-${i}-${ids.wallet}`,
+      debitAccountId: ids.clearing,
+      creditAccountId: ids.wallet,
+      amountMinor: 1,
+      currency: 'TWD' as const,
+    }));
     await expectRefusal(ledger.createTransfers(items), LedgerValidationError, 'validation_failed');
     expect((await ledger.balance(ids.wallet)).creditsPostedMinor).toBe(0);
   });
@@ -463,7 +692,9 @@ describe('records are immutable', () => {
     try {
       await expect(owner('ledger_transfers').where({ id: fund.id }).update({ amount_minor: 1 })).rejects.toThrow(/immutable/);
       await expect(owner('ledger_transfers').where({ id: fund.id }).delete()).rejects.toThrow(/immutable/);
-      await expect(owner('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false })).rejects.toThrow(/immutable/);
+      await expect(owner('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false })).rejects.toThrow(
+        /immutable/,
+      );
       await expect(owner('ledger_balances').where({ account_id: ids.wallet }).delete()).rejects.toThrow(/immutable/);
     } finally {
       await owner.destroy();

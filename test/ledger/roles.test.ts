@@ -61,14 +61,27 @@ async function fundedWallet(amountMinor: number) {
     clearing: { currency: 'TWD', kind: 'provider_clearing' },
     wallet: { currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true, shardCount: 2 },
   });
-  const fund = await ledger.createTransfer({ id: uniqueId('fund'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor, currency: 'TWD' });
+  const fund = await ledger.createTransfer({
+    id: uniqueId('fund'),
+    debitAccountId: ids.clearing,
+    creditAccountId: ids.wallet,
+    amountMinor,
+    currency: 'TWD',
+  });
   return { ...ids, fundId: fund.transfer.id };
 }
 
 describe('the app role and the ledger', () => {
   it('creates accounts and transfers through the ledger functions, one at a time and in batches', async () => {
     const ids = await fundedWallet(500);
-    const pending = await ledger.createTransfer({ id: uniqueId('hold'), debitAccountId: ids.wallet, creditAccountId: ids.clearing, amountMinor: 200, currency: 'TWD', kind: 'pending' });
+    const pending = await ledger.createTransfer({
+      id: uniqueId('hold'),
+      debitAccountId: ids.wallet,
+      creditAccountId: ids.clearing,
+      amountMinor: 200,
+      currency: 'TWD',
+      kind: 'pending',
+    });
     const batch = await ledger.createTransfers([
       { id: uniqueId('post'), pendingId: pending.transfer.id, kind: 'post', amountMinor: 150 },
       { id: uniqueId('more'), debitAccountId: ids.clearing, creditAccountId: ids.wallet, amountMinor: 7, currency: 'TWD' },
@@ -79,20 +92,44 @@ describe('the app role and the ledger', () => {
 
   it('cannot change a balance, a transfer or an account by hand', async () => {
     const ids = await fundedWallet(100);
-    await refusedByPrivilege(app, (trx) => trx.raw('update ledger_balances set credits_posted = credits_posted + 1000000 where account_id = ?', [ids.wallet]), /permission denied for table ledger_balances/);
-    await refusedByPrivilege(app, (trx) => trx('ledger_transfers').where({ id: ids.fundId }).update({ amount_minor: 1 }), /permission denied for table ledger_transfers/);
     await refusedByPrivilege(
       app,
-      (trx) => trx('ledger_transfers').insert({ id: uniqueId('forged'), debit_account_id: ids.clearing, credit_account_id: ids.wallet, amount_minor: 1, currency: 'TWD', kind: 'single' }),
+      (trx) => trx.raw('update ledger_balances set credits_posted = credits_posted + 1000000 where account_id = ?', [ids.wallet]),
+      /permission denied for table ledger_balances/,
+    );
+    await refusedByPrivilege(
+      app,
+      (trx) => trx('ledger_transfers').where({ id: ids.fundId }).update({ amount_minor: 1 }),
       /permission denied for table ledger_transfers/,
     );
-    await refusedByPrivilege(app, (trx) => trx('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false }), /permission denied for table ledger_accounts/);
+    await refusedByPrivilege(
+      app,
+      (trx) =>
+        trx('ledger_transfers').insert({
+          id: uniqueId('forged'),
+          debit_account_id: ids.clearing,
+          credit_account_id: ids.wallet,
+          amount_minor: 1,
+          currency: 'TWD',
+          kind: 'single',
+        }),
+      /permission denied for table ledger_transfers/,
+    );
+    await refusedByPrivilege(
+      app,
+      (trx) => trx('ledger_accounts').where({ id: ids.wallet }).update({ debits_must_not_exceed_credits: false }),
+      /permission denied for table ledger_accounts/,
+    );
     expect((await ledger.balance(ids.wallet)).creditsPostedMinor).toBe(100);
   });
 
   it('cannot delete or truncate ledger records', async () => {
     const ids = await fundedWallet(100);
-    await refusedByPrivilege(app, (trx) => trx('ledger_transfers').where({ id: ids.fundId }).delete(), /permission denied for table ledger_transfers/);
+    await refusedByPrivilege(
+      app,
+      (trx) => trx('ledger_transfers').where({ id: ids.fundId }).delete(),
+      /permission denied for table ledger_transfers/,
+    );
     for (const table of ['ledger_transfers', 'ledger_balances', 'ledger_accounts']) {
       await refusedByPrivilege(app, (trx) => trx.raw(`truncate ${table}`), new RegExp(`permission denied for table ${table}`));
     }
@@ -106,9 +143,21 @@ describe('the app role and the ledger', () => {
       ['ledger_balances', 'ledger_balances_undeletable'],
       ['audit_log', 'audit_log_append_only'],
     ]) {
-      await refusedByPrivilege(app, (trx) => trx.raw(`alter table ${table} disable trigger ${trigger}`), new RegExp(`must be owner of table ${table}`));
-      await refusedByPrivilege(app, (trx) => trx.raw(`alter table ${table} disable trigger all`), new RegExp(`must be owner of table ${table}`));
-      await refusedByPrivilege(app, (trx) => trx.raw(`drop trigger ${trigger} on ${table}`), new RegExp(`must be owner of (relation|table) ${table}`));
+      await refusedByPrivilege(
+        app,
+        (trx) => trx.raw(`alter table ${table} disable trigger ${trigger}`),
+        new RegExp(`must be owner of table ${table}`),
+      );
+      await refusedByPrivilege(
+        app,
+        (trx) => trx.raw(`alter table ${table} disable trigger all`),
+        new RegExp(`must be owner of table ${table}`),
+      );
+      await refusedByPrivilege(
+        app,
+        (trx) => trx.raw(`drop trigger ${trigger} on ${table}`),
+        new RegExp(`must be owner of (relation|table) ${table}`),
+      );
       await refusedByPrivilege(app, (trx) => trx.raw(`drop table ${table}`), new RegExp(`must be owner of table ${table}`));
     }
     const enabled = await owner.raw<{ rows: Array<{ tgname: string; tgenabled: string }> }>(
@@ -139,7 +188,9 @@ describe('the app role and the ledger', () => {
       // Unqualified names in the app's own session find pg_temp first: a definer function that
       // followed the caller's path would believe these accounts exist.
       await trx.raw('create temp table ledger_accounts (like public.ledger_accounts including defaults) on commit drop');
-      await trx.raw(`insert into ledger_accounts (id, currency, kind, shard_count) values ('fake-a', 'TWD', 'escrow', 1), ('fake-b', 'TWD', 'escrow', 1)`);
+      await trx.raw(
+        `insert into ledger_accounts (id, currency, kind, shard_count) values ('fake-a', 'TWD', 'escrow', 1), ('fake-b', 'TWD', 'escrow', 1)`,
+      );
       const { rows } = await trx.raw<{ rows: Array<{ status: string; error_code: string }> }>(
         `select status, error_code from ledger_create_transfer(?, 'single', 'fake-a', 'fake-b', 5, 'TWD', null, null)`,
         [uniqueId('shadowed')],
@@ -153,10 +204,15 @@ describe('the app role and the ledger', () => {
   it('cannot replace a ledger function nor create objects that would shadow one', async () => {
     await refusedByPrivilege(
       app,
-      (trx) => trx.raw(`create or replace function ledger_shard(p_key text, p_shard_count integer) returns integer language sql as 'select 0'`),
+      (trx) =>
+        trx.raw(`create or replace function ledger_shard(p_key text, p_shard_count integer) returns integer language sql as 'select 0'`),
       /must be owner of function ledger_shard|permission denied for schema/,
     );
-    await refusedByPrivilege(app, (trx) => trx.raw(`create table ${uniqueId('shadow').replace(/-/g, '_')} (id int)`), /permission denied for schema/);
+    await refusedByPrivilege(
+      app,
+      (trx) => trx.raw(`create table ${uniqueId('shadow').replace(/-/g, '_')} (id int)`),
+      /permission denied for schema/,
+    );
   });
 });
 
@@ -165,7 +221,11 @@ describe('the app role and the audit log', () => {
     const subject = uniqueId('order');
     const { seq } = await appendAudit(app, { actor: 'system:test', action: 'test.appended', subject });
     expect(await app('audit_log').where({ subject }).select('seq')).toEqual([{ seq: String(seq) }]);
-    await refusedByPrivilege(app, (trx) => trx('audit_log').where({ seq }).update({ actor: 'someone else' }), /permission denied for table audit_log/);
+    await refusedByPrivilege(
+      app,
+      (trx) => trx('audit_log').where({ seq }).update({ actor: 'someone else' }),
+      /permission denied for table audit_log/,
+    );
     await refusedByPrivilege(app, (trx) => trx('audit_log').where({ seq }).delete(), /permission denied for table audit_log/);
     await refusedByPrivilege(app, (trx) => trx.raw('truncate audit_log'), /permission denied for table audit_log/);
     expect((await owner('audit_log').where({ seq }).first()).actor).toBe('system:test');
@@ -212,7 +272,7 @@ describe('grants', () => {
     }
   });
 
-  it('a table a later migration adds gets the app\'s grants on the next run, even with nothing pending', async () => {
+  it("a table a later migration adds gets the app's grants on the next run, even with nothing pending", async () => {
     const table = uniqueId('later').replace(/-/g, '_');
     await owner.schema.createTable(table, (t) => {
       t.bigIncrements('id');
@@ -224,7 +284,11 @@ describe('grants', () => {
       await app(table).insert({ note: 'after' });
       expect(await app(table).select('note')).toEqual([{ note: 'after' }]);
       await refusedByPrivilege(app, (trx) => trx.raw(`truncate ${table}`), new RegExp(`permission denied for table ${table}`));
-      await refusedByPrivilege(app, (trx) => trx.raw(`alter table ${table} add column x int`), new RegExp(`must be owner of table ${table}`));
+      await refusedByPrivilege(
+        app,
+        (trx) => trx.raw(`alter table ${table} add column x int`),
+        new RegExp(`must be owner of table ${table}`),
+      );
     } finally {
       await owner.schema.dropTable(table);
     }
@@ -240,7 +304,9 @@ describe('start-up check', () => {
     await expect(assertRestrictedRole(app)).resolves.toBeUndefined();
     const refusal = assertRestrictedRole(owner);
     await expect(refusal).rejects.toBeInstanceOf(ConfigError);
-    await expect(refusal).rejects.toThrow(new RegExp(`DATABASE_URL connects as role "${roleOf(testOwnerDatabaseUrl())}", which owns .*may create objects in the schema`));
+    await expect(refusal).rejects.toThrow(
+      new RegExp(`DATABASE_URL connects as role "${roleOf(testOwnerDatabaseUrl())}", which owns .*may create objects in the schema`),
+    );
   });
 
   it('the worker and the api (connectSystem) refuse the owner URL and start on the app URL', async () => {
@@ -254,7 +320,11 @@ describe('start-up check', () => {
 describe('settings', () => {
   const app = 'postgres://app_role:secret-app@127.0.0.1:1/escrow';
   const own = 'postgres://owner_role:secret-owner@127.0.0.1:1/escrow';
-  const refusal = (env: Record<string, string>) => resolveDatabase(env).then(() => 'started', (err: Error) => err);
+  const refusal = (env: Record<string, string>) =>
+    resolveDatabase(env).then(
+      () => 'started',
+      (err: Error) => err,
+    );
 
   it('needs both URLs or neither, as different roles, and never prints them', async () => {
     for (const [env, variable] of [

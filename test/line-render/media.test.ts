@@ -18,7 +18,7 @@ function pngSize(png: Buffer): { width: number; height: number } {
 const SOURCE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><circle cx="50" cy="50" r="40" fill="orange"/></svg>';
 
 describe('watermarkedProductImage', () => {
-  it('draws a placeholder card as a square PNG within LINE\'s 1024 px', () => {
+  it("draws a placeholder card as a square PNG within LINE's 1024 px", () => {
     const png = watermarkedProductImage({ transactionCode: 'TX-7K3M-Q9PZ', productName: 'Lavender soap', sourceImageSvgOrNull: null });
     expect(pngSize(png)).toEqual({ width: WATERMARK_SIZE, height: WATERMARK_SIZE });
     expect(WATERMARK_SIZE).toBeLessThanOrEqual(1024);
@@ -30,7 +30,7 @@ describe('watermarkedProductImage', () => {
     expect(of('TX-AAAA-AAAA').equals(of('TX-AAAA-AAAA'))).toBe(true);
   });
 
-  it('uses the seller\'s SVG picture when there is one', () => {
+  it("uses the seller's SVG picture when there is one", () => {
     const input = { transactionCode: 'TX-7K3M-Q9PZ', productName: 'Soap' };
     const withPicture = watermarkedProductImage({ ...input, sourceImageSvgOrNull: SOURCE_SVG });
     expect(pngSize(withPicture).width).toBe(WATERMARK_SIZE);
@@ -38,7 +38,11 @@ describe('watermarkedProductImage', () => {
   });
 
   it('survives markup and a long CJK name in the product name', () => {
-    const png = watermarkedProductImage({ transactionCode: 'TX-7K3M-Q9PZ', productName: '</text><script>x</script>&' + '超長名稱'.repeat(20), sourceImageSvgOrNull: null });
+    const png = watermarkedProductImage({
+      transactionCode: 'TX-7K3M-Q9PZ',
+      productName: '</text><script>x</script>&' + '超長名稱'.repeat(20),
+      sourceImageSvgOrNull: null,
+    });
     expect(pngSize(png).width).toBe(WATERMARK_SIZE);
   });
 });
@@ -80,7 +84,7 @@ describe('mediaRouter', () => {
     expect(pngSize(Buffer.from(await res.arrayBuffer())).width).toBe(WATERMARK_SIZE);
   });
 
-  it('asks for the seller\'s picture by code', async () => {
+  it("asks for the seller's picture by code", async () => {
     const res = await fetch(`${base}/media/watermark/TX-WITH-PICTURE.png`);
     expect(res.status).toBe(200);
     expect(sourceFor).toHaveBeenCalledWith('TX-WITH-PICTURE');

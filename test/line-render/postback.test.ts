@@ -14,7 +14,7 @@ describe('postback codec', () => {
     expect(encodePostback({ action: 'agree', transactionCode: 'TX-7K3M-Q9PZ' })).toBe('action=agree&order=TX-7K3M-Q9PZ');
   });
 
-  it('keeps the longest allowed id within LINE\'s 300 characters', () => {
+  it("keeps the longest allowed id within LINE's 300 characters", () => {
     const transactionCode = `order:${'Z'.repeat(122)}`;
     expect(decodePostback(encodePostback({ action: 'resend_otp', transactionCode }))).toEqual({ action: 'resend_otp', transactionCode });
   });

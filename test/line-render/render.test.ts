@@ -11,38 +11,39 @@ import { LANGUAGES, STRINGS, decodePostback, renderDealMessage } from '../../src
 import { CODE, allSamples, codeOf, hugeProduct, product, samplesFor } from './samples';
 import { actionsIn, objectsIn, visibleText } from './walk';
 
-const cases = LANGUAGES.flatMap((language) =>
-  [
-    ...allSamples(product).map((message) => ({ language, message, size: 'typical' })),
-    ...allSamples(hugeProduct).map((message) => ({ language, message, size: '200-char name, huge amount' })),
-  ],
-);
+const cases = LANGUAGES.flatMap((language) => [
+  ...allSamples(product).map((message) => ({ language, message, size: 'typical' })),
+  ...allSamples(hugeProduct).map((message) => ({ language, message, size: '200-char name, huge amount' })),
+]);
 
 describe('renderDealMessage', () => {
-  it.each(cases)('$message.kind ($language, $size) fits LINE limits and names its transaction code if it has one', ({ language, message }) => {
-    const rendered = renderDealMessage(message, language);
-    expect(rendered).toHaveLength(1);
-    const [out] = rendered as [messagingApi.Message];
-    if (out.type === 'flex') {
-      expect(out.altText.length).toBeGreaterThan(0);
-      expect(out.altText.length).toBeLessThanOrEqual(FLEX_ALT_TEXT_MAX_CHARS);
-      expect(jsonBytes(out.contents)).toBeLessThanOrEqual(FLEX_BUBBLE_MAX_BYTES);
-    }
-    for (const action of actionsIn(out)) {
-      expect((action.label ?? '').length).toBeLessThanOrEqual(ACTION_LABEL_MAX_CHARS);
-      if (action.type === 'postback') {
-        expect(action.data!.length).toBeLessThanOrEqual(POSTBACK_DATA_MAX_CHARS);
-        expect(decodePostback(action.data)).not.toBeNull();
+  it.each(cases)(
+    '$message.kind ($language, $size) fits LINE limits and names its transaction code if it has one',
+    ({ language, message }) => {
+      const rendered = renderDealMessage(message, language);
+      expect(rendered).toHaveLength(1);
+      const [out] = rendered as [messagingApi.Message];
+      if (out.type === 'flex') {
+        expect(out.altText.length).toBeGreaterThan(0);
+        expect(out.altText.length).toBeLessThanOrEqual(FLEX_ALT_TEXT_MAX_CHARS);
+        expect(jsonBytes(out.contents)).toBeLessThanOrEqual(FLEX_BUBBLE_MAX_BYTES);
       }
-    }
-    // LINE refuses empty text components; a missing string-table entry would show up as one.
-    for (const o of objectsIn(out)) if (o.type === 'text') expect(o.text).toEqual(expect.stringMatching(/\S/));
-    const code = codeOf(message);
-    if (code) {
-      expect(visibleText(out)).toContain(code);
-      if (out.type === 'flex') expect(out.altText).toContain(code);
-    }
-  });
+      for (const action of actionsIn(out)) {
+        expect((action.label ?? '').length).toBeLessThanOrEqual(ACTION_LABEL_MAX_CHARS);
+        if (action.type === 'postback') {
+          expect(action.data!.length).toBeLessThanOrEqual(POSTBACK_DATA_MAX_CHARS);
+          expect(decodePostback(action.data)).not.toBeNull();
+        }
+      }
+      // LINE refuses empty text components; a missing string-table entry would show up as one.
+      for (const o of objectsIn(out)) if (o.type === 'text') expect(o.text).toEqual(expect.stringMatching(/\S/));
+      const code = codeOf(message);
+      if (code) {
+        expect(visibleText(out)).toContain(code);
+        if (out.type === 'flex') expect(out.altText).toContain(code);
+      }
+    },
+  );
 
   it('speaks Traditional Chinese by default and English on request, for every kind', () => {
     for (const message of allSamples()) {

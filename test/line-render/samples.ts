@@ -29,7 +29,11 @@ export function samplesFor(p: ProductSummary): Samples {
   const code = p.transactionCode;
   return {
     link_created: { kind: 'link_created', paymentUrl: `https://pay.example/p/${code}`, dynamicPassword: '483920', product: p },
-    wallet_activation_request: { kind: 'wallet_activation_request', activationUrl: 'https://pay.example/wallet/activate?t=abc', verificationCode: 'W-5521' },
+    wallet_activation_request: {
+      kind: 'wallet_activation_request',
+      activationUrl: 'https://pay.example/wallet/activate?t=abc',
+      verificationCode: 'W-5521',
+    },
     wallet_activated: { kind: 'wallet_activated' },
     wallet_verification_failed: { kind: 'wallet_verification_failed', attemptsLeft: 2 },
     wallet_locked: { kind: 'wallet_locked', lockedUntil: '2026-05-02T10:00:00.000Z' },
@@ -41,7 +45,13 @@ export function samplesFor(p: ProductSummary): Samples {
     pending_payment_info: { kind: 'pending_payment_info', product: p, paymentUrl: `https://pay.example/p/${code}` },
     phone_binding_request: { kind: 'phone_binding_request', bindUrl: 'https://pay.example/phone/bind' },
     abnormal_binding: { kind: 'abnormal_binding', reason: 'virtual_number' },
-    payment_info: { kind: 'payment_info', product: p, paymentUrl: `https://pay.example/p/${code}`, paymentAccount: '822-0001-2345-6789', verification: 'otp' },
+    payment_info: {
+      kind: 'payment_info',
+      product: p,
+      paymentUrl: `https://pay.example/p/${code}`,
+      paymentAccount: '822-0001-2345-6789',
+      verification: 'otp',
+    },
     otp: { kind: 'otp', otp: '904117', expiresInSeconds: 300, transactionCode: code },
     payment_failed: { kind: 'payment_failed', reason: 'wrong verification code', transactionCode: code },
     payment_reminder: { kind: 'payment_reminder', paymentUrl: `https://pay.example/p/${code}`, transactionCode: code },

@@ -1,6 +1,6 @@
 import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
-import { eventually } from '../support/deal-steps';
+import { eventually, orderRow } from '../support/deal-steps';
 import { seenBy } from './chat-view';
 import { dealInEscrow } from './escrow-deal';
 import { startLineDealHarness, type LineDealHarness } from './harness';
@@ -15,8 +15,12 @@ const zh = STRINGS['zh-TW'];
 
 describe('a deal whose messages LINE refuses for good', () => {
   let h: LineDealHarness;
-  beforeAll(async () => { h = await startLineDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startLineDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('settles; each refused message is tried once and recorded undeliverable; the other party is told', async () => {
     const { seller, buyer, link, buttons } = await dealInEscrow(h, { name: 'desk lamp', unitPriceMinor: 800 });
@@ -28,13 +32,18 @@ describe('a deal whose messages LINE refuses for good', () => {
     // The deal ran to its end: the settling step finished (its messages included) and the workflow closed.
     const workflow = h.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
     await eventually(async () => (await workflow.describe()).status.name === 'COMPLETED');
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first()).state).toBe('completed');
+    expect((await orderRow(h, link.paymentCode)).state).toBe('completed');
     for (const title of [zh.title.stage_two, zh.title.transaction_result]) {
       expect(seenBy(h.line, buyer.userId).filter((m) => m.text.includes(title))).toHaveLength(1);
     }
 
-    const deliveries = await h.knex('chat_deliveries').where('retry_key', 'like', `${orderWorkflowId(link.paymentCode)}:%`).select('retry_key', 'to_user_id', 'kind', 'status', 'error');
-    const toSeller = deliveries.filter((d) => d.to_user_id === seller.userId && d.kind !== 'stage_one' && d.kind !== 'pending_payment_info');
+    const deliveries = await h
+      .knex('chat_deliveries')
+      .where('retry_key', 'like', `${orderWorkflowId(link.paymentCode)}:%`)
+      .select('retry_key', 'to_user_id', 'kind', 'status', 'error');
+    const toSeller = deliveries.filter(
+      (d) => d.to_user_id === seller.userId && d.kind !== 'stage_one' && d.kind !== 'pending_payment_info',
+    );
     const refused = h.chatFailures.slice(refusedBefore).filter((f) => f.outgoing.to === seller.userId);
     expect(refused.length).toBeGreaterThan(0);
     for (const f of refused) expect((f.error as Error).name).toBe('ChatRefused');

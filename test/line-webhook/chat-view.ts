@@ -10,7 +10,7 @@ export interface SeenMessage {
 export function seenBy(line: RunningLineEmulator, userId: string): SeenMessage[] {
   return line.state.messagesTo(userId).map((m) => {
     const message = m.message as { type: string; text?: string; altText?: string };
-    return { via: m.via, text: message.type === 'text' ? message.text ?? '' : message.altText ?? '', actions: actionsIn(m.message) };
+    return { via: m.via, text: message.type === 'text' ? (message.text ?? '') : (message.altText ?? ''), actions: actionsIn(m.message) };
   });
 }
 

@@ -1,5 +1,5 @@
 import { STRINGS } from '../../src/line/render';
-import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp } from '../support/deal-steps';
+import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp, orderRow } from '../support/deal-steps';
 import { postbackData, seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
@@ -8,8 +8,12 @@ const zh = STRINGS['zh-TW'];
 
 describe('a whole deal driven from the chat: signed webhooks in, LINE messages out', () => {
   let h: LineDealHarness;
-  beforeAll(async () => { h = await startLineDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startLineDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('seller sells by text, buyer pays, buyer agrees by postback; each party sees its messages in LINE', async () => {
     const seller = await h.newUser();
@@ -39,13 +43,13 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     // Only the buyer decides: the seller tapping the same button is told so, and nothing moves.
     await h.tap(seller.userId, agree!);
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].notYourOrder));
-    expect((await h.knex('orders').where({ payment_code: paymentCode }).first()).state).toBe('escrow');
+    expect((await orderRow(h, paymentCode)).state).toBe('escrow');
 
     await h.tap(buyer.userId, agree!);
     for (const party of [buyer, seller]) {
       await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.stage_two)));
     }
-    await eventually(async () => (await h.knex('orders').where({ payment_code: paymentCode }).first()).state === 'completed');
+    await eventually(async () => (await orderRow(h, paymentCode)).state === 'completed');
 
     const buyerSaw = seenBy(h.line, buyer.userId).map((m) => m.text);
     for (const title of [zh.title.pending_payment_info, zh.title.payment_info, zh.title.stage_one, zh.title.stage_two]) {
@@ -56,8 +60,14 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     expect(sellerSaw.filter((t) => t.includes(zh.title.link_created))).toHaveLength(1);
     expect(sellerSaw.some((t) => t.includes(zh.title.stage_one))).toBe(true);
 
-    const inbox = () => h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
+    const inbox = () =>
+      h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
     await eventually(async () => (await inbox()).every((r) => r.processed_at !== null));
-    expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual(['message:done', 'message:done', 'postback:done', 'postback:done']);
+    expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
+      'message:done',
+      'message:done',
+      'postback:done',
+      'postback:done',
+    ]);
   });
 });

@@ -25,16 +25,24 @@ async function thrownBy(work: () => Promise<unknown>): Promise<unknown> {
 
 describe('inbox failure kinds, from real errors', () => {
   let line: RunningLineEmulator;
-  beforeAll(async () => { line = await startLineEmulator({}); });
-  afterAll(async () => { await line.close(); });
+  beforeAll(async () => {
+    line = await startLineEmulator({});
+  });
+  afterAll(async () => {
+    await line.close();
+  });
 
-  it('Temporal unreachable is transport; Temporal refusing the request is the event\'s', async () => {
+  it("Temporal unreachable is transport; Temporal refusing the request is the event's", async () => {
     const closed = await freePort();
     const connection = Connection.lazy({
       address: `127.0.0.1:${closed}`,
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
     });
-    const down = await thrownBy(() => new Client({ connection }).workflow.getHandle(orderWorkflowId('0'.repeat(26))).executeUpdate(decideUpdate, { args: [{ buyerId: newUserId(), decision: 'dispute' }], updateId: 'x' }));
+    const down = await thrownBy(() =>
+      new Client({ connection }).workflow
+        .getHandle(orderWorkflowId('0'.repeat(26)))
+        .executeUpdate(decideUpdate, { args: [{ buyerId: newUserId(), decision: 'dispute' }], updateId: 'x' }),
+    );
     expect(failureKind(down)).toBe('transport');
     expect(describeFailure(down)).toMatch(/UNAVAILABLE/);
     await connection.close();
@@ -49,7 +57,7 @@ describe('inbox failure kinds, from real errors', () => {
     }
   });
 
-  it('PostgreSQL unreachable is transport; a statement PostgreSQL refuses is the event\'s', async () => {
+  it("PostgreSQL unreachable is transport; a statement PostgreSQL refuses is the event's", async () => {
     const closed = await freePort();
     const down = createKnex(`postgres://postgres@127.0.0.1:${closed}/none`, 1);
     try {
@@ -65,8 +73,12 @@ describe('inbox failure kinds, from real errors', () => {
     }
   });
 
-  it('LINE failing until the adapter gives up is transport; LINE refusing the message is the event\'s', async () => {
-    const adapter = createLineAdapter({ channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken, apiBaseUrl: line.baseUrl, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  it("LINE failing until the adapter gives up is transport; LINE refusing the message is the event's", async () => {
+    const adapter = createLineAdapter({
+      channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken,
+      apiBaseUrl: line.baseUrl,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     const user = newUserId();
     line.state.addUser({ userId: user, displayName: 'u' });
     line.state.setFaults({ failNext: 2, status: 503 });
@@ -74,14 +86,22 @@ describe('inbox failure kinds, from real errors', () => {
     // An id LINE never issued: 400, whatever we try.
     expect(failureKind(await thrownBy(() => adapter.push(newUserId(), [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('event');
     // Our access token rejected (revoked, rotated): every event alike, until an operator fixes it.
-    const revoked = createLineAdapter({ channelAccessToken: 'revoked-token', apiBaseUrl: line.baseUrl, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const revoked = createLineAdapter({
+      channelAccessToken: 'revoked-token',
+      apiBaseUrl: line.baseUrl,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
     expect(failureKind(await thrownBy(() => revoked.push(user, [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('transport');
     const closed = await freePort();
-    const nowhere = createLineAdapter({ channelAccessToken: 'x', apiBaseUrl: `http://127.0.0.1:${closed}`, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const nowhere = createLineAdapter({
+      channelAccessToken: 'x',
+      apiBaseUrl: `http://127.0.0.1:${closed}`,
+      retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
     expect(failureKind(await thrownBy(() => nowhere.push(user, [{ type: 'text', text: 'hi' }], crypto.randomUUID())))).toBe('transport');
   });
 
-  it('a bug is the event\'s', () => {
+  it("a bug is the event's", () => {
     let bug: unknown;
     try {
       void (undefined as unknown as { x: { y: number } }).x.y;

@@ -15,7 +15,13 @@ import { startSmsEmulator } from '../../src/emulators/sms';
 import { createLedger } from '../../src/ledger';
 import type { LineAdapter } from '../../src/line/adapter';
 import { lineChat } from '../../src/runtime/system';
-import { LINE_WEBHOOK_PATH, lineWebhookRouter, startInboxProcessor, type InboxProcessor, type InboxProcessorDeps } from '../../src/line/webhook';
+import {
+  LINE_WEBHOOK_PATH,
+  lineWebhookRouter,
+  startInboxProcessor,
+  type InboxProcessor,
+  type InboxProcessorDeps,
+} from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
 import { simulatorRouter } from '../../src/pages/simulator';
 import { createEscrowWorker } from '../../worker/create-worker';
@@ -94,42 +100,87 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   const temporalAddress = options.temporalAddress ?? testTemporalAddress();
   const connection = await Connection.connect({ ...options.clientConnection, address: temporalAddress });
   const client = new Client({ connection, namespace: settings.temporalNamespace });
-  const { adapter, chat: lineChatPort } = lineChat(settings, knex, { apiBaseUrl: line.baseUrl, mediaBaseUrl: baseUrl, retry: ADAPTER_RETRY });
+  const { adapter, chat: lineChatPort } = lineChat(settings, knex, {
+    apiBaseUrl: line.baseUrl,
+    mediaBaseUrl: baseUrl,
+    retry: ADAPTER_RETRY,
+  });
   // What the deal says goes to LINE for real and is also kept, by meaning, for the shared steps.
   const chat = new RecordingChatPort(lineChatPort);
-  const deps = { knex, ledger, chat, payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }), temporal: client, settings };
+  const deps = {
+    knex,
+    ledger,
+    chat,
+    payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }),
+    temporal: client,
+    settings,
+  };
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const startWorker = async () => {
-    const w = await createEscrowWorker({ connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle: await sharedWorkflowBundle() });
+    const w = await createEscrowWorker({
+      connection: nativeConnection,
+      namespace: settings.temporalNamespace,
+      taskQueue: settings.taskQueue,
+      deps,
+      workflowBundle: await sharedWorkflowBundle(),
+    });
     return { w, running: w.run() };
   };
   let current = await startWorker();
 
   const processor = startInboxProcessor({
-    knex, temporal: client, chat, settings, line: adapter, log: () => undefined,
+    knex,
+    temporal: client,
+    chat,
+    settings,
+    line: adapter,
+    log: () => undefined,
     ...options.processor,
     options: { ...FAST_INBOX, ...options.processor?.options },
   });
   const app = createApiApp({
-    knex, temporal: client, chat, settings,
+    knex,
+    temporal: client,
+    chat,
+    settings,
     verifier: lineIdentityVerifier(settings),
-    extraRouters: [simulatorRouter({ lineEmulatorUrl: line.baseUrl }), lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined })],
+    extraRouters: [
+      simulatorRouter({ lineEmulatorUrl: line.baseUrl }),
+      lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined }),
+    ],
   });
   server.on('request', app);
 
   const relay = async (body: Record<string, unknown>) => {
-    const res = await fetch(`${line.baseUrl}/__emulator/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${line.baseUrl}/__emulator/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const out = (await res.json()) as { deliveries?: { status: number }[] };
     if (res.status !== 200 || out.deliveries?.[0]?.status !== 200) throw new Error(`relay: ${res.status} ${JSON.stringify(out)}`);
   };
 
   const harness: LineDealHarness = {
-    baseUrl, webhookUrl, settings, knex, ledger, client, line, payments, sms, staff, adapter, processor,
+    baseUrl,
+    webhookUrl,
+    settings,
+    knex,
+    ledger,
+    client,
+    line,
+    payments,
+    sms,
+    staff,
+    adapter,
+    processor,
     adapterRetry: ADAPTER_RETRY,
     chatFailures: chat.failures,
     chat,
-    get worker() { return current.w; },
+    get worker() {
+      return current.w;
+    },
     async restartWorker() {
       current.w.shutdown();
       await current.running;
@@ -139,7 +190,9 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
       const userId = newUserId();
       line.state.addUser({ userId, displayName: `user ${userId.slice(-4)}`, friend: opts.friend ?? true, language: opts.language });
       const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds: 3600 }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, ttlSeconds: 3600 }),
       });
       const { idToken } = (await res.json()) as { idToken: string };
       return { userId, token: idToken };

@@ -26,7 +26,12 @@ describe('gave_up LINE events: listing and re-drive', () => {
   beforeAll(async () => {
     h = await startDealHarness({ inProcessWorker: false });
     processor = startInboxProcessor({
-      knex: h.knex, line: {} as LineAdapter, temporal: {} as never, chat: {} as never, settings: {} as never, log: () => undefined,
+      knex: h.knex,
+      line: {} as LineAdapter,
+      temporal: {} as never,
+      chat: {} as never,
+      settings: {} as never,
+      log: () => undefined,
       options: { concurrency: 4, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 2 },
       handle: async (_ctx, e) => {
         if (broken.has(e.laneId)) throw new Error('no handler for this postback shape');
@@ -50,7 +55,11 @@ describe('gave_up LINE events: listing and re-drive', () => {
     return id;
   }
   const row = (id: string) => h.knex('line_inbox').where({ webhook_event_id: id }).first();
-  const audits = (id: string) => h.knex('audit_log').where({ subject: `line-event:${id}`, action: 'line_inbox.redriven' }).select('actor', 'details');
+  const audits = (id: string) =>
+    h
+      .knex('audit_log')
+      .where({ subject: `line-event:${id}`, action: 'line_inbox.redriven' })
+      .select('actor', 'details');
 
   it('lists gave_up events without what the user wrote, to agents only', async () => {
     const user = newUserId();
@@ -58,7 +67,15 @@ describe('gave_up LINE events: listing and re-drive', () => {
     const listed = await h.call('GET', '/api/support/line-events?status=gave_up&limit=500', h.staff.tokens.agent);
     expect(listed.status).toBe(200);
     const mine = listed.body.events.find((e: { webhookEventId: string }) => e.webhookEventId === id);
-    expect(mine).toMatchObject({ eventType: 'message', userId: user, status: 'gave_up', attempts: 2, failedAttempts: 2, lastFailureKind: 'event', lastError: 'Error: no handler for this postback shape' });
+    expect(mine).toMatchObject({
+      eventType: 'message',
+      userId: user,
+      status: 'gave_up',
+      attempts: 2,
+      failedAttempts: 2,
+      lastFailureKind: 'event',
+      lastError: 'Error: no handler for this postback shape',
+    });
     expect(JSON.stringify(listed.body)).not.toContain('0912-000-111');
     expect((await h.call('GET', '/api/support/line-events', h.staff.tokens.viewer)).status).toBe(403);
     expect((await h.call('GET', '/api/support/line-events')).status).toBe(401);
@@ -77,7 +94,9 @@ describe('gave_up LINE events: listing and re-drive', () => {
     await eventually(async () => (await row(id)).outcome === 'done');
     expect(await row(id)).toMatchObject({ attempts: 1, failed_attempts: 0 });
     expect(handled).toContain(id);
-    expect(await audits(id)).toEqual([{ actor: 'support:agent-amy', details: expect.objectContaining({ eventType: 'message', userId: user, lastFailureKind: 'event' }) }]);
+    expect(await audits(id)).toEqual([
+      { actor: 'support:agent-amy', details: expect.objectContaining({ eventType: 'message', userId: user, lastFailureKind: 'event' }) },
+    ]);
     // Only a gave_up event can be re-driven; nothing else is touched or audited.
     const again = await h.call('POST', `/api/support/line-events/${id}/redrive`, h.staff.tokens.agent);
     expect(again.status).toBe(409);

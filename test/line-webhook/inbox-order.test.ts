@@ -15,15 +15,27 @@ const HANDLE_MS = 30;
 describe('inbox processor scheduling', () => {
   let knex: Knex;
   let processor: InboxProcessor | undefined;
-  beforeAll(() => { knex = createKnex(testDatabaseUrl(), 10); });
-  afterEach(async () => { await processor?.stop(); processor = undefined; });
-  afterAll(async () => { await knex.destroy(); });
+  beforeAll(() => {
+    knex = createKnex(testDatabaseUrl(), 10);
+  });
+  afterEach(async () => {
+    await processor?.stop();
+    processor = undefined;
+  });
+  afterAll(async () => {
+    await knex.destroy();
+  });
 
   let seq = 0;
   const event = (userId: string, timestamp: number, note = '') => {
     const parsed = toInboxRow({
-      type: 'scheduling-test', webhookEventId: `sched-${process.pid}-${++seq}`, timestamp, note,
-      source: { type: 'user', userId }, mode: 'active', deliveryContext: { isRedelivery: false },
+      type: 'scheduling-test',
+      webhookEventId: `sched-${process.pid}-${++seq}`,
+      timestamp,
+      note,
+      source: { type: 'user', userId },
+      mode: 'active',
+      deliveryContext: { isRedelivery: false },
     });
     if (!parsed.ok) throw new Error(parsed.reason);
     return parsed.row;
@@ -31,17 +43,26 @@ describe('inbox processor scheduling', () => {
 
   function start(handle: (e: InboxEvent) => Promise<'done' | 'ignored'>, maxAttempts = 8) {
     processor = startInboxProcessor({
-      knex, line: {} as LineAdapter, temporal: {} as never, chat: {} as never, settings: {} as never, log: () => undefined,
+      knex,
+      line: {} as LineAdapter,
+      temporal: {} as never,
+      chat: {} as never,
+      settings: {} as never,
+      log: () => undefined,
       options: { concurrency: 8, pollIntervalMs: 20, retryBaseMs: 30, retryMaxMs: 100, maxAttempts },
       handle: (_ctx, e) => handle(e),
     });
   }
 
-  it('handles each user\'s events in timestamp order, one at a time, and different users in parallel', async () => {
+  it("handles each user's events in timestamp order, one at a time, and different users in parallel", async () => {
     const users = [newUserId(), newUserId(), newUserId()];
     const base = Date.now();
     // Stored newest first, across several deliveries, as a disordered network would.
-    for (let i = 4; i >= 0; i--) await storeEvents(knex, users.map((u) => event(u, base + i * 10)));
+    for (let i = 4; i >= 0; i--)
+      await storeEvents(
+        knex,
+        users.map((u) => event(u, base + i * 10)),
+      );
     const log: { user: string; ts: number; start: number; end: number }[] = [];
     let running = 0;
     let maxRunning = 0;
@@ -68,11 +89,16 @@ describe('inbox processor scheduling', () => {
     expect(rows.every((r) => r.outcome === 'done' && r.attempts === 1)).toBe(true);
   });
 
-  it('retries a failing event with backoff before its user\'s next event, and sets a poisoned one aside', async () => {
+  it("retries a failing event with backoff before its user's next event, and sets a poisoned one aside", async () => {
     const flaky = newUserId();
     const poisoned = newUserId();
     const base = Date.now();
-    await storeEvents(knex, [event(flaky, base, 'fails twice'), event(flaky, base + 1), event(poisoned, base, 'always fails'), event(poisoned, base + 1)]);
+    await storeEvents(knex, [
+      event(flaky, base, 'fails twice'),
+      event(flaky, base + 1),
+      event(poisoned, base, 'always fails'),
+      event(poisoned, base + 1),
+    ]);
     const handled: string[] = [];
     const tries = new Map<string, number[]>();
     start(async (e) => {

@@ -17,9 +17,16 @@ const SECRET_TEXT = 'sell 1200 1 camera — call me on 0912-345-678';
 describe('inbox privacy and retention', () => {
   let knex: Knex;
   let processor: InboxProcessor | undefined;
-  beforeAll(() => { knex = createKnex(testDatabaseUrl(), 10); });
-  afterEach(async () => { await processor?.stop(); processor = undefined; });
-  afterAll(async () => { await knex.destroy(); });
+  beforeAll(() => {
+    knex = createKnex(testDatabaseUrl(), 10);
+  });
+  afterEach(async () => {
+    await processor?.stop();
+    processor = undefined;
+  });
+  afterAll(async () => {
+    await knex.destroy();
+  });
 
   async function store(event: object): Promise<string> {
     const parsed = toInboxRow(event);
@@ -30,7 +37,12 @@ describe('inbox privacy and retention', () => {
 
   function start(handle: (e: InboxEvent) => Promise<'done' | 'ignored'>, options: Record<string, number> = {}) {
     processor = startInboxProcessor({
-      knex, line: {} as LineAdapter, temporal: {} as never, chat: {} as never, settings: {} as never, log: () => undefined,
+      knex,
+      line: {} as LineAdapter,
+      temporal: {} as never,
+      chat: {} as never,
+      settings: {} as never,
+      log: () => undefined,
       options: { concurrency: 4, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 2, ...options },
       handle: (_ctx, e) => handle(e),
     });
@@ -49,7 +61,12 @@ describe('inbox privacy and retention', () => {
     const handled = await row(textId);
     expect(JSON.stringify(handled)).not.toContain('0912-345-678');
     expect(handled).toMatchObject({ outcome: 'done', event_type: 'message', user_id: user, timestamp_ms: String(text.timestamp) });
-    expect(handled.payload).toMatchObject({ webhookEventId: text.webhookEventId, timestamp: text.timestamp, source: { type: 'user', userId: user }, message: { id: (text.message as { id: string }).id, type: 'text' } });
+    expect(handled.payload).toMatchObject({
+      webhookEventId: text.webhookEventId,
+      timestamp: text.timestamp,
+      source: { type: 'user', userId: user },
+      message: { id: (text.message as { id: string }).id, type: 'text' },
+    });
     expect(handled.payload.message.text).toBeUndefined();
     expect(handled.payload.replyToken).toBeUndefined();
     // Postback data is ours, not the user's words: it stays to explain what the bot did.
@@ -77,10 +94,14 @@ describe('inbox privacy and retention', () => {
     await processor!.stop();
     processor = undefined;
     // Processed two days ago (as if); one more old event never got handled (pending, its user's lane stalled).
-    await knex('line_inbox').whereIn('webhook_event_id', old).update({ processed_at: knex.raw("now() - interval '2 days'") });
+    await knex('line_inbox')
+      .whereIn('webhook_event_id', old)
+      .update({ processed_at: knex.raw("now() - interval '2 days'") });
     const stalledUser = newUserId();
     const stalled = await store(textEvent(stalledUser, 'still waiting'));
-    await knex('line_inbox').where({ webhook_event_id: stalled }).update({ received_at: knex.raw("now() - interval '40 days'"), available_at: knex.raw("now() + interval '1 day'") });
+    await knex('line_inbox')
+      .where({ webhook_event_id: stalled })
+      .update({ received_at: knex.raw("now() - interval '40 days'"), available_at: knex.raw("now() + interval '1 day'") });
 
     start(async (e) => (e.laneId === user ? 'done' : 'ignored'), { retentionMs: 24 * HOUR_MS, pruneIntervalMs: 50 });
     await eventually(async () => (await knex('line_inbox').whereIn('webhook_event_id', old)).length === 0);

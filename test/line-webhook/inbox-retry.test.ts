@@ -23,22 +23,39 @@ describe('inbox retries by failure kind', () => {
   let temporalDown: unknown;
   beforeAll(async () => {
     knex = createKnex(testDatabaseUrl(), 10);
-    const connection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
+    const connection = Connection.lazy({
+      address: `127.0.0.1:${await freePort()}`,
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
     try {
-      await new Client({ connection }).workflow.getHandle(orderWorkflowId('0'.repeat(26))).executeUpdate(decideUpdate, { args: [{ buyerId: newUserId(), decision: 'dispute' }], updateId: 'u' });
+      await new Client({ connection }).workflow
+        .getHandle(orderWorkflowId('0'.repeat(26)))
+        .executeUpdate(decideUpdate, { args: [{ buyerId: newUserId(), decision: 'dispute' }], updateId: 'u' });
     } catch (err) {
       temporalDown = err;
     }
     await connection.close();
     expect(temporalDown).toBeDefined();
   });
-  afterEach(async () => { await processor?.stop(); processor = undefined; });
-  afterAll(async () => { await knex.destroy(); });
+  afterEach(async () => {
+    await processor?.stop();
+    processor = undefined;
+  });
+  afterAll(async () => {
+    await knex.destroy();
+  });
 
   let seq = 0;
   async function store(userId: string): Promise<string> {
     const id = `retry-${process.pid}-${Date.now()}-${++seq}`;
-    const parsed = toInboxRow({ type: 'retry-test', webhookEventId: id, timestamp: Date.now(), source: { type: 'user', userId }, mode: 'active', deliveryContext: { isRedelivery: false } });
+    const parsed = toInboxRow({
+      type: 'retry-test',
+      webhookEventId: id,
+      timestamp: Date.now(),
+      source: { type: 'user', userId },
+      mode: 'active',
+      deliveryContext: { isRedelivery: false },
+    });
     if (!parsed.ok) throw new Error(parsed.reason);
     await storeEvents(knex, [parsed.row]);
     return id;
@@ -46,7 +63,12 @@ describe('inbox retries by failure kind', () => {
 
   function start(options: Partial<InboxOptions>, handle: (e: InboxEvent) => Promise<'done' | 'ignored'>) {
     processor = startInboxProcessor({
-      knex, line: {} as LineAdapter, temporal: {} as never, chat: {} as never, settings: {} as never, log: () => undefined,
+      knex,
+      line: {} as LineAdapter,
+      temporal: {} as never,
+      chat: {} as never,
+      settings: {} as never,
+      log: () => undefined,
       options: { concurrency: 4, pollIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 50, ...options },
       handle: (_ctx, e) => handle(e),
     });
@@ -80,7 +102,7 @@ describe('inbox retries by failure kind', () => {
     expect(r.attempts).toBeGreaterThan(2);
   });
 
-  it('counts only the event\'s own failures against its budget', async () => {
+  it("counts only the event's own failures against its budget", async () => {
     const user = newUserId();
     const id = await store(user);
     const script = ['event', 'transport', 'transport', 'event', 'transport'];

@@ -33,7 +33,17 @@ describe('LINE inbox settings', () => {
   });
 
   it('the processor runs with what the environment says', () => {
-    const settings = loadSettings({ LINE_INBOX_RETRY_HORIZON_MS: '172800000', LINE_INBOX_RETRY_MAX_MS: '300000', LINE_INBOX_MAX_FAILED_ATTEMPTS: '3', LINE_INBOX_RETENTION_MS: '604800000' });
-    expect(inboxOptionsFrom(settings)).toEqual({ retryHorizonMs: 172_800_000, retryMaxMs: 300_000, maxAttempts: 3, retentionMs: 604_800_000 });
+    const settings = loadSettings({
+      LINE_INBOX_RETRY_HORIZON_MS: '172800000',
+      LINE_INBOX_RETRY_MAX_MS: '300000',
+      LINE_INBOX_MAX_FAILED_ATTEMPTS: '3',
+      LINE_INBOX_RETENTION_MS: '604800000',
+    });
+    expect(inboxOptionsFrom(settings)).toEqual({
+      retryHorizonMs: 172_800_000,
+      retryMaxMs: 300_000,
+      maxAttempts: 3,
+      retentionMs: 604_800_000,
+    });
   });
 });

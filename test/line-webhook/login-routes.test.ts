@@ -19,10 +19,16 @@ describe('LINE Login routes (S109/S110)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const app = express();
-    app.use(lineLoginRouter({
-      channelId: EMULATOR_DEFAULTS.loginChannelId, channelSecret: EMULATOR_DEFAULTS.loginChannelSecret, publicBaseUrl: base,
-      authorizeBaseUrl: line.baseUrl, apiBaseUrl: line.baseUrl, cookieSecret: 'login-routes-test-cookie-secret-0123456789',
-    }));
+    app.use(
+      lineLoginRouter({
+        channelId: EMULATOR_DEFAULTS.loginChannelId,
+        channelSecret: EMULATOR_DEFAULTS.loginChannelSecret,
+        publicBaseUrl: base,
+        authorizeBaseUrl: line.baseUrl,
+        apiBaseUrl: line.baseUrl,
+        cookieSecret: 'login-routes-test-cookie-secret-0123456789',
+      }),
+    );
     server.on('request', app);
   });
   afterAll(async () => {
@@ -64,7 +70,7 @@ describe('LINE Login routes (S109/S110)', () => {
     expect(claims.sub).toBe(user);
   });
 
-  it('refuses a callback without the cookie, with another login\'s state, with a tampered cookie, or replayed', async () => {
+  it("refuses a callback without the cookie, with another login's state, with a tampered cookie, or replayed", async () => {
     const first = await startLogin();
     const second = await startLogin();
     expect((await fetch(first.callback)).status).toBe(400); // no cookie: started in another browser
@@ -80,7 +86,14 @@ describe('LINE Login routes (S109/S110)', () => {
   });
 
   it('refuses a login that would leave our pages (no open redirect)', async () => {
-    for (const next of ['//evil.example/pages/x', 'https://evil.example/pages/', '/api/orders', '/pages/\\evil', '/pages/../api/x', '/pages/%2e%2e/api']) {
+    for (const next of [
+      '//evil.example/pages/x',
+      'https://evil.example/pages/',
+      '/api/orders',
+      '/pages/\\evil',
+      '/pages/../api/x',
+      '/pages/%2e%2e/api',
+    ]) {
       expect(safeNext(next)).toBeUndefined();
       const res = await fetch(`${base}/auth/line/login?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
       expect(res.status).toBe(400);

@@ -1,3 +1,4 @@
+import { userRow } from '../support/deal-steps';
 import type { Browser } from 'playwright-core';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
 import { describeWithChromium, collectPageErrors, launchBrowser } from '../pages/browser';
@@ -5,8 +6,12 @@ import { startLineDealHarness, type LineDealHarness } from './harness';
 
 describe('chat simulator page', () => {
   let h: LineDealHarness;
-  beforeAll(async () => { h = await startLineDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startLineDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('serves the page and tells it where the emulator is; the emulator allows it cross-origin', async () => {
     const page = await fetch(`${h.baseUrl}/pages/simulator`);
@@ -15,7 +20,8 @@ describe('chat simulator page', () => {
     expect(await page.text()).toContain('/__emulator');
     expect(await (await fetch(`${h.baseUrl}/pages/simulator/config.json`)).json()).toEqual({ lineEmulatorUrl: h.line.baseUrl });
     const preflight = await fetch(`${h.line.baseUrl}/__emulator/webhook`, {
-      method: 'OPTIONS', headers: { origin: h.baseUrl, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      method: 'OPTIONS',
+      headers: { origin: h.baseUrl, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -24,10 +30,14 @@ describe('chat simulator page', () => {
 
   describeWithChromium('in a browser', () => {
     let browser: Browser;
-    beforeAll(async () => { browser = await launchBrowser(); });
-    afterAll(async () => { await browser?.close(); });
+    beforeAll(async () => {
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
-    it('creates a seller, who adds the bot, types help and sees the bot\'s answers', async () => {
+    it("creates a seller, who adds the bot, types help and sees the bot's answers", async () => {
       const page = await browser.newPage();
       const errors = collectPageErrors(page);
       await page.goto(`${h.baseUrl}/pages/simulator`);
@@ -40,7 +50,7 @@ describe('chat simulator page', () => {
       await expect(seller.locator('.log .msg.me', { hasText: 'help' }).count()).resolves.toBe(1);
       const users = h.line.state.listUsers();
       expect(users).toHaveLength(1);
-      expect((await h.knex('users').where({ user_id: users[0]!.userId }).first()).is_friend).toBe(true);
+      expect((await userRow(h, users[0]!.userId)).is_friend).toBe(true);
       expect(errors).toEqual([]);
     });
   });

@@ -1,3 +1,4 @@
+import { orderRow } from '../support/deal-steps';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,9 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     server = await start();
     h = await startLineDealHarness({
       temporalAddress: server.address,
-      clientConnection: { interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2, initialIntervalMs: () => 50 }))] },
+      clientConnection: {
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2, initialIntervalMs: () => 50 }))],
+      },
       processor: { options: { maxAttempts: OLD_BUDGET_ATTEMPTS, retryBaseMs: 100, retryMaxMs: 400, retryHorizonMs: 10 * 60_000 } },
     });
   });
@@ -57,7 +60,7 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
 
   it('is acknowledged, retried through the outage, and opens the dispute once Temporal is back; nothing is released', async () => {
     const { seller, buyer, link, buttons } = await dealInEscrow(h!, { name: '二手相機', unitPriceMinor: 1500 });
-    const order = () => h!.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const order = () => orderRow(h!, link.paymentCode);
     expect((await order()).state).toBe('escrow');
     // Escrow as Temporal keeps it: the step's workflow task is in history (the message and the
     // row above are written by a local activity before that task completes).
@@ -93,7 +96,9 @@ describe('a dispute tapped in chat while the Temporal server is down', () => {
     const steps = await h!.knex('audit_log').where({ subject: link.paymentCode }).pluck('action');
     expect(steps).toContain('order.disputed');
     expect(steps.filter((a: string) => ['order.settling', 'order.completed'].includes(a))).toEqual([]);
-    expect(await h!.knex('ledger_transfers').where('id', 'like', `order:${link.paymentCode}:release%`).count('* as n')).toEqual([{ n: '0' }]);
+    expect(await h!.knex('ledger_transfers').where('id', 'like', `order:${link.paymentCode}:release%`).count('* as n')).toEqual([
+      { n: '0' },
+    ]);
     expect((await workflow.query(orderViewQuery)).state).toBe('disputed');
     // Exactly once each, however many times the event was tried.
     for (const party of [buyer, seller]) expect(disputeSeen(party.userId)).toHaveLength(1);

@@ -4,7 +4,7 @@ import { STRINGS } from '../../src/line/render';
 import { PRODUCT_NAME_MAX_CHARS } from '../../src/line/webhook';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
 import { signBody } from '../../src/line/signature';
-import { activateWallet, eventually, lastMessage } from '../support/deal-steps';
+import { activateWallet, eventually, lastMessage, userRow } from '../support/deal-steps';
 import { seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 
@@ -18,8 +18,12 @@ function at<E extends webhook.Event>(event: E, timestamp: number): E {
 
 describe('the LINE webhook and its inbox', () => {
   let h: LineDealHarness;
-  beforeAll(async () => { h = await startLineDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startLineDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
   afterEach(() => h.line.state.resetFaults());
 
   const inboxRows = (userId: string) => h.knex('line_inbox').where({ user_id: userId }).orderBy('timestamp_ms');
@@ -35,14 +39,22 @@ describe('the LINE webhook and its inbox', () => {
     const body = JSON.stringify({ destination: EMULATOR_DEFAULTS.botUserId, events: [event] });
     const tampered = body.replace('help', 'sell');
     for (const headers of [{ 'x-line-signature': signBody(SECRET, body) }, {}] as Record<string, string>[]) {
-      const res = await fetch(h.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: tampered });
+      const res = await fetch(h.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: tampered,
+      });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
     expect(await h.knex('line_inbox').where({ webhook_event_id: event.webhookEventId })).toHaveLength(0);
 
     // The same bytes correctly signed are accepted: the refusals above were about the signature.
-    const ok = await fetch(h.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-line-signature': signBody(SECRET, body) }, body });
+    const ok = await fetch(h.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-line-signature': signBody(SECRET, body) },
+      body,
+    });
     expect(ok.status).toBe(200);
     expect(await h.knex('line_inbox').where({ webhook_event_id: event.webhookEventId })).toHaveLength(1);
   });
@@ -50,7 +62,12 @@ describe('the LINE webhook and its inbox', () => {
   it('skips malformed events and keeps the good ones of the same delivery', async () => {
     const { userId } = await h.newUser();
     const good = textEvent(userId, 'help');
-    const res = await sendWebhook(h.webhookUrl, SECRET, [{ type: 'message' } as unknown as webhook.Event, good, 42 as unknown as webhook.Event], { state: h.line.state });
+    const res = await sendWebhook(
+      h.webhookUrl,
+      SECRET,
+      [{ type: 'message' } as unknown as webhook.Event, good, 42 as unknown as webhook.Event],
+      { state: h.line.state },
+    );
     expect(res.deliveries[0]!.status).toBe(200);
     expect(JSON.parse(res.deliveries[0]!.body)).toEqual({ received: 3, stored: 1 });
     await eventually(async () => seenBy(h.line, userId).some((m) => m.text === help));
@@ -90,11 +107,15 @@ describe('the LINE webhook and its inbox', () => {
     await sendWebhook(h.webhookUrl, SECRET, [lateFollow]);
     await sendWebhook(h.webhookUrl, SECRET, [follow]); // and the first follow once more
     await allDone(userId);
-    const user = await h.knex('users').where({ user_id: userId }).first();
+    const user = await userRow(h, userId);
     expect(user.is_friend).toBe(false);
     expect(Number(user.friend_event_ms)).toBe(unfollow.timestamp);
     const outcomes = Object.fromEntries((await inboxRows(userId)).map((r) => [r.webhook_event_id, r.outcome]));
-    expect(outcomes).toEqual({ [follow.webhookEventId]: 'done', [unfollow.webhookEventId]: 'done', [lateFollow.webhookEventId]: 'ignored' });
+    expect(outcomes).toEqual({
+      [follow.webhookEventId]: 'done',
+      [unfollow.webhookEventId]: 'done',
+      [lateFollow.webhookEventId]: 'ignored',
+    });
     // Only the first follow was welcomed.
     expect(seenBy(h.line, userId).filter((m) => m.text === CHAT_TEXTS['zh-TW'].welcome)).toHaveLength(1);
   });
@@ -107,8 +128,11 @@ describe('the LINE webhook and its inbox', () => {
     return event.webhookEventId;
   }
 
-  it('retries a push refused with 429, and with 5xx beyond the adapter\'s own retries; one message arrives', async () => {
-    for (const [status, failures] of [[429, h.adapterRetry.maxAttempts - 1], [500, h.adapterRetry.maxAttempts + 1]] as const) {
+  it("retries a push refused with 429, and with 5xx beyond the adapter's own retries; one message arrives", async () => {
+    for (const [status, failures] of [
+      [429, h.adapterRetry.maxAttempts - 1],
+      [500, h.adapterRetry.maxAttempts + 1],
+    ] as const) {
       const { userId } = await h.newUser();
       h.line.state.setFaults({ failNext: failures, status });
       const id = await askForHelpByPush(userId);
@@ -131,7 +155,10 @@ describe('the LINE webhook and its inbox', () => {
     h.line.state.consumeReplyToken(event.replyToken!);
     await sendWebhook(h.webhookUrl, SECRET, [event]);
     await allDone(userId);
-    expect(await h.knex('line_inbox').where({ webhook_event_id: event.webhookEventId }).first()).toMatchObject({ outcome: 'done', attempts: 1 });
+    expect(await h.knex('line_inbox').where({ webhook_event_id: event.webhookEventId }).first()).toMatchObject({
+      outcome: 'done',
+      attempts: 1,
+    });
     expect(seenBy(h.line, userId).map((m) => `${m.via}:${m.text}`)).toEqual([`push:${help}`]);
   });
 
@@ -144,7 +171,7 @@ describe('the LINE webhook and its inbox', () => {
     expect(seenBy(h.line, userId).filter((m) => m.text === help)).toHaveLength(1);
   });
 
-  it('keeps long product names within LINE\'s limits, and refuses names over ours', async () => {
+  it("keeps long product names within LINE's limits, and refuses names over ours", async () => {
     const seller = await h.newUser();
     await activateWallet(h, seller);
     const longest = '超長品名'.repeat(PRODUCT_NAME_MAX_CHARS / 4);

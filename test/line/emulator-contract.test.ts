@@ -11,19 +11,20 @@ import * as product from '../../src/line/limits';
  */
 const EMULATOR_DIR = path.resolve(__dirname, '../../src/emulators/line');
 
-describe('the LINE emulator\'s contract', () => {
+describe("the LINE emulator's contract", () => {
   it('imports nothing from the product: only its own folder and packages', () => {
     const outside: string[] = [];
     for (const file of fs.readdirSync(EMULATOR_DIR).filter((f) => f.endsWith('.ts'))) {
       const source = fs.readFileSync(path.join(EMULATOR_DIR, file), 'utf8');
       for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
-        if (specifier!.startsWith('.') && !path.resolve(EMULATOR_DIR, specifier!).startsWith(EMULATOR_DIR + path.sep)) outside.push(`${file}: ${specifier}`);
+        if (specifier!.startsWith('.') && !path.resolve(EMULATOR_DIR, specifier!).startsWith(EMULATOR_DIR + path.sep))
+          outside.push(`${file}: ${specifier}`);
       }
     }
     expect(outside).toEqual([]);
   });
 
-  it('the product\'s limits fit inside LINE\'s', () => {
+  it("the product's limits fit inside LINE's", () => {
     const pairs: [string, number, number][] = [
       ['messages per request', product.MESSAGES_PER_REQUEST_MAX, contract.MESSAGES_PER_REQUEST_MAX],
       ['text', product.TEXT_MAX_CHARS, contract.TEXT_MAX_CHARS],

@@ -47,7 +47,11 @@ describe('emulator controls over HTTP', () => {
     expect(((await relayed.json()) as { deliveries: Array<{ status: number }> }).deliveries).toEqual([{ status: 200, body: 'OK' }]);
     expect(heard).toMatchObject([{ type: 'message', message: { text: 'pay' }, source: { userId } }]);
 
-    const adapter = createLineAdapter({ channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken, apiBaseUrl: emulator.baseUrl, retry: FAST_RETRY });
+    const adapter = createLineAdapter({
+      channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken,
+      apiBaseUrl: emulator.baseUrl,
+      retry: FAST_RETRY,
+    });
     await adapter.reply((heard[0] as webhook.MessageEvent).replyToken!, [{ type: 'text', text: 'link: https://pay.example/x' }]);
     const listed = (await (await call('GET', `/__emulator/messages?to=${userId}`)).json()) as Array<{ message: { text: string } }>;
     expect(listed.map((m) => m.message.text)).toEqual(['link: https://pay.example/x']);
@@ -61,7 +65,11 @@ describe('emulator controls over HTTP', () => {
     expect((await call('POST', '/__emulator/faults', { explode: true })).status).toBe(400);
 
     const created = (await (await call('POST', '/__emulator/users', { displayName: 'B' })).json()) as { userId: string };
-    const adapter = createLineAdapter({ channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken, apiBaseUrl: emulator.baseUrl, retry: FAST_RETRY });
+    const adapter = createLineAdapter({
+      channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken,
+      apiBaseUrl: emulator.baseUrl,
+      retry: FAST_RETRY,
+    });
     await adapter.push(created.userId, [{ type: 'text', text: 'after two 503s' }], retryKeyFor('w', 's'));
     expect(emulator.state.faults.failNext).toBe(0);
     expect(emulator.state.messagesTo(created.userId)).toHaveLength(1);

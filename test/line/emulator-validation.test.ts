@@ -47,7 +47,13 @@ describe('emulator refuses what LINE refuses', () => {
     ],
     [
       'postback data over 300',
-      [{ type: 'template', altText: 'a', template: { type: 'buttons', text: 't', actions: [{ type: 'postback', label: 'l', data: 'd'.repeat(301) }] } }],
+      [
+        {
+          type: 'template',
+          altText: 'a',
+          template: { type: 'buttons', text: 't', actions: [{ type: 'postback', label: 'l', data: 'd'.repeat(301) }] },
+        },
+      ],
       'messages[0].template.actions[0].data',
       'Length must be between 0 and 300',
     ],
@@ -65,7 +71,13 @@ describe('emulator refuses what LINE refuses', () => {
     ],
     [
       'bubble over 30 KB',
-      [{ type: 'flex', altText: 'a', contents: { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: 'x'.repeat(31_000) }] } } }],
+      [
+        {
+          type: 'flex',
+          altText: 'a',
+          contents: { type: 'bubble', body: { type: 'box', layout: 'vertical', contents: [{ type: 'text', text: 'x'.repeat(31_000) }] } },
+        },
+      ],
       'messages[0].contents',
       expect.stringMatching(/bytes or less$/),
     ],
@@ -79,7 +91,9 @@ describe('emulator refuses what LINE refuses', () => {
   it('accepts http images on loopback when allowed (local dev)', async () => {
     await client.pushMessage({
       to,
-      messages: [{ type: 'image', originalContentUrl: 'http://127.0.0.1:3000/qr/1.png', previewImageUrl: 'http://127.0.0.1:3000/qr/1.png' }],
+      messages: [
+        { type: 'image', originalContentUrl: 'http://127.0.0.1:3000/qr/1.png', previewImageUrl: 'http://127.0.0.1:3000/qr/1.png' },
+      ],
     });
     expect(emulator.state.messagesTo(to).at(-1)?.message.type).toBe('image');
   });
@@ -88,9 +102,14 @@ describe('emulator refuses what LINE refuses', () => {
     const strict = await startLineEmulator({ allowLoopbackHttpMedia: false });
     try {
       strict.state.addUser({ userId: to, displayName: 'Buyer' });
-      const strictClient = new messagingApi.MessagingApiClient({ channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken, baseURL: strict.baseUrl });
+      const strictClient = new messagingApi.MessagingApiClient({
+        channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken,
+        baseURL: strict.baseUrl,
+      });
       const url = 'http://127.0.0.1:3000/qr/1.png';
-      await expect(strictClient.pushMessage({ to, messages: [{ type: 'image', originalContentUrl: url, previewImageUrl: url }] })).rejects.toMatchObject({
+      await expect(
+        strictClient.pushMessage({ to, messages: [{ type: 'image', originalContentUrl: url, previewImageUrl: url }] }),
+      ).rejects.toMatchObject({
         status: 400,
       });
     } finally {
@@ -99,7 +118,9 @@ describe('emulator refuses what LINE refuses', () => {
   });
 
   it('answers 400 "Failed to send messages" for a user id LINE never issued', async () => {
-    const err = (await client.pushMessage({ to: newUserId(), messages: [{ type: 'text', text: 'hi' }] }).catch((e: unknown) => e)) as HTTPFetchError;
+    const err = (await client
+      .pushMessage({ to: newUserId(), messages: [{ type: 'text', text: 'hi' }] })
+      .catch((e: unknown) => e)) as HTTPFetchError;
     expect(err.status).toBe(400);
     expect(JSON.parse(err.body)).toEqual({ message: 'Failed to send messages' });
   });

@@ -68,7 +68,7 @@ describe('fitMessages', () => {
       expect((p.contents as messagingApi.FlexCarousel).contents.length).toBeLessThanOrEqual(FLEX_CAROUSEL_MAX_BUBBLES);
       expect(p.altText.length).toBeLessThanOrEqual(FLEX_ALT_TEXT_MAX_CHARS);
     }
-    const label = (((bubbles[0]!.body!.contents[1] as messagingApi.FlexButton).action) as messagingApi.PostbackAction).label!;
+    const label = ((bubbles[0]!.body!.contents[1] as messagingApi.FlexButton).action as messagingApi.PostbackAction).label!;
     expect(label.length).toBeLessThanOrEqual(ACTION_LABEL_MAX_CHARS);
     expect(label.endsWith('…')).toBe(true);
     expect(parts[0]!.quickReply).toBeUndefined();
@@ -140,7 +140,11 @@ describe('fitted messages are accepted by the emulator', () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as { details: Array<{ property: string }> };
     expect(body.details.map((d) => d.property)).toEqual(
-      expect.arrayContaining(['messages[0].altText', 'messages[0].contents.contents', 'messages[0].contents.contents[0].body.contents[1].action.label']),
+      expect.arrayContaining([
+        'messages[0].altText',
+        'messages[0].contents.contents',
+        'messages[0].contents.contents[0].body.contents[1].action.label',
+      ]),
     );
   });
 });

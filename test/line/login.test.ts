@@ -26,7 +26,16 @@ describe('LINE Login against the emulator', () => {
 
   /** Follows the authorize redirect the way a browser would, returning the callback's query. */
   async function authorize(extra: Record<string, string> = {}, nonce = 'n-123'): Promise<URLSearchParams> {
-    const url = new URL(authorizeUrl({ channelId: CHANNEL_ID, redirectUri: REDIRECT_URI, state: 'st-1', nonce, botPrompt: 'aggressive', baseUrl: emulator.baseUrl }));
+    const url = new URL(
+      authorizeUrl({
+        channelId: CHANNEL_ID,
+        redirectUri: REDIRECT_URI,
+        state: 'st-1',
+        nonce,
+        botPrompt: 'aggressive',
+        baseUrl: emulator.baseUrl,
+      }),
+    );
     url.searchParams.set('login_hint', user);
     for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
     const response = await fetch(url, { redirect: 'manual' });
@@ -40,7 +49,13 @@ describe('LINE Login against the emulator', () => {
     const callback = await authorize({ emulator_add_friend: '1' });
     expect(callback.get('state')).toBe('st-1');
     expect(callback.get('friendship_status_changed')).toBe('true');
-    const tokens = await exchangeCode({ code: callback.get('code')!, redirectUri: REDIRECT_URI, channelId: CHANNEL_ID, channelSecret: CHANNEL_SECRET, apiBaseUrl: emulator.baseUrl });
+    const tokens = await exchangeCode({
+      code: callback.get('code')!,
+      redirectUri: REDIRECT_URI,
+      channelId: CHANNEL_ID,
+      channelSecret: CHANNEL_SECRET,
+      apiBaseUrl: emulator.baseUrl,
+    });
     expect(tokens).toMatchObject({ token_type: 'Bearer', scope: 'profile openid', expires_in: expect.any(Number) });
     const claims = await verifyIdToken(tokens.id_token!, { channelId: CHANNEL_ID, nonce: 'n-123', apiBaseUrl: emulator.baseUrl });
     expect(claims).toMatchObject({ iss: ID_TOKEN_ISSUER, sub: user, aud: CHANNEL_ID, nonce: 'n-123', name: 'Seller Lin' });
@@ -54,7 +69,11 @@ describe('LINE Login against the emulator', () => {
     await expect(exchangeCode({ ...base, channelSecret: 'wrong' })).rejects.toMatchObject({ error: 'invalid_client' });
     await expect(exchangeCode({ ...base, redirectUri: 'https://evil.example/cb' })).rejects.toMatchObject({ error: 'invalid_grant' });
     // The mismatched attempt burned the code, as a compromised code should be.
-    await expect(exchangeCode(base)).rejects.toMatchObject({ status: 400, error: 'invalid_grant', description: 'invalid authorization code' });
+    await expect(exchangeCode(base)).rejects.toMatchObject({
+      status: 400,
+      error: 'invalid_grant',
+      description: 'invalid authorization code',
+    });
     const fresh = (await authorize()).get('code')!;
     await exchangeCode({ ...base, code: fresh });
     await expect(exchangeCode({ ...base, code: fresh })).rejects.toBeInstanceOf(LineLoginRefused);
@@ -110,7 +129,12 @@ describe('LINE Login against the emulator', () => {
 
     it.each([
       ['signed with another secret', () => hs256(claims(), 'not-the-channel-secret'), {}, 'Invalid IdToken.'],
-      ['alg none', () => hs256(claims(), CHANNEL_SECRET).replace(/^[^.]+/, Buffer.from('{"alg":"none"}').toString('base64url')), {}, 'Invalid IdToken.'],
+      [
+        'alg none',
+        () => hs256(claims(), CHANNEL_SECRET).replace(/^[^.]+/, Buffer.from('{"alg":"none"}').toString('base64url')),
+        {},
+        'Invalid IdToken.',
+      ],
       ['garbage', () => 'not.a.jwt', {}, 'Invalid IdToken.'],
       ['another issuer', () => hs256({ ...claims(), iss: 'https://evil.example' }, CHANNEL_SECRET), {}, 'Invalid IdToken Issuer.'],
       ['expired', () => hs256({ ...claims(), exp: Math.floor(now / 1000) - 1 }, CHANNEL_SECRET), {}, 'IdToken expired.'],

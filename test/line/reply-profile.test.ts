@@ -65,7 +65,11 @@ describe('reply tokens', () => {
       const event = textEvent(user, 'hello');
       await sendWebhook(sink.url, EMULATOR_DEFAULTS.channelSecret, [event], { state: emulator.state });
       now += 61_000;
-      const adapter = createLineAdapter({ channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken, apiBaseUrl: emulator.baseUrl, retry: FAST_RETRY });
+      const adapter = createLineAdapter({
+        channelAccessToken: EMULATOR_DEFAULTS.channelAccessToken,
+        apiBaseUrl: emulator.baseUrl,
+        retry: FAST_RETRY,
+      });
       await expect(adapter.reply(event.replyToken!, [{ type: 'text', text: 'too late' }])).rejects.toMatchObject({ status: 400 });
       expect(emulator.state.messagesTo(user)).toHaveLength(0);
     } finally {

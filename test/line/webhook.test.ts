@@ -70,7 +70,12 @@ describe('webhook sender', () => {
       expect(Math.abs(event.timestamp - Date.now())).toBeLessThan(5000);
     }
     expect(new Set(body.events.map((e) => e.webhookEventId)).size).toBe(4);
-    const [message, postback, follow, unfollow] = body.events as [webhook.MessageEvent, webhook.PostbackEvent, webhook.FollowEvent, webhook.UnfollowEvent];
+    const [message, postback, follow, unfollow] = body.events as [
+      webhook.MessageEvent,
+      webhook.PostbackEvent,
+      webhook.FollowEvent,
+      webhook.UnfollowEvent,
+    ];
     expect(message.message).toMatchObject({ type: 'text', text: 'hi', id: expect.stringMatching(/^\d+$/), quoteToken: expect.any(String) });
     expect(message.replyToken).toMatch(/^[0-9a-f]{32}$/);
     expect(postback.postback).toEqual({ data: 'a=accept&d=1' });

@@ -17,29 +17,49 @@ describe('payouts: e-wallet → verified bank account through the payout provide
   let h: DealHarness;
   const startedAt = new Date();
   let keys = 0;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const requestPayout = (party: Party, amountMinor: number, key = `payout-key-${Date.now()}-${(keys += 1)}`) =>
     h.call('POST', '/api/payouts', party.token, { amountMinor, currency: 'TWD' }, { 'idempotency-key': key });
   const payoutState = async (party: Party, payoutId: string) => (await h.call('GET', `/api/payouts/${payoutId}`, party.token)).body.state;
-  const untilState = (party: Party, payoutId: string, state: string) => eventually(async () => (await payoutState(party, payoutId)) === state);
+  const untilState = (party: Party, payoutId: string, state: string) =>
+    eventually(async () => (await payoutState(party, payoutId)) === state);
   const statementFor = async (payoutId: string) =>
     [...emulators(h).payouts.state.payouts.values()].filter((r) => r.payout.reference === payoutWorkflowId(payoutId));
   /** `npm run reconcile` as a child process (asynchronously: the emulator it asks lives in this process). */
-  const reconcileCommand = (payoutBaseUrl: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../../src/reconcile/cli.ts'), '--from', startedAt.toISOString(),
-      // The emulator stamps an invented entry with the time the statement is read: leave room for it.
-      '--to', new Date(Date.now() + 60_000).toISOString()], {
-      env: { ...process.env, PAYOUT_BASE_URL: payoutBaseUrl, PAYOUT_API_KEY: h.settings.payouts.apiKey },
+  const reconcileCommand = (payoutBaseUrl: string) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          require.resolve('tsx/cli'),
+          path.join(__dirname, '../../src/reconcile/cli.ts'),
+          '--from',
+          startedAt.toISOString(),
+          // The emulator stamps an invented entry with the time the statement is read: leave room for it.
+          '--to',
+          new Date(Date.now() + 60_000).toISOString(),
+        ],
+        {
+          env: { ...process.env, PAYOUT_BASE_URL: payoutBaseUrl, PAYOUT_API_KEY: h.settings.payouts.apiKey },
+        },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
   const ledgerTransfersOf = (payoutId: string) => h.knex('ledger_transfers').where('id', 'like', `payout:${payoutId}:%`).orderBy('id');
 
   it('pays: reserves, sends, posts on the provider’s word, tells the party; a repeated request is the same payout', async () => {
@@ -61,10 +81,24 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(transfers[0].credit_account_id).toBe(payoutClearingAccountId('TWD'));
     const atProvider = await statementFor(payoutId);
     expect(atProvider).toHaveLength(1);
-    expect(atProvider[0].payout).toMatchObject({ status: 'paid', amountMinor: 50_000, accountNumberLast4: account.accountNumber.slice(-4) });
+    expect(atProvider[0].payout).toMatchObject({
+      status: 'paid',
+      amountMinor: 50_000,
+      accountNumberLast4: account.accountNumber.slice(-4),
+    });
     await eventually(async () => lastMessage(h, party.userId, 'payout_sent') !== undefined);
-    expect(lastMessage(h, party.userId, 'payout_sent')).toEqual({ kind: 'payout_sent', amountMinor: 50_000, currency: 'TWD', accountMasked: `***-****${account.accountNumber.slice(-4)}` });
-    expect(await h.knex('audit_log').where({ subject: `payout:${payoutId}`, action: 'payout.paid' }).first()).toMatchObject({ actor: 'system:payout' });
+    expect(lastMessage(h, party.userId, 'payout_sent')).toEqual({
+      kind: 'payout_sent',
+      amountMinor: 50_000,
+      currency: 'TWD',
+      accountMasked: `***-****${account.accountNumber.slice(-4)}`,
+    });
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ subject: `payout:${payoutId}`, action: 'payout.paid' })
+        .first(),
+    ).toMatchObject({ actor: 'system:payout' });
 
     const repeated = await requestPayout(party, 50_000, key);
     expect(repeated.status).toBe(200);
@@ -99,7 +133,13 @@ describe('payouts: e-wallet → verified bank account through the payout provide
   it('holds a payout whose party is on the watch-list until two agents release it; then pays once', async () => {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 30_000);
-    const listed = await h.call('POST', '/api/support/watchlist', undefined, { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' }, h.staff.headers.agent);
+    const listed = await h.call(
+      'POST',
+      '/api/support/watchlist',
+      undefined,
+      { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' },
+      h.staff.headers.agent,
+    );
     expect(listed.status).toBe(201);
 
     const { payoutId } = (await requestPayout(party, 25_000)).body;
@@ -115,9 +155,21 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(byViewer.status).toBe(403);
 
     // Four eyes (test/staff/four-eyes.test.ts): a second agent's approval releases it.
-    const approved = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'customer identity confirmed by phone' }, h.staff.headers.agent);
+    const approved = await h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/release`,
+      undefined,
+      { note: 'customer identity confirmed by phone' },
+      h.staff.headers.agent,
+    );
     expect(approved.body).toEqual({ outcome: 'awaiting_second_approval', approvedBy: ['agent-amy'] });
-    const released = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, { note: 'checked the call recording' }, h.staff.headers.secondAgent);
+    const released = await h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/release`,
+      undefined,
+      { note: 'checked the call recording' },
+      h.staff.headers.secondAgent,
+    );
     expect(released.body).toEqual({ outcome: 'releasing' });
     await untilState(party, payoutId, 'paid');
     const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.agent);
@@ -125,7 +177,11 @@ describe('payouts: e-wallet → verified bank account through the payout provide
 
     expect(await statementFor(payoutId)).toHaveLength(1);
     expect(await available(h, party.userId)).toBe(5_000);
-    const audit = await h.knex('audit_log').where({ subject: `payout:${payoutId}` }).orderBy('seq').select('actor', 'action');
+    const audit = await h
+      .knex('audit_log')
+      .where({ subject: `payout:${payoutId}` })
+      .orderBy('seq')
+      .select('actor', 'action');
     expect(audit).toEqual([
       { actor: 'system:payout', action: 'payout.held' },
       { actor: 'support:agent-amy', action: 'payout.release_approved' },
@@ -141,7 +197,13 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     const { payoutId } = (await requestPayout(party, 6_000_000)).body; // above the review threshold
     await untilState(party, payoutId, 'held');
     expect((await h.call('GET', `/api/payouts/${payoutId}`, party.token)).body.holdReasons).toEqual(['amount_above_threshold']);
-    const rejected = await h.call('POST', `/api/support/payouts/${payoutId}/reject`, undefined, { note: 'unusual amount' }, h.staff.headers.agent);
+    const rejected = await h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/reject`,
+      undefined,
+      { note: 'unusual amount' },
+      h.staff.headers.agent,
+    );
     expect(rejected.body).toEqual({ outcome: 'rejecting' });
     await untilState(party, payoutId, 'rejected');
     expect(await available(h, party.userId)).toBe(9_000_000);
@@ -159,8 +221,18 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect((await ledgerTransfersOf(payoutId)).map((t) => t.kind)).toEqual(['pending', 'void']);
     expect((await statementFor(payoutId)).map((r) => r.payout.status)).toEqual(['failed']);
     await eventually(async () => lastMessage(h, party.userId, 'payout_failed') !== undefined);
-    expect(lastMessage(h, party.userId, 'payout_failed')).toEqual({ kind: 'payout_failed', amountMinor: 15_000, currency: 'TWD', reason: 'The destination account is closed.' });
-    expect(await h.knex('audit_log').where({ subject: `payout:${payoutId}`, action: 'payout.failed' }).first()).toMatchObject({ actor: 'system:payout' });
+    expect(lastMessage(h, party.userId, 'payout_failed')).toEqual({
+      kind: 'payout_failed',
+      amountMinor: 15_000,
+      currency: 'TWD',
+      reason: 'The destination account is closed.',
+    });
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ subject: `payout:${payoutId}`, action: 'payout.failed' })
+        .first(),
+    ).toMatchObject({ actor: 'system:payout' });
   });
 
   it('pays once when the worker restarts while a provider call whose answer is lost is in flight', async () => {
@@ -189,8 +261,9 @@ describe('payouts: e-wallet → verified bank account through the payout provide
       sends.mockRestore();
     }
     expect(new Set(keysSent)).toEqual(new Set([payoutWorkflowId(payoutId)])); // sent again, with the same key
-    const statement = (await createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: h.settings.payouts.apiKey }).statement()).entries
-      .filter((e) => e.reference === payoutWorkflowId(payoutId));
+    const statement = (
+      await createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: h.settings.payouts.apiKey }).statement()
+    ).entries.filter((e) => e.reference === payoutWorkflowId(payoutId));
     expect(statement).toHaveLength(1);
     expect((await ledgerTransfersOf(payoutId)).filter((t) => t.kind === 'post')).toHaveLength(1);
     expect(await available(h, party.userId)).toBe(0);
@@ -206,12 +279,17 @@ describe('payouts: e-wallet → verified bank account through the payout provide
       ids.push(payoutId);
     }
     const range = { from: startedAt, to: new Date(Date.now() + 1_000) };
-    const clean = await reconcilePayouts(h.knex, createPayoutProvider({ baseUrl: emulators(h).payouts.baseUrl, apiKey: h.settings.payouts.apiKey }), range);
+    const clean = await reconcilePayouts(
+      h.knex,
+      createPayoutProvider({ baseUrl: emulators(h).payouts.baseUrl, apiKey: h.settings.payouts.apiKey }),
+      range,
+    );
     expect(clean.differences).toEqual([]);
     expect(clean.ledgerEntries).toBeGreaterThanOrEqual(3);
 
     const { payouts } = emulators(h);
-    const providerId = (payoutId: string) => [...payouts.state.payouts.values()].find((r) => r.payout.reference === payoutWorkflowId(payoutId))!.payout.id;
+    const providerId = (payoutId: string) =>
+      [...payouts.state.payouts.values()].find((r) => r.payout.reference === payoutWorkflowId(payoutId))!.payout.id;
     payouts.state.statementDifferences = [
       { kind: 'omit', payoutId: providerId(ids[0]) },
       { kind: 'amount', payoutId: providerId(ids[1]), deltaMinor: -500 },
@@ -220,11 +298,18 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     try {
       const provider = createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: h.settings.payouts.apiKey });
       const report = await reconcilePayouts(h.knex, provider, { from: startedAt, to: new Date(Date.now() + 1_000) });
-      expect(report.differences).toEqual(expect.arrayContaining([
-        expect.objectContaining({ kind: 'missing_at_provider', reference: payoutWorkflowId(ids[0]), amountMinor: 11_000 }),
-        expect.objectContaining({ kind: 'amount_mismatch', reference: payoutWorkflowId(ids[1]), ledgerAmountMinor: 12_000, providerAmountMinor: 11_500 }),
-        expect.objectContaining({ kind: 'missing_in_ledger', reference: 'payout:pyt_phantom', amountMinor: 7_777 }),
-      ]));
+      expect(report.differences).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'missing_at_provider', reference: payoutWorkflowId(ids[0]), amountMinor: 11_000 }),
+          expect.objectContaining({
+            kind: 'amount_mismatch',
+            reference: payoutWorkflowId(ids[1]),
+            ledgerAmountMinor: 12_000,
+            providerAmountMinor: 11_500,
+          }),
+          expect.objectContaining({ kind: 'missing_in_ledger', reference: 'payout:pyt_phantom', amountMinor: 7_777 }),
+        ]),
+      );
       expect(report.differences).toHaveLength(3);
 
       // The command: differences → exit 1 with one line each.

@@ -8,8 +8,12 @@ import { emulators, entryFor, historyBytes, quickReceive, registerAccount } from
 
 describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api, the worker and the verification center', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const codesOf = (userId: string) => h.knex('receiving_codes').where({ user_id: userId });
 
@@ -21,10 +25,18 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     expect(asked.body).toEqual({ status: 'account_required' });
 
     const outcome = await quickReceive(h, seller, { role: 'seller', ...entryFor(account) });
-    expect(outcome).toMatchObject({ status: 'code', receivingCode: expect.stringMatching(/^RC[0-9A-Z]{26}$/), accountMasked: `***-****${account.accountNumber.slice(-4)}` });
+    expect(outcome).toMatchObject({
+      status: 'code',
+      receivingCode: expect.stringMatching(/^RC[0-9A-Z]{26}$/),
+      accountMasked: `***-****${account.accountNumber.slice(-4)}`,
+    });
     expect(outcome.receivingCode).not.toContain(account.accountNumber.slice(-4));
     await eventually(async () => lastMessage(h, seller.userId, 'quick_receive_code') !== undefined);
-    expect(lastMessage(h, seller.userId, 'quick_receive_code')).toEqual({ kind: 'quick_receive_code', receivingCode: outcome.receivingCode, accountMasked: outcome.accountMasked });
+    expect(lastMessage(h, seller.userId, 'quick_receive_code')).toEqual({
+      kind: 'quick_receive_code',
+      receivingCode: outcome.receivingCode,
+      accountMasked: outcome.accountMasked,
+    });
 
     const [stored] = await h.knex('bank_accounts').where({ user_id: seller.userId });
     expect(stored.account_ciphertext).toMatch(/^fe1\./);
@@ -54,7 +66,11 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     const buyer = await h.newUser();
     const account = registerAccount(h);
     const outcome = await quickReceive(h, buyer, { role: 'buyer', ...entryFor(account, '000000') });
-    expect(outcome).toMatchObject({ status: 'failed', reasonCode: 'code_mismatch', reason: expect.stringContaining('verification code does not match') });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reasonCode: 'code_mismatch',
+      reason: expect.stringContaining('verification code does not match'),
+    });
     await eventually(async () => lastMessage(h, buyer.userId, 'quick_receive_failed') !== undefined);
     expect(lastMessage(h, buyer.userId, 'quick_receive_failed').reason).toContain('verification code does not match');
     expect(await h.knex('bank_accounts').where({ user_id: buyer.userId })).toEqual([]);
@@ -68,7 +84,13 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
 
   it('fails for an account the bank does not know', async () => {
     const buyer = await h.newUser();
-    const outcome = await quickReceive(h, buyer, { role: 'buyer', bankCode: '700', accountNumber: '12345678901', holderName: 'Nobody', verificationCode: '123456' });
+    const outcome = await quickReceive(h, buyer, {
+      role: 'buyer',
+      bankCode: '700',
+      accountNumber: '12345678901',
+      holderName: 'Nobody',
+      verificationCode: '123456',
+    });
     expect(outcome).toMatchObject({ status: 'failed', reasonCode: 'account_not_found' });
     expect(await codesOf(buyer.userId)).toEqual([]);
   });
@@ -76,24 +98,48 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
   it('refuses a watch-listed bank account before the center is asked, and audits the listing with the staff id', async () => {
     const seller = await h.newUser();
     const account = registerAccount(h);
-    const listed = await h.call('POST', '/api/support/watchlist', undefined, {
-      keyType: 'bank_account', value: `${account.bankCode}-${account.accountNumber}`, reason: 'police fraud report 2024-117',
-    }, h.staff.headers.agent);
+    const listed = await h.call(
+      'POST',
+      '/api/support/watchlist',
+      undefined,
+      {
+        keyType: 'bank_account',
+        value: `${account.bankCode}-${account.accountNumber}`,
+        reason: 'police fraud report 2024-117',
+      },
+      h.staff.headers.agent,
+    );
     expect(listed.status).toBe(201);
-    const audit = await h.knex('audit_log').where({ subject: `watchlist_entry:${listed.body.id}` }).first();
+    const audit = await h
+      .knex('audit_log')
+      .where({ subject: `watchlist_entry:${listed.body.id}` })
+      .first();
     expect(audit).toMatchObject({ actor: 'support:agent-amy', action: 'watchlist.entry_added' });
 
     const outcome = await quickReceive(h, seller, { role: 'seller', ...entryFor(account) });
     expect(outcome).toMatchObject({ status: 'failed', reasonCode: 'watch_listed' });
     expect(await h.knex('bank_accounts').where({ user_id: seller.userId })).toEqual([]);
     expect(await codesOf(seller.userId)).toEqual([]);
-    const asked = [...emulators(h).bankCenter.state.verifications.values()].filter((v) => v.verification.reference === quickReceiveWorkflowId(seller.userId));
+    const asked = [...emulators(h).bankCenter.state.verifications.values()].filter(
+      (v) => v.verification.reference === quickReceiveWorkflowId(seller.userId),
+    );
     expect(asked).toEqual([]);
 
     // Removed from the list (with a reason, audited), the same account verifies.
-    const removed = await h.call('DELETE', `/api/support/watchlist/${listed.body.id}`, undefined, { reason: 'report withdrawn' }, h.staff.headers.agent);
+    const removed = await h.call(
+      'DELETE',
+      `/api/support/watchlist/${listed.body.id}`,
+      undefined,
+      { reason: 'report withdrawn' },
+      h.staff.headers.agent,
+    );
     expect(removed.status).toBe(204);
-    expect(await h.knex('audit_log').where({ subject: `watchlist_entry:${listed.body.id}`, action: 'watchlist.entry_removed' }).first()).toMatchObject({ actor: 'support:agent-amy' });
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ subject: `watchlist_entry:${listed.body.id}`, action: 'watchlist.entry_removed' })
+        .first(),
+    ).toMatchObject({ actor: 'support:agent-amy' });
     expect((await quickReceive(h, seller, { role: 'seller', ...entryFor(account) })).status).toBe('code');
   });
 
@@ -101,12 +147,20 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     const seller = await h.newUser();
     const account = registerAccount(h);
     const first = await quickReceive(h, seller, { role: 'seller', ...entryFor(account) });
-    expect((await h.call('GET', '/api/quick-receive', seller.token)).body).toMatchObject({ status: 'code', receivingCode: first.receivingCode });
+    expect((await h.call('GET', '/api/quick-receive', seller.token)).body).toMatchObject({
+      status: 'code',
+      receivingCode: first.receivingCode,
+    });
 
     const revoked = await h.call('POST', '/api/quick-receive/revoke', seller.token, {});
     expect(revoked.body).toEqual({ revoked: 1 });
     expect((await h.call('GET', '/api/quick-receive', seller.token)).body).toEqual({ status: 'none' });
-    expect(await h.knex('audit_log').where({ action: 'receiving_code.revoked', subject: `user:${seller.userId}` }).first()).toMatchObject({ actor: `user:${seller.userId}` });
+    expect(
+      await h
+        .knex('audit_log')
+        .where({ action: 'receiving_code.revoked', subject: `user:${seller.userId}` })
+        .first(),
+    ).toMatchObject({ actor: `user:${seller.userId}` });
 
     const again = await h.call('POST', '/api/quick-receive', seller.token, { role: 'seller' });
     expect(again.body).toMatchObject({ status: 'code', accountMasked: first.accountMasked });
@@ -117,7 +171,11 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     const party = await h.newUser();
     const partial = await h.call('POST', '/api/quick-receive', party.token, { role: 'seller', bankCode: '812' });
     expect(partial.status).toBe(422);
-    const unsigned = await fetch(`${h.baseUrl}/webhooks/bankcenter`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const unsigned = await fetch(`${h.baseUrl}/webhooks/bankcenter`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(unsigned.status).toBe(401);
   });
 
@@ -125,14 +183,24 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     const seller = await h.newUser();
     const account = registerAccount(h, { holderName: 'Huang Shu Fen' });
     const captured: string[] = [];
-    const capture = (original: (...args: any[]) => any) => (...args: any[]) => {
-      captured.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Uint8Array ? Buffer.from(a).toString('utf8') : JSON.stringify(a) ?? String(a))).join(' '));
-      return original(...args);
-    };
+    const capture =
+      (original: (...args: any[]) => any) =>
+      (...args: any[]) => {
+        captured.push(
+          args
+            .map((a) =>
+              typeof a === 'string' ? a : a instanceof Uint8Array ? Buffer.from(a).toString('utf8') : (JSON.stringify(a) ?? String(a)),
+            )
+            .join(' '),
+        );
+        return original(...args);
+      };
     const spies = [
       jest.spyOn(process.stdout, 'write').mockImplementation(capture(process.stdout.write.bind(process.stdout)) as any),
       jest.spyOn(process.stderr, 'write').mockImplementation(capture(process.stderr.write.bind(process.stderr)) as any),
-      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => jest.spyOn(console, level).mockImplementation(capture(() => undefined))),
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+        jest.spyOn(console, level).mockImplementation(capture(() => undefined)),
+      ),
     ];
     let outcome: any;
     try {
@@ -169,7 +237,8 @@ function payloadsIn(value: unknown, into: Payload[] = []): Payload[] {
   if (Array.isArray(value)) for (const item of value) payloadsIn(item, into);
   else if (value && typeof value === 'object') {
     const candidate = value as Partial<Payload>;
-    if (candidate.data instanceof Uint8Array && candidate.metadata && typeof candidate.metadata === 'object') into.push(candidate as Payload);
+    if (candidate.data instanceof Uint8Array && candidate.metadata && typeof candidate.metadata === 'object')
+      into.push(candidate as Payload);
     else for (const item of Object.values(value)) payloadsIn(item, into);
   }
   return into;

@@ -16,7 +16,13 @@ export function emulators(h: DealHarness) {
 export function registerAccount(h: DealHarness, overrides: Partial<RegisteredAccount> = {}): RegisteredAccount & { holderName: string } {
   let accountNumber = '';
   for (let i = 0; i < ACCOUNT_DIGITS; i += 1) accountNumber += String(randomInt(10));
-  const account = { bankCode: '812', accountNumber, holderName: 'Chen Ya Ting', expectedCode: String(randomInt(100_000, 1_000_000)), ...overrides };
+  const account = {
+    bankCode: '812',
+    accountNumber,
+    holderName: 'Chen Ya Ting',
+    expectedCode: String(randomInt(100_000, 1_000_000)),
+    ...overrides,
+  };
   emulators(h).bankCenter.state.accounts.set(accountKey(account), account);
   return account;
 }
@@ -59,7 +65,11 @@ export async function fundWallet(h: DealHarness, userId: string, amountMinor: nu
     { id: walletAccountId(userId, 'TWD'), currency: 'TWD', kind: 'user_wallet', debitsMustNotExceedCredits: true },
   ]);
   await h.ledger.createTransfer({
-    id: `test-funding:${userId}:${funding}`, debitAccountId: providerClearingAccountId('TWD'), creditAccountId: walletAccountId(userId, 'TWD'), amountMinor, currency: 'TWD',
+    id: `test-funding:${userId}:${funding}`,
+    debitAccountId: providerClearingAccountId('TWD'),
+    creditAccountId: walletAccountId(userId, 'TWD'),
+    amountMinor,
+    currency: 'TWD',
   });
 }
 

@@ -23,13 +23,28 @@ export function describeWithChromium(name: string, body: () => void): void {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** A phone-sized context; with an ID token it is that LINE user, as after LINE Login. */
 export async function phoneContext(browser: Browser, idToken?: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: PHONE_VIEWPORT, deviceScaleFactor: 1, isMobile: true, hasTouch: false, locale: 'zh-TW' });
+  const context = await browser.newContext({
+    viewport: PHONE_VIEWPORT,
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: false,
+    locale: 'zh-TW',
+  });
   if (idToken) await context.addInitScript((token) => sessionStorage.setItem('idToken', token), idToken);
   return context;
 }
@@ -49,16 +64,21 @@ export function collectPageErrors(page: Page): string[] {
 /** Every form control on the page has a label a screen reader would read. */
 export async function unlabelledControls(page: Page): Promise<string[]> {
   return page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
-    els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+    els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label')).map((el) => el.outerHTML),
+  );
 }
 
 /** Waits until a visible element's text matches; fails with the text it had. */
 export async function expectText(page: Page, selector: string, pattern: RegExp): Promise<void> {
   try {
-    await page.waitForFunction(({ selector, source, flags }) => {
-      const el = document.querySelector(selector);
-      return !!el && !(el as HTMLElement).closest('[hidden]') && new RegExp(source, flags).test((el.textContent ?? '').trim());
-    }, { selector, source: pattern.source, flags: pattern.flags }, { timeout: 20_000 });
+    await page.waitForFunction(
+      ({ selector, source, flags }) => {
+        const el = document.querySelector(selector);
+        return !!el && !(el as HTMLElement).closest('[hidden]') && new RegExp(source, flags).test((el.textContent ?? '').trim());
+      },
+      { selector, source: pattern.source, flags: pattern.flags },
+      { timeout: 20_000 },
+    );
   } catch {
     const actual = await page.$eval(selector, (el) => el.textContent?.trim()).catch(() => '(missing)');
     throw new Error(`${selector}: expected ${pattern}, got "${actual}"`);
@@ -67,8 +87,12 @@ export async function expectText(page: Page, selector: string, pattern: RegExp):
 
 /** Waits until an image has really loaded (a broken src never gets a natural width). */
 export async function expectImageLoaded(page: Page, selector: string): Promise<void> {
-  await page.waitForFunction((s) => {
-    const img = document.querySelector(s) as HTMLImageElement | null;
-    return !!img && img.complete && img.naturalWidth > 0;
-  }, selector, { timeout: 20_000 });
+  await page.waitForFunction(
+    (s) => {
+      const img = document.querySelector(s) as HTMLImageElement | null;
+      return !!img && img.complete && img.naturalWidth > 0;
+    },
+    selector,
+    { timeout: 20_000 },
+  );
 }

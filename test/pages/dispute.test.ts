@@ -1,8 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, bindPhone, createLink, eventually, payThroughOtp } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import { activateWallet, bindPhone, createLink, eventually, payThroughOtp, orderRow } from '../support/deal-steps';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from './browser';
 import { startPagesSite, type PagesSite } from './site';
 import { signInToConsole } from './staff-sign-in';
 
@@ -77,7 +85,8 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await expectText(page, '[data-detail="reason"]', /^The lens is cracked$/);
     await expectText(page, '[data-detail="buyerId"]', new RegExp(`^${buyer.userId}$`));
     expect(await page.$$eval('#messages tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent))).toEqual(
-      expect.arrayContaining(['stage_one', 'dispute_opened']));
+      expect.arrayContaining(['stage_one', 'dispute_opened']),
+    );
     expect(await page.getAttribute('#temporal-link', 'href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order:${link.paymentCode}`);
     expect(await page.inputValue('#bindings-userId')).toBe(buyer.userId);
 
@@ -88,16 +97,19 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '#resolve-sellerAmountMinor-error', /adding up to 12000/);
     await screenshot(page, 'support-split-refused');
-    expect((await h.knex('orders').where({ payment_code: link.paymentCode }).first('state')).state).toBe('disputed');
+    expect((await orderRow(h, link.paymentCode)).state).toBe('disputed');
 
     await page.getByRole('textbox', { name: 'Back to the buyer (minor units)' }).fill('5000');
     await page.locator('#resolve-form').getByRole('textbox', { name: 'Note', exact: true }).fill('Cracked lens confirmed from photos');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '[data-detail="state"]', /^completed$/);
-    await page.waitForFunction((code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)), link.paymentCode);
+    await page.waitForFunction(
+      (code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)),
+      link.paymentCode,
+    );
     await screenshot(page, 'support-resolved');
 
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(7000);
     expect(Number(row.buyer_refunded_minor)).toBe(5000);
@@ -109,19 +121,29 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     // Clearing the buyer's phone bindings (S407), prefilled from the order.
     await page.getByRole('button', { name: 'Verified: clear bindings' }).click();
     await expectText(page, '#status', /Cleared 1 phone bindings/);
-    expect(await h.knex('phone_bindings').where({ user_id: buyer.userId }).whereNull('cleared_at').count('* as n').first()).toEqual({ n: '0' });
+    expect(await h.knex('phone_bindings').where({ user_id: buyer.userId }).whereNull('cleared_at').count('* as n').first()).toEqual({
+      n: '0',
+    });
 
     // Sections for APIs built elsewhere are shown exactly when the API has their routes.
     const routes: Record<string, Array<[string, string]>> = {
-      '#watchlist': [['POST', '/api/support/watchlist'], ['DELETE', '/api/support/watchlist/0']],
-      '#payouts': [['GET', '/api/support/payouts'], ['POST', '/api/support/payouts/probe/release']],
+      '#watchlist': [
+        ['POST', '/api/support/watchlist'],
+        ['DELETE', '/api/support/watchlist/0'],
+      ],
+      '#payouts': [
+        ['GET', '/api/support/payouts'],
+        ['POST', '/api/support/payouts/probe/release'],
+      ],
     };
     const present: Record<string, boolean> = {};
     for (const [section, probes] of Object.entries(routes)) {
-      const answers = await Promise.all(probes.map(async ([method, path]) => {
-        const probe = await fetch(`${h.baseUrl}${path}`, { method: 'OPTIONS' });
-        return probe.status !== 404 && (probe.headers.get('allow') ?? method).includes(method);
-      }));
+      const answers = await Promise.all(
+        probes.map(async ([method, path]) => {
+          const probe = await fetch(`${h.baseUrl}${path}`, { method: 'OPTIONS' });
+          return probe.status !== 404 && (probe.headers.get('allow') ?? method).includes(method);
+        }),
+      );
       present[section] = answers.every(Boolean);
       expect(await page.isVisible(section)).toBe(present[section]);
     }
@@ -136,7 +158,10 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
       await page.getByRole('button', { name: 'Add to the watch-list' }).click();
       await expectText(page, '#status', /Added to the watch-list \(entry \d+\)/);
       const id = Number(/entry (\d+)/.exec((await page.textContent('#status')) ?? '')![1]);
-      expect((await h.knex('watchlist_entries').where({ id }).first('key_type', 'removed_at'))).toEqual({ key_type: 'order_number', removed_at: null });
+      expect(await h.knex('watchlist_entries').where({ id }).first('key_type', 'removed_at')).toEqual({
+        key_type: 'order_number',
+        removed_at: null,
+      });
       await page.getByRole('textbox', { name: 'Entry number', exact: true }).fill(String(id));
       // No reason: the API's refusal next to that form's reason field.
       await page.getByRole('button', { name: 'Remove from the watch-list' }).click();

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, bindPhone, createLink, eventually, lastMessage, type Party } from '../support/deal-steps';
+import { activateWallet, bindPhone, createLink, eventually, lastMessage, type Party, orderRow } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
@@ -59,7 +59,9 @@ describeWithChromium('the OTP step of the payment page', () => {
 
     // Two submissions in the same tick: the second is dropped while the first is under way.
     const otpPosts: string[] = [];
-    page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/otp')) otpPosts.push(r.headers()['idempotency-key']); });
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/otp')) otpPosts.push(r.headers()['idempotency-key']);
+    });
     await otpBox(page).fill(otp);
     await page.evaluate(() => {
       const form = document.getElementById('otp-form') as HTMLFormElement;
@@ -69,7 +71,7 @@ describeWithChromium('the OTP step of the payment page', () => {
     await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
     expect(otpPosts).toHaveLength(1);
     expect(otpPosts[0]).toMatch(/^[\w-]{8,}$/);
-    const charges = await h.knex('orders').where({ payment_code: paymentCode }).first('state');
+    const charges = await orderRow(h, paymentCode);
     expect(charges.state).toBe('escrow');
     expect(errors).toEqual([]);
   });
@@ -92,7 +94,7 @@ describeWithChromium('the OTP step of the payment page', () => {
     await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
     await page.getByRole('button', { name: 'Pay now' }).click();
     await page.waitForSelector('#decision-forms:not([hidden])', { timeout: 30_000 });
-    expect((await h.knex('orders').where({ payment_code: paymentCode }).first('state')).state).toBe('escrow');
+    expect((await orderRow(h, paymentCode)).state).toBe('escrow');
     expect(errors).toEqual([]);
   });
 });

@@ -2,10 +2,17 @@ import type { Browser } from 'playwright-core';
 import { escrowAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from './browser';
 import { startPagesSite, type PagesSite } from './site';
 import { signInToConsole } from './staff-sign-in';
-
 
 /** Issue 9, finding 3: a parked deal is in the console's queue, and an agent's retry settles it. */
 describeWithChromium('a parked deal in the support console', () => {
@@ -31,7 +38,11 @@ describeWithChromium('a parked deal in the support console', () => {
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
     const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
     record.charge.status = 'failed'; // the provider now refuses refunds of this charge
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, { resolution: 'refund', sellerAmountMinor: 0, buyerAmountMinor: 2000 });
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, {
+      resolution: 'refund',
+      sellerAmountMinor: 0,
+      buyerAmountMinor: 2000,
+    });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
     const context = await phoneContext(browser);

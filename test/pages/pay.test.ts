@@ -1,8 +1,17 @@
 import type { Browser } from 'playwright-core';
 import { walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, lastMessage, smsCodeSentTo } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectImageLoaded, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from './browser';
+import { activateWallet, createLink, eventually, lastMessage, smsCodeSentTo, orderRow, walletRow } from '../support/deal-steps';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectImageLoaded,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
 describeWithChromium('a whole deal through the pages in a phone-sized chromium', () => {
@@ -45,7 +54,7 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.getByRole('button', { name: '啟用電子錢包' }).click();
     await expectText(page, '#notice', /電子錢包已啟用/);
     expect(await page.getAttribute('#notice [data-notice-link]', 'href')).toBe(`/pages/pay/${link.paymentCode}`);
-    expect((await h.knex('wallets').where({ user_id: buyer.userId }).first('state')).state).toBe('active');
+    expect((await walletRow(h, buyer.userId)).state).toBe('active');
 
     // Phone binding page.
     await page.goto(`${site.baseUrl}/pages/phone?order=${link.paymentCode}`);
@@ -101,12 +110,14 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.keyboard.press('Tab');
     expect(await agree.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth)).toBe('solid 3px');
     await agree.click();
-    await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, {
+      timeout: 30_000,
+    });
     await expectText(page, '#progress-outcome', /交易完成/);
     expect(await page.isHidden('#decision-forms')).toBe(true);
     await screenshot(page, 'pay-stage-two');
 
-    const row = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const row = await orderRow(h, link.paymentCode);
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(900);
     const wallet = await h.ledger.balance(walletAccountId(seller.userId, 'TWD'));
@@ -136,4 +147,3 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await context.close();
   });
 });
-

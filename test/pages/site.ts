@@ -20,26 +20,30 @@ export async function startPagesSite(apiBaseUrl: string, options: PagesRouterOpt
   app.use(mediaRouter());
   const upstream = new URL(apiBaseUrl);
   app.use((req, res) => {
-    const forward = http.request({
-      host: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path: req.originalUrl,
-      headers: { ...req.headers, host: upstream.host },
-    }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forward.on('error', () => res.headersSent ? res.destroy() : res.status(502).end());
+    const forward = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.originalUrl,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => (res.headersSent ? res.destroy() : res.status(502).end()));
     req.pipe(forward);
   });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

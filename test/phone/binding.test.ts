@@ -13,8 +13,12 @@ import { testDatabaseUrl } from '../support/env';
 /** Finding 15 and the phone part of 18: a phone binding must prove the buyer holds the number. */
 describe('phone binding', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const policy = () => h.settings.sms.phoneVerification;
   const bindings = (user: Party) => h.knex('phone_bindings').where({ user_id: user.userId }).orderBy('id');
@@ -28,7 +32,12 @@ describe('phone binding', () => {
     const phone = uniquePhone();
     const res = await start(buyer, phone);
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ status: 'code_sent', phone: maskPhone(phone), expiresAt: expect.any(String), attemptsLeft: policy().maxAttempts });
+    expect(res.body).toEqual({
+      status: 'code_sent',
+      phone: maskPhone(phone),
+      expiresAt: expect.any(String),
+      attemptsLeft: policy().maxAttempts,
+    });
     expect(await bindings(buyer)).toEqual([]);
 
     const code = await smsCodeSentTo(h, phone);
@@ -99,7 +108,10 @@ describe('phone binding', () => {
     const phone = uniquePhone();
     await start(buyer, phone);
     const code = await smsCodeSentTo(h, phone);
-    await h.knex('phone_verifications').where({ user_id: buyer.userId }).update({ expires_at: new Date(Date.now() - 1000) });
+    await h
+      .knex('phone_verifications')
+      .where({ user_id: buyer.userId })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     const res = await answer(buyer, code);
     expect([res.status, res.body.type]).toEqual([410, expect.stringContaining('code-expired')]);
     expect(await bindings(buyer)).toEqual([]);
@@ -132,7 +144,9 @@ describe('phone binding', () => {
     expect(refused.body.detail).toContain(`bound ${cap} phone numbers within 30 days`);
     expect(Date.parse(refused.body.retryAt)).toBeGreaterThan(Date.now() + 29 * 24 * 3600 * 1000);
     const retryAfter = await fetch(`${h.baseUrl}/api/phone-binding`, {
-      method: 'POST', headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone: next }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: next }),
     });
     expect(Number(retryAfter.headers.get('retry-after'))).toBeGreaterThan(29 * 24 * 3600);
     expect(textsTo(next)).toHaveLength(textsBefore);
@@ -187,15 +201,24 @@ describe('phone binding', () => {
     const buyer = await h.newUser();
     await activateWallet(h, buyer);
     const phone = uniquePhone();
-    await addEntry(h.knex, { hashSecret: h.settings.secrets.hashSecret, keyType: 'phone', value: phone, reason: 'police fraud report', actor: 'test', source: 'fraud_reports' });
+    await addEntry(h.knex, {
+      hashSecret: h.settings.secrets.hashSecret,
+      keyType: 'phone',
+      value: phone,
+      reason: 'police fraud report',
+      actor: 'test',
+      source: 'fraud_reports',
+    });
     await bindPhone(h, buyer, phone.replace(/^0/, '+886 '));
-    const res = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+    const res = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
+      dynamicPassword: link.dynamicPassword,
+    });
     expect(res.body).toEqual({ outcome: 'blocked' });
     expect(h.chat.kindsTo(buyer.userId)).toContain('watchlist_blocked');
     expect(h.chat.kindsTo(buyer.userId)).not.toContain('payment_info');
   });
 
-  it('screening matches all of a buyer\'s phones against the watch-list in one query', async () => {
+  it("screening matches all of a buyer's phones against the watch-list in one query", async () => {
     const seller = await h.newUser();
     const buyer = await h.newUser();
     await activateWallet(h, seller);
@@ -204,22 +227,46 @@ describe('phone binding', () => {
     const ring = fieldKeyRingFromEnv(process.env);
     await h.knex('users').insert({ user_id: buyer.userId }).onConflict('user_id').ignore();
     const phones = Array.from({ length: 12 }, () => normalisePhone(uniquePhone()));
-    await h.knex('phone_bindings').insert(phones.map((p) => ({
-      user_id: buyer.userId, phone_hash: keyedHash(h.settings.secrets.hashSecret, p), phone_ciphertext: encryptField(ring, p), phone_masked: maskPhone(p), is_virtual: false,
-    })));
-    await addEntry(h.knex, { hashSecret: h.settings.secrets.hashSecret, keyType: 'phone', value: phones[7], reason: 'fraud report', actor: 'test', source: 'fraud_reports' });
+    await h.knex('phone_bindings').insert(
+      phones.map((p) => ({
+        user_id: buyer.userId,
+        phone_hash: keyedHash(h.settings.secrets.hashSecret, p),
+        phone_ciphertext: encryptField(ring, p),
+        phone_masked: maskPhone(p),
+        is_virtual: false,
+      })),
+    );
+    await addEntry(h.knex, {
+      hashSecret: h.settings.secrets.hashSecret,
+      keyType: 'phone',
+      value: phones[7],
+      reason: 'fraud report',
+      actor: 'test',
+      source: 'fraud_reports',
+    });
 
     const counted: Knex = createKnex(testDatabaseUrl(), 4);
     let watchlistQueries = 0;
-    counted.on('query', (q: { sql: string }) => { if (q.sql.includes('watchlist_entries')) watchlistQueries += 1; });
+    counted.on('query', (q: { sql: string }) => {
+      if (q.sql.includes('watchlist_entries')) watchlistQueries += 1;
+    });
     try {
       const activities = createOrderActivities({
-        knex: counted, ledger: h.ledger, chat: h.chat, temporal: h.client, settings: h.settings,
+        knex: counted,
+        ledger: h.ledger,
+        chat: h.chat,
+        temporal: h.client,
+        settings: h.settings,
         payments: createPaymentProvider({ baseUrl: h.payments.baseUrl, apiKey: 'unused' }),
       });
       const screening = await activities.screenBuyer({
-        paymentCode: link.paymentCode, buyerId: buyer.userId, dynamicPassword: link.dynamicPassword,
-        checkWallet: true, checkPhone: true, attribute: false, phoneBindingPeriodMs: h.settings.durations.phoneBindingPeriodMs,
+        paymentCode: link.paymentCode,
+        buyerId: buyer.userId,
+        dynamicPassword: link.dynamicPassword,
+        checkWallet: true,
+        checkPhone: true,
+        attribute: false,
+        phoneBindingPeriodMs: h.settings.durations.phoneBindingPeriodMs,
       });
       expect(screening.watchListed).toBe(true);
     } finally {
@@ -245,7 +292,10 @@ describe('phone binding', () => {
     const raw = JSON.stringify(entries[0]);
     expect(raw).not.toContain(e164.slice(-8));
     // The binding itself is on the chain too, under the user who proved the number.
-    const bound = await h.knex('audit_log').where({ subject: `user:${buyer.userId}`, action: 'phone_binding.bound' }).first();
+    const bound = await h
+      .knex('audit_log')
+      .where({ subject: `user:${buyer.userId}`, action: 'phone_binding.bound' })
+      .first();
     expect([bound.actor, bound.details.phone]).toEqual([buyer.userId, maskPhone(e164)]);
     expect((await verifyAuditChain(h.knex)).ok).toBe(true);
 
@@ -265,12 +315,17 @@ describe('phone binding', () => {
     const port = Number(new URL(h.sms!.baseUrl).port);
     await h.sms!.close();
     const stopped = await fetch(`${h.baseUrl}/api/phone-binding`, {
-      method: 'POST', headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${buyer.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phone }),
     });
     expect(stopped.status).toBe(503);
     expect(stopped.headers.get('content-type')).toContain('application/problem+json');
     expect(Number(stopped.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await h.knex('phone_verifications').where({ user_id: buyer.userId }).select('state')).map((r) => r.state)).toEqual(['send_failed', 'send_failed']);
+    expect((await h.knex('phone_verifications').where({ user_id: buyer.userId }).select('state')).map((r) => r.state)).toEqual([
+      'send_failed',
+      'send_failed',
+    ]);
     expect((await answer(buyer, '123456')).status).toBe(409);
     expect(await bindings(buyer)).toEqual([]);
 

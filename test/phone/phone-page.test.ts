@@ -1,7 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { bindPhone, smsCodeSentTo, uniquePhone } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, unlabelledControls } from '../pages/browser';
+import {
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  unlabelledControls,
+} from '../pages/browser';
 import { startPagesSite, type PagesSite } from '../pages/site';
 
 /** The phone page walks a person through number → texted code, in both languages, in a phone-sized chromium. */

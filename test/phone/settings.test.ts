@@ -16,7 +16,14 @@ describe('SMS and phone-binding settings', () => {
   it('development defaults reach the emulator; the binding rules come from the environment', () => {
     const sms = loadSettings({ PHONE_CODE_MAX_ATTEMPTS: '3', PHONE_BINDINGS_PER_WINDOW: '2', PHONE_BINDINGS_WINDOW_MS: '60000' }).sms;
     expect(sms).toMatchObject({ apiKey: 'emulator-sms-key', apiSecret: 'emulator-sms-secret', sender: 'Escrow' });
-    expect(sms.phoneVerification).toEqual({ codeTtlMs: 600_000, maxAttempts: 3, sendsPerWindow: 5, sendWindowMs: 3_600_000, bindingsPerWindow: 2, bindingsWindowMs: 60_000 });
+    expect(sms.phoneVerification).toEqual({
+      codeTtlMs: 600_000,
+      maxAttempts: 3,
+      sendsPerWindow: 5,
+      sendWindowMs: 3_600_000,
+      bindingsPerWindow: 2,
+      bindingsWindowMs: 60_000,
+    });
     expect(smsSettings(real, true)).toMatchObject({ baseUrl: real.SMS_BASE_URL, apiKey: real.SMS_API_KEY, apiSecret: real.SMS_API_SECRET });
   });
 

@@ -12,10 +12,16 @@ beforeEach(async () => {
   emulator = await startSmsEmulator({ apiKey: KEY, apiSecret: SECRET });
   client = createSmsSender({ baseUrl: emulator.baseUrl, apiKey: KEY, apiSecret: SECRET, sender: 'Escrow' });
 });
-afterEach(async () => { await emulator.close(); });
+afterEach(async () => {
+  await emulator.close();
+});
 
 async function post(body: unknown, authorization = basic()) {
-  const res = await fetch(`${emulator.baseUrl}${MESSAGES_PATH}`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${emulator.baseUrl}${MESSAGES_PATH}`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, any> };
 }
 
@@ -35,7 +41,11 @@ describe('SMS emulator contract', () => {
   it('refuses wrong credentials with 401 problem+json, the control routes too', async () => {
     for (const auth of [basic(KEY, 'wrong'), `Bearer ${KEY}`, '']) {
       const res = await post(valid, auth);
-      expect([res.status, res.type, res.body.type]).toEqual([401, expect.stringContaining('application/problem+json'), 'https://developer.vonage.com/api-errors#unauthorized']);
+      expect([res.status, res.type, res.body.type]).toEqual([
+        401,
+        expect.stringContaining('application/problem+json'),
+        'https://developer.vonage.com/api-errors#unauthorized',
+      ]);
     }
     expect((await fetch(`${emulator.baseUrl}/__emulator/messages`)).status).toBe(401);
     expect(emulator.state.messages).toEqual([]);
@@ -46,7 +56,16 @@ describe('SMS emulator contract', () => {
     expect([missing.status, missing.body.type]).toEqual([422, 'https://developer.vonage.com/api-errors/messages#1010']);
     expect(missing.body.invalid_parameters).toEqual([{ name: 'to', reason: expect.any(String) }]);
     expect(missing.body.instance).toMatch(/^[0-9a-f]{32}$/);
-    for (const bad of [{ to: '+886912345678' }, { to: '00886912345678' }, { text: '' }, { text: 'x'.repeat(1001) }, { from: 'TooLongSender1' }, { client_ref: 'r'.repeat(101) }, { channel: 'whatsapp' }, { unknown: 1 }]) {
+    for (const bad of [
+      { to: '+886912345678' },
+      { to: '00886912345678' },
+      { text: '' },
+      { text: 'x'.repeat(1001) },
+      { from: 'TooLongSender1' },
+      { client_ref: 'r'.repeat(101) },
+      { channel: 'whatsapp' },
+      { unknown: 1 },
+    ]) {
       const res = await post({ ...valid, ...bad });
       expect([res.status, res.body.type]).toEqual([422, 'https://developer.vonage.com/api-errors/messages#1020']);
     }
@@ -63,7 +82,9 @@ describe('SMS emulator contract', () => {
 describe('SMS client against the emulator', () => {
   it('sends E.164 as the API digits, with our sender and reference', async () => {
     const { messageId } = await client.send({ toE164: '+886912345678', text: '驗證碼 123456', reference: 'pv_abc' });
-    expect(emulator.state.messages).toEqual([expect.objectContaining({ messageUuid: messageId, to: '886912345678', from: 'Escrow', text: '驗證碼 123456', clientRef: 'pv_abc' })]);
+    expect(emulator.state.messages).toEqual([
+      expect.objectContaining({ messageUuid: messageId, to: '886912345678', from: 'Escrow', text: '驗證碼 123456', clientRef: 'pv_abc' }),
+    ]);
   });
 
   it('5xx and 429 are unavailable (with Retry-After), 4xx refused, and nothing is retried', async () => {

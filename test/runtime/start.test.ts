@@ -13,11 +13,17 @@ function descendants(root: number): number[] {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       parents.set(Number(entry), ppid);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const found: number[] = [];
   const walk = (pid: number) => {
-    for (const [child, parent] of parents) if (parent === pid) { found.push(child); walk(child); }
+    for (const [child, parent] of parents)
+      if (parent === pid) {
+        found.push(child);
+        walk(child);
+      }
   };
   walk(root);
   return found;
@@ -27,7 +33,9 @@ const alive = (pid: number) => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 };
 
 function commandLine(pid: number): string {
@@ -41,10 +49,19 @@ function commandLine(pid: number): string {
 describe('npm start', () => {
   it('brings up PostgreSQL, Temporal, worker and api, prints the URLs, and leaves nothing behind on Ctrl-C', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'escrow-start-'));
-    const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir, API_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      API_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+    };
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL', 'OIDC_ISSUER_URL', 'TEMPORAL_UI_ORIGINS']) delete env[name];
     // What `npm start` runs: node with tsx as a loader.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'runtime', 'start.ts')], { cwd: path.join(__dirname, '..', '..'), env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'runtime', 'start.ts')], {
+      cwd: path.join(__dirname, '..', '..'),
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -61,10 +78,15 @@ describe('npm start', () => {
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
     // The SMS emulator is wired in: a phone-binding code is texted, and printed for the person at the console.
     const line = /LINE emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
-    const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
-    const { userId } = await post(`${line}/__emulator/users`, { displayName: 'start test' }) as { userId: string };
-    const { idToken } = await post(`${line}/__emulator/id-token`, { userId, ttlSeconds: 600 }) as { idToken: string };
-    const bind = await fetch(`${api}/api/phone-binding`, { method: 'POST', headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone: '0912-345-678' }) });
+    const post = async (url: string, body: unknown) =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    const { userId } = (await post(`${line}/__emulator/users`, { displayName: 'start test' })) as { userId: string };
+    const { idToken } = (await post(`${line}/__emulator/id-token`, { userId, ttlSeconds: 600 })) as { idToken: string };
+    const bind = await fetch(`${api}/api/phone-binding`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: '0912-345-678' }),
+    });
     expect(bind.status).toBe(202);
     expect(output).toMatch(/sms to \+886\*{4}5678: .*\d{6}/);
 
@@ -76,7 +98,10 @@ describe('npm start', () => {
     const back = (await fetch(authorize, { redirect: 'manual' })).headers.get('location')!;
     const callback = await fetch(back, { redirect: 'manual', headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] } });
     expect(callback.headers.get('location')).toBe('/pages/support');
-    const session = callback.headers.getSetCookie().find((c) => c.startsWith('staff_session='))!.split(';')[0];
+    const session = callback.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('staff_session='))!
+      .split(';')[0];
     expect((await fetch(`${api}/api/support/disputes`, { headers: { cookie: session } })).status).toBe(200);
 
     const family = descendants(child.pid!);

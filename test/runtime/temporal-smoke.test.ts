@@ -21,7 +21,15 @@ describe('foundation smoke: a worker on the real Temporal dev server runs a work
       workflowsPath: path.join(__dirname, '..', 'fixtures', 'ledger-smoke-workflow.ts'),
       activities: {
         transfer: async (i: { id: string; from: string; to: string; amountMinor: number }) =>
-          (await ledger.createTransfer({ id: i.id, debitAccountId: i.from, creditAccountId: i.to, amountMinor: i.amountMinor, currency: 'TWD' })).status,
+          (
+            await ledger.createTransfer({
+              id: i.id,
+              debitAccountId: i.from,
+              creditAccountId: i.to,
+              amountMinor: i.amountMinor,
+              currency: 'TWD',
+            })
+          ).status,
         balanceOf: async (id: string) => {
           const b = await ledger.balance(id);
           return b.creditsPostedMinor - b.debitsPostedMinor;
@@ -31,9 +39,13 @@ describe('foundation smoke: a worker on the real Temporal dev server runs a work
     const clientConnection = await Connection.connect({ address: testTemporalAddress() });
     const client = new Client({ connection: clientConnection });
     try {
-      const result = await worker.runUntil(client.workflow.execute('ledgerSmokeWorkflow', {
-        taskQueue, workflowId: uniqueId('smoke-wf'), args: [{ id: uniqueId('smoke-transfer'), from, to, amountMinor: 1234 }],
-      }));
+      const result = await worker.runUntil(
+        client.workflow.execute('ledgerSmokeWorkflow', {
+          taskQueue,
+          workflowId: uniqueId('smoke-wf'),
+          args: [{ id: uniqueId('smoke-transfer'), from, to, amountMinor: 1234 }],
+        }),
+      );
       expect(result).toBe(1234);
       expect((await ledger.totalsByCurrency([from, to])).TWD.netPostedMinor).toBe(0);
     } finally {

@@ -12,23 +12,50 @@ import { available, emulators, fundWallet, verifiedParty } from '../money-out/st
 describe('four eyes on held payouts', () => {
   let h: DealHarness;
   let keys = 0;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const requestPayout = (party: Party, amountMinor: number) =>
-    h.call('POST', '/api/payouts', party.token, { amountMinor, currency: 'TWD' }, { 'idempotency-key': `four-eyes-${Date.now()}-${(keys += 1)}` });
+    h.call(
+      'POST',
+      '/api/payouts',
+      party.token,
+      { amountMinor, currency: 'TWD' },
+      { 'idempotency-key': `four-eyes-${Date.now()}-${(keys += 1)}` },
+    );
   const stateOf = async (payoutId: string) => (await h.knex('payouts').where({ payout_id: payoutId }).first('state'))?.state;
   const untilState = (payoutId: string, state: string) => eventually(async () => (await stateOf(payoutId)) === state);
   const decide = (payoutId: string, who: 'agent' | 'secondAgent' | 'admin' | 'viewer', decision: 'release' | 'reject', key?: string) =>
-    h.call('POST', `/api/support/payouts/${payoutId}/${decision}`, undefined, { note: `${who} looked at it` }, { ...h.staff.headers[who], ...(key ? { 'idempotency-key': key } : {}) });
+    h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/${decision}`,
+      undefined,
+      { note: `${who} looked at it` },
+      { ...h.staff.headers[who], ...(key ? { 'idempotency-key': key } : {}) },
+    );
   const sentToProvider = (payoutId: string) =>
     [...emulators(h).payouts.state.payouts.values()].filter((r) => r.payout.reference === payoutWorkflowId(payoutId));
-  const auditOf = (payoutId: string) => h.knex('audit_log').where({ subject: `payout:${payoutId}` }).orderBy('seq').select('actor', 'action', 'details');
+  const auditOf = (payoutId: string) =>
+    h
+      .knex('audit_log')
+      .where({ subject: `payout:${payoutId}` })
+      .orderBy('seq')
+      .select('actor', 'action', 'details');
 
   async function watchListedPayout(amountMinor = 25_000) {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 30_000);
-    const listed = await h.call('POST', '/api/support/watchlist', undefined, { keyType: 'line_user_id', value: party.userId, reason: 'reported by the bank' }, h.staff.headers.agent);
+    const listed = await h.call(
+      'POST',
+      '/api/support/watchlist',
+      undefined,
+      { keyType: 'line_user_id', value: party.userId, reason: 'reported by the bank' },
+      h.staff.headers.agent,
+    );
     expect(listed.status).toBe(201);
     const { payoutId } = (await requestPayout(party, amountMinor)).body as { payoutId: string };
     await untilState(payoutId, 'held');
@@ -41,7 +68,9 @@ describe('four eyes on held payouts', () => {
     const first = await decide(payoutId, 'agent', 'release');
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ outcome: 'awaiting_second_approval', approvedBy: ['agent-amy'] });
-    await eventually(async () => (await h.knex('payouts').where({ payout_id: payoutId }).first('release_approvals')).release_approvals.length === 1);
+    await eventually(
+      async () => (await h.knex('payouts').where({ payout_id: payoutId }).first('release_approvals')).release_approvals.length === 1,
+    );
     expect(await stateOf(payoutId)).toBe('held');
     expect(sentToProvider(payoutId)).toEqual([]);
     expect(await available(h, party.userId)).toBe(5_000); // still reserved, not gone
@@ -50,7 +79,10 @@ describe('four eyes on held payouts', () => {
     const twice = await decide(payoutId, 'agent', 'release');
     expect(twice.status).toBe(409);
     expect(twice.contentType).toMatch(/application\/problem\+json/);
-    expect(twice.body).toMatchObject({ type: expect.stringMatching(/same-approver$/), detail: expect.stringMatching(/already approved.*different agent/) });
+    expect(twice.body).toMatchObject({
+      type: expect.stringMatching(/same-approver$/),
+      detail: expect.stringMatching(/already approved.*different agent/),
+    });
     expect(await auditOf(payoutId)).toEqual(auditBefore); // nothing written on the refusal
     expect((await h.knex('payouts').where({ payout_id: payoutId }).first('release_approvals')).release_approvals).toEqual(['agent-amy']);
     expect((await decide(payoutId, 'viewer', 'release')).status).toBe(403);
@@ -117,7 +149,12 @@ describe('four eyes on held payouts', () => {
       expect(sentToProvider(payoutId)).toHaveLength(1);
       const approvals = (await h.knex('payouts').where({ payout_id: payoutId }).first('release_approvals')).release_approvals as string[];
       expect([...approvals].sort()).toEqual(['agent-amy', 'agent-ben']);
-      expect((await auditOf(payoutId)).map((a) => a.action)).toEqual(['payout.held', 'payout.release_approved', 'payout.released', 'payout.paid']);
+      expect((await auditOf(payoutId)).map((a) => a.action)).toEqual([
+        'payout.held',
+        'payout.release_approved',
+        'payout.released',
+        'payout.paid',
+      ]);
     }
   });
 });

@@ -13,13 +13,18 @@ import { TEST_CONSOLE_CLIENT, TEST_STAFF } from '../support/staff-identity';
 describe('staff identity at the api', () => {
   let h: DealHarness;
   // Keys are read again as soon as a token names one we do not have (the rotation case below).
-  beforeAll(async () => { h = await startDealHarness({ env: { OIDC_JWKS_COOLDOWN_MS: '0' } }); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness({ env: { OIDC_JWKS_COOLDOWN_MS: '0' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
-  const disputes = (token?: string, headers: Record<string, string> = {}) => h.call('GET', '/api/support/disputes', token, undefined, headers);
+  const disputes = (token?: string, headers: Record<string, string> = {}) =>
+    h.call('GET', '/api/support/disputes', token, undefined, headers);
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-  it('accepts the provider\'s tokens and refuses forged, expired, foreign and role-less ones', async () => {
+  it("accepts the provider's tokens and refuses forged, expired, foreign and role-less ones", async () => {
     const { idp } = h.staff;
     expect((await disputes(h.staff.tokens.viewer)).status).toBe(200);
     const refused = async (token: string, status = 401) => {
@@ -39,7 +44,13 @@ describe('staff identity at the api', () => {
       await other.close();
     }
     // The same claims unsigned (alg none) or HMAC-signed with a guessable secret: not an allowed algorithm.
-    const claims = { iss: idp.baseUrl, aud: 'escrow-api', sub: TEST_STAFF.admin.sub, exp: Math.floor(Date.now() / 1000) + 600, escrow_roles: ['admin'] };
+    const claims = {
+      iss: idp.baseUrl,
+      aud: 'escrow-api',
+      sub: TEST_STAFF.admin.sub,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      escrow_roles: ['admin'],
+    };
     await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`);
     const hsInput = `${b64({ alg: 'HS256', typ: 'JWT', kid: idp.state.keys[0].kid })}.${b64(claims)}`;
     await refused(`${hsInput}.${createHmac('sha256', TEST_CONSOLE_CLIENT.clientSecret).update(hsInput).digest('base64url')}`);
@@ -72,14 +83,19 @@ describe('staff identity at the api', () => {
     expect(rolesIn({}, 'escrow_roles')).toEqual([]);
   });
 
-  it('the console\'s sign-in: code flow with PKCE, an HttpOnly SameSite=Strict session, CSRF on changes, sign-out ends it; all audited', async () => {
+  it("the console's sign-in: code flow with PKCE, an HttpOnly SameSite=Strict session, CSRF on changes, sign-out ends it; all audited", async () => {
     const login = await fetch(`${h.baseUrl}/auth/staff/login?next=${encodeURIComponent('/pages/support?lang=en')}`, { redirect: 'manual' });
     expect(login.status).toBe(302);
     const authorize = new URL(login.headers.get('location')!);
     expect(authorize.origin).toBe(h.staff.idp.baseUrl);
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
-      response_type: 'code', client_id: TEST_CONSOLE_CLIENT.clientId, code_challenge_method: 'S256', redirect_uri: `${h.baseUrl}/auth/staff/callback`,
-      state: expect.any(String), nonce: expect.any(String), code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+      response_type: 'code',
+      client_id: TEST_CONSOLE_CLIENT.clientId,
+      code_challenge_method: 'S256',
+      redirect_uri: `${h.baseUrl}/auth/staff/callback`,
+      state: expect.any(String),
+      nonce: expect.any(String),
+      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
     });
     const flowCookie = login.headers.get('set-cookie')!;
     expect(flowCookie).toMatch(/^staff_sign_in=.*HttpOnly.*SameSite=Lax/i);
@@ -118,12 +134,22 @@ describe('staff identity at the api', () => {
     expect(forged.status).toBe(403);
     expect(forged.body.type).toMatch(/csrf-token-required$/);
     expect(await h.knex('audit_log').count('* as n').first()).toEqual(auditBefore);
-    expect((await h.call('POST', '/api/support/watchlist', undefined, entry, { cookie, 'x-csrf-token': session.body.csrfToken })).status).toBe(201);
+    expect(
+      (await h.call('POST', '/api/support/watchlist', undefined, entry, { cookie, 'x-csrf-token': session.body.csrfToken })).status,
+    ).toBe(201);
 
     expect((await h.call('POST', '/auth/staff/logout', undefined, undefined, { cookie })).status).toBe(403);
-    expect((await h.call('POST', '/auth/staff/logout', undefined, undefined, { cookie, 'x-csrf-token': session.body.csrfToken })).status).toBe(204);
+    expect(
+      (await h.call('POST', '/auth/staff/logout', undefined, undefined, { cookie, 'x-csrf-token': session.body.csrfToken })).status,
+    ).toBe(204);
     expect((await disputes(undefined, { cookie })).status).toBe(401);
-    const audit = await h.knex('audit_log').where({ actor: `support:${TEST_STAFF.agent.sub}` }).whereIn('action', ['staff.signed_in', 'staff.signed_out']).orderBy('seq', 'desc').limit(2).select('action');
+    const audit = await h
+      .knex('audit_log')
+      .where({ actor: `support:${TEST_STAFF.agent.sub}` })
+      .whereIn('action', ['staff.signed_in', 'staff.signed_out'])
+      .orderBy('seq', 'desc')
+      .limit(2)
+      .select('action');
     expect(audit.map((a) => a.action)).toEqual(['staff.signed_out', 'staff.signed_in']);
   });
 
@@ -152,7 +178,9 @@ describe('staff identity behind https, and when the provider cannot be reached',
     const client = h.staff.idp.state.clients.get(TEST_CONSOLE_CLIENT.clientId)!;
     h.staff.idp.state.addClient({ ...client, redirectUris: [`${PUBLIC}/auth/staff/callback`] });
   });
-  afterAll(async () => { await h?.close(); });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('answers 503 with Retry-After (not 401, not 500) and recovers when the provider is back', async () => {
     // The api has not fetched discovery or keys yet: the provider fails the next requests.
@@ -173,7 +201,10 @@ describe('staff identity behind https, and when the provider cannot be reached',
     authorize.searchParams.set('emulator_user', TEST_STAFF.agent.sub);
     // The provider sends the browser to the public address; here it reaches this api directly.
     const back = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!);
-    const callback = await fetch(`${h.baseUrl}${back.pathname}${back.search}`, { redirect: 'manual', headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] } });
+    const callback = await fetch(`${h.baseUrl}${back.pathname}${back.search}`, {
+      redirect: 'manual',
+      headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] },
+    });
     const session = callback.headers.getSetCookie().find((c) => c.startsWith('__Host-staff_session='));
     expect(session).toMatch(/; Path=\/;.*HttpOnly.*Secure.*SameSite=Strict/i);
     expect(session).not.toMatch(/Domain=/i);

@@ -30,14 +30,20 @@ const CHECKED_HERE = [
 
 describe('support staff in the audit chain', () => {
   let h: DealHarness;
-  beforeAll(async () => { h = await startDealHarness(); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await startDealHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const lastSeq = async () => Number((await h.knex('audit_log').max('seq as seq').first())?.seq ?? 0);
-  const entriesAfter = (seq: number) => h.knex('audit_log').where('seq', '>', seq).orderBy('seq').select('actor', 'action', 'subject', 'details');
+  const entriesAfter = (seq: number) =>
+    h.knex('audit_log').where('seq', '>', seq).orderBy('seq').select('actor', 'action', 'subject', 'details');
 
   it('every /api/support operation is audited: checked here or in a named test', () => {
-    const operations = Object.entries(API_OPERATIONS).filter(([path]) => path.startsWith('/api/support/'))
+    const operations = Object.entries(API_OPERATIONS)
+      .filter(([path]) => path.startsWith('/api/support/'))
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
     expect([...CHECKED_HERE, ...Object.keys(CHECKED_ELSEWHERE)].sort()).toEqual([...operations].sort());
   });
@@ -51,45 +57,118 @@ describe('support staff in the audit chain', () => {
     const { agent, viewer } = h.staff.tokens;
 
     const matching = (value: string | RegExp) => (value instanceof RegExp ? expect.stringMatching(value) : value);
-    const seen = async (call: () => Promise<{ status: number }>, expected: { actor: string; action: string | RegExp; subject: string | RegExp }) => {
+    const seen = async (
+      call: () => Promise<{ status: number }>,
+      expected: { actor: string; action: string | RegExp; subject: string | RegExp },
+    ) => {
       const before = await lastSeq();
       const res = await call();
       expect(res.status).toBeLessThan(300);
       const entries = await entriesAfter(before);
-      expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({
-        actor: expected.actor, action: matching(expected.action), subject: matching(expected.subject),
-      })]));
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            actor: expected.actor,
+            action: matching(expected.action),
+            subject: matching(expected.subject),
+          }),
+        ]),
+      );
       return entries;
     };
 
-    const queue = await seen(() => h.call('GET', '/api/support/disputes', viewer), { actor: 'support:viewer-vic', action: 'support.viewed', subject: 'queue:disputes' });
+    const queue = await seen(() => h.call('GET', '/api/support/disputes', viewer), {
+      actor: 'support:viewer-vic',
+      action: 'support.viewed',
+      subject: 'queue:disputes',
+    });
     expect(queue[0].details).toMatchObject({ orders: expect.arrayContaining([link.paymentCode]), via: 'bearer' });
-    await seen(() => h.call('GET', `/api/support/orders/${link.paymentCode}`, viewer), { actor: 'support:viewer-vic', action: 'support.viewed', subject: `order:${link.paymentCode}` });
-    await seen(() => h.call('GET', '/api/support/parked', viewer), { actor: 'support:viewer-vic', action: 'support.viewed', subject: 'queue:parked' });
-    await seen(() => h.call('GET', '/api/support/payouts?state=held', viewer), { actor: 'support:viewer-vic', action: 'support.viewed', subject: 'queue:payouts:held' });
-    await seen(() => h.call('GET', '/api/support/line-events?status=gave_up', agent), { actor: 'support:agent-amy', action: 'support.viewed', subject: 'queue:line-events:gave_up' });
+    await seen(() => h.call('GET', `/api/support/orders/${link.paymentCode}`, viewer), {
+      actor: 'support:viewer-vic',
+      action: 'support.viewed',
+      subject: `order:${link.paymentCode}`,
+    });
+    await seen(() => h.call('GET', '/api/support/parked', viewer), {
+      actor: 'support:viewer-vic',
+      action: 'support.viewed',
+      subject: 'queue:parked',
+    });
+    await seen(() => h.call('GET', '/api/support/payouts?state=held', viewer), {
+      actor: 'support:viewer-vic',
+      action: 'support.viewed',
+      subject: 'queue:payouts:held',
+    });
+    await seen(() => h.call('GET', '/api/support/line-events?status=gave_up', agent), {
+      actor: 'support:agent-amy',
+      action: 'support.viewed',
+      subject: 'queue:line-events:gave_up',
+    });
 
     // A refusal (a viewer may not resolve; a split that does not add up) writes nothing.
     const before = await lastSeq();
-    expect((await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, viewer, { resolution: 'release', sellerAmountMinor: 1500, buyerAmountMinor: 0 })).status).toBe(403);
-    expect((await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution: 'split', sellerAmountMinor: 1, buyerAmountMinor: 1 })).status).toBe(422);
+    expect(
+      (
+        await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, viewer, {
+          resolution: 'release',
+          sellerAmountMinor: 1500,
+          buyerAmountMinor: 0,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+          resolution: 'split',
+          sellerAmountMinor: 1,
+          buyerAmountMinor: 1,
+        })
+      ).status,
+    ).toBe(422);
     expect(await entriesAfter(before)).toEqual([]);
 
-    const resolved = await seen(() => h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, { resolution: 'split', sellerAmountMinor: 1000, buyerAmountMinor: 500, note: 'lamp shade cracked, base fine' }),
-      { actor: 'support:agent-amy', action: 'support.dispute_resolved', subject: `order:${link.paymentCode}` });
-    expect(resolved.find((e) => e.action === 'support.dispute_resolved')!.details).toMatchObject({ resolution: 'split', sellerAmountMinor: 1000, buyerAmountMinor: 500, note: 'lamp shade cracked, base fine' });
+    const resolved = await seen(
+      () =>
+        h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+          resolution: 'split',
+          sellerAmountMinor: 1000,
+          buyerAmountMinor: 500,
+          note: 'lamp shade cracked, base fine',
+        }),
+      { actor: 'support:agent-amy', action: 'support.dispute_resolved', subject: `order:${link.paymentCode}` },
+    );
+    expect(resolved.find((e) => e.action === 'support.dispute_resolved')!.details).toMatchObject({
+      resolution: 'split',
+      sellerAmountMinor: 1000,
+      buyerAmountMinor: 500,
+      note: 'lamp shade cracked, base fine',
+    });
 
     // The buyer bound a phone to pay; clearing it is audited with the masked number (clearing nothing changes and records nothing).
-    const cleared = await seen(() => h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, agent), { actor: 'support:agent-amy', action: 'phone_binding.cleared', subject: `user:${buyer.userId}` });
+    const cleared = await seen(() => h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, agent), {
+      actor: 'support:agent-amy',
+      action: 'phone_binding.cleared',
+      subject: `user:${buyer.userId}`,
+    });
     expect(cleared[0].details).toMatchObject({ count: 1, phones: [expect.stringMatching(/\*{4}/)] });
 
     let entryId = 0;
-    await seen(async () => {
-      const added = await h.call('POST', '/api/support/watchlist', agent, { keyType: 'order_number', value: `AUDIT-${link.paymentCode}`, reason: 'test entry' });
-      entryId = added.body.id;
-      return added;
-    }, { actor: 'support:agent-amy', action: /^watchlist\./, subject: /.+/ });
-    await seen(() => h.call('DELETE', `/api/support/watchlist/${entryId}`, agent, { reason: 'test entry removed' }), { actor: 'support:agent-amy', action: /^watchlist\./, subject: /.+/ });
+    await seen(
+      async () => {
+        const added = await h.call('POST', '/api/support/watchlist', agent, {
+          keyType: 'order_number',
+          value: `AUDIT-${link.paymentCode}`,
+          reason: 'test entry',
+        });
+        entryId = added.body.id;
+        return added;
+      },
+      { actor: 'support:agent-amy', action: /^watchlist\./, subject: /.+/ },
+    );
+    await seen(() => h.call('DELETE', `/api/support/watchlist/${entryId}`, agent, { reason: 'test entry removed' }), {
+      actor: 'support:agent-amy',
+      action: /^watchlist\./,
+      subject: /.+/,
+    });
 
     expect(await verifyAuditChain(h.knex)).toMatchObject({ ok: true });
   });

@@ -75,9 +75,20 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const paymentSecrets = { apiKey: 'test-payment-key', webhookSecret: 'test-payment-webhook-secret-0123456789' };
   const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
   const bankCenterSecrets = { apiKey: 'test-bankcenter-key', webhookSecret: 'test-bankcenter-webhook-secret-0123456789' };
-  const bankCenter = await startBankCenterEmulator({ ...bankCenterSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const bankCenter = await startBankCenterEmulator({
+    ...bankCenterSecrets,
+    outcomeDelayMs: 20,
+    callbackBackoffBaseMs: 50,
+    callbackMaxAttempts: 8,
+  });
   const payoutSecrets = { apiKey: 'test-payout-key', webhookSecret: 'test-payout-webhook-secret-0123456789' };
-  const payouts = await startPayoutEmulator({ ...payoutSecrets, webhookUrl: `${baseUrl}/webhooks/payouts`, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
+  const payouts = await startPayoutEmulator({
+    ...payoutSecrets,
+    webhookUrl: `${baseUrl}/webhooks/payouts`,
+    outcomeDelayMs: 20,
+    callbackBackoffBaseMs: 50,
+    callbackMaxAttempts: 8,
+  });
   const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
   const sms = await startSmsEmulator(smsSecrets);
   const staff = await startStaffIdentityProvider(baseUrl);
@@ -106,8 +117,13 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     DISPUTE_ESCALATION_MS: '600000',
     WALLET_LOCKOUT_MS: '2000',
     // One test plays many people through one api: rate limits are tested on their own (test/edge/rate-limits.test.ts).
-    RATE_LIMIT_LOGIN_MAX: '1000000', RATE_LIMIT_OTP_MAX: '1000000', RATE_LIMIT_OTP_RESEND_MAX: '1000000', RATE_LIMIT_PHONE_MAX: '1000000',
-    RATE_LIMIT_LINKS_MAX: '1000000', RATE_LIMIT_STAFF_MAX: '1000000', RATE_LIMIT_CODEC_MAX: '1000000',
+    RATE_LIMIT_LOGIN_MAX: '1000000',
+    RATE_LIMIT_OTP_MAX: '1000000',
+    RATE_LIMIT_OTP_RESEND_MAX: '1000000',
+    RATE_LIMIT_PHONE_MAX: '1000000',
+    RATE_LIMIT_LINKS_MAX: '1000000',
+    RATE_LIMIT_STAFF_MAX: '1000000',
+    RATE_LIMIT_CODEC_MAX: '1000000',
     ...options.env,
   });
 
@@ -120,7 +136,12 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const chat = new RecordingChatPort(lineChat(settings, knex, { apiBaseUrl: line.baseUrl, mediaBaseUrl: baseUrl }).chat);
   const providerClient = createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey });
   const deps = {
-    knex, ledger, chat, payments: providerClient, temporal: client, settings,
+    knex,
+    ledger,
+    chat,
+    payments: providerClient,
+    temporal: client,
+    settings,
     bankCenter: createBankCenter({ baseUrl: bankCenter.baseUrl, apiKey: bankCenterSecrets.apiKey }),
     payouts: createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: payoutSecrets.apiKey }),
   };
@@ -128,20 +149,47 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const workflowBundle = await sharedWorkflowBundle();
   const nativeConnection = await NativeConnection.connect({ address: testTemporalAddress() });
   const startWorker = async () => {
-    const w = await createEscrowWorker({ dataConverter: dataConverterFromEnv(process.env), connection: nativeConnection, namespace: settings.temporalNamespace, taskQueue: settings.taskQueue, deps, workflowBundle });
+    const w = await createEscrowWorker({
+      dataConverter: dataConverterFromEnv(process.env),
+      connection: nativeConnection,
+      namespace: settings.temporalNamespace,
+      taskQueue: settings.taskQueue,
+      deps,
+      workflowBundle,
+    });
     const running = w.run();
     return { w, running };
   };
   const noWorker = { w: { shutdown: () => undefined } as unknown as Worker, running: Promise.resolve() };
   let current = options.inProcessWorker === false ? noWorker : await startWorker();
 
-  const app = createApiApp({ knex, temporal: client, chat, settings, verifier: lineIdentityVerifier(settings), extraRouters: edgeRouters(settings) });
+  const app = createApiApp({
+    knex,
+    temporal: client,
+    chat,
+    settings,
+    verifier: lineIdentityVerifier(settings),
+    extraRouters: edgeRouters(settings),
+  });
   server.on('request', app);
 
   const harness: DealHarness = {
     app,
-    baseUrl, settings, knex, ledger, client, chat, line, payments, bankCenter, payouts, sms, staff,
-    get worker() { return current.w; },
+    baseUrl,
+    settings,
+    knex,
+    ledger,
+    client,
+    chat,
+    line,
+    payments,
+    bankCenter,
+    payouts,
+    sms,
+    staff,
+    get worker() {
+      return current.w;
+    },
     async restartWorker() {
       current.w.shutdown();
       await current.running;
@@ -151,7 +199,9 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       const userId = newUserId();
       line.state.addUser({ userId, displayName: `user ${userId.slice(-4)}`, friend: opts.friend ?? true });
       const res = await fetch(`${line.baseUrl}/__emulator/id-token`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, ttlSeconds: 3600 }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, ttlSeconds: 3600 }),
       });
       const { idToken } = (await res.json()) as { idToken: string };
       return { userId, token: idToken };

@@ -1,9 +1,18 @@
+import type { Knex } from 'knex';
+import type { OrderRow, UserRow, WalletRow } from '../../src/db/tables';
 import { normalisePhone } from '../../src/crypto';
 import type { DealHarness } from './deal-harness';
 
 /** The steps people take, as small helpers the deal tests compose. */
-export interface Party { userId: string; token: string }
-export interface Link { paymentCode: string; dynamicPassword: string; transactionCode: string }
+export interface Party {
+  userId: string;
+  token: string;
+}
+export interface Link {
+  paymentCode: string;
+  dynamicPassword: string;
+  transactionCode: string;
+}
 
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -73,9 +82,13 @@ export async function smsCodeSentTo(h: DealHarness, phone: string): Promise<stri
 
 /** S101–S114 for a buyer with an active wallet and a bound phone: request, parameters, OTP. */
 export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, token = 'tok_visa'): Promise<void> {
-  const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, { dynamicPassword: link.dynamicPassword });
+  const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
+    dynamicPassword: link.dynamicPassword,
+  });
   if (requested.body.outcome !== 'payment_info') throw new Error(`request: ${requested.status} ${JSON.stringify(requested.body)}`);
-  const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { paymentSource: { type: 'card', token } });
+  const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
+    paymentSource: { type: 'card', token },
+  });
   if (params.body.outcome !== 'otp_sent') throw new Error(`parameters: ${params.status} ${JSON.stringify(params.body)}`);
   const otp = lastMessage(h, buyer.userId, 'otp').otp;
   const paid = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
@@ -86,7 +99,11 @@ export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, to
  * Buyers ready to pay, written straight into the tables (wallet active, one phone bound) so a
  * race test can field hundreds of them; everything after this goes through the real api.
  */
-export async function fixtureReadyBuyers(h: DealHarness, count: number, namePrefix = 'buyer'): Promise<Array<Party & { displayName: string }>> {
+export async function fixtureReadyBuyers(
+  h: DealHarness,
+  count: number,
+  namePrefix = 'buyer',
+): Promise<Array<Party & { displayName: string }>> {
   const { encryptField, fieldKeyRingFromEnv, keyedHash, maskPhone } = await import('../../src/crypto');
   const ring = fieldKeyRingFromEnv(process.env);
   const buyers: Array<Party & { displayName: string }> = [];
@@ -96,10 +113,17 @@ export async function fixtureReadyBuyers(h: DealHarness, count: number, namePref
     h.line.state.getUser(party.userId)!.displayName = displayName;
     const phone = uniquePhone();
     await h.knex('users').insert({ user_id: party.userId, display_name: displayName }).onConflict('user_id').merge(['display_name']);
-    await h.knex('wallets').insert({ user_id: party.userId, state: 'active', activated_at: new Date() }).onConflict('user_id').merge(['state', 'activated_at']);
+    await h
+      .knex('wallets')
+      .insert({ user_id: party.userId, state: 'active', activated_at: new Date() })
+      .onConflict('user_id')
+      .merge(['state', 'activated_at']);
     await h.knex('phone_bindings').insert({
-      user_id: party.userId, phone_hash: keyedHash(h.settings.secrets.hashSecret, phone),
-      phone_ciphertext: encryptField(ring, phone), phone_masked: maskPhone(phone), is_virtual: false,
+      user_id: party.userId,
+      phone_hash: keyedHash(h.settings.secrets.hashSecret, phone),
+      phone_ciphertext: encryptField(ring, phone),
+      phone_masked: maskPhone(phone),
+      is_virtual: false,
     });
     buyers.push({ ...party, displayName });
   }
@@ -109,6 +133,27 @@ export async function fixtureReadyBuyers(h: DealHarness, count: number, namePref
 /** What LINE shows a user: the text of every bubble/text delivered to them (alt texts and texts). */
 export function deliveredTexts(h: DealHarness, userId: string): string[] {
   return h.line.state.messagesTo(userId).map((m) => JSON.stringify(m.message));
+}
+
+/** The order's row in the read model; a test that reads one expects it to exist. */
+export async function orderRow(h: { knex: Knex }, paymentCode: string): Promise<OrderRow> {
+  const row = await h.knex('orders').where({ payment_code: paymentCode }).first();
+  if (!row) throw new Error(`no orders row for ${paymentCode}`);
+  return row;
+}
+
+/** A user's row; a test that reads one expects it to exist. */
+export async function userRow(h: { knex: Knex }, userId: string): Promise<UserRow> {
+  const row = await h.knex('users').where({ user_id: userId }).first();
+  if (!row) throw new Error(`no users row for ${userId}`);
+  return row;
+}
+
+/** A user's wallet row; a test that reads one expects it to exist. */
+export async function walletRow(h: { knex: Knex }, userId: string): Promise<WalletRow> {
+  const row = await h.knex('wallets').where({ user_id: userId }).first();
+  if (!row) throw new Error(`no wallets row for ${userId}`);
+  return row;
 }
 
 /** The order's state in the read model (what lists and the console show). */
@@ -126,7 +171,10 @@ export async function dealInEscrow(h: DealHarness, seller: Party, product: Recor
 }
 
 /** The payment provider's signed callback, as the provider would send it (the test plays the provider). */
-export async function sendPaymentEvent(h: DealHarness, event: { id: string; type: 'charge.succeeded' | 'charge.failed'; created: number; data: Record<string, unknown> }) {
+export async function sendPaymentEvent(
+  h: DealHarness,
+  event: { id: string; type: 'charge.succeeded' | 'charge.failed'; created: number; data: Record<string, unknown> },
+) {
   const { signPayload } = await import('../../src/payment/signature');
   const raw = JSON.stringify(event);
   const res = await fetch(`${h.baseUrl}/webhooks/payments`, {
@@ -134,5 +182,5 @@ export async function sendPaymentEvent(h: DealHarness, event: { id: string; type
     headers: { 'content-type': 'application/json', 'x-signature': signPayload(h.settings.payments.webhookSecret, raw) },
     body: raw,
   });
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: (await res.json()) as any };
 }

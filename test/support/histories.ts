@@ -16,7 +16,11 @@ export async function recordHistory(h: DealHarness, workflowId: string, name: st
   if (process.env.RECORD_HISTORIES !== '1') return;
   await h.client.workflow.getHandle(workflowId).result();
   const cli = await findTemporalCli(process.env);
-  const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testTemporalAddress()], { encoding: 'utf8' });
+  const json = execFileSync(
+    cli,
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testTemporalAddress()],
+    { encoding: 'utf8' },
+  );
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), json);
 }

@@ -6,7 +6,14 @@ export interface CallResult<T = any> {
   headers: Record<string, string>;
 }
 
-export async function callApi<T = any>(baseUrl: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<CallResult<T>> {
+export async function callApi<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<CallResult<T>> {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
@@ -18,8 +25,14 @@ export async function callApi<T = any>(baseUrl: string, method: string, path: st
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   const answerHeaders: Record<string, string> = {};
-  res.headers.forEach((value, name) => { answerHeaders[name] = value; });
+  res.headers.forEach((value, name) => {
+    answerHeaders[name] = value;
+  });
   return { status: res.status, body: parsed as T, contentType: res.headers.get('content-type') ?? '', headers: answerHeaders };
 }

@@ -33,11 +33,26 @@ export interface StaffIdentityFixture {
 export async function startStaffIdentityProvider(apiBaseUrl: string): Promise<StaffIdentityFixture> {
   const idp = await startOidcEmulator({
     users: Object.values(TEST_STAFF).map((s) => ({ sub: s.sub, name: s.name, claims: { escrow_roles: [...s.roles] } })),
-    clients: [{ ...TEST_CONSOLE_CLIENT, redirectUris: [`${apiBaseUrl}/auth/staff/callback`], audience: TEST_AUDIENCE, name: 'Escrow support console' }],
+    clients: [
+      {
+        ...TEST_CONSOLE_CLIENT,
+        redirectUris: [`${apiBaseUrl}/auth/staff/callback`],
+        audience: TEST_AUDIENCE,
+        name: 'Escrow support console',
+      },
+    ],
     audiences: [TEST_AUDIENCE],
   });
-  const tokens = Object.fromEntries(Object.entries(TEST_STAFF).map(([who, s]) => [who, idp.state.mint({ sub: s.sub, clientId: TEST_CONSOLE_CLIENT.clientId, ttlSeconds: TOKEN_TTL_SECONDS }).accessToken])) as Record<TestStaff, string>;
-  const headers = Object.fromEntries(Object.entries(tokens).map(([who, token]) => [who, { authorization: `Bearer ${token}` }])) as Record<TestStaff, { authorization: string }>;
+  const tokens = Object.fromEntries(
+    Object.entries(TEST_STAFF).map(([who, s]) => [
+      who,
+      idp.state.mint({ sub: s.sub, clientId: TEST_CONSOLE_CLIENT.clientId, ttlSeconds: TOKEN_TTL_SECONDS }).accessToken,
+    ]),
+  ) as Record<TestStaff, string>;
+  const headers = Object.fromEntries(Object.entries(tokens).map(([who, token]) => [who, { authorization: `Bearer ${token}` }])) as Record<
+    TestStaff,
+    { authorization: string }
+  >;
   return {
     idp,
     env: {

@@ -88,7 +88,9 @@ describe('audit log', () => {
       const target = seqs[2];
       const result = await tamperedView(async (trx) => {
         await disable(trx);
-        await trx('audit_log').where({ seq: target }).update({ details: JSON.stringify({ i: 999 }) });
+        await trx('audit_log')
+          .where({ seq: target })
+          .update({ details: JSON.stringify({ i: 999 }) });
       });
       expect(result).toEqual({ ok: false, firstBrokenSeq: target, reason: expect.stringMatching(/altered/) });
     });
@@ -101,7 +103,9 @@ describe('audit log', () => {
         await disable(trx);
         const row = await trx('audit_log').where({ seq: target }).first();
         const forged = { ...row, actor: 'support:mallory' };
-        await trx('audit_log').where({ seq: target }).update({ actor: forged.actor, hash: auditRowHash(row.prev_hash, forged) });
+        await trx('audit_log')
+          .where({ seq: target })
+          .update({ actor: forged.actor, hash: auditRowHash(row.prev_hash, forged) });
       });
       expect(result).toEqual({ ok: false, firstBrokenSeq: Number(next), reason: expect.stringMatching(/prev_hash/) });
     });

@@ -27,7 +27,12 @@ describe('EncryptionCodec', () => {
 
   it('decodes after rotation, passes unencrypted payloads through, refuses altered ones', async () => {
     const [old] = await new EncryptionCodec(keyRing([['k1', k1]])).encode([defaultPayloadConverter.toPayload('hello')]);
-    const rotated = new EncryptionCodec(keyRing([['k2', k2], ['k1', k1]]));
+    const rotated = new EncryptionCodec(
+      keyRing([
+        ['k2', k2],
+        ['k1', k1],
+      ]),
+    );
     expect(defaultPayloadConverter.fromPayload((await rotated.decode([old]))[0])).toBe('hello');
     const [fresh] = await rotated.encode([defaultPayloadConverter.toPayload('hello')]);
     expect(text(fresh.metadata?.[METADATA_KEY_ID])).toBe('k2');
@@ -83,9 +88,7 @@ describe('payload codec with a real Temporal server', () => {
   }
 
   it('keeps the phone number and name out of the stored history', async () => {
-    const { result, raw } = await runAndFetchRawHistory(
-      dataConverterFromEnv({ PAYLOAD_KEYS: `k1:${k1.toString('base64')}` }),
-    );
+    const { result, raw } = await runAndFetchRawHistory(dataConverterFromEnv({ PAYLOAD_KEYS: `k1:${k1.toString('base64')}` }));
     expect(result).toBe(`contact ${holderName} at ${phone}`);
     expect(raw.includes(Buffer.from(ENCRYPTED_ENCODING))).toBe(true);
     expect(raw.includes(Buffer.from(phone))).toBe(false);

@@ -61,7 +61,10 @@ describe('field encryption', () => {
   });
 
   it('detects tampering with the body and with the key id (GCM authentication)', () => {
-    const ring = keyRing([['k2', k2], ['k1', k1]]);
+    const ring = keyRing([
+      ['k2', k2],
+      ['k1', k1],
+    ]);
     const sealed = encryptField(ring, 'secret value');
     const [format, keyId, body] = sealed.split('.');
     const bytes = Buffer.from(body, 'base64url');

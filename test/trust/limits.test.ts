@@ -42,7 +42,11 @@ describe('velocity rules', () => {
     await record(...five);
     const sixth = payment(buyer, plus(t0, 30 * MINUTE_MS), 100);
     const refused = await checkLimits(knex, sixth, policy);
-    expect(refused).toEqual({ ok: false, rule: 'buyer.payments_per_hour', detail: expect.stringMatching(/5 payments in the last 1 h; at most 5/) });
+    expect(refused).toEqual({
+      ok: false,
+      rule: 'buyer.payments_per_hour',
+      detail: expect.stringMatching(/5 payments in the last 1 h; at most 5/),
+    });
     // The first payment leaves the window one hour after it happened.
     expect(await checkLimits(knex, { ...sixth, at: plus(t0, HOUR_MS) }, policy)).toEqual({ ok: true });
     // A payment that is already recorded (a retry) is not counted against itself.
@@ -86,7 +90,12 @@ describe('velocity rules', () => {
   it('counts payments in other currencies but does not add their amounts', async () => {
     const buyer = uniqueId('buyer');
     await record(payment(buyer, t0, 99_000, { currency: 'USD' }));
-    expect(await checkLimits(knex, payment(buyer, plus(t0, MINUTE_MS), 20_000), { ...policy, tiers: { basic: { monthlySpendMinor: 1e9, monthlyReceiveMinor: 1e9 } } })).toEqual({ ok: true });
+    expect(
+      await checkLimits(knex, payment(buyer, plus(t0, MINUTE_MS), 20_000), {
+        ...policy,
+        tiers: { basic: { monthlySpendMinor: 1e9, monthlyReceiveMinor: 1e9 } },
+      }),
+    ).toEqual({ ok: true });
   });
 });
 
@@ -95,13 +104,17 @@ describe('recording', () => {
     const event = payment(uniqueId('buyer'), new Date('2030-04-01T00:00:00Z'), 500);
     expect(await recordLimitEvent(knex, event)).toEqual({ recorded: true });
     expect(await recordLimitEvent(knex, event)).toEqual({ recorded: false });
-    expect(await knex('limit_events').where({ buyer_id: event.buyerId }).count<{ count: string }[]>('* as count')).toEqual([{ count: '1' }]);
+    expect(await knex('limit_events').where({ buyer_id: event.buyerId }).count<{ count: string }[]>('* as count')).toEqual([
+      { count: '1' },
+    ]);
   });
 
   it('checks and records atomically: 10 concurrent payments of one buyer, exactly 5 pass', async () => {
     const buyer = uniqueId('buyer');
     const at = new Date('2030-04-02T00:00:00Z');
-    const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => checkAndRecordLimitEvent(knex, payment(buyer, plus(at, i), 100), policy)));
+    const decisions = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => checkAndRecordLimitEvent(knex, payment(buyer, plus(at, i), 100), policy)),
+    );
     expect(decisions.filter((d) => d.ok)).toHaveLength(5);
     expect(decisions.filter((d) => !d.ok).map((d) => (d as { rule: string }).rule)).toEqual(Array(5).fill('buyer.payments_per_hour'));
     expect(await knex('limit_events').where({ buyer_id: buyer }).count<{ count: string }[]>('* as count')).toEqual([{ count: '5' }]);
@@ -135,8 +148,16 @@ describe('tiers', () => {
 
   it('caps what a seller receives per month by its own tier', async () => {
     const seller = uniqueId('seller');
-    await record(payment(uniqueId('buyer'), new Date('2030-03-02T00:00:00Z'), 20_000, { sellerId: seller }), payment(uniqueId('buyer'), new Date('2030-03-05T00:00:00Z'), 20_000, { sellerId: seller }), payment(uniqueId('buyer'), new Date('2030-03-08T00:00:00Z'), 20_000, { sellerId: seller }), payment(uniqueId('buyer'), new Date('2030-03-12T00:00:00Z'), 20_000, { sellerId: seller }));
-    expect(await checkLimits(knex, payment(uniqueId('buyer'), midMarch, 20_001, { sellerId: seller }), policy)).toMatchObject({ ok: false, rule: 'tier.basic.seller_monthly' });
+    await record(
+      payment(uniqueId('buyer'), new Date('2030-03-02T00:00:00Z'), 20_000, { sellerId: seller }),
+      payment(uniqueId('buyer'), new Date('2030-03-05T00:00:00Z'), 20_000, { sellerId: seller }),
+      payment(uniqueId('buyer'), new Date('2030-03-08T00:00:00Z'), 20_000, { sellerId: seller }),
+      payment(uniqueId('buyer'), new Date('2030-03-12T00:00:00Z'), 20_000, { sellerId: seller }),
+    );
+    expect(await checkLimits(knex, payment(uniqueId('buyer'), midMarch, 20_001, { sellerId: seller }), policy)).toMatchObject({
+      ok: false,
+      rule: 'tier.basic.seller_monthly',
+    });
     expect(await checkLimits(knex, payment(uniqueId('buyer'), midMarch, 20_000, { sellerId: seller }), policy)).toEqual({ ok: true });
   });
 
@@ -148,9 +169,14 @@ describe('tiers', () => {
 describe('policy configuration', () => {
   it('defaults, reads LIMIT_POLICY as JSON, and names the variable when it is wrong', () => {
     expect(limitPolicyFromEnv({})).toBe(DEFAULT_LIMIT_POLICY);
-    const custom = { ...DEFAULT_LIMIT_POLICY, rules: [{ name: 'buyer.payments_per_minute', subject: 'buyer', windowMs: MINUTE_MS, measure: 'count', max: 1 }] };
+    const custom = {
+      ...DEFAULT_LIMIT_POLICY,
+      rules: [{ name: 'buyer.payments_per_minute', subject: 'buyer', windowMs: MINUTE_MS, measure: 'count', max: 1 }],
+    };
     expect(limitPolicyFromEnv({ LIMIT_POLICY: JSON.stringify(custom) }).rules[0].name).toBe('buyer.payments_per_minute');
     expect(() => limitPolicyFromEnv({ LIMIT_POLICY: '{' })).toThrow(ConfigError);
-    expect(() => limitPolicyFromEnv({ LIMIT_POLICY: JSON.stringify({ ...custom, defaultTier: 'gold' }) })).toThrow(/LIMIT_POLICY.*defaultTier/);
+    expect(() => limitPolicyFromEnv({ LIMIT_POLICY: JSON.stringify({ ...custom, defaultTier: 'gold' }) })).toThrow(
+      /LIMIT_POLICY.*defaultTier/,
+    );
   });
 });

@@ -75,9 +75,18 @@ describe('watch-list import', () => {
     await importWatchlist(knex, { source: 'bank_credit', format: 'csv', content: csvFixture(v), hashSecret });
     const again = await importWatchlist(knex, { source: 'bank_credit', format: 'csv', content: csvFixture(v), hashSecret });
     expect(again).toMatchObject({ imported: 0, updated: 0, unchanged: 4 });
-    const changed = await importWatchlist(knex, { source: 'bank_credit', format: 'csv', content: csvFixture(v, 'confirmed by police'), hashSecret });
+    const changed = await importWatchlist(knex, {
+      source: 'bank_credit',
+      format: 'csv',
+      content: csvFixture(v, 'confirmed by police'),
+      hashSecret,
+    });
     expect(changed).toMatchObject({ imported: 0, updated: 1, unchanged: 3 });
-    expect(await knex('watchlist_entries').where({ source: 'bank_credit', source_ref: `${v.ref}-1` }).first()).toMatchObject({
+    expect(
+      await knex('watchlist_entries')
+        .where({ source: 'bank_credit', source_ref: `${v.ref}-1` })
+        .first(),
+    ).toMatchObject({
       reason: 'confirmed by police',
     });
     // The same source_ref in another source is another entry.
@@ -98,7 +107,9 @@ describe('watch-list import', () => {
       { line: 2, reason: expect.stringMatching(/key_value is missing/) },
       { line: 3, reason: expect.stringMatching(/not an object/) },
     ]);
-    const lines = [`{"source_ref":"${v.ref}-c","key_type":"order_number","key_value":"${v.order}","reason":"jsonl"}`, '', '{broken'].join('\n');
+    const lines = [`{"source_ref":"${v.ref}-c","key_type":"order_number","key_value":"${v.order}","reason":"jsonl"}`, '', '{broken'].join(
+      '\n',
+    );
     const fromLines = await importWatchlist(knex, { source: 'other', format: 'json', content: lines, hashSecret });
     expect(fromLines.imported).toBe(1);
     expect(fromLines.skipped).toEqual([{ line: 3, reason: expect.stringMatching(/not valid JSON/) }]);
@@ -120,7 +131,9 @@ describe('watch-list matching', () => {
   const refsOf = (matches: Array<{ sourceRef: string }>) => matches.map((m) => m.sourceRef).filter((r) => r.startsWith(v.ref));
 
   it('matches each key type, whatever the spelling', async () => {
-    expect(refsOf(await matchWatchlist(knex, hashSecret, { phone: `+886 ${v.phone.slice(1).replace(/-/g, ' ')}` }))).toEqual([`${v.ref}-1`]);
+    expect(refsOf(await matchWatchlist(knex, hashSecret, { phone: `+886 ${v.phone.slice(1).replace(/-/g, ' ')}` }))).toEqual([
+      `${v.ref}-1`,
+    ]);
     expect(refsOf(await matchWatchlist(knex, hashSecret, { bankAccount: v.bank.replace(/-/g, '') }))).toEqual([`${v.ref}-2`]);
     expect(refsOf(await matchWatchlist(knex, hashSecret, { lineUserId: v.lineUserId }))).toEqual([`${v.ref}-5`]);
     const [match] = await matchWatchlist(knex, hashSecret, { lineUserId: v.lineUserId });
@@ -138,7 +151,9 @@ describe('watch-list matching', () => {
     // Listed as an ATM account only: the same digits offered as a bank account are another key.
     expect(await matchWatchlist(knex, hashSecret, { bankAccount: v.atm })).toEqual([]);
 
-    expect(refsOf(await matchWatchlist(knex, hashSecret, { lineUserId: v.lineUserId }, new Date('2099-12-31T15:59:59Z')))).toEqual([`${v.ref}-5`]);
+    expect(refsOf(await matchWatchlist(knex, hashSecret, { lineUserId: v.lineUserId }, new Date('2099-12-31T15:59:59Z')))).toEqual([
+      `${v.ref}-5`,
+    ]);
     expect(refsOf(await matchWatchlist(knex, hashSecret, { lineUserId: v.lineUserId }, new Date('2099-12-31T16:00:00Z')))).toEqual([]);
   });
 

@@ -29,23 +29,24 @@ const addressOf = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
 
 export function installRateLimits(app: Express, deps: RateLimitDeps): void {
   const { limits } = deps;
-  const limiter = (family: string, limit: number, keyOf: KeyOf, methods?: string[]): RequestHandler => rateLimit({
-    windowMs: limits.windowMs,
-    limit,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    store: new PostgresRateLimitStore(deps.knex, `${deps.scope}:${family}:`),
-    keyGenerator: keyOf,
-    skip: (req) => req.method === 'OPTIONS' || (methods !== undefined && !methods.includes(req.method)),
-    handler: (req, res) => {
-      const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
-      res.set('retry-after', String(retryAfterSeconds));
-      sendProblem(res, 429, 'too-many-requests', `too many requests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
-    },
-    // Our keys are user/staff ids or addresses already reduced by ipKeyGenerator.
-    validate: { keyGeneratorIpFallback: false },
-  });
+  const limiter = (family: string, limit: number, keyOf: KeyOf, methods?: string[]): RequestHandler =>
+    rateLimit({
+      windowMs: limits.windowMs,
+      limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: new PostgresRateLimitStore(deps.knex, `${deps.scope}:${family}:`),
+      keyGenerator: keyOf,
+      skip: (req) => req.method === 'OPTIONS' || (methods !== undefined && !methods.includes(req.method)),
+      handler: (req, res) => {
+        const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
+        const retryAfterSeconds = Math.max(1, Math.ceil(((info?.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
+        res.set('retry-after', String(retryAfterSeconds));
+        sendProblem(res, 429, 'too-many-requests', `too many requests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+      },
+      // Our keys are user/staff ids or addresses already reduced by ipKeyGenerator.
+      validate: { keyGeneratorIpFallback: false },
+    });
 
   // The same verification the route does next (cached), so a logged-in user is counted as one
   // person on any network; an unverifiable token counts against the address.

@@ -21,7 +21,10 @@ export class PostgresRateLimitStore implements Store {
   private windowMs = 60_000;
   private lastPruneMs = 0;
 
-  constructor(private readonly knex: Knex, prefix: string) {
+  constructor(
+    private readonly knex: Knex,
+    prefix: string,
+  ) {
     this.prefix = prefix;
   }
 
@@ -34,7 +37,10 @@ export class PostgresRateLimitStore implements Store {
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const row = await this.knex(RATE_LIMIT_TABLE).where({ key: this.key(key) }).where('reset_at', '>', this.knex.fn.now()).first('hits', 'reset_at');
+    const row = await this.knex(RATE_LIMIT_TABLE)
+      .where({ key: this.key(key) })
+      .where('reset_at', '>', this.knex.fn.now())
+      .first('hits', 'reset_at');
     return row ? { totalHits: Number(row.hits), resetTime: new Date(row.reset_at) } : undefined;
   }
 
@@ -53,11 +59,16 @@ export class PostgresRateLimitStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.knex(RATE_LIMIT_TABLE).where({ key: this.key(key) }).where('hits', '>', 0).decrement('hits', 1);
+    await this.knex(RATE_LIMIT_TABLE)
+      .where({ key: this.key(key) })
+      .where('hits', '>', 0)
+      .decrement('hits', 1);
   }
 
   async resetKey(key: string): Promise<void> {
-    await this.knex(RATE_LIMIT_TABLE).where({ key: this.key(key) }).delete();
+    await this.knex(RATE_LIMIT_TABLE)
+      .where({ key: this.key(key) })
+      .delete();
   }
 
   /** Deletes long-expired rows now and then; a failed prune costs nothing but space. */
@@ -65,6 +76,9 @@ export class PostgresRateLimitStore implements Store {
     const now = Date.now();
     if (now - this.lastPruneMs < PRUNE_INTERVAL_MS) return;
     this.lastPruneMs = now;
-    void this.knex(RATE_LIMIT_TABLE).where('reset_at', '<', this.knex.raw(`now() - interval '1 minute'`)).delete().catch(() => undefined);
+    void this.knex(RATE_LIMIT_TABLE)
+      .where('reset_at', '<', this.knex.raw(`now() - interval '1 minute'`))
+      .delete()
+      .catch(() => undefined);
   }
 }

@@ -12,9 +12,22 @@ import { requireUser, type IdentityVerifier } from '../identity';
 import { phoneBindingRoutes } from './phone-binding';
 
 /** The user's own account: e-wallet activation (S302–S309, S501–S504) and phone binding (S404–S407). */
-const verificationSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'the verification code has 6 digits') }).strict();
+const verificationSchema = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, 'the verification code has 6 digits'),
+  })
+  .strict();
 
-export function accountRoutes(deps: { knex: Knex; temporal: Client; settings: Settings; verifier: IdentityVerifier; loginUrl: (req: Request) => string }): Router {
+export function accountRoutes(deps: {
+  knex: Knex;
+  temporal: Client;
+  settings: Settings;
+  verifier: IdentityVerifier;
+  loginUrl: (req: Request) => string;
+}): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
 
@@ -34,7 +47,9 @@ export function accountRoutes(deps: { knex: Knex; temporal: Client; settings: Se
     const userId: string = res.locals.userId;
     const handle = deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId));
     const proof = walletCodeProof(deps.settings.secrets.hashSecret, userId, body.code);
-    res.json(await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: updateIdFrom(req, res) }));
+    res.json(
+      await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: updateIdFrom(req, res) }),
+    );
   });
 
   router.get('/api/wallet/activation', user, async (_req, res) => {

@@ -30,22 +30,43 @@ import { requireUser } from '../identity';
  * creation, S101–S118 payment, S204–S205 the buyer's decision. Each call maps to one workflow
  * update; an `Idempotency-Key` header becomes the update id, so a double submit is one step.
  */
-const productSchema = z.object({
-  name: z.string().trim().min(1).max(TEXT_LIMITS.productNameMaxChars),
-  unitPriceMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
-  quantity: z.number().int().positive().max(10_000),
-  currency: z.enum(CURRENCIES).default('TWD'),
-  imageUrl: z.string().url().max(TEXT_LIMITS.imageUrlMaxChars).refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)').optional(),
-  description: z.string().max(TEXT_LIMITS.productDescriptionMaxChars).optional(),
-  variant: z.enum(['full', 'simple']).default('full'),
-}).strict().refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
+const productSchema = z
+  .object({
+    name: z.string().trim().min(1).max(TEXT_LIMITS.productNameMaxChars),
+    unitPriceMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
+    quantity: z.number().int().positive().max(10_000),
+    currency: z.enum(CURRENCIES).default('TWD'),
+    imageUrl: z
+      .string()
+      .url()
+      .max(TEXT_LIMITS.imageUrlMaxChars)
+      .refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'must be http(s)')
+      .optional(),
+    description: z.string().max(TEXT_LIMITS.productDescriptionMaxChars).optional(),
+    variant: z.enum(['full', 'simple']).default('full'),
+  })
+  .strict()
+  .refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
 
 const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(TEXT_LIMITS.dynamicPasswordMaxChars) }).strict();
-const parametersSchema = z.object({
-  paymentSource: z.object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) }).strict(),
-}).strict();
-const otpSchema = z.object({ otp: z.string().trim().regex(/^\d{6}$/, 'the verification code has 6 digits') }).strict();
-const decisionSchema = z.object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(TEXT_LIMITS.disputeReasonMaxChars).optional() }).strict()
+const parametersSchema = z
+  .object({
+    paymentSource: z
+      .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) })
+      .strict(),
+  })
+  .strict();
+const otpSchema = z
+  .object({
+    otp: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, 'the verification code has 6 digits'),
+  })
+  .strict();
+const decisionSchema = z
+  .object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(TEXT_LIMITS.disputeReasonMaxChars).optional() })
+  .strict()
   .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
 
 type Viewer = 'seller' | 'buyer' | 'visitor';
@@ -68,7 +89,8 @@ async function displayNames(knex: Knex, userIds: Array<string | undefined>): Pro
 function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string | null>) {
   const { sellerId, buyerId, ...deal } = view;
   const seller = { displayName: names.get(sellerId) ?? null };
-  if (viewer === 'visitor') return { paymentCode: view.paymentCode, state: view.state, variant: view.variant, product: view.product, seller, viewer };
+  if (viewer === 'visitor')
+    return { paymentCode: view.paymentCode, state: view.state, variant: view.variant, product: view.product, seller, viewer };
   if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
   return { ...deal, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
 }
@@ -99,9 +121,13 @@ export function dealRoutes(deps: DealRouteDeps): Router {
       return await send();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const row = await deps.knex('orders').where({ payment_code: String(req.params.code) }).first('state', 'seller_id', 'buyer_id');
+      const row = await deps
+        .knex('orders')
+        .where({ payment_code: String(req.params.code) })
+        .first('state', 'seller_id', 'buyer_id');
       const userId = res.locals.userId as string;
-      if (row && (row.seller_id === userId || row.buyer_id === userId)) throw new HttpProblem(409, 'order-closed', `this order has ended (${row.state})`, { state: row.state });
+      if (row && (row.seller_id === userId || row.buyer_id === userId))
+        throw new HttpProblem(409, 'order-closed', `this order has ended (${row.state})`, { state: row.state });
       throw new HttpProblem(404, 'not-found', 'no such payment code');
     }
   };
@@ -112,20 +138,39 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const result = await createPaymentLink(deps, res.locals.userId, product);
     if (result.status === 'created') return void res.status(201).json(result);
     if (result.status === 'wallet_activation_required') {
-      throw new HttpProblem(409, 'wallet-activation-required', 'enable your e-wallet first; we sent you the activation request', { activationUrl: result.activationUrl });
+      throw new HttpProblem(409, 'wallet-activation-required', 'enable your e-wallet first; we sent you the activation request', {
+        activationUrl: result.activationUrl,
+      });
     }
-    throw new HttpProblem(403, result.reason === 'watch_listed' ? 'seller-blocked' : 'wallet-invalidated', 'this account cannot create payment links');
+    throw new HttpProblem(
+      403,
+      result.reason === 'watch_listed' ? 'seller-blocked' : 'wallet-invalidated',
+      'this account cannot create payment links',
+    );
   });
 
   // The other party is named by display name: nobody is shown another user's platform id.
   router.get('/api/orders', user, async (_req, res) => {
     const userId: string = res.locals.userId;
-    const rows = await deps.knex('orders as o')
+    const rows = await deps
+      .knex('orders as o')
       .leftJoin('users as s', 's.user_id', 'o.seller_id')
       .leftJoin('users as b', 'b.user_id', 'o.buyer_id')
-      .where('o.seller_id', userId).orWhere('o.buyer_id', userId)
-      .orderBy('o.created_at', 'desc').limit(50)
-      .select('o.payment_code', 'o.state', 'o.seller_id', 'o.total_minor', 'o.currency', 'o.product_name', 'o.updated_at', 's.display_name as seller_name', 'b.display_name as buyer_name');
+      .where('o.seller_id', userId)
+      .orWhere('o.buyer_id', userId)
+      .orderBy('o.created_at', 'desc')
+      .limit(50)
+      .select(
+        'o.payment_code',
+        'o.state',
+        'o.seller_id',
+        'o.total_minor',
+        'o.currency',
+        'o.product_name',
+        'o.updated_at',
+        's.display_name as seller_name',
+        'b.display_name as buyer_name',
+      );
     res.json({
       orders: rows.map(({ seller_id: sellerId, seller_name: sellerName, buyer_name: buyerName, ...row }) => {
         const role = sellerId === userId ? 'seller' : 'buyer';
@@ -147,30 +192,46 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   router.post('/api/orders/:code/payment-requests', user, async (req, res) => {
     const body = passwordSchema.parse(req.body);
     const { handle } = order(req);
-    const outcome = await step(req, res, () => sendUpdate(handle, requestPaymentUpdate, {
-      args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }], updateId: updateIdFrom(req, res),
-    }));
+    const outcome = await step(req, res, () =>
+      sendUpdate(handle, requestPaymentUpdate, {
+        args: [{ buyerId: res.locals.userId, dynamicPassword: body.dynamicPassword }],
+        updateId: updateIdFrom(req, res),
+      }),
+    );
     res.json(outcome);
   });
 
   router.post('/api/orders/:code/payment-parameters', user, async (req, res) => {
     const body = parametersSchema.parse(req.body);
     const { handle } = order(req);
-    res.json(await step(req, res, () => sendUpdate(handle, submitPaymentParametersUpdate, {
-      args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }], updateId: updateIdFrom(req, res),
-    })));
+    res.json(
+      await step(req, res, () =>
+        sendUpdate(handle, submitPaymentParametersUpdate, {
+          args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }],
+          updateId: updateIdFrom(req, res),
+        }),
+      ),
+    );
   });
 
   router.post('/api/orders/:code/otp', user, async (req, res) => {
     const body = otpSchema.parse(req.body);
     const { code, handle } = order(req);
     const proof = otpProof(secret, code, res.locals.userId, body.otp); // the code itself never reaches Temporal
-    res.json(await step(req, res, () => sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) })));
+    res.json(
+      await step(req, res, () =>
+        sendUpdate(handle, submitOtpUpdate, { args: [{ buyerId: res.locals.userId, otpProof: proof }], updateId: updateIdFrom(req, res) }),
+      ),
+    );
   });
 
   router.post('/api/orders/:code/otp/resend', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await step(req, res, () => sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) })));
+    res.json(
+      await step(req, res, () =>
+        sendUpdate(handle, resendOtpUpdate, { args: [{ buyerId: res.locals.userId }], updateId: updateIdFrom(req, res) }),
+      ),
+    );
   });
 
   router.post('/api/orders/:code/decision', user, async (req, res) => {
@@ -179,15 +240,32 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     const id = updateIdFrom(req, res) ?? `decision:${crypto.randomUUID()}`;
     // Kept first: a decision taken before the window closed counts even if Temporal only hears of it later.
     const party = await deps.knex('orders').where({ payment_code: code, buyer_id: res.locals.userId }).first('payment_code');
-    if (party) await recordDecisionIntent(deps.knex, { sourceId: `api:${id}`, paymentCode: code, buyerId: res.locals.userId, decision: body.decision, reason: body.reason, decidedAt: new Date() });
-    res.json(await step(req, res, () => sendUpdate(handle, decideUpdate, {
-      args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }], updateId: id,
-    })));
+    if (party)
+      await recordDecisionIntent(deps.knex, {
+        sourceId: `api:${id}`,
+        paymentCode: code,
+        buyerId: res.locals.userId,
+        decision: body.decision,
+        reason: body.reason,
+        decidedAt: new Date(),
+      });
+    res.json(
+      await step(req, res, () =>
+        sendUpdate(handle, decideUpdate, {
+          args: [{ buyerId: res.locals.userId, decision: body.decision, reason: body.reason }],
+          updateId: id,
+        }),
+      ),
+    );
   });
 
   router.post('/api/orders/:code/cancel', user, async (req, res) => {
     const { handle } = order(req);
-    res.json(await step(req, res, () => sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) })));
+    res.json(
+      await step(req, res, () =>
+        sendUpdate(handle, cancelLinkUpdate, { args: [{ sellerId: res.locals.userId }], updateId: updateIdFrom(req, res) }),
+      ),
+    );
   });
 
   return router;

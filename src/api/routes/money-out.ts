@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -10,20 +10,17 @@ import {
 } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../bank-accounts';
-import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema, parseBankCenterEvent } from '../../bankcenter';
+import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
 import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
 import { createLedger } from '../../ledger';
-import { SIGNATURE_HEADER } from '../../payment';
-import { parsePayoutEvent } from '../../payout';
 import type { PayoutWorkflowInput } from '../../../workflows/payout-messages';
-import { payoutResultUpdate } from '../../../workflows/payout-messages';
 import type { QuickReceiveInput } from '../../../workflows/quick-receive-messages';
-import { quickReceiveViewQuery, requestQuickReceiveUpdate, verificationResultUpdate } from '../../../workflows/quick-receive-messages';
+import { quickReceiveViewQuery, requestQuickReceiveUpdate } from '../../../workflows/quick-receive-messages';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
-import { ignoreUnknownReference, isFinishedOrUnknownRun, parseSignedOr401, relayToWorkflow } from '../webhook-relay';
+import { isFinishedOrUnknownRun } from '../webhook-relay';
 import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 
@@ -32,26 +29,38 @@ import { requireUser, type IdentityVerifier } from '../identity';
  * S701–S707) and payouts, plus the two signed callbacks (verification center, payout provider)
  * relayed into their workflows as updates whose ids are the event ids.
  */
-const WEBHOOK_BODY_LIMIT = '64kb';
 /** payoutIdFor's shape: anything else is no payout, answered before any lookup. */
 export const PAYOUT_ID_PATTERN = /^pyt_[0-9a-f]{32}$/;
 
 const roleSchema = z.enum(['buyer', 'seller']);
-const quickReceiveSchema = z.object({
-  role: roleSchema,
-  bankCode: bankCodeSchema.optional(),
-  accountNumber: z.string().trim().transform((s) => s.replace(/[\s-]/g, '')).pipe(accountNumberSchema).optional(),
-  holderName: holderNameSchema.optional(),
-  verificationCode: verificationCodeSchema.optional(),
-}).strict().refine((b) => {
-  const given = [b.bankCode, b.accountNumber, b.holderName, b.verificationCode].filter((v) => v !== undefined).length;
-  return given === 0 || given === 4;
-}, { message: 'bankCode, accountNumber, holderName and verificationCode go together (or none, to use the stored account)' });
+const quickReceiveSchema = z
+  .object({
+    role: roleSchema,
+    bankCode: bankCodeSchema.optional(),
+    accountNumber: z
+      .string()
+      .trim()
+      .transform((s) => s.replace(/[\s-]/g, ''))
+      .pipe(accountNumberSchema)
+      .optional(),
+    holderName: holderNameSchema.optional(),
+    verificationCode: verificationCodeSchema.optional(),
+  })
+  .strict()
+  .refine(
+    (b) => {
+      const given = [b.bankCode, b.accountNumber, b.holderName, b.verificationCode].filter((v) => v !== undefined).length;
+      return given === 0 || given === 4;
+    },
+    { message: 'bankCode, accountNumber, holderName and verificationCode go together (or none, to use the stored account)' },
+  );
 const revokeSchema = z.object({ role: roleSchema.optional() }).strict();
-const payoutSchema = z.object({
-  amountMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
-  currency: z.enum(CURRENCIES).default('TWD'),
-}).strict();
+const payoutSchema = z
+  .object({
+    amountMinor: z.number().int().positive().max(MAX_AMOUNT_MINOR),
+    currency: z.enum(CURRENCIES).default('TWD'),
+  })
+  .strict();
 
 export interface MoneyOutDeps {
   knex: Knex;
@@ -74,21 +83,30 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   const timings = deps.settings.moneyOut;
   const { taskQueue } = deps.settings;
 
-  const startQuickReceive = (userId: string) => deps.temporal.workflow.start('quickReceiveWorkflow', {
-    taskQueue,
-    workflowId: quickReceiveWorkflowId(userId),
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    args: [{ userId, verificationTimeoutMs: timings.verificationTimeoutMs, idleMs: timings.quickReceiveIdleMs } satisfies QuickReceiveInput],
-  });
+  const startQuickReceive = (userId: string) =>
+    deps.temporal.workflow.start('quickReceiveWorkflow', {
+      taskQueue,
+      workflowId: quickReceiveWorkflowId(userId),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [
+        { userId, verificationTimeoutMs: timings.verificationTimeoutMs, idleMs: timings.quickReceiveIdleMs } satisfies QuickReceiveInput,
+      ],
+    });
 
   // S601/S701: the party asks; the account fields are sealed here, before Temporal sees them.
   router.post('/api/quick-receive', user, async (req, res) => {
     const body = quickReceiveSchema.parse(req.body);
     const userId: string = res.locals.userId;
-    const entry = body.accountNumber === undefined ? undefined : sealBankEntry(ring, deps.settings.secrets.hashSecret, {
-      bankCode: body.bankCode!, accountNumber: body.accountNumber, holderName: body.holderName!, verificationCode: body.verificationCode!,
-    });
+    const entry =
+      body.accountNumber === undefined
+        ? undefined
+        : sealBankEntry(ring, deps.settings.secrets.hashSecret, {
+            bankCode: body.bankCode!,
+            accountNumber: body.accountNumber,
+            holderName: body.holderName!,
+            verificationCode: body.verificationCode!,
+          });
     const request = { userId, role: body.role, entry };
     const updateId = updateIdFrom(req, res);
     // The idle run may end between our start and our update; then one fresh start does it.
@@ -104,18 +122,25 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
 
   router.get('/api/quick-receive', user, async (_req, res) => {
     const userId: string = res.locals.userId;
-    const view = await deps.temporal.workflow.getHandle(quickReceiveWorkflowId(userId)).query(quickReceiveViewQuery).catch((err) => {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    });
+    const view = await deps.temporal.workflow
+      .getHandle(quickReceiveWorkflowId(userId))
+      .query(quickReceiveViewQuery)
+      .catch((err) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
     if (view && view.status !== 'code' && view.status !== 'idle') {
       if (view.status === 'verifying') return void res.json({ status: 'pending' });
       if (view.status === 'failed') return void res.json({ status: 'failed', reasonCode: view.reasonCode, reason: view.reason });
       return void res.json({ status: view.status });
     }
     // A code is only as good as its row: revocation happens outside the workflow.
-    const live = await deps.knex('receiving_codes as c').join('bank_accounts as a', 'a.id', 'c.bank_account_id')
-      .where({ 'c.user_id': userId }).whereNull('c.revoked_at').orderBy('c.created_at', 'desc')
+    const live = await deps
+      .knex('receiving_codes as c')
+      .join('bank_accounts as a', 'a.id', 'c.bank_account_id')
+      .where({ 'c.user_id': userId })
+      .whereNull('c.revoked_at')
+      .orderBy('c.created_at', 'desc')
       .select('c.code', 'c.role', 'a.account_masked');
     if (live.length === 0) return void res.json({ status: 'none' });
     res.json({
@@ -138,7 +163,9 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
     const body = payoutSchema.parse(req.body);
     const userId: string = res.locals.userId;
     const payoutId = payoutIdFor(userId, key);
-    const fingerprint = createHash('sha256').update(JSON.stringify([body.amountMinor, body.currency])).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([body.amountMinor, body.currency]))
+      .digest('hex');
     const existing = await deps.knex('payouts').where({ payout_id: payoutId }).first();
     if (existing && existing.request_fingerprint !== fingerprint) {
       throw new HttpProblem(409, 'idempotency-key-reuse', 'this Idempotency-Key was first used for a different payout');
@@ -148,13 +175,26 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
         throw new HttpProblem(409, 'bank-account-required', 'register a verified bank account (quick receive) first');
       }
       const wallet = await ledger.lookupAccount(walletAccountId(userId, body.currency));
-      const available = wallet ? (await ledger.balance(wallet.id)).availableMinor ?? 0 : 0;
+      const available = wallet ? ((await ledger.balance(wallet.id)).availableMinor ?? 0) : 0;
       if (wallet?.currency !== body.currency || available < body.amountMinor) {
-        throw new HttpProblem(409, 'insufficient-funds', `the wallet has ${available} available in ${wallet?.currency ?? body.currency}; asked for ${body.amountMinor} ${body.currency}`);
+        throw new HttpProblem(
+          409,
+          'insufficient-funds',
+          `the wallet has ${available} available in ${wallet?.currency ?? body.currency}; asked for ${body.amountMinor} ${body.currency}`,
+        );
       }
-      await deps.knex('payouts').insert({
-        payout_id: payoutId, user_id: userId, request_fingerprint: fingerprint, amount_minor: body.amountMinor, currency: body.currency, state: 'requested',
-      }).onConflict('payout_id').ignore();
+      await deps
+        .knex('payouts')
+        .insert({
+          payout_id: payoutId,
+          user_id: userId,
+          request_fingerprint: fingerprint,
+          amount_minor: body.amountMinor,
+          currency: body.currency,
+          state: 'requested',
+        })
+        .onConflict('payout_id')
+        .ignore();
     }
     try {
       await deps.temporal.workflow.start('payoutWorkflow', {
@@ -162,7 +202,15 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
         workflowId: payoutWorkflowId(payoutId),
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [{ payoutId, userId, amountMinor: body.amountMinor, currency: body.currency, resultWaitMs: timings.payoutResultWaitMs } satisfies PayoutWorkflowInput],
+        args: [
+          {
+            payoutId,
+            userId,
+            amountMinor: body.amountMinor,
+            currency: body.currency,
+            resultWaitMs: timings.payoutResultWaitMs,
+          } satisfies PayoutWorkflowInput,
+        ],
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // finished already: the row says how
@@ -182,48 +230,6 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   return router;
 }
 
-/** The two signed callbacks; raw bodies, so mount before the JSON parser. */
-export function moneyOutWebhookRoutes(deps: { temporal: Client; settings: Settings }): Router {
-  const router = Router();
-  const raw = express.raw({ type: '*/*', limit: WEBHOOK_BODY_LIMIT });
-
-  // S604/S704: the verification center's result.
-  router.post('/webhooks/bankcenter', raw, async (req, res) => {
-    const event = parseSignedOr401(res, () => parseBankCenterEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.bankCenter.webhookSecret));
-    if (!event) return;
-    const workflowId = event.data.reference;
-    if (!workflowId.startsWith(quickReceiveWorkflowId(''))) return ignoreUnknownReference(res, event.id);
-    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), verificationResultUpdate, {
-      updateId: event.id,
-      args: [{
-        eventId: event.id,
-        verificationId: event.data.verificationId,
-        succeeded: event.type === 'verification.succeeded',
-        reason: 'reason' in event.data ? event.data.reason : undefined,
-      }],
-    }));
-  });
-
-  router.post('/webhooks/payouts', raw, async (req, res) => {
-    const event = parseSignedOr401(res, () => parsePayoutEvent(rawBody(req), req.get(SIGNATURE_HEADER), deps.settings.payouts.webhookSecret));
-    if (!event) return;
-    const workflowId = event.data.reference;
-    if (!workflowId.startsWith(payoutWorkflowId(''))) return ignoreUnknownReference(res, event.id);
-    await relayToWorkflow(res, event.id, () => sendUpdate(deps.temporal.workflow.getHandle(workflowId), payoutResultUpdate, {
-      updateId: event.id,
-      args: [{
-        eventId: event.id,
-        providerPayoutId: event.data.payoutId,
-        paid: event.type === 'payout.paid',
-        failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-        failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-      }],
-    }));
-  });
-
-  return router;
-}
-
 /** The read-model row as its owner sees it: the account only masked. */
 function payoutBody(row: Record<string, any>) {
   return {
@@ -238,8 +244,3 @@ function payoutBody(row: Record<string, any>) {
     updatedAt: row.updated_at,
   };
 }
-
-function rawBody(req: Request): Buffer {
-  return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-}
-

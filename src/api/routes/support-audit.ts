@@ -9,10 +9,21 @@ import type { StaffMember } from '../staff-auth';
  */
 export const supportActor = (staff: StaffMember) => `support:${staff.staffId}`;
 
-export async function auditSupportView(knex: Knex, staff: StaffMember, subject: string, details: Record<string, unknown> = {}): Promise<void> {
+export async function auditSupportView(
+  knex: Knex,
+  staff: StaffMember,
+  subject: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await appendAudit(knex, { actor: supportActor(staff), action: 'support.viewed', subject, details: { ...details, via: staff.via } });
 }
 
-export async function auditSupportAction(knex: Knex, staff: StaffMember, action: string, subject: string, details: Record<string, unknown>): Promise<void> {
+export async function auditSupportAction(
+  knex: Knex,
+  staff: StaffMember,
+  action: string,
+  subject: string,
+  details: Record<string, unknown>,
+): Promise<void> {
   await appendAudit(knex, { actor: supportActor(staff), action, subject, details: { ...details, via: staff.via } });
 }

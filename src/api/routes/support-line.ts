@@ -11,10 +11,12 @@ import { auditSupportView } from './support-audit';
  * re-drive that puts one back to pending (audited under support:<staffId>). Agent role for
  * both: the listing names LINE users, which a viewer does not need.
  */
-const listQuery = z.object({
-  status: z.enum(INBOX_STATUSES).default('gave_up'),
-  limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(100),
-}).strict();
+const listQuery = z
+  .object({
+    status: z.enum(INBOX_STATUSES).default('gave_up'),
+    limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(100),
+  })
+  .strict();
 /** LINE's webhookEventId is a ULID; the inbox takes up to 64 characters of this alphabet. */
 const EVENT_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 
@@ -34,7 +36,8 @@ export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthentica
     if (!EVENT_ID_PATTERN.test(id)) throw new HttpProblem(404, 'not-found', 'no such event');
     const staff: StaffMember = res.locals.staff;
     const result = await redriveEvents(deps.knex, { eventIds: [id] }, `support:${staff.staffId}`);
-    if (result.redriven.length === 0) throw new HttpProblem(409, 'not-gave-up', 'only an event that gave up can be re-driven (unknown, pending or handled)');
+    if (result.redriven.length === 0)
+      throw new HttpProblem(409, 'not-gave-up', 'only an event that gave up can be re-driven (unknown, pending or handled)');
     res.json({ redriven: id });
   });
 

@@ -24,13 +24,15 @@ const PAYOUT_STATES = ['requested', 'held', 'sending', 'paid', 'failed', 'refuse
 const REASON_MAX_CHARS = 500;
 const NOTE_MAX_CHARS = 2000;
 
-const entrySchema = z.object({
-  keyType: z.enum(WATCHLIST_KEY_TYPES),
-  value: z.string().trim().min(1).max(TEXT_LIMITS.watchlistValueMaxChars),
-  reason: z.string().trim().min(1).max(REASON_MAX_CHARS),
-  source: z.enum(WATCHLIST_SOURCES).optional(),
-  expiresAt: z.string().datetime({ offset: true }).optional(),
-}).strict();
+const entrySchema = z
+  .object({
+    keyType: z.enum(WATCHLIST_KEY_TYPES),
+    value: z.string().trim().min(1).max(TEXT_LIMITS.watchlistValueMaxChars),
+    reason: z.string().trim().min(1).max(REASON_MAX_CHARS),
+    source: z.enum(WATCHLIST_SOURCES).optional(),
+    expiresAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
 const removalSchema = z.object({ reason: z.string().trim().min(1).max(REASON_MAX_CHARS) }).strict();
 const decisionSchema = z.object({ note: z.string().trim().max(NOTE_MAX_CHARS).optional() }).strict();
 
@@ -71,9 +73,26 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAu
 
   router.get('/api/support/payouts', viewer, async (req, res) => {
     const state = req.query.state === undefined ? 'held' : String(req.query.state);
-    if (!(PAYOUT_STATES as readonly string[]).includes(state)) throw new HttpProblem(422, 'invalid-input', `state must be one of ${PAYOUT_STATES.join(', ')}`);
-    const rows = await deps.knex('payouts').where({ state }).orderBy('updated_at', 'asc').limit(PAYOUT_LIST_MAX_ROWS)
-      .select('payout_id', 'user_id', 'amount_minor', 'currency', 'account_masked', 'state', 'hold_reasons', 'release_approvals', 'decided_by', 'created_at', 'updated_at');
+    if (!(PAYOUT_STATES as readonly string[]).includes(state))
+      throw new HttpProblem(422, 'invalid-input', `state must be one of ${PAYOUT_STATES.join(', ')}`);
+    const rows = await deps
+      .knex('payouts')
+      .where({ state })
+      .orderBy('updated_at', 'asc')
+      .limit(PAYOUT_LIST_MAX_ROWS)
+      .select(
+        'payout_id',
+        'user_id',
+        'amount_minor',
+        'currency',
+        'account_masked',
+        'state',
+        'hold_reasons',
+        'release_approvals',
+        'decided_by',
+        'created_at',
+        'updated_at',
+      );
     await auditSupportView(deps.knex, res.locals.staff, `queue:payouts:${state}`, { payouts: rows.map((r) => r.payout_id) });
     res.json({ payouts: rows.map((r) => ({ ...r, amount_minor: Number(r.amount_minor) })) });
   });
@@ -86,7 +105,8 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAu
       const body = decisionSchema.parse(req.body ?? {});
       const row = await deps.knex('payouts').where({ payout_id: payoutId }).first('state');
       if (!row) throw new HttpProblem(404, 'not-found', 'no such payout');
-      if (row.state !== 'held') throw new HttpProblem(409, 'not-held', `the payout is ${row.state}; only a held payout can be released or rejected`);
+      if (row.state !== 'held')
+        throw new HttpProblem(409, 'not-held', `the payout is ${row.state}; only a held payout can be released or rejected`);
       const staff: StaffMember = res.locals.staff;
       const outcome = await sendUpdate(deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId)), decideHeldPayoutUpdate, {
         args: [{ agentId: staff.staffId, decision, note: body.note }],

@@ -16,12 +16,14 @@ import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
 import { auditSupportAction, auditSupportView } from './support-audit';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
-const resolutionSchema = z.object({
-  resolution: z.enum(['release', 'refund', 'split']),
-  sellerAmountMinor: z.number().int().nonnegative(),
-  buyerAmountMinor: z.number().int().nonnegative(),
-  note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
-}).strict();
+const resolutionSchema = z
+  .object({
+    resolution: z.enum(['release', 'refund', 'split']),
+    sellerAmountMinor: z.number().int().nonnegative(),
+    buyerAmountMinor: z.number().int().nonnegative(),
+    note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
+  })
+  .strict();
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
@@ -30,7 +32,11 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
-    const rows = await deps.knex('orders').where({ state: 'disputed' }).orderBy('updated_at', 'asc').limit(200)
+    const rows = await deps
+      .knex('orders')
+      .where({ state: 'disputed' })
+      .orderBy('updated_at', 'asc')
+      .limit(200)
       .select('payment_code', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
     await auditSupportView(deps.knex, res.locals.staff, 'queue:disputes', { orders: rows.map((r) => r.payment_code) });
     res.json({ disputes: rows });
@@ -40,7 +46,11 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
     const code = String(req.params.code);
     if (!PAYMENT_CODE_PATTERN.test(code)) throw new HttpProblem(404, 'not-found', 'no such order');
     const view = await deps.temporal.workflow.getHandle(orderWorkflowId(code)).query(orderViewQuery);
-    const messages = await deps.knex('chat_deliveries').where('retry_key', 'like', `${orderWorkflowId(code)}:%`).orderBy('sent_at').select('to_user_id', 'kind', 'sent_at');
+    const messages = await deps
+      .knex('chat_deliveries')
+      .where('retry_key', 'like', `${orderWorkflowId(code)}:%`)
+      .orderBy('sent_at')
+      .select('to_user_id', 'kind', 'sent_at');
     await auditSupportView(deps.knex, res.locals.staff, `order:${code}`, { parts: ['order', 'messages'] });
     res.json({ order: view, messages });
   });
@@ -79,7 +89,12 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
       args: [{ staffId: staff.staffId }],
       updateId,
     });
-    await appendAudit(deps.knex, { actor: `support:${staff.staffId}`, action: 'wallet.unlocked', subject: `user:${userId}`, details: { lockouts: view.lockouts } });
+    await appendAudit(deps.knex, {
+      actor: `support:${staff.staffId}`,
+      action: 'wallet.unlocked',
+      subject: `user:${userId}`,
+      details: { lockouts: view.lockouts },
+    });
     res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });
   });
 

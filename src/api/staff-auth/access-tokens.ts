@@ -41,22 +41,39 @@ export interface StaffTokenVerifier {
 
 /** jose's codes for a token that is wrong, as opposed to a provider we could not reach. */
 const REFUSALS = new Set([
-  'ERR_JWT_EXPIRED', 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'ERR_JWT_INVALID', 'ERR_JWS_INVALID',
-  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JOSE_ALG_NOT_ALLOWED', 'ERR_JOSE_NOT_SUPPORTED',
-  'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JWK_INVALID',
+  'ERR_JWT_EXPIRED',
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_INVALID',
+  'ERR_JWS_INVALID',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWK_INVALID',
 ]);
 
-export function accessTokenVerifier(provider: StaffIdentityProvider, options: { audience: string; rolesClaim: string }): StaffTokenVerifier {
+export function accessTokenVerifier(
+  provider: StaffIdentityProvider,
+  options: { audience: string; rolesClaim: string },
+): StaffTokenVerifier {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   const keySet = () => {
-    keys ??= provider.configuration().then((config) => {
-      const uri = config.serverMetadata().jwks_uri;
-      if (!uri) throw new IdentityProviderUnavailable('the identity provider publishes no jwks_uri');
-      return createRemoteJWKSet(new URL(uri), { timeoutDuration: provider.settings.timeoutMs, cooldownDuration: provider.settings.jwksCooldownMs, cacheMaxAge: JWKS_CACHE_MAX_AGE_MS });
-    }).catch((err) => {
-      keys = undefined;
-      throw err;
-    });
+    keys ??= provider
+      .configuration()
+      .then((config) => {
+        const uri = config.serverMetadata().jwks_uri;
+        if (!uri) throw new IdentityProviderUnavailable('the identity provider publishes no jwks_uri');
+        return createRemoteJWKSet(new URL(uri), {
+          timeoutDuration: provider.settings.timeoutMs,
+          cooldownDuration: provider.settings.jwksCooldownMs,
+          cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+        });
+      })
+      .catch((err) => {
+        keys = undefined;
+        throw err;
+      });
     return keys;
   };
   // Discovery and keys are fetched only for a token shaped like a JWT, on its first verification.
@@ -101,7 +118,9 @@ export function accessTokenVerifier(provider: StaffIdentityProvider, options: { 
 export function rolesIn(claims: Record<string, unknown>, claim: string): StaffRole[] {
   let value: unknown = claims[claim];
   if (value === undefined && claim.includes('.')) {
-    value = claim.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), claims);
+    value = claim
+      .split('.')
+      .reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), claims);
   }
   const listed = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
   return STAFF_ROLES.filter((role) => listed.includes(role));

@@ -9,7 +9,14 @@ export * from './access-tokens';
 export { IdentityProviderUnavailable, staffIdentityProvider, type StaffIdentityProvider } from './provider';
 export { requireStaff, staffAuthenticator, staffOf, bearerOf, type StaffAuthenticator, type StaffMember } from './require-staff';
 export { CSRF_HEADER, staffSessionStore, type StaffSessionStore } from './sessions';
-export { staffSignInRouter, STAFF_AUTH_PREFIX, STAFF_CALLBACK_PATH, STAFF_LOGIN_PATH, STAFF_LOGOUT_PATH, STAFF_SESSION_PATH } from './sign-in-routes';
+export {
+  staffSignInRouter,
+  STAFF_AUTH_PREFIX,
+  STAFF_CALLBACK_PATH,
+  STAFF_LOGIN_PATH,
+  STAFF_LOGOUT_PATH,
+  STAFF_SESSION_PATH,
+} from './sign-in-routes';
 
 /** Staff identity for one api process: the provider, token verifiers for the api and the codec audience, sessions. */
 export interface StaffIdentity {
@@ -26,7 +33,11 @@ export function staffIdentity(knex: Knex, settings: Settings): StaffIdentity {
   const { staffIdentity: oidc } = settings;
   const provider = staffIdentityProvider(oidc);
   const verifier = provider && accessTokenVerifier(provider, { audience: oidc.audience, rolesClaim: oidc.rolesClaim });
-  const codecVerifier = provider && (oidc.codecAudience === oidc.audience ? verifier : accessTokenVerifier(provider, { audience: oidc.codecAudience, rolesClaim: oidc.rolesClaim }));
+  const codecVerifier =
+    provider &&
+    (oidc.codecAudience === oidc.audience
+      ? verifier
+      : accessTokenVerifier(provider, { audience: oidc.codecAudience, rolesClaim: oidc.rolesClaim }));
   const sessions = staffSessionStore(knex, { publicBaseUrl: settings.publicBaseUrl, hashSecret: settings.secrets.hashSecret });
   return {
     provider,

@@ -64,11 +64,22 @@ export async function staffOf(auth: StaffAuthenticator, req: Request): Promise<S
     member = await auth.authenticate(req);
   } catch (err) {
     if (err instanceof IdentityProviderUnavailable) {
-      throw new HttpProblem(503, 'identity-unavailable', 'staff sign-in cannot be checked right now; please retry shortly', {}, { 'retry-after': String(IDENTITY_RETRY_AFTER_SECONDS) });
+      throw new HttpProblem(
+        503,
+        'identity-unavailable',
+        'staff sign-in cannot be checked right now; please retry shortly',
+        {},
+        { 'retry-after': String(IDENTITY_RETRY_AFTER_SECONDS) },
+      );
     }
     throw err;
   }
-  if (!member) throw new HttpProblem(401, 'staff-login-required', 'sign in as support staff: an access token from the identity provider, or the console\'s session');
+  if (!member)
+    throw new HttpProblem(
+      401,
+      'staff-login-required',
+      "sign in as support staff: an access token from the identity provider, or the console's session",
+    );
   // A cookie comes with any request the browser makes; only our pages can send the matching token.
   if (member.via === 'session' && !SAFE_METHODS.has(req.method) && !auth.sessions.csrfMatches(member.session!, req.get(CSRF_HEADER))) {
     throw new HttpProblem(403, 'csrf-token-required', `a call made with the console's session needs its ${CSRF_HEADER} header`);

@@ -53,17 +53,26 @@ export function staffSessionStore(knex: Knex, options: { publicBaseUrl: string; 
       const value = randomBytes(COOKIE_BYTES).toString('base64url');
       await knex('staff_sessions').where('expires_at', '<', knex.fn.now()).delete(); // ended sessions leave with the next sign-in
       await knex('staff_sessions').insert({
-        session_hash: hashOf(value), staff_id: staff.staffId, name: staff.name ?? null,
-        roles: JSON.stringify(staff.roles), expires_at: new Date(staff.expiresAtMs),
+        session_hash: hashOf(value),
+        staff_id: staff.staffId,
+        name: staff.name ?? null,
+        roles: JSON.stringify(staff.roles),
+        expires_at: new Date(staff.expiresAtMs),
       });
       return value;
     },
     async find(cookieValue) {
-      const row = await knex('staff_sessions').where({ session_hash: hashOf(cookieValue) }).andWhere('expires_at', '>', knex.fn.now()).first();
+      const row = await knex('staff_sessions')
+        .where({ session_hash: hashOf(cookieValue) })
+        .andWhere('expires_at', '>', knex.fn.now())
+        .first();
       return row ? rowToStaff(row) : undefined;
     },
     async delete(cookieValue) {
-      const [row] = await knex('staff_sessions').where({ session_hash: hashOf(cookieValue) }).delete().returning(['staff_id', 'name', 'roles', 'expires_at']);
+      const [row] = await knex('staff_sessions')
+        .where({ session_hash: hashOf(cookieValue) })
+        .delete()
+        .returning(['staff_id', 'name', 'roles', 'expires_at']);
       return row ? rowToStaff(row) : undefined;
     },
     csrfTokenFor,

@@ -76,7 +76,13 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
       console.error(`staff sign-in: ${(err as Error).message}`);
       return backWithError(res, next, 'failed');
     }
-    const flow: Flow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), next, expiresAtMs: Date.now() + FLOW_TTL_MS };
+    const flow: Flow = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      verifier: oidc.randomPKCECodeVerifier(),
+      next,
+      expiresAtMs: Date.now() + FLOW_TTL_MS,
+    };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: SCOPE,
@@ -96,7 +102,8 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
     res.set({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
     const flow = unseal(flowKey, readCookie(req, FLOW_COOKIE));
     res.clearCookie(FLOW_COOKIE, { ...cookieBase, sameSite: 'lax', path: STAFF_AUTH_PREFIX }); // one callback per sign-in, whatever happens
-    if (!flow || flow.expiresAtMs < Date.now() || req.query.state !== flow.state) return backWithError(res, flow?.next ?? CONSOLE_PATH, 'expired');
+    if (!flow || flow.expiresAtMs < Date.now() || req.query.state !== flow.state)
+      return backWithError(res, flow?.next ?? CONSOLE_PATH, 'expired');
     if (!deps.provider || !deps.verifier) return backWithError(res, flow.next, 'not-configured');
     if (typeof req.query.error === 'string') return backWithError(res, flow.next, 'refused');
     let accessToken: string;
@@ -107,7 +114,10 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
       const current = new URL(redirectUri);
       current.search = new URL(req.originalUrl, 'http://our.origin').search;
       const tokens = await oidc.authorizationCodeGrant(config, current, {
-        pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true,
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
       });
       accessToken = tokens.access_token;
       idSubject = tokens.claims()?.sub;
@@ -127,8 +137,18 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
     if (!staff || staff.staffId !== idSubject) return backWithError(res, flow.next, 'failed');
     if (staff.roles.length === 0) return backWithError(res, flow.next, 'no-role');
     const value = await sessions.create(staff);
-    await appendAudit(deps.knex, { actor: `support:${staff.staffId}`, action: 'staff.signed_in', subject: `staff:${staff.staffId}`, details: { roles: staff.roles, until: new Date(staff.expiresAtMs).toISOString() } });
-    res.cookie(sessions.cookieName, value, { ...cookieBase, sameSite: 'strict', path: '/', maxAge: Math.max(0, staff.expiresAtMs - Date.now()) });
+    await appendAudit(deps.knex, {
+      actor: `support:${staff.staffId}`,
+      action: 'staff.signed_in',
+      subject: `staff:${staff.staffId}`,
+      details: { roles: staff.roles, until: new Date(staff.expiresAtMs).toISOString() },
+    });
+    res.cookie(sessions.cookieName, value, {
+      ...cookieBase,
+      sameSite: 'strict',
+      path: '/',
+      maxAge: Math.max(0, staff.expiresAtMs - Date.now()),
+    });
     res.redirect(303, flow.next);
   });
 
@@ -138,15 +158,29 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
     const staff = value === undefined ? undefined : await sessions.find(value);
     if (!staff || value === undefined) throw new HttpProblem(401, 'staff-login-required', 'not signed in (or the session ended)');
     const support = (['viewer', 'agent', 'admin'] as const).filter((r) => staff.roles.includes(r));
-    res.json({ staffId: staff.staffId, name: staff.name, roles: staff.roles, role: support.at(-1) ?? null, expiresAt: new Date(staff.expiresAtMs).toISOString(), csrfToken: sessions.csrfTokenFor(value) });
+    res.json({
+      staffId: staff.staffId,
+      name: staff.name,
+      roles: staff.roles,
+      role: support.at(-1) ?? null,
+      expiresAt: new Date(staff.expiresAtMs).toISOString(),
+      csrfToken: sessions.csrfTokenFor(value),
+    });
   });
 
   router.post(STAFF_LOGOUT_PATH, async (req, res) => {
     const value = readCookie(req, sessions.cookieName);
     if (value !== undefined) {
-      if (!sessions.csrfMatches(value, req.get(CSRF_HEADER))) throw new HttpProblem(403, 'csrf-token-required', `signing out needs the ${CSRF_HEADER} header`);
+      if (!sessions.csrfMatches(value, req.get(CSRF_HEADER)))
+        throw new HttpProblem(403, 'csrf-token-required', `signing out needs the ${CSRF_HEADER} header`);
       const ended = await sessions.delete(value);
-      if (ended) await appendAudit(deps.knex, { actor: `support:${ended.staffId}`, action: 'staff.signed_out', subject: `staff:${ended.staffId}`, details: {} });
+      if (ended)
+        await appendAudit(deps.knex, {
+          actor: `support:${ended.staffId}`,
+          action: 'staff.signed_out',
+          subject: `staff:${ended.staffId}`,
+          details: {},
+        });
     }
     res.clearCookie(sessions.cookieName, { ...cookieBase, sameSite: 'strict', path: '/' });
     res.status(204).end();

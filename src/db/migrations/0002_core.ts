@@ -111,7 +111,16 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['chat_deliveries', 'watchlist_entries', 'otp_challenges', 'phone_bindings', 'orders', 'payment_links', 'wallets', 'users']) {
+  for (const table of [
+    'chat_deliveries',
+    'watchlist_entries',
+    'otp_challenges',
+    'phone_bindings',
+    'orders',
+    'payment_links',
+    'wallets',
+    'users',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

@@ -33,9 +33,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create index line_inbox_pending_by_time on line_inbox (timestamp_ms) where processed_at is null');
   // Postbacks name an order by its transaction code TX-XXXX-YYYY (the first 8 characters of the
   // payment code); this index finds it without a new column the link writer must fill.
-  await knex.raw(
-    "create index orders_transaction_code on orders (('TX-' || substr(order_id, 1, 4) || '-' || substr(order_id, 5, 4)))",
-  );
+  await knex.raw("create index orders_transaction_code on orders (('TX-' || substr(order_id, 1, 4) || '-' || substr(order_id, 5, 4)))");
 }
 
 export async function down(knex: Knex): Promise<void> {

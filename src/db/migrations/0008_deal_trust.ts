@@ -9,7 +9,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('policy_amount_minor').notNullable().defaultTo(0); // the amount in the limit policy's currency, rounded up
   });
   // Before this, only the policy currency (TWD by default) counted toward amounts.
-  await knex('limit_events').where({ currency: 'TWD' }).update({ policy_amount_minor: knex.ref('amount_minor') });
+  await knex.raw("update limit_events set policy_amount_minor = amount_minor where currency = 'TWD'");
   await knex.schema.alterTable('orders', (t) => {
     t.text('park_reason'); // set while the deal is parked: settlement_refused | amount_mismatch | charge_result_missing
     t.text('park_detail');

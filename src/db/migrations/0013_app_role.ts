@@ -34,7 +34,10 @@ export async function up(knex: Knex): Promise<void> {
   }
   // Functions are executable by PUBLIC by default; the grant step gives the entry points back to the app.
   for (const fn of await ledgerFunctions(knex)) await knex.raw(`revoke execute on function ${fn} from public`);
-  await knex.raw(`revoke all on ${[...LEDGER_TABLES, 'audit_log'].map(() => '??').join(', ')} from public`, [...LEDGER_TABLES, 'audit_log']);
+  await knex.raw(`revoke all on ${[...LEDGER_TABLES, 'audit_log'].map(() => '??').join(', ')} from public`, [
+    ...LEDGER_TABLES,
+    'audit_log',
+  ]);
   // PostgreSQL before 15 let every role create objects in the public schema (a shadowing risk for
   // anything not pinned). Only the schema's owner can take that away; the app's start-up check
   // refuses to run while its role can still create here.

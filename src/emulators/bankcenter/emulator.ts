@@ -7,10 +7,10 @@ import type { Express, Router } from 'express';
 import {
   verificationRequestSchema,
   type BankCenterEvent,
-  type KnownVerificationFailureReason,
   type Verification,
+  type VerificationFailureReason,
   type VerificationInput,
-} from '../../bankcenter/contract';
+} from './contract';
 import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
@@ -56,7 +56,7 @@ function sameName(a: string, b: string): boolean {
 export function verificationOutcome(
   accounts: ReadonlyMap<string, RegisteredAccount>,
   input: VerificationInput,
-): KnownVerificationFailureReason | undefined {
+): VerificationFailureReason | undefined {
   const account = accounts.get(accountKey(input));
   if (!account) return 'account_not_found';
   if (account.frozen) return 'account_frozen';

@@ -98,7 +98,9 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
 /** Records the push once its answer is known, whatever the answer (409, 4xx, 429 included). */
 function recordAttempt(state: LineEmulatorState, req: Request, res: Response, retryKey: string | undefined): void {
   const body = req.body as Json;
-  const bodySha256 = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  const bodySha256 = createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
   const to = typeof body?.to === 'string' ? body.to : '';
   const at = Date.now();
   let recorded = false;
@@ -160,7 +162,5 @@ function checkPushTarget(body: Json): ErrorDetail[] {
 }
 
 function checkReplyToken(body: Json): ErrorDetail[] {
-  return typeof body.replyToken === 'string' && body.replyToken !== ''
-    ? []
-    : [{ property: 'replyToken', message: 'May not be empty' }];
+  return typeof body.replyToken === 'string' && body.replyToken !== '' ? [] : [{ property: 'replyToken', message: 'May not be empty' }];
 }

@@ -60,7 +60,6 @@ export interface SendWebhookOptions {
   destination?: string;
 }
 
-
 /** Posts {destination, events} signed as LINE signs it: base64(HMAC-SHA256(channelSecret, body)). */
 export async function sendWebhook(
   targetUrl: string,

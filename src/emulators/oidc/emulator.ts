@@ -34,7 +34,10 @@ function basicCredentials(req: Request): { clientId: string; secret: string } | 
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    return { clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     return undefined;
   }
@@ -57,7 +60,12 @@ export function createOidcEmulator(options: OidcEmulatorOptions = {}): { app: ex
     const userinfo = (req: Request, res: Response) => {
       const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
       const claims = match ? readOwnJwt(state.keys, match[1]) : undefined;
-      const valid = claims && claims.iss === state.issuer && typeof claims.exp === 'number' && claims.exp * 1000 > state.now() && claims.client_id !== undefined;
+      const valid =
+        claims &&
+        claims.iss === state.issuer &&
+        typeof claims.exp === 'number' &&
+        claims.exp * 1000 > state.now() &&
+        claims.client_id !== undefined;
       if (!valid) {
         res.set('www-authenticate', 'Bearer error="invalid_token"');
         return void res.status(401).json({ error: 'invalid_token', error_description: 'the access token is missing, expired or not ours' });
@@ -69,26 +77,53 @@ export function createOidcEmulator(options: OidcEmulatorOptions = {}): { app: ex
     api.post(OIDC_PATHS.userinfo, userinfo);
   }
 
-  const mintSchema = z.object({
-    sub: z.string().min(1).max(255),
-    audience: z.string().min(1).optional(),
-    clientId: z.string().min(1).optional(),
-    scope: z.string().min(1).optional(),
-    ttlSeconds: z.number().int().min(1).max(24 * 60 * 60).optional(),
-    claims: z.record(z.unknown()).optional(),
-  }).strict();
-  const userSchema = z.object({ sub: z.string().min(1).max(255), name: z.string().min(1), email: z.string().optional(), claims: z.record(z.unknown()).optional() }).strict();
-  const clientSchema = z.object({
-    clientId: z.string().min(1), clientSecret: z.string().min(1).optional(), redirectUris: z.array(z.string().url()).min(1),
-    audience: z.string().min(1).optional(), name: z.string().optional(),
-  }).strict();
+  const mintSchema = z
+    .object({
+      sub: z.string().min(1).max(255),
+      audience: z.string().min(1).optional(),
+      clientId: z.string().min(1).optional(),
+      scope: z.string().min(1).optional(),
+      ttlSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60 * 60)
+        .optional(),
+      claims: z.record(z.unknown()).optional(),
+    })
+    .strict();
+  const userSchema = z
+    .object({
+      sub: z.string().min(1).max(255),
+      name: z.string().min(1),
+      email: z.string().optional(),
+      claims: z.record(z.unknown()).optional(),
+    })
+    .strict();
+  const clientSchema = z
+    .object({
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1).optional(),
+      redirectUris: z.array(z.string().url()).min(1),
+      audience: z.string().min(1).optional(),
+      name: z.string().optional(),
+    })
+    .strict();
 
   function controlRoutes(control: Router): void {
     control.post('/tokens', (req, res) => {
       const body = parseOr400(mintSchema, req.body ?? {}, res);
       if (!body) return;
       const minted = state.mint(body);
-      send(res, json(200, { access_token: minted.accessToken, id_token: minted.idToken, expires_in: minted.expiresInSeconds, token_type: 'Bearer' }));
+      send(
+        res,
+        json(200, {
+          access_token: minted.accessToken,
+          id_token: minted.idToken,
+          expires_in: minted.expiresInSeconds,
+          token_type: 'Bearer',
+        }),
+      );
     });
     control.post('/keys/rotate', (req, res) => {
       const key = state.rotateKeys({ retireOld: req.body?.retireOld === true });
@@ -119,7 +154,8 @@ function authorize(state: OidcEmulatorState, req: Request, res: Response): void 
   const client = clientId === undefined ? undefined : state.clients.get(clientId);
   // Never redirect to an address the client did not register (OIDC Core §3.1.2.6).
   if (!client) return void errorPage(res, 'unknown client_id');
-  if (!redirectUri || !client.redirectUris.includes(redirectUri)) return void errorPage(res, 'redirect_uri is not registered for this client');
+  if (!redirectUri || !client.redirectUris.includes(redirectUri))
+    return void errorPage(res, 'redirect_uri is not registered for this client');
 
   const stateParam = query(req, 'state');
   const back = (params: Record<string, string>) => {
@@ -141,7 +177,8 @@ function authorize(state: OidcEmulatorState, req: Request, res: Response): void 
   const method = query(req, 'code_challenge_method');
   if (challenge !== undefined || method !== undefined) {
     if (method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
-    if (!challenge || !CODE_CHALLENGE_PATTERN.test(challenge)) return fail('invalid_request', 'code_challenge must be 43 base64url characters');
+    if (!challenge || !CODE_CHALLENGE_PATTERN.test(challenge))
+      return fail('invalid_request', 'code_challenge must be 43 base64url characters');
   } else if (client.clientSecret === undefined) {
     return fail('invalid_request', 'a public client must send a PKCE code_challenge (S256)');
   }
@@ -151,11 +188,21 @@ function authorize(state: OidcEmulatorState, req: Request, res: Response): void 
 
   if (query(req, 'emulator_cancel') === '1') return fail('access_denied', 'the user cancelled the sign-in');
   const chosen = query(req, 'emulator_user');
-  if (chosen === undefined) return void res.set('cache-control', 'no-store').type('html').send(signInPage(state, client, req));
+  if (chosen === undefined)
+    return void res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(signInPage(state, client, req));
   if (!state.users.has(chosen)) return void errorPage(res, 'unknown user');
   const code = state.issueCode({
-    sub: chosen, clientId: client.clientId, redirectUri, scope: scopes.join(' '), audience,
-    authTimeSeconds: Math.floor(state.now() / 1000), nonce: query(req, 'nonce'), codeChallenge: challenge,
+    sub: chosen,
+    clientId: client.clientId,
+    redirectUri,
+    scope: scopes.join(' '),
+    audience,
+    authTimeSeconds: Math.floor(state.now() / 1000),
+    nonce: query(req, 'nonce'),
+    codeChallenge: challenge,
   });
   back({ code });
 }
@@ -168,7 +215,12 @@ function token(state: OidcEmulatorState, req: Request, res: Response): void {
     if (typeof grantType === 'string' && grantType !== 'authorization_code' && grantType !== 'refresh_token') {
       return oauthError(res, 400, 'unsupported_grant_type', `grant_type ${grantType} is not supported`);
     }
-    return oauthError(res, 400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    return oauthError(
+      res,
+      400,
+      'invalid_request',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
   }
   const body = parsed.data;
   const basic = basicCredentials(req);
@@ -177,23 +229,33 @@ function token(state: OidcEmulatorState, req: Request, res: Response): void {
   }
   const client = state.authenticateClient(basic?.clientId ?? body.client_id, basic?.secret ?? body.client_secret);
   if (!client) {
-    return oauthError(res, basic ? 401 : 400, 'invalid_client', 'client authentication failed', basic ? { 'www-authenticate': 'Basic realm="token"' } : {});
+    return oauthError(
+      res,
+      basic ? 401 : 400,
+      'invalid_client',
+      'client authentication failed',
+      basic ? { 'www-authenticate': 'Basic realm="token"' } : {},
+    );
   }
 
   if (body.grant_type === 'authorization_code') {
     const pending = state.redeemCode(body.code);
-    if (!pending || pending.clientId !== client.clientId) return oauthError(res, 400, 'invalid_grant', 'the code is unknown, used, expired or not this client\'s');
-    if (pending.redirectUri !== body.redirect_uri) return oauthError(res, 400, 'invalid_grant', 'redirect_uri does not match the authorization request');
+    if (!pending || pending.clientId !== client.clientId)
+      return oauthError(res, 400, 'invalid_grant', "the code is unknown, used, expired or not this client's");
+    if (pending.redirectUri !== body.redirect_uri)
+      return oauthError(res, 400, 'invalid_grant', 'redirect_uri does not match the authorization request');
     if (pending.codeChallenge !== undefined) {
       if (body.code_verifier === undefined) return oauthError(res, 400, 'invalid_request', 'code_verifier is required');
-      if (s256(body.code_verifier) !== pending.codeChallenge) return oauthError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge');
+      if (s256(body.code_verifier) !== pending.codeChallenge)
+        return oauthError(res, 400, 'invalid_grant', 'code_verifier does not match the code_challenge');
     } else if (body.code_verifier !== undefined) {
       return oauthError(res, 400, 'invalid_grant', 'no code_challenge was sent with the authorization request');
     }
     return answerTokens(state, res, pending);
   }
   const grant = state.redeemRefreshToken(body.refresh_token);
-  if (!grant || grant.clientId !== client.clientId) return oauthError(res, 400, 'invalid_grant', 'the refresh token is unknown, used or not this client\'s');
+  if (!grant || grant.clientId !== client.clientId)
+    return oauthError(res, 400, 'invalid_grant', "the refresh token is unknown, used or not this client's");
   answerTokens(state, res, grant);
 }
 
@@ -214,8 +276,13 @@ function answerTokens(state: OidcEmulatorState, res: Response, grant: Parameters
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function errorPage(res: Response, message: string): void {
-  res.status(400).type('html').set('cache-control', 'no-store')
-    .send(`<!doctype html><meta charset="utf-8"><title>Sign-in error</title><h1>Sign-in error</h1><p role="alert">${escapeHtml(message)}</p>`);
+  res
+    .status(400)
+    .type('html')
+    .set('cache-control', 'no-store')
+    .send(
+      `<!doctype html><meta charset="utf-8"><title>Sign-in error</title><h1>Sign-in error</h1><p role="alert">${escapeHtml(message)}</p>`,
+    );
 }
 
 /** The emulator's stand-in for the company's sign-in screen: pick who signs in. */
@@ -226,9 +293,16 @@ function signInPage(state: OidcEmulatorState, client: OidcClient, req: Request):
     url.searchParams.set(param, value);
     return escapeHtml(`${url.pathname}${url.search}`);
   };
-  const claimText = (user: OidcUser) => Object.entries(user.claims ?? {}).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`).join(' · ');
-  const rows = [...state.users.values()].map((user) => `<li><a href="${href('emulator_user', user.sub)}">Sign in as ${escapeHtml(user.name)}</a>
-  <span>${escapeHtml(user.sub)}${user.claims ? ` · ${escapeHtml(claimText(user))}` : ''}</span></li>`).join('\n');
+  const claimText = (user: OidcUser) =>
+    Object.entries(user.claims ?? {})
+      .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+      .join(' · ');
+  const rows = [...state.users.values()]
+    .map(
+      (user) => `<li><a href="${href('emulator_user', user.sub)}">Sign in as ${escapeHtml(user.name)}</a>
+  <span>${escapeHtml(user.sub)}${user.claims ? ` · ${escapeHtml(claimText(user))}` : ''}</span></li>`,
+    )
+    .join('\n');
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Staff sign-in (identity provider emulator)</title>
 <style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}li{margin:.75rem 0}span{display:block;color:#555;font-size:.9em}</style>

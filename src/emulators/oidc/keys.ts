@@ -15,9 +15,8 @@ export interface SigningKey {
 const RSA_MODULUS_BITS = 2048;
 
 export function generateSigningKey(alg: SigningAlg): SigningKey {
-  const { privateKey, publicKey } = alg === 'RS256'
-    ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS })
-    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } =
+    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = randomBytes(8).toString('hex');
   return { kid, alg, privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
 }
@@ -27,9 +26,10 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 /** RS256 is RSASSA-PKCS1-v1_5 with SHA-256; ES256 is ECDSA P-256 with the raw r||s signature (RFC 7518 §3.4). */
 export function signJwt(key: SigningKey, claims: Record<string, unknown>, typ = 'JWT'): string {
   const input = `${encode({ alg: key.alg, typ, kid: key.kid })}.${encode(claims)}`;
-  const signature = key.alg === 'RS256'
-    ? sign('sha256', Buffer.from(input), key.privateKey)
-    : sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature =
+    key.alg === 'RS256'
+      ? sign('sha256', Buffer.from(input), key.privateKey)
+      : sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
 }
 
@@ -44,9 +44,10 @@ export function readOwnJwt(keys: readonly SigningKey[], token: string): Record<s
     const publicKey = createPublicKey({ key: key.publicJwk, format: 'jwk' });
     const data = Buffer.from(`${parts[0]}.${parts[1]}`);
     const signature = Buffer.from(parts[2], 'base64url');
-    const ok = key.alg === 'RS256'
-      ? verify('sha256', data, publicKey, signature)
-      : verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    const ok =
+      key.alg === 'RS256'
+        ? verify('sha256', data, publicKey, signature)
+        : verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     if (!ok) return undefined;
     const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
     return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;

@@ -163,15 +163,34 @@ export class OidcEmulatorState {
     const idTtl = ttlSeconds ?? this.options.idTokenTtlSeconds ?? OIDC_EMULATOR_DEFAULTS.idTokenTtlSeconds;
     const person = { ...(user ? { name: user.name, ...(user.email ? { email: user.email } : {}), ...user.claims } : {}) };
     const [key] = this.keys;
-    const accessToken = signJwt(key, {
-      iss: this.issuer, sub: grant.sub, aud: grant.audience, client_id: grant.clientId, scope: grant.scope,
-      iat, exp: iat + accessTtl, auth_time: grant.authTimeSeconds, jti: randomBytes(12).toString('hex'),
-      ...person, ...extraClaims,
-    }, 'at+jwt');
+    const accessToken = signJwt(
+      key,
+      {
+        iss: this.issuer,
+        sub: grant.sub,
+        aud: grant.audience,
+        client_id: grant.clientId,
+        scope: grant.scope,
+        iat,
+        exp: iat + accessTtl,
+        auth_time: grant.authTimeSeconds,
+        jti: randomBytes(12).toString('hex'),
+        ...person,
+        ...extraClaims,
+      },
+      'at+jwt',
+    );
     const idToken = signJwt(key, {
-      iss: this.issuer, sub: grant.sub, aud: grant.clientId, azp: grant.clientId,
-      iat, exp: iat + idTtl, auth_time: grant.authTimeSeconds, ...(grant.nonce !== undefined ? { nonce: grant.nonce } : {}),
-      ...person, ...extraClaims,
+      iss: this.issuer,
+      sub: grant.sub,
+      aud: grant.clientId,
+      azp: grant.clientId,
+      iat,
+      exp: iat + idTtl,
+      auth_time: grant.authTimeSeconds,
+      ...(grant.nonce !== undefined ? { nonce: grant.nonce } : {}),
+      ...person,
+      ...extraClaims,
     });
     const refreshToken = !withRefresh || this.options.refreshTokens === false ? undefined : random();
     if (refreshToken) this.refreshTokens.set(refreshToken, { ...grant, nonce: undefined });

@@ -1,24 +1,14 @@
 /**
- * Payment provider emulator: accepts charges (202), settles them after `outcomeDelayMs` and
- * reports the outcome by signed callback; refunds, charge lookup and a statement for
- * reconciliation. Which charges fail is a rule the test (or the dev runtime) chooses.
+ * Payment provider emulator (contract in ./contract.ts): direct charges accepted with 202 and
+ * settled after `outcomeDelayMs`, hosted checkout sessions with a card page, a 3-D-Secure-like
+ * challenge and ATM virtual accounts (./checkout.ts, ./hosted-pages.ts), refunds, charge lookup
+ * and a statement for reconciliation. Every outcome is reported by signed callback. Which direct
+ * charges fail is a rule the test (or the dev runtime) chooses.
  */
 import type { Express, Router } from 'express';
 import {
-  chargeRequestSchema,
-  refundRequestSchema,
-  statementQuerySchema,
-  type Charge,
-  type ChargeInput,
-  type PaymentEvent,
-  type PaymentStatementEntry,
-  type Refund,
-} from '../../payment/contract';
-import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
-  createKernel,
-  emitEvent,
   inRange,
   json,
   listenOnLoopback,
@@ -30,8 +20,20 @@ import {
   type BusinessFailure,
   type EmulatorCommonOptions,
   type EmulatorHandle,
-  type EmulatorKernel,
 } from '../http-util';
+import { statementQuerySchema } from '../provider-conventions';
+import { checkoutApiRoutes, checkoutControlRoutes } from './checkout';
+import {
+  chargeRequestSchema,
+  refundRequestSchema,
+  DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE,
+  type PaymentStatementEntry,
+  type Refund,
+} from './contract';
+import { hostedPageRoutes } from './hosted-pages';
+import { createPaymentState, emitChargeEvent, openCharge, settleCharge, type ChargeOutcomeRule, type PaymentEmulatorState } from './state';
+
+export type { ChargeOutcomeRule, ChargeRecord, PaymentEmulatorState, RefundRecord, SessionRecord } from './state';
 
 /** Test tokens with a fixed outcome, like a real provider's sandbox card numbers. */
 export const DEFAULT_DECLINE_TOKENS: Readonly<Record<string, BusinessFailure>> = {
@@ -39,83 +41,48 @@ export const DEFAULT_DECLINE_TOKENS: Readonly<Record<string, BusinessFailure>> =
   tok_insufficient: { code: 'insufficient_funds', message: 'The account has insufficient funds.' },
 };
 
-export type ChargeOutcomeRule = (input: ChargeInput) => BusinessFailure | undefined;
-
 export function declineByToken(table: Readonly<Record<string, BusinessFailure>> = DEFAULT_DECLINE_TOKENS): ChargeOutcomeRule {
   return (input) => table[input.paymentSource.token];
 }
 
 export interface PaymentEmulatorOptions extends EmulatorCommonOptions {
-  /** Decides which charges fail; default `declineByToken()`. */
+  /** Decides which direct charges fail; default `declineByToken()`. */
   chargeOutcome?: ChargeOutcomeRule;
-}
-
-export interface ChargeRecord {
-  charge: Charge;
-  callbackUrl: string;
-  createdAt: Date;
-  settledAt?: Date;
-}
-
-export interface RefundRecord {
-  refund: Refund;
-  reference: string;
-  createdAt: Date;
-}
-
-export interface PaymentEmulatorState extends EmulatorKernel {
-  charges: Map<string, ChargeRecord>;
-  refunds: Map<string, RefundRecord>;
-  /** Every event emitted (once each, however many deliveries). */
-  events: PaymentEvent[];
-  /** Replaceable at run time to change which charges fail. */
-  chargeOutcome: ChargeOutcomeRule;
+  /** Origin the hosted pages are reached at (a proxy in front); default: the Host the API request came to. */
+  publicBaseUrl?: string;
+  /** The bank code of the virtual accounts this provider issues; default 812. */
+  virtualAccountBankCode?: string;
 }
 
 export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: Express; state: PaymentEmulatorState } {
-  const outcomeDelayMs = options.outcomeDelayMs ?? DEFAULT_OUTCOME_DELAY_MS;
-  const state: PaymentEmulatorState = {
-    ...createKernel(options),
-    charges: new Map(),
-    refunds: new Map(),
-    events: [],
+  const state = createPaymentState({
+    ...options,
+    outcomeDelayMs: options.outcomeDelayMs ?? DEFAULT_OUTCOME_DELAY_MS,
     chargeOutcome: options.chargeOutcome ?? declineByToken(),
+  });
+  const checkout = {
+    publicBaseUrl: options.publicBaseUrl,
+    virtualAccountBankCode: options.virtualAccountBankCode ?? DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE,
   };
-
-  function settle(record: ChargeRecord, input: ChargeInput): void {
-    const failure = state.chargeOutcome(input);
-    const { charge } = record;
-    record.settledAt = new Date();
-    const data = { chargeId: charge.id, reference: charge.reference, amountMinor: charge.amountMinor, currency: charge.currency };
-    if (failure) {
-      Object.assign(charge, { status: 'failed', failureCode: failure.code, failureMessage: failure.message });
-      emitEvent(state, record.callbackUrl, { type: 'charge.failed', data: { ...data, failureCode: failure.code, failureMessage: failure.message } });
-    } else {
-      charge.status = 'succeeded';
-      emitEvent(state, record.callbackUrl, { type: 'charge.succeeded', data });
-    }
-  }
 
   function routes(api: Router): void {
     api.post('/v1/charges', (req, res) => {
       const input = parseOr400(chargeRequestSchema, req.body, res);
       if (!input) return;
       state.idempotency.handle(req, res, input, () => {
-        const charge: Charge = {
-          id: newId('ch'),
-          status: 'pending',
+        const record = openCharge(state, {
           amountMinor: input.amountMinor,
           currency: input.currency,
           reference: input.reference,
           paymentSourceType: input.paymentSource.type,
-          refundedMinor: 0,
-          created: unixSeconds(),
-        };
-        const record: ChargeRecord = { charge, callbackUrl: input.callbackUrl, createdAt: new Date() };
-        state.charges.set(charge.id, record);
-        state.timers.later(outcomeDelayMs, () => settle(record, input));
+          callbackUrl: input.callbackUrl,
+        });
+        state.timers.later(state.outcomeDelayMs, () => {
+          settleCharge(record, state.chargeOutcome(input));
+          emitChargeEvent(state, record);
+        });
         // A copy: the stored (replayed) response must keep saying `pending`.
-        return json(202, { ...charge });
+        return json(202, { ...record.charge });
       });
     });
 
@@ -136,7 +103,12 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
         }
         const refundableMinor = charge.amountMinor - charge.refundedMinor;
         if (input.amountMinor > refundableMinor) {
-          return problem(422, 'refund-exceeds-charge', 'Refund exceeds the refundable amount', `refundable ${refundableMinor}, asked ${input.amountMinor}`);
+          return problem(
+            422,
+            'refund-exceeds-charge',
+            'Refund exceeds the refundable amount',
+            `refundable ${refundableMinor}, asked ${input.amountMinor}`,
+          );
         }
         charge.refundedMinor += input.amountMinor;
         const refund: Refund = {
@@ -158,18 +130,44 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
       const entries: Array<PaymentStatementEntry & { at: Date }> = [];
       for (const { charge, settledAt } of state.charges.values()) {
         if (charge.status !== 'succeeded' || !settledAt || !inRange(settledAt, range)) continue;
-        entries.push({ kind: 'charge', id: charge.id, chargeId: charge.id, reference: charge.reference, amountMinor: charge.amountMinor, currency: charge.currency, occurredAt: settledAt.toISOString(), at: settledAt });
+        entries.push({
+          kind: 'charge',
+          id: charge.id,
+          chargeId: charge.id,
+          reference: charge.reference,
+          amountMinor: charge.amountMinor,
+          currency: charge.currency,
+          occurredAt: settledAt.toISOString(),
+          at: settledAt,
+        });
       }
       for (const { refund, reference, createdAt } of state.refunds.values()) {
         if (!inRange(createdAt, range)) continue;
-        entries.push({ kind: 'refund', id: refund.id, chargeId: refund.chargeId, reference, amountMinor: refund.amountMinor, currency: refund.currency, occurredAt: createdAt.toISOString(), at: createdAt });
+        entries.push({
+          kind: 'refund',
+          id: refund.id,
+          chargeId: refund.chargeId,
+          reference,
+          amountMinor: refund.amountMinor,
+          currency: refund.currency,
+          occurredAt: createdAt.toISOString(),
+          at: createdAt,
+        });
       }
       entries.sort((a, b) => a.at.getTime() - b.at.getTime());
       send(res, json(200, { ...range, entries: entries.map(({ at: _at, ...entry }) => entry) }));
     });
+
+    checkoutApiRoutes(state, checkout)(api);
   }
 
-  const app = createEmulatorApp({ apiKey: options.apiKey, faults: state.faults, routes });
+  const app = createEmulatorApp({
+    apiKey: options.apiKey,
+    faults: state.faults,
+    routes,
+    controlRoutes: checkoutControlRoutes(state),
+    publicRoutes: hostedPageRoutes(state),
+  });
 
   return { app, state };
 }

@@ -6,9 +6,8 @@
  */
 import type { Express, Router } from 'express';
 import { z } from 'zod';
-import { statementQuerySchema } from '../../payment/contract';
-import { amountMinorSchema, currencySchema } from '../../payment/money';
-import { payoutRequestSchema, type Payout, type PayoutEvent, type PayoutInput, type PayoutStatementEntry } from '../../payout/contract';
+import { amountMinorSchema, currencySchema, statementQuerySchema } from '../provider-conventions';
+import { payoutRequestSchema, type Payout, type PayoutEvent, type PayoutInput, type PayoutStatementEntry } from './contract';
 import {
   DEFAULT_OUTCOME_DELAY_MS,
   createEmulatorApp,
@@ -44,7 +43,16 @@ export const statementDifferenceSchema = z.discriminatedUnion('kind', [
   /** The provider "forgot" a payout it made. */
   z.object({ kind: z.literal('omit'), payoutId: z.string() }).strict(),
   /** The provider reports a different amount for a payout. */
-  z.object({ kind: z.literal('amount'), payoutId: z.string(), deltaMinor: z.number().int().refine((d) => d !== 0, 'deltaMinor must not be 0') }).strict(),
+  z
+    .object({
+      kind: z.literal('amount'),
+      payoutId: z.string(),
+      deltaMinor: z
+        .number()
+        .int()
+        .refine((d) => d !== 0, 'deltaMinor must not be 0'),
+    })
+    .strict(),
   /** The provider reports a payout we never asked for. */
   z.object({ kind: z.literal('phantom'), reference: z.string().min(1), amountMinor: amountMinorSchema, currency: currencySchema }).strict(),
 ]);
@@ -86,7 +94,14 @@ function applyDifferences(entries: PayoutStatementEntry[], differences: readonly
       case 'phantom':
         result = [
           ...result,
-          { payoutId: newId('po'), reference: difference.reference, amountMinor: difference.amountMinor, currency: difference.currency, status: 'paid', occurredAt: new Date().toISOString() },
+          {
+            payoutId: newId('po'),
+            reference: difference.reference,
+            amountMinor: difference.amountMinor,
+            currency: difference.currency,
+            status: 'paid',
+            occurredAt: new Date().toISOString(),
+          },
         ];
         break;
     }
@@ -111,7 +126,10 @@ export function createPayoutEmulator(options: PayoutEmulatorOptions): { app: Exp
     const data = { payoutId: payout.id, reference: payout.reference, amountMinor: payout.amountMinor, currency: payout.currency };
     if (failure) {
       Object.assign(payout, { status: 'failed', failureCode: failure.code, failureMessage: failure.message });
-      emitEvent(state, state.webhookUrl, { type: 'payout.failed', data: { ...data, failureCode: failure.code, failureMessage: failure.message } });
+      emitEvent(state, state.webhookUrl, {
+        type: 'payout.failed',
+        data: { ...data, failureCode: failure.code, failureMessage: failure.message },
+      });
     } else {
       payout.status = 'paid';
       record.paidAt = new Date();

@@ -49,14 +49,23 @@ export const sendSmsRequestSchema = z
     message_type: z.literal('text'),
     channel: z.literal('sms'),
     to: destinationSchema,
-    from: z.string().regex(new RegExp(`^(\\d{1,15}|[A-Za-z0-9 ]{1,${ALPHANUMERIC_SENDER_MAX_CHARS}})$`), `must be a number or at most ${ALPHANUMERIC_SENDER_MAX_CHARS} letters and digits`),
+    from: z
+      .string()
+      .regex(
+        new RegExp(`^(\\d{1,15}|[A-Za-z0-9 ]{1,${ALPHANUMERIC_SENDER_MAX_CHARS}})$`),
+        `must be a number or at most ${ALPHANUMERIC_SENDER_MAX_CHARS} letters and digits`,
+      ),
     text: z.string().min(1).max(TEXT_MAX_CHARS),
     client_ref: z.string().max(CLIENT_REF_MAX_CHARS).optional(),
     ttl: z.number().int().min(1).max(TTL_MAX_SECONDS).optional(),
     webhook_url: z.string().url().optional(),
     webhook_version: z.enum(['v0.1', 'v1']).optional(),
     sms: z
-      .object({ encoding_type: z.enum(['text', 'unicode', 'auto']).optional(), content_id: z.string().optional(), entity_id: z.string().optional() })
+      .object({
+        encoding_type: z.enum(['text', 'unicode', 'auto']).optional(),
+        content_id: z.string().optional(),
+        entity_id: z.string().optional(),
+      })
       .strict()
       .optional(),
   })

@@ -6,14 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Express, RequestHandler, Router } from 'express';
 import type { ZodIssue } from 'zod';
-import {
-  ERROR_CODES,
-  ERROR_TYPE_BASE,
-  MESSAGES_PATH,
-  UNAUTHORIZED_TYPE,
-  destinationDigits,
-  sendSmsRequestSchema,
-} from './contract';
+import { ERROR_CODES, ERROR_TYPE_BASE, MESSAGES_PATH, UNAUTHORIZED_TYPE, destinationDigits, sendSmsRequestSchema } from './contract';
 import {
   Faults,
   Timers,
@@ -64,8 +57,12 @@ function parameterProblem(issues: ZodIssue[]): EmulatorResponse {
   const missing = issues.some((i) => i.code === 'invalid_type' && i.received === 'undefined');
   const invalid = issues.map((i) => ({ name: i.path.join('.') || '(body)', reason: i.message }));
   return missing
-    ? vonageProblem(422, ERROR_CODES.missingParams, 'Missing params', 'Your request is incomplete and missing some mandatory parameters.', { invalid_parameters: invalid })
-    : vonageProblem(422, ERROR_CODES.invalidParams, 'Invalid params', 'The value of one or more parameters is invalid.', { invalid_parameters: invalid });
+    ? vonageProblem(422, ERROR_CODES.missingParams, 'Missing params', 'Your request is incomplete and missing some mandatory parameters.', {
+        invalid_parameters: invalid,
+      })
+    : vonageProblem(422, ERROR_CODES.invalidParams, 'Invalid params', 'The value of one or more parameters is invalid.', {
+        invalid_parameters: invalid,
+      });
 }
 
 /** HTTP Basic with the account's key and secret; compared by hash so timing says nothing. */
@@ -75,7 +72,16 @@ function requireBasic(apiKey: string, apiSecret: string): RequestHandler {
   return (req, res, next) => {
     if (digest(req.get('authorization') ?? '').equals(expected)) return next();
     res.setHeader('WWW-Authenticate', 'Basic');
-    send(res, { status: 401, isProblem: true, body: { type: UNAUTHORIZED_TYPE, title: 'Unauthorized', detail: 'You did not provide correct credentials.', instance: randomBytes(16).toString('hex') } });
+    send(res, {
+      status: 401,
+      isProblem: true,
+      body: {
+        type: UNAUTHORIZED_TYPE,
+        title: 'Unauthorized',
+        detail: 'You did not provide correct credentials.',
+        instance: randomBytes(16).toString('hex'),
+      },
+    });
   };
 }
 
@@ -88,7 +94,15 @@ export function createSmsEmulator(options: SmsEmulatorOptions): { app: Express; 
       if (!parsed.success) return send(res, parameterProblem(parsed.error.issues));
       const input = parsed.data;
       if (state.barred.has(input.to)) {
-        return send(res, vonageProblem(422, ERROR_CODES.numberBarred, 'Number barred', 'The number you are trying to submit to is blacklisted and may not receive messages.'));
+        return send(
+          res,
+          vonageProblem(
+            422,
+            ERROR_CODES.numberBarred,
+            'Number barred',
+            'The number you are trying to submit to is blacklisted and may not receive messages.',
+          ),
+        );
       }
       const sms: SentSms = {
         messageUuid: randomUUID(),
@@ -112,13 +126,20 @@ export function createSmsEmulator(options: SmsEmulatorOptions): { app: Express; 
     });
     control.get('/messages/last', (req, res) => {
       const wanted = to(req.query.to);
-      if (wanted === undefined) return send(res, problem(400, 'validation-error', 'Query `to` is required', 'GET /__emulator/messages/last?to=<number>'));
+      if (wanted === undefined)
+        return send(res, problem(400, 'validation-error', 'Query `to` is required', 'GET /__emulator/messages/last?to=<number>'));
       const found = state.messages.filter((m) => m.to === wanted).at(-1);
       send(res, found ? json(200, found) : problem(404, 'no-message', 'No message sent to this number', wanted));
     });
   }
 
-  const app = createEmulatorApp({ apiKey: options.apiKey, authenticate: requireBasic(options.apiKey, options.apiSecret), faults: state.faults, routes, controlRoutes });
+  const app = createEmulatorApp({
+    apiKey: options.apiKey,
+    authenticate: requireBasic(options.apiKey, options.apiSecret),
+    faults: state.faults,
+    routes,
+    controlRoutes,
+  });
   return { app, state };
 }
 

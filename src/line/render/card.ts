@@ -107,25 +107,23 @@ function factTable(facts: Fact[]): messagingApi.FlexBox {
     type: 'box',
     layout: 'vertical',
     spacing: 'sm',
-    contents: facts.map(
-      (fact): messagingApi.FlexBox => ({
-        type: 'box',
-        layout: 'horizontal',
-        spacing: 'md',
-        contents: [
-          { type: 'text', text: fact.label, size: 'sm', color: MUTED, flex: 2, wrap: true },
-          {
-            type: 'text',
-            text: truncateText(fact.value, VALUE_MAX_CHARS),
-            size: 'sm',
-            flex: 4,
-            wrap: true,
-            align: 'end',
-            weight: fact.strong ? 'bold' : 'regular',
-          },
-        ],
-      }),
-    ),
+    contents: facts.map((fact): messagingApi.FlexBox => ({
+      type: 'box',
+      layout: 'horizontal',
+      spacing: 'md',
+      contents: [
+        { type: 'text', text: fact.label, size: 'sm', color: MUTED, flex: 2, wrap: true },
+        {
+          type: 'text',
+          text: truncateText(fact.value, VALUE_MAX_CHARS),
+          size: 'sm',
+          flex: 4,
+          wrap: true,
+          align: 'end',
+          weight: fact.strong ? 'bold' : 'regular',
+        },
+      ],
+    })),
   };
 }
 
@@ -135,26 +133,24 @@ function progressBar(steps: ProgressStep[]): messagingApi.FlexBox {
     type: 'box',
     layout: 'horizontal',
     spacing: 'xs',
-    contents: steps.map(
-      (step): messagingApi.FlexBox => ({
-        type: 'box',
-        layout: 'vertical',
-        flex: 1,
-        spacing: 'xs',
-        contents: [
-          { type: 'box', layout: 'vertical', height: '6px', cornerRadius: '3px', backgroundColor: STEP_COLOR[step.state], contents: [] },
-          {
-            type: 'text',
-            text: step.label,
-            size: 'xxs',
-            align: 'center',
-            wrap: true,
-            color: step.state === 'todo' ? MUTED : '#333333',
-            weight: step.state === 'current' ? 'bold' : 'regular',
-          },
-        ],
-      }),
-    ),
+    contents: steps.map((step): messagingApi.FlexBox => ({
+      type: 'box',
+      layout: 'vertical',
+      flex: 1,
+      spacing: 'xs',
+      contents: [
+        { type: 'box', layout: 'vertical', height: '6px', cornerRadius: '3px', backgroundColor: STEP_COLOR[step.state], contents: [] },
+        {
+          type: 'text',
+          text: step.label,
+          size: 'xxs',
+          align: 'center',
+          wrap: true,
+          color: step.state === 'todo' ? MUTED : '#333333',
+          weight: step.state === 'current' ? 'bold' : 'regular',
+        },
+      ],
+    })),
   };
 }
 

@@ -172,12 +172,18 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
     }),
 
   dispute_opened: (m, { s }) =>
-    notice(s, 'dispute_opened', 'warning', s.body.disputeOpened, [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)]),
+    notice(s, 'dispute_opened', 'warning', s.body.disputeOpened, [
+      { label: s.label.reason, value: m.reason },
+      codeFact(m.transactionCode, s),
+    ]),
 
   dispute_escalated: (m, { s }) => notice(s, 'dispute_escalated', 'danger', s.body.disputeEscalated, [codeFact(m.transactionCode, s)]),
 
   deal_parked: (m, { s }) =>
-    notice(s, 'deal_parked', 'warning', s.body.dealParked, [{ label: s.label.reason, value: s.parked[m.reason] }, codeFact(m.transactionCode, s)]),
+    notice(s, 'deal_parked', 'warning', s.body.dealParked, [
+      { label: s.label.reason, value: s.parked[m.reason] },
+      codeFact(m.transactionCode, s),
+    ]),
 
   order_cancelled: (m, { s }) => notice(s, 'order_cancelled', 'warning', s.body.orderCancelled, [codeFact(m.transactionCode, s)]),
 

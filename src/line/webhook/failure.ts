@@ -33,17 +33,32 @@ const NETWORK_ERROR_CODE = /^(E(CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|PIPE|
 const TRANSIENT_SQLSTATE = /^(08...|53...|57P0[1-3]|40001|40P01|55P03)$/;
 
 /** Error names of our own parts that mean "not now": LINE after our retries, knex's pool, fetch and gRPC timeouts. */
-const TRANSPORT_ERROR_NAMES = new Set(['LineUnavailable', 'KnexTimeoutError', 'TimeoutError', 'AbortError', 'WorkflowUpdateRPCTimeoutOrCancelledError']);
+const TRANSPORT_ERROR_NAMES = new Set([
+  'LineUnavailable',
+  'KnexTimeoutError',
+  'TimeoutError',
+  'AbortError',
+  'WorkflowUpdateRPCTimeoutOrCancelledError',
+]);
 
 /** pg's errors for a connection that broke under it carry no code. */
-const BROKEN_CONNECTION_MESSAGE = /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+const BROKEN_CONNECTION_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i;
 
 const MAX_CAUSE_DEPTH = 8;
 
 export function failureKind(err: unknown): FailureKind {
   let current: unknown = err;
   for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== null && typeof current === 'object'; depth++) {
-    const e = current as { name?: unknown; code?: unknown; details?: unknown; metadata?: unknown; status?: unknown; message?: unknown; cause?: unknown };
+    const e = current as {
+      name?: unknown;
+      code?: unknown;
+      details?: unknown;
+      metadata?: unknown;
+      status?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     if (typeof e.name === 'string' && TRANSPORT_ERROR_NAMES.has(e.name)) return 'transport';
     if (isGrpcStatus(e)) return TRANSPORT_GRPC_CODES.has(e.code) ? 'transport' : 'event';
     if (typeof e.code === 'string' && (NETWORK_ERROR_CODE.test(e.code) || TRANSIENT_SQLSTATE.test(e.code))) return 'transport';
@@ -70,9 +85,11 @@ export function describeFailure(err: unknown, maxChars = 1000): string {
   const parts: string[] = [];
   let current: unknown = err;
   for (let depth = 0; depth < MAX_CAUSE_DEPTH && current !== undefined && current !== null; depth++) {
-    parts.push(current instanceof Error || (typeof current === 'object' && 'message' in current)
-      ? `${(current as Error).name ?? 'Error'}: ${(current as Error).message}`
-      : String(current));
+    parts.push(
+      current instanceof Error || (typeof current === 'object' && 'message' in current)
+        ? `${(current as Error).name ?? 'Error'}: ${(current as Error).message}`
+        : String(current),
+    );
     current = typeof current === 'object' ? (current as { cause?: unknown }).cause : undefined;
   }
   return parts.join(' <- ').slice(0, maxChars);

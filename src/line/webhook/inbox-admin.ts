@@ -31,7 +31,19 @@ export async function listInboxEvents(knex: Knex, status: InboxStatus, limit = 1
   else query.where({ outcome: status }).whereNotNull('processed_at').orderBy('processed_at', 'desc');
   const rows = await query
     .limit(Math.min(Math.max(1, limit), LIST_LIMIT_MAX))
-    .select('webhook_event_id', 'event_type', 'user_id', 'outcome', 'attempts', 'failed_attempts', 'last_error', 'last_failure_kind', 'timestamp_ms', 'received_at', 'processed_at');
+    .select(
+      'webhook_event_id',
+      'event_type',
+      'user_id',
+      'outcome',
+      'attempts',
+      'failed_attempts',
+      'last_error',
+      'last_failure_kind',
+      'timestamp_ms',
+      'received_at',
+      'processed_at',
+    );
   return rows.map((r) => ({
     webhookEventId: r.webhook_event_id,
     eventType: r.event_type,
@@ -65,10 +77,23 @@ export async function redriveEvents(knex: Knex, target: RedriveTarget, actor: st
   return knex.transaction(async (trx) => {
     const query = trx('line_inbox').where({ outcome: 'gave_up' }).whereNotNull('processed_at');
     if ('eventIds' in target) query.whereIn('webhook_event_id', target.eventIds);
-    const rows: { webhook_event_id: string; event_type: string; user_id: string; last_error: string | null; last_failure_kind: string | null }[] =
-      await query
-        .update({ processed_at: null, outcome: null, lease_until: null, attempts: 0, failed_attempts: 0, retry_from: trx.fn.now(), available_at: trx.fn.now() })
-        .returning(['webhook_event_id', 'event_type', 'user_id', 'last_error', 'last_failure_kind']);
+    const rows: {
+      webhook_event_id: string;
+      event_type: string;
+      user_id: string;
+      last_error: string | null;
+      last_failure_kind: string | null;
+    }[] = await query
+      .update({
+        processed_at: null,
+        outcome: null,
+        lease_until: null,
+        attempts: 0,
+        failed_attempts: 0,
+        retry_from: trx.fn.now(),
+        available_at: trx.fn.now(),
+      })
+      .returning(['webhook_event_id', 'event_type', 'user_id', 'last_error', 'last_failure_kind']);
     for (const row of rows) {
       await appendAudit(trx, {
         actor,

@@ -47,14 +47,24 @@ export function toInboxRow(event: unknown): ParsedEvent {
   const lane = e.source?.userId ?? e.source?.groupId ?? e.source?.roomId ?? NO_SOURCE_LANE;
   return {
     ok: true,
-    row: { webhook_event_id: e.webhookEventId, user_id: lane, event_type: e.type, timestamp_ms: e.timestamp, payload: JSON.stringify(event) },
+    row: {
+      webhook_event_id: e.webhookEventId,
+      user_id: lane,
+      event_type: e.type,
+      timestamp_ms: e.timestamp,
+      payload: JSON.stringify(event),
+    },
   };
 }
 
 /** Stores new events (distinct ids); returns the ids that were new (the others were already there). */
 export async function storeEvents(knex: Knex, rows: InboxInsert[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const inserted: { webhook_event_id: string }[] = await knex('line_inbox').insert(rows).onConflict('webhook_event_id').ignore().returning('webhook_event_id');
+  const inserted: { webhook_event_id: string }[] = await knex('line_inbox')
+    .insert(rows)
+    .onConflict('webhook_event_id')
+    .ignore()
+    .returning('webhook_event_id');
   return new Set(inserted.map((r) => r.webhook_event_id));
 }
 
@@ -134,14 +144,16 @@ export type FinalOutcome = 'done' | 'ignored' | 'gave_up';
  * aside (gave_up) keeps it whole, because a re-drive must handle it again.
  */
 export async function completeEvent(knex: Knex, event: InboxEvent, outcome: FinalOutcome, failure?: Failure): Promise<void> {
-  await knex('line_inbox').where({ webhook_event_id: event.webhookEventId }).update({
-    processed_at: knex.fn.now(),
-    lease_until: null,
-    outcome,
-    ...(outcome === 'gave_up' ? {} : { payload: JSON.stringify(redactPayload(event.payload)) }),
-    ...(failure !== undefined ? { last_error: failure.error, last_failure_kind: failure.kind } : {}),
-    ...(failure?.kind === 'event' ? { failed_attempts: knex.raw('failed_attempts + 1') } : {}),
-  });
+  await knex('line_inbox')
+    .where({ webhook_event_id: event.webhookEventId })
+    .update({
+      processed_at: knex.fn.now(),
+      lease_until: null,
+      outcome,
+      ...(outcome === 'gave_up' ? {} : { payload: JSON.stringify(redactPayload(event.payload)) }),
+      ...(failure !== undefined ? { last_error: failure.error, last_failure_kind: failure.kind } : {}),
+      ...(failure?.kind === 'event' ? { failed_attempts: knex.raw('failed_attempts + 1') } : {}),
+    });
 }
 
 /** The last failure of an event: the error and whether it was transport or the event's own (failure.ts). */
@@ -151,7 +163,13 @@ export interface Failure {
 }
 
 /** Puts the event back for a later claim; `counted` when the failure was the event's own. */
-export async function scheduleRetry(knex: Knex, webhookEventId: string, failure: Failure, delayMs: number, counted: boolean): Promise<void> {
+export async function scheduleRetry(
+  knex: Knex,
+  webhookEventId: string,
+  failure: Failure,
+  delayMs: number,
+  counted: boolean,
+): Promise<void> {
   await knex('line_inbox')
     .where({ webhook_event_id: webhookEventId })
     .update({
@@ -165,5 +183,7 @@ export async function scheduleRetry(knex: Knex, webhookEventId: string, failure:
 
 /** Remembers what a non-idempotent step did, before anything that might fail after it. */
 export async function recordEffect(knex: Knex, webhookEventId: string, effect: Record<string, unknown>): Promise<void> {
-  await knex('line_inbox').where({ webhook_event_id: webhookEventId }).update({ effect: JSON.stringify(effect) });
+  await knex('line_inbox')
+    .where({ webhook_event_id: webhookEventId })
+    .update({ effect: JSON.stringify(effect) });
 }

@@ -33,7 +33,10 @@ export async function languageOf(knex: Knex, line: LineAdapter, userId: string):
   if (row) return isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE;
   const profile = await line.getProfile(userId).catch(() => null);
   const language = languageFromProfile(profile?.language);
-  await knex('users').insert({ user_id: userId, display_name: profile?.displayName ?? null, language }).onConflict('user_id').ignore();
+  await knex('users')
+    .insert({ user_id: userId, display_name: profile?.displayName ?? null, language })
+    .onConflict('user_id')
+    .ignore();
   return language;
 }
 

@@ -28,7 +28,8 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
   const say = (value: string) => ctx.responder.respond(event, userId, [text(value)], postback.action);
   const order = pickOrderFor(userId, await ordersByTransactionCode(ctx.knex, postback.transactionCode));
   if (!order) return say(texts.orderNotFound).then(() => 'done');
-  if (postback.action === 'pay_now') return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
+  if (postback.action === 'pay_now')
+    return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
   if (order.buyerId !== userId) return say(texts.notYourOrder).then(() => 'done');
   const refusal = await runUpdate(ctx, event, order, postback, userId);
   // Success needs no answer: the workflow itself tells both parties what happened next.
@@ -37,7 +38,13 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
 };
 
 /** The workflow's refusal message, or undefined when the step was taken. Transport faults throw (retried). */
-async function runUpdate(ctx: EventContext, event: InboxEvent, order: OrderRef, postback: DealPostback, buyerId: string): Promise<string | undefined> {
+async function runUpdate(
+  ctx: EventContext,
+  event: InboxEvent,
+  order: OrderRef,
+  postback: DealPostback,
+  buyerId: string,
+): Promise<string | undefined> {
   const handle = ctx.temporal.workflow.getHandle(orderWorkflowId(order.paymentCode));
   const updateId = `line:${event.webhookEventId}`;
   try {
@@ -47,7 +54,14 @@ async function runUpdate(ctx: EventContext, event: InboxEvent, order: OrderRef, 
       const decision = postback.action === 'agree' ? 'agree' : 'dispute';
       const reason = decision === 'dispute' ? CHAT_DISPUTE_REASON : undefined;
       // Kept first: if Temporal is down until after the window closes, the decision still counts.
-      await recordDecisionIntent(ctx.knex, { sourceId: updateId, paymentCode: order.paymentCode, buyerId, decision, reason, decidedAt: new Date(event.timestampMs) });
+      await recordDecisionIntent(ctx.knex, {
+        sourceId: updateId,
+        paymentCode: order.paymentCode,
+        buyerId,
+        decision,
+        reason,
+        decidedAt: new Date(event.timestampMs),
+      });
       await handle.executeUpdate(decideUpdate, { args: [{ buyerId, decision, ...(reason ? { reason } : {}) }], updateId });
     }
     return undefined;

@@ -45,13 +45,24 @@ export type InboxOptions = typeof INBOX_DEFAULTS;
 export function inboxOptionsFrom(settings: Settings | undefined): Partial<InboxOptions> {
   const inbox = settings?.lineInbox;
   if (!inbox) return {};
-  return { retryHorizonMs: inbox.retryHorizonMs, retryMaxMs: inbox.retryMaxMs, maxAttempts: inbox.maxFailedAttempts, retentionMs: inbox.retentionMs };
+  return {
+    retryHorizonMs: inbox.retryHorizonMs,
+    retryMaxMs: inbox.retryMaxMs,
+    maxAttempts: inbox.maxFailedAttempts,
+    retentionMs: inbox.retentionMs,
+  };
 }
 
 /** What to do after a failed attempt. */
 export type RetryDecision = { retry: true; delayMs: number; counted: boolean } | { retry: false; reason: string };
 
-export function decideRetry(options: InboxOptions, event: InboxEvent, kind: FailureKind, nowMs: number, random = Math.random): RetryDecision {
+export function decideRetry(
+  options: InboxOptions,
+  event: InboxEvent,
+  kind: FailureKind,
+  nowMs: number,
+  random = Math.random,
+): RetryDecision {
   if (kind === 'event') {
     const failed = event.failedAttempts + 1;
     if (failed >= options.maxAttempts) return { retry: false, reason: `failed ${failed} times` };
@@ -100,7 +111,9 @@ export function startInboxProcessor(deps: InboxProcessorDeps): InboxProcessor {
       const kind = failureKind(err);
       const decision = decideRetry(options, event, kind, Date.now());
       if (!decision.retry) {
-        log(`line inbox: ${event.webhookEventId} (${event.eventType}) gave up after ${event.attempts} attempts, ${decision.reason}: ${message}`);
+        log(
+          `line inbox: ${event.webhookEventId} (${event.eventType}) gave up after ${event.attempts} attempts, ${decision.reason}: ${message}`,
+        );
         await completeEvent(deps.knex, event, 'gave_up', { error: message, kind });
         return;
       }

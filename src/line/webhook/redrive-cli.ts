@@ -10,12 +10,18 @@ import { INBOX_STATUSES, listInboxEvents, redriveEvents, type InboxStatus, type 
  * records each in the audit log under `cli:<os user>` (or --actor). Exit 0 = done, 1 = some ids
  * were not gave_up, 2 = wrong usage or could not run.
  */
-const USAGE = 'usage: inbox:redrive -- (--event <webhookEventId>)... | --all-gave-up | --list [pending|done|ignored|gave_up] [--actor <name>]';
+const USAGE =
+  'usage: inbox:redrive -- (--event <webhookEventId>)... | --all-gave-up | --list [pending|done|ignored|gave_up] [--actor <name>]';
 
 export function parseRedriveArgs(argv: string[]): { list: InboxStatus } | { target: RedriveTarget; actor?: string } {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { event: { type: 'string', multiple: true }, 'all-gave-up': { type: 'boolean' }, list: { type: 'boolean' }, actor: { type: 'string' } },
+    options: {
+      event: { type: 'string', multiple: true },
+      'all-gave-up': { type: 'boolean' },
+      list: { type: 'boolean' },
+      actor: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const modes = [values.event !== undefined, values['all-gave-up'] === true, values.list === true].filter(Boolean).length;
@@ -44,7 +50,10 @@ async function main(): Promise<number> {
   try {
     if ('list' in command) {
       const events = await listInboxEvents(knex, command.list, 500);
-      for (const e of events) console.log(`${e.webhookEventId}\t${e.eventType}\t${e.userId}\t${e.status}\tattempts=${e.attempts}\t${e.processedAt ?? e.receivedAt}\t${e.lastFailureKind ?? '-'}: ${e.lastError ?? '-'}`);
+      for (const e of events)
+        console.log(
+          `${e.webhookEventId}\t${e.eventType}\t${e.userId}\t${e.status}\tattempts=${e.attempts}\t${e.processedAt ?? e.receivedAt}\t${e.lastFailureKind ?? '-'}: ${e.lastError ?? '-'}`,
+        );
       console.log(`${events.length} ${command.list} event(s)`);
       return 0;
     }

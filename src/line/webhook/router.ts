@@ -37,7 +37,8 @@ export function lineWebhookRouter(deps: LineWebhookDeps): Router {
     async (req, res) => {
       const events: unknown = (req.body as { events?: unknown } | null)?.events;
       if (!Array.isArray(events)) return sendProblem(res, 400, 'malformed-webhook', 'the body has no events array');
-      if (events.length > WEBHOOK_MAX_EVENTS) return sendProblem(res, 413, 'too-many-events', `at most ${WEBHOOK_MAX_EVENTS} events per delivery`);
+      if (events.length > WEBHOOK_MAX_EVENTS)
+        return sendProblem(res, 413, 'too-many-events', `at most ${WEBHOOK_MAX_EVENTS} events per delivery`);
       const rows: InboxInsert[] = [];
       for (const event of events) {
         const parsed = toInboxRow(event);
@@ -55,8 +56,10 @@ export function lineWebhookRouter(deps: LineWebhookDeps): Router {
 }
 
 const webhookErrors: ErrorRequestHandler = (err, _req, res, next) => {
-  if (err instanceof SignatureValidationFailed) return sendProblem(res, 401, 'bad-signature', 'x-line-signature is missing or does not match the body');
+  if (err instanceof SignatureValidationFailed)
+    return sendProblem(res, 401, 'bad-signature', 'x-line-signature is missing or does not match the body');
   if (err instanceof JSONParseError) return sendProblem(res, 400, 'malformed-json', 'the body is not valid JSON');
-  if ((err as { type?: string }).type === 'entity.too.large') return sendProblem(res, 413, 'too-large', `the body is larger than ${WEBHOOK_BODY_MAX_BYTES} bytes`);
+  if ((err as { type?: string }).type === 'entity.too.large')
+    return sendProblem(res, 413, 'too-large', `the body is larger than ${WEBHOOK_BODY_MAX_BYTES} bytes`);
   next(err);
 };

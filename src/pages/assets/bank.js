@@ -16,7 +16,7 @@ function showResult(body) {
       return false;
     case 'failed': {
       setStatus('');
-      const reason = KNOWN_REASONS.includes(body.reasonCode) ? t(`bank.reason.${body.reasonCode}`) : body.reason ?? body.reasonCode ?? '';
+      const reason = KNOWN_REASONS.includes(body.reasonCode) ? t(`bank.reason.${body.reasonCode}`) : (body.reason ?? body.reasonCode ?? '');
       showNotice(t('bank.failed', { reason }));
       return false;
     }

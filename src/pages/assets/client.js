@@ -95,13 +95,23 @@ export async function api(method, path, { body, auth = 'user', idempotencyKey } 
   }
   const text = await res.text();
   let parsed;
-  try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
   const isProblem = (res.headers.get('content-type') ?? '').includes('problem+json') || !res.ok;
   if (res.status === 401 && auth === 'user') {
     sessionStorage.removeItem('idToken'); // expired or revoked: LINE Login gives a fresh one
     goToLogin();
   }
-  return { status: res.status, ok: res.ok, body: parsed, headers: res.headers, problem: isProblem ? problemOf(res.status, parsed) : undefined };
+  return {
+    status: res.status,
+    ok: res.ok,
+    body: parsed,
+    headers: res.headers,
+    problem: isProblem ? problemOf(res.status, parsed) : undefined,
+  };
 }
 
 function problemOf(status, body) {
@@ -120,7 +130,12 @@ export async function routeExists(method, path) {
     const res = await fetch(data.apiBase + path, { method: 'OPTIONS' });
     if (res.status === 404) return false;
     const allow = res.headers.get('allow');
-    return allow === null ? res.ok : allow.split(',').map((m) => m.trim()).includes(method);
+    return allow === null
+      ? res.ok
+      : allow
+          .split(',')
+          .map((m) => m.trim())
+          .includes(method);
   } catch {
     return false;
   }
@@ -289,7 +304,9 @@ const SYMBOLS = { TWD: 'NT$', JPY: '¥', THB: '฿', USD: 'US$' };
 
 export function formatMoney(amountMinor, currency) {
   const digits = MINOR_DIGITS[currency] ?? 2;
-  const number = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(amountMinor / 10 ** digits);
+  const number = new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(
+    amountMinor / 10 ** digits,
+  );
   return `${SYMBOLS[currency] ?? `${currency} `}${number}`;
 }
 
@@ -311,7 +328,11 @@ export function poll(tick, intervalMs) {
   let stopped = false;
   const run = async () => {
     let again = true;
-    try { again = (await tick()) !== false; } catch (err) { if (err instanceof Redirecting) again = false; }
+    try {
+      again = (await tick()) !== false;
+    } catch (err) {
+      if (err instanceof Redirecting) again = false;
+    }
     if (again && !stopped) timer = setTimeout(run, intervalMs);
   };
   run();

@@ -1,8 +1,24 @@
 // The buyer's payment page. The order workflow is the source of truth: the page shows the step
 // GET /api/orders/:code says the order is at, so a reload or a second device resumes there.
 import {
-  $, api, bindForm, config, fieldError, formatDateTime, formatDuration, formatMoney,
-  goToLogin, hideNotice, idToken, pageHref, poll, setStatus, show, showNotice, start, t,
+  $,
+  api,
+  bindForm,
+  config,
+  fieldError,
+  formatDateTime,
+  formatDuration,
+  formatMoney,
+  goToLogin,
+  hideNotice,
+  idToken,
+  pageHref,
+  poll,
+  setStatus,
+  show,
+  showNotice,
+  start,
+  t,
 } from './client.js';
 
 const code = config.code;
@@ -22,7 +38,9 @@ function showStep(id) {
 }
 
 function fillSummary(product) {
-  const set = (name, value) => { document.querySelector(`[data-fact="${name}"]`).textContent = value; };
+  const set = (name, value) => {
+    document.querySelector(`[data-fact="${name}"]`).textContent = value;
+  };
   set('productName', product.productName);
   set('unitPrice', formatMoney(product.unitPriceMinor, product.currency));
   set('quantity', String(product.quantity));
@@ -42,7 +60,12 @@ async function load() {
   if (!res.ok) {
     showStep(null);
     show('#summary', false);
-    const key = res.status === 404 ? 'pay.outcome.not_found' : String(res.problem?.type ?? '').endsWith('/not-a-party') ? 'pay.outcome.not_a_party' : null;
+    const key =
+      res.status === 404
+        ? 'pay.outcome.not_found'
+        : String(res.problem?.type ?? '').endsWith('/not-a-party')
+          ? 'pay.outcome.not_a_party'
+          : null;
     showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
     return false;
   }
@@ -112,12 +135,18 @@ function renderProgress(mine) {
   }
 
   const money = (minor) => formatMoney(minor, product.currency);
-  const outcome = state === 'disputed' ? t('progress.disputed', { reason: view.dispute?.reason ?? '' })
-    : state === 'settling' ? t('progress.settling')
-    : state === 'refunded' ? t('progress.refunded', { buyerRefunded: money(view.buyerRefundedMinor) })
-    : state === 'completed' && view.buyerRefundedMinor > 0 ? t('progress.split', { sellerPaid: money(view.sellerPaidMinor), buyerRefunded: money(view.buyerRefundedMinor) })
-    : state === 'completed' ? t('progress.completed', { sellerPaid: money(view.sellerPaidMinor) })
-    : '';
+  const outcome =
+    state === 'disputed'
+      ? t('progress.disputed', { reason: view.dispute?.reason ?? '' })
+      : state === 'settling'
+        ? t('progress.settling')
+        : state === 'refunded'
+          ? t('progress.refunded', { buyerRefunded: money(view.buyerRefundedMinor) })
+          : state === 'completed' && view.buyerRefundedMinor > 0
+            ? t('progress.split', { sellerPaid: money(view.sellerPaidMinor), buyerRefunded: money(view.buyerRefundedMinor) })
+            : state === 'completed'
+              ? t('progress.completed', { sellerPaid: money(view.sellerPaidMinor) })
+              : '';
   $('#progress-outcome').textContent = outcome;
   show('#progress-outcome', outcome !== '');
 }
@@ -125,7 +154,9 @@ function renderProgress(mine) {
 function startCountdown(deadlineMs) {
   if (countdown?.deadlineMs === deadlineMs) return;
   stopCountdown();
-  const tick = () => { $('#countdown').textContent = t('progress.countdown', { time: formatDuration(deadlineMs - Date.now()) }); };
+  const tick = () => {
+    $('#countdown').textContent = t('progress.countdown', { time: formatDuration(deadlineMs - Date.now()) });
+  };
   tick();
   countdown = { deadlineMs, timer: setInterval(tick, 1000) };
 }
@@ -140,9 +171,15 @@ function requestRefused(outcome) {
   const order = encodeURIComponent(code);
   switch (outcome.outcome) {
     case 'wallet_activation_required':
-      return showNotice(t('pay.outcome.wallet_activation_required'), { href: pageHref(`/pages/wallet?role=buyer&order=${order}`), label: t('pay.outcome.wallet_link') });
+      return showNotice(t('pay.outcome.wallet_activation_required'), {
+        href: pageHref(`/pages/wallet?role=buyer&order=${order}`),
+        label: t('pay.outcome.wallet_link'),
+      });
     case 'phone_binding_required':
-      return showNotice(t('pay.outcome.phone_binding_required'), { href: pageHref(`/pages/phone?order=${order}`), label: t('pay.outcome.phone_link') });
+      return showNotice(t('pay.outcome.phone_binding_required'), {
+        href: pageHref(`/pages/phone?order=${order}`),
+        label: t('pay.outcome.phone_link'),
+      });
     case 'abnormal_binding':
       return showNotice(t(`pay.outcome.abnormal_binding.${outcome.reason}`));
     default:

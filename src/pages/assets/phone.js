@@ -1,7 +1,24 @@
 // Phone binding (S404–S405) in two steps: the number, then the code texted to it. Only after the
 // code comes back does the API write the binding; it keeps the number encrypted and answers
 // with a mask.
-import { $, api, bindForm, config, fieldError, formError, formatDateTime, goToLogin, hideNotice, idToken, pageHref, show, showNotice, showProblem, start, t } from './client.js';
+import {
+  $,
+  api,
+  bindForm,
+  config,
+  fieldError,
+  formError,
+  formatDateTime,
+  goToLogin,
+  hideNotice,
+  idToken,
+  pageHref,
+  show,
+  showNotice,
+  showProblem,
+  start,
+  t,
+} from './client.js';
 
 const order = new URLSearchParams(location.search).get('order');
 const phoneForm = $('#phone-form');
@@ -21,13 +38,20 @@ const EXPLAINED = {
 };
 
 function explain(form, problem) {
-  let code = String(problem.type ?? '').split('/').pop();
+  let code = String(problem.type ?? '')
+    .split('/')
+    .pop();
   // A malformed value (the API's generic validation) is said the page's way too.
   if (code === 'invalid-input') code = form === phoneForm ? 'invalid-phone' : 'invalid-code';
   const key = `phone.problem.${code}`;
   if (!(key in config.strings)) return showProblem(form, problem);
   const when = problem.retryAt ? formatDateTime(Date.parse(problem.retryAt)) : '';
-  const message = t(key, { time: when, bound: problem.bound ?? '', days: problem.windowDays ?? '', attemptsLeft: problem.attemptsLeft ?? '' });
+  const message = t(key, {
+    time: when,
+    bound: problem.bound ?? '',
+    days: problem.windowDays ?? '',
+    attemptsLeft: problem.attemptsLeft ?? '',
+  });
   const field = code === 'invalid-code' ? 'code' : EXPLAINED[code];
   if (field) fieldError(form, field, message);
   else formError(form, message);

@@ -2,8 +2,22 @@
 // /auth/staff routes); the session is an HttpOnly cookie this script never sees, and the API
 // decides what each role may do, so a viewer sees a 403 where an agent would act.
 import {
-  $, api, bindForm, config, fieldError, formatDateTime, formatMoney, hideNotice, poll, routeExists,
-  setStaffCsrfToken, setStatus, show, showNotice, start, t,
+  $,
+  api,
+  bindForm,
+  config,
+  fieldError,
+  formatDateTime,
+  formatMoney,
+  hideNotice,
+  poll,
+  routeExists,
+  setStaffCsrfToken,
+  setStatus,
+  show,
+  showNotice,
+  start,
+  t,
 } from './client.js';
 
 const staff = { auth: 'staff' };
@@ -143,7 +157,9 @@ async function openOrder(code) {
   const { order, messages } = res.body;
   const { product } = order;
   current = { code, total: product.totalMinor, currency: product.currency };
-  const set = (name, value) => { document.querySelector(`[data-detail="${name}"]`).textContent = value ?? '—'; };
+  const set = (name, value) => {
+    document.querySelector(`[data-detail="${name}"]`).textContent = value ?? '—';
+  };
   $('#detail-heading').textContent = t('support.detail.heading', { code });
   set('state', order.state);
   set('productName', product.productName);
@@ -206,12 +222,17 @@ function bindForms() {
   for (const radio of resolve.querySelectorAll('input[name="resolution"]')) radio.addEventListener('change', prefillAmounts);
   bindForm(resolve, async (values, send) => {
     const code = current.code;
-    await send('POST', `/api/support/orders/${encodeURIComponent(code)}/resolution`, {
-      resolution: values.resolution,
-      sellerAmountMinor: amount(values.sellerAmountMinor),
-      buyerAmountMinor: amount(values.buyerAmountMinor),
-      ...(values.note.trim() ? { note: values.note.trim() } : {}),
-    }, staff);
+    await send(
+      'POST',
+      `/api/support/orders/${encodeURIComponent(code)}/resolution`,
+      {
+        resolution: values.resolution,
+        sellerAmountMinor: amount(values.sellerAmountMinor),
+        buyerAmountMinor: amount(values.buyerAmountMinor),
+        ...(values.note.trim() ? { note: values.note.trim() } : {}),
+      },
+      staff,
+    );
     setStatus(t('support.resolve.done'));
     show(resolve, false);
     // The workflow moves the money after answering; follow it until it has settled.
@@ -238,13 +259,18 @@ function bindForms() {
   });
 
   bindForm($('#watchlist-add-form'), async (values, send) => {
-    const result = await send('POST', '/api/support/watchlist', {
-      keyType: values.keyType,
-      value: values.value,
-      reason: values.reason,
-      // A date means "until the end of that day here"; the API takes an instant with its offset.
-      ...(values.expiresAt ? { expiresAt: new Date(`${values.expiresAt}T23:59:59`).toISOString() } : {}),
-    }, staff);
+    const result = await send(
+      'POST',
+      '/api/support/watchlist',
+      {
+        keyType: values.keyType,
+        value: values.value,
+        reason: values.reason,
+        // A date means "until the end of that day here"; the API takes an instant with its offset.
+        ...(values.expiresAt ? { expiresAt: new Date(`${values.expiresAt}T23:59:59`).toISOString() } : {}),
+      },
+      staff,
+    );
     setStatus(t('support.watchlist.added', { id: result.id }));
   });
 
@@ -257,7 +283,12 @@ function bindForms() {
     const code = values.code.trim();
     if (!code) return fieldError($('#parked-form'), 'code', t('error.required'));
     if (!values.note.trim()) return fieldError($('#parked-form'), 'note', t('error.required'));
-    await send('POST', `/api/support/orders/${encodeURIComponent(code)}/parked-resolution`, { action: values.action || 'retry', note: values.note.trim() }, staff);
+    await send(
+      'POST',
+      `/api/support/orders/${encodeURIComponent(code)}/parked-resolution`,
+      { action: values.action || 'retry', note: values.note.trim() },
+      staff,
+    );
     setStatus(t('support.parked.done'));
     $('#parked-form').reset();
     await loadParked();
@@ -267,7 +298,12 @@ function bindForms() {
     const decision = values.decision === 'reject' ? 'reject' : 'release';
     const id = values.payoutId.trim();
     if (!id) return fieldError($('#payout-form'), 'payoutId', t('error.required'));
-    await send('POST', `/api/support/payouts/${encodeURIComponent(id)}/${decision}`, values.note.trim() ? { note: values.note.trim() } : {}, staff);
+    await send(
+      'POST',
+      `/api/support/payouts/${encodeURIComponent(id)}/${decision}`,
+      values.note.trim() ? { note: values.note.trim() } : {},
+      staff,
+    );
     setStatus(t(decision === 'reject' ? 'support.payouts.rejected' : 'support.payouts.released'));
     await loadPayouts();
   });

@@ -1,6 +1,20 @@
 // E-wallet activation (S302–S309 for sellers, S501–S504 for buyers): ask for a code in the
 // chat, answer it here. The activation workflow counts attempts, locks and invalidates.
-import { $, api, bindForm, fieldError, formatDateTime, goToLogin, idToken, pageHref, setStatus, show, showNotice, start, t } from './client.js';
+import {
+  $,
+  api,
+  bindForm,
+  fieldError,
+  formatDateTime,
+  goToLogin,
+  idToken,
+  pageHref,
+  setStatus,
+  show,
+  showNotice,
+  start,
+  t,
+} from './client.js';
 
 const params = new URLSearchParams(location.search);
 const role = params.get('role') === 'buyer' ? 'buyer' : 'seller';
@@ -30,7 +44,8 @@ async function load() {
   if (state === 'active' || state === 'invalidated') return settle(state);
   // A running activation knows more (attempts left, lockout end) than the wallet row.
   const activation = await api('GET', '/api/wallet/activation');
-  if (activation.ok && activation.body.state !== 'active' && activation.body.state !== 'invalidated') return settle(activation.body.state, activation.body);
+  if (activation.ok && activation.body.state !== 'active' && activation.body.state !== 'invalidated')
+    return settle(activation.body.state, activation.body);
   settle(state, wallet.body);
 }
 

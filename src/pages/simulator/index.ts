@@ -16,7 +16,9 @@ export interface SimulatorDeps {
 }
 
 /** The page's one inline script, allowed by its hash and nothing else. */
-const SCRIPT_HASH = createHash('sha256').update(/<script>([\s\S]*?)<\/script>/.exec(SIMULATOR_HTML)![1]).digest('base64');
+const SCRIPT_HASH = createHash('sha256')
+  .update(/<script>([\s\S]*?)<\/script>/.exec(SIMULATOR_HTML)![1])
+  .digest('base64');
 
 /**
  * The page may run only its own script and talk only to us and the configured emulator; a

@@ -10,22 +10,43 @@ import { notice } from './notice';
  */
 export function payBody(t: Translate): Html {
   const summary = html`<figure class="product-figure">
-    <img id="product-image" alt="" width="320" height="320">
-  </figure>
-  <dl class="facts">
-    <div><dt>${t('product.name')}</dt><dd data-fact="productName"></dd></div>
-    <div><dt>${t('product.unit_price')}</dt><dd data-fact="unitPrice"></dd></div>
-    <div><dt>${t('product.quantity')}</dt><dd data-fact="quantity"></dd></div>
-    <div><dt>${t('product.total')}</dt><dd data-fact="total"></dd></div>
-    <div><dt>${t('product.transaction_code')}</dt><dd data-fact="transactionCode"></dd></div>
-  </dl>`;
+      <img id="product-image" alt="" width="320" height="320" />
+    </figure>
+    <dl class="facts">
+      <div>
+        <dt>${t('product.name')}</dt>
+        <dd data-fact="productName"></dd>
+      </div>
+      <div>
+        <dt>${t('product.unit_price')}</dt>
+        <dd data-fact="unitPrice"></dd>
+      </div>
+      <div>
+        <dt>${t('product.quantity')}</dt>
+        <dd data-fact="quantity"></dd>
+      </div>
+      <div>
+        <dt>${t('product.total')}</dt>
+        <dd data-fact="total"></dd>
+      </div>
+      <div>
+        <dt>${t('product.transaction_code')}</dt>
+        <dd data-fact="transactionCode"></dd>
+      </div>
+    </dl>`;
 
   const password = form({
     id: 'password-form',
     submit: t('pay.password.submit'),
     className: 'plain',
     detailField: 'dynamicPassword',
-    body: field({ form: 'password', name: 'dynamicPassword', label: t('pay.password.label'), hint: t('pay.password.hint'), autocomplete: 'off' }),
+    body: field({
+      form: 'password',
+      name: 'dynamicPassword',
+      label: t('pay.password.label'),
+      hint: t('pay.password.hint'),
+      autocomplete: 'off',
+    }),
   });
 
   const source = form({
@@ -34,7 +55,9 @@ export function payBody(t: Translate): Html {
     detailField: 'paymentSource.token',
     className: 'plain',
     body: html`${select({
-      form: 'source', name: 'paymentSource.type', label: t('pay.source.type'),
+      form: 'source',
+      name: 'paymentSource.type',
+      label: t('pay.source.type'),
       options: PAYMENT_SOURCE_TYPES.map((v) => ({ value: v, label: t(`pay.source.${v}`) })),
     })}${field({ form: 'source', name: 'paymentSource.token', label: t('pay.source.token'), hint: t('pay.source.token.hint'), autocomplete: 'off' })}`,
   });
@@ -44,37 +67,56 @@ export function payBody(t: Translate): Html {
     submit: t('pay.otp.submit'),
     detailField: 'otp',
     className: 'plain',
-    body: field({ form: 'otp', name: 'otp', label: t('pay.otp.label'), hint: t('pay.otp.hint'), inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 }),
+    body: field({
+      form: 'otp',
+      name: 'otp',
+      label: t('pay.otp.label'),
+      hint: t('pay.otp.hint'),
+      inputmode: 'numeric',
+      autocomplete: 'one-time-code',
+      maxlength: 6,
+    }),
   })}${form({ id: 'resend-form', submit: t('pay.otp.resend'), className: 'plain secondary' })}`;
 
   const progress = html`<ol class="stages">
-    <li data-stage="one"><span class="stage-name">${t('progress.stage_one')}</span> <span class="stage-status"></span></li>
-    <li data-stage="decision"><span class="stage-name">${t('progress.decision')}</span> <span class="stage-status"></span></li>
-    <li data-stage="two"><span class="stage-name">${t('progress.stage_two')}</span> <span class="stage-status"></span></li>
-  </ol>
-  <p id="deadline" hidden></p>
-  <p id="countdown" role="timer" aria-live="off" hidden></p>
-  <p id="progress-outcome" class="outcome" hidden></p>
-  <figure class="qr-figure">
-    <img id="qr-image" alt="" width="200" height="200">
-    <figcaption>${t('progress.qr_caption')}</figcaption>
-  </figure>
-  <div id="decision-forms" hidden>
-    ${form({ id: 'agree-form', submit: t('progress.agree'), className: 'plain' })}
-    ${form({
-      id: 'dispute-form',
-      submit: t('progress.dispute.submit'),
-      detailField: 'reason',
-      className: 'plain secondary',
-      body: field({ form: 'dispute', name: 'reason', label: t('progress.dispute.reason'), hint: t('progress.dispute.hint'), multiline: true, maxlength: 1000 }),
-    })}
-  </div>`;
+      <li data-stage="one"><span class="stage-name">${t('progress.stage_one')}</span> <span class="stage-status"></span></li>
+      <li data-stage="decision"><span class="stage-name">${t('progress.decision')}</span> <span class="stage-status"></span></li>
+      <li data-stage="two"><span class="stage-name">${t('progress.stage_two')}</span> <span class="stage-status"></span></li>
+    </ol>
+    <p id="deadline" hidden></p>
+    <p id="countdown" role="timer" aria-live="off" hidden></p>
+    <p id="progress-outcome" class="outcome" hidden></p>
+    <figure class="qr-figure">
+      <img id="qr-image" alt="" width="200" height="200" />
+      <figcaption>${t('progress.qr_caption')}</figcaption>
+    </figure>
+    <div id="decision-forms" hidden>
+      ${form({ id: 'agree-form', submit: t('progress.agree'), className: 'plain' })}
+      ${form({
+        id: 'dispute-form',
+        submit: t('progress.dispute.submit'),
+        detailField: 'reason',
+        className: 'plain secondary',
+        body: field({
+          form: 'dispute',
+          name: 'reason',
+          label: t('progress.dispute.reason'),
+          hint: t('progress.dispute.hint'),
+          multiline: true,
+          maxlength: 1000,
+        }),
+      })}
+    </div>`;
 
-  return html`${notice()}
-${section('password-step', t('pay.password.heading'), password)}
-${section('summary', t('product.heading'), summary)}
-${section('payment-step', t('pay.info.heading'), html`<p id="payment-total" class="total"></p><p id="payment-verification"></p>${source}`)}
-${section('otp-step', t('pay.otp.heading'), otp)}
-${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)}
-${section('progress', t('progress.heading'), progress)}`;
+  return html`${notice()} ${section('password-step', t('pay.password.heading'), password)}
+  ${section('summary', t('product.heading'), summary)}
+  ${section(
+    'payment-step',
+    t('pay.info.heading'),
+    html`<p id="payment-total" class="total"></p>
+      <p id="payment-verification"></p>
+      ${source}`,
+  )}
+  ${section('otp-step', t('pay.otp.heading'), otp)} ${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)}
+  ${section('progress', t('progress.heading'), progress)}`;
 }

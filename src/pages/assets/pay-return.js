@@ -1,0 +1,55 @@
+// Back from the provider's hosted checkout. What the browser was redirected with proves
+// nothing; the order (moved only by the provider's signed webhook) says whether the money came.
+import { $, api, config, goToLogin, idToken, pageHref, poll, show, showNotice, start, t } from './client.js';
+
+const code = config.code;
+const WAITING_STATES = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp', 'payment_pending'];
+const PAID_STATES = ['escrow', 'disputed', 'settling', 'completed', 'refunded'];
+const POLL_INTERVAL_MS = 1500;
+// About a minute: longer and the buyer is better told to wait for the chat.
+const POLLS_BEFORE_SLOW = 40;
+
+let polls = 0;
+
+function outcome(key) {
+  show('#confirming', false);
+  $('#return-outcome').textContent = t(key);
+  show('#return-outcome', true);
+}
+
+async function check() {
+  polls += 1;
+  const res = await api('GET', `/api/orders/${code}`);
+  if (!res.ok) {
+    show('#confirming', false);
+    const key =
+      res.status === 404
+        ? 'pay.outcome.not_found'
+        : String(res.problem?.type ?? '').endsWith('/not-a-party')
+          ? 'pay.outcome.not_a_party'
+          : null;
+    showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
+    return false;
+  }
+  const { state } = res.body;
+  if (PAID_STATES.includes(state)) {
+    outcome('pay.return.confirmed');
+    $('#to-payment').textContent = t('pay.return.to_deal');
+    return false;
+  }
+  if (state === 'parked' || state === 'expired' || state === 'cancelled') {
+    outcome(state === 'parked' ? 'pay.return.parked' : `pay.outcome.${state}`);
+    return false;
+  }
+  if (WAITING_STATES.includes(state) && polls >= POLLS_BEFORE_SLOW) {
+    outcome(state === 'payment_pending' ? 'pay.return.slow' : 'pay.return.not_paid');
+    return false;
+  }
+  return true;
+}
+
+start(async () => {
+  if (!idToken()) goToLogin();
+  $('#to-payment').href = pageHref(`/pages/pay/${encodeURIComponent(code)}`);
+  poll(check, POLL_INTERVAL_MS);
+});
