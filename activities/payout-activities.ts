@@ -65,6 +65,8 @@ export interface PayoutCommit {
   providerPayoutId?: string;
   failureReason?: string;
   decidedBy?: string;
+  /** Agents who approved the release so far (four eyes). */
+  releaseApprovals?: string[];
   bankAccountId?: number;
   accountMasked?: string;
   /** Written with the row change, once: a retried commit whose version already landed writes nothing. */
@@ -197,6 +199,7 @@ export function createPayoutActivities(deps: PayoutActivityDeps) {
             ...(step.providerPayoutId !== undefined ? { provider_payout_id: step.providerPayoutId } : {}),
             ...(step.failureReason !== undefined ? { failure_reason: step.failureReason } : {}),
             ...(step.decidedBy !== undefined ? { decided_by: step.decidedBy } : {}),
+            ...(step.releaseApprovals !== undefined ? { release_approvals: JSON.stringify(step.releaseApprovals) } : {}),
             ...(step.bankAccountId !== undefined ? { bank_account_id: step.bankAccountId, account_masked: step.accountMasked } : {}),
             updated_at: trx.fn.now(),
           });

@@ -23,6 +23,17 @@ export interface SupportDecision {
   note?: string;
 }
 
+/** A release approval short of the quorum says who approved so far; the last one releases. */
+export type DecisionOutcome = { outcome: 'releasing' | 'rejecting' } | { outcome: 'awaiting_second_approval'; approvedBy: string[] };
+
+/**
+ * Four eyes: every reason a payout is held - a watch-list match, or a threshold
+ * (PAYOUT_REVIEW_THRESHOLD_MINOR for one payout, PAYOUT_DAILY_REVIEW_TOTAL_MINOR for a day's,
+ * which splitting a large payout would otherwise get around) - needs two different agents to
+ * release it. One agent may reject: that only gives the money back.
+ */
+export const FOUR_EYES_HOLD_REASONS: readonly HoldReason[] = ['watch_list', 'amount_above_threshold', 'daily_total_above_threshold'];
+
 export interface PayoutResult {
   eventId: string; // the provider's event id; also the update id
   providerPayoutId: string;
@@ -41,8 +52,12 @@ export interface PayoutView {
   providerPayoutId?: string;
   failureReason?: string;
   decidedBy?: string;
+  /** Agents who approved the release so far, in order. */
+  approvedBy?: string[];
+  /** How many different agents must approve the release (2 under four eyes). */
+  approvalsNeeded?: number;
 }
 
-export const decideHeldPayoutUpdate = defineUpdate<{ outcome: 'releasing' | 'rejecting' }, [SupportDecision]>('decideHeldPayout');
+export const decideHeldPayoutUpdate = defineUpdate<DecisionOutcome, [SupportDecision]>('decideHeldPayout');
 export const payoutResultUpdate = defineUpdate<{ accepted: true }, [PayoutResult]>('payoutResult');
 export const payoutViewQuery = defineQuery<PayoutView>('payoutView');

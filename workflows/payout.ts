@@ -1,10 +1,11 @@
-import { condition, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PayoutActivities, PayoutCommit } from '../activities/payout-activities';
 import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { stepOptions } from './step-options';
 import { refuse } from './refusal';
 import {
   decideHeldPayoutUpdate,
+  FOUR_EYES_HOLD_REASONS,
   payoutResultUpdate,
   payoutViewQuery,
   type PayoutRequest,
@@ -13,6 +14,7 @@ import {
   type PayoutView,
   type PayoutWorkflowInput,
   type SupportDecision,
+  type DecisionOutcome,
 } from './payout-messages';
 
 export * from './payout-messages';
@@ -24,6 +26,9 @@ export * from './payout-messages';
  * the reservation is posted when the provider says paid or voided when it fails. Every step is
  * keyed by the payout id, so a crash anywhere repeats a step without repeating its effect.
  */
+/** Payouts held before four eyes keep needing one approval (their histories replay as they ran). */
+const FOUR_EYES_PATCH = 'payout-four-eyes';
+
 const act = proxyLocalActivities<PayoutActivities>(stepOptions());
 
 const SYSTEM_ACTOR = 'system:payout';
@@ -38,7 +43,9 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     holdReasons: [],
   };
   let version = 0;
-  let decision: SupportDecision | undefined;
+  const approvals: SupportDecision[] = [];
+  let rejection: SupportDecision | undefined;
+  let approvalsNeeded = 1;
   let result: PayoutResult | undefined;
 
   const commit = async (state: PayoutState, fields: Partial<PayoutCommit> = {}, message?: DealMessage) => {
@@ -49,17 +56,28 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   };
 
   setHandler(payoutViewQuery, () => view);
+  // Handlers only record; the main flow commits each approval and acts once the quorum is there.
   setHandler(
     decideHeldPayoutUpdate,
-    (d) => {
-      decision = d;
-      return { outcome: d.decision === 'release' ? ('releasing' as const) : ('rejecting' as const) };
+    (d): DecisionOutcome => {
+      if (d.decision === 'reject') {
+        rejection = d;
+        return { outcome: 'rejecting' };
+      }
+      approvals.push(d);
+      return approvals.length >= approvalsNeeded
+        ? { outcome: 'releasing' }
+        : { outcome: 'awaiting_second_approval', approvedBy: approvals.map((a) => a.agentId) };
     },
     {
       validator: (d) => {
-        if (view.state !== 'held' || decision !== undefined) refuse('IllegalStep', `payout is ${view.state}, not held`);
+        if (view.state !== 'held' || rejection !== undefined || approvals.length >= approvalsNeeded)
+          refuse('IllegalStep', `payout is ${view.state === 'held' ? 'already decided' : view.state}, not waiting for a decision`);
         if (typeof d.agentId !== 'string' || d.agentId === '') refuse('InvalidInput', 'agentId is required');
         if (d.decision !== 'release' && d.decision !== 'reject') refuse('InvalidInput', 'decision must be release or reject');
+        if (d.decision === 'release' && approvals.some((a) => a.agentId === d.agentId)) {
+          refuse('SameApprover', `${d.agentId} already approved this release; a different agent must give the second approval (four eyes)`);
+        }
       },
     },
   );
@@ -94,6 +112,11 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
   // Screen: the watch-list and the risk rules; any reason waits for a person.
   view.holdReasons = await act.assessPayout({ req, bankAccountId: reserved.bankAccountId });
   if (view.holdReasons.length > 0) {
+    // Before the state says held: a decision may arrive while the hold is being committed.
+    const fourEyes = patched(FOUR_EYES_PATCH) && view.holdReasons.some((r) => FOUR_EYES_HOLD_REASONS.includes(r));
+    approvalsNeeded = fourEyes ? 2 : 1;
+    view.approvalsNeeded = approvalsNeeded;
+    view.approvedBy = [];
     await commit(
       'held',
       {
@@ -102,25 +125,27 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
         audit: {
           actor: SYSTEM_ACTOR,
           action: 'payout.held',
-          details: { reasons: view.holdReasons, amountMinor: input.amountMinor, currency: input.currency },
+          details: { reasons: view.holdReasons, amountMinor: input.amountMinor, currency: input.currency, approvalsNeeded },
         },
       },
       { kind: 'payout_held' },
     );
-    await condition(() => decision !== undefined); // money waits for support, never for a timer
-    const d = decision!;
-    view.decidedBy = d.agentId;
-    const audit = {
-      actor: `support:${d.agentId}`,
-      action: d.decision === 'release' ? 'payout.released' : 'payout.rejected',
-      details: { note: d.note ?? null, reasons: view.holdReasons },
-    };
-    if (d.decision === 'reject') {
+    const decided = await waitForDecision(); // money waits for support, never for a timer
+    view.decidedBy = decided.agentId;
+    const details = { note: decided.note ?? null, reasons: view.holdReasons, approvedBy: view.approvedBy };
+    if (decided.decision === 'reject') {
       await act.resolvePayoutHold({ payoutId: input.payoutId, outcome: 'void' });
-      await commit('rejected', { decidedBy: d.agentId, audit });
+      await commit('rejected', {
+        decidedBy: decided.agentId,
+        audit: { actor: `support:${decided.agentId}`, action: 'payout.rejected', details },
+      });
       return view;
     }
-    await commit('sending', { decidedBy: d.agentId, audit });
+    await commit('sending', {
+      decidedBy: decided.agentId,
+      releaseApprovals: view.approvedBy,
+      audit: { actor: `support:${decided.agentId}`, action: 'payout.released', details },
+    });
   }
 
   // Send, then wait for the provider's word (webhook, or our own question when it is late).
@@ -144,6 +169,32 @@ export async function payoutWorkflow(input: PayoutWorkflowInput): Promise<Payout
     { kind: 'payout_sent', amountMinor: input.amountMinor, currency: input.currency, accountMasked: reserved.accountMasked },
   );
   return view;
+
+  /**
+   * The rejection, or the approval that completes the quorum. Each approval short of it is
+   * committed (the row's approvals and an audit entry) as it comes; the payout stays held.
+   */
+  async function waitForDecision(): Promise<SupportDecision> {
+    let recorded = 0;
+    for (;;) {
+      await condition(() => rejection !== undefined || approvals.length > recorded);
+      while (recorded < approvals.length) {
+        const approval = approvals[recorded];
+        recorded += 1;
+        view.approvedBy = approvals.slice(0, recorded).map((a) => a.agentId);
+        if (recorded >= approvalsNeeded) return approval;
+        await commit('held', {
+          releaseApprovals: view.approvedBy,
+          audit: {
+            actor: `support:${approval.agentId}`,
+            action: 'payout.release_approved',
+            details: { note: approval.note ?? null, reasons: view.holdReasons, approvalsNeeded },
+          },
+        });
+      }
+      if (rejection !== undefined) return rejection; // approvals that came first are on record
+    }
+  }
 
   async function waitForResult(providerPayoutId: string): Promise<PayoutResult> {
     for (;;) {

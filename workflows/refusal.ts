@@ -20,7 +20,8 @@ export type RefusalType =
   | 'OtpLimit'
   | 'UnknownCharge'
   | 'UnknownPayout'
-  | 'UnknownVerification';
+  | 'UnknownVerification'
+  | 'SameApprover';
 
 export function refuse(type: RefusalType, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -4,7 +4,11 @@ import type { Knex } from 'knex';
 import type { ChatPort } from '../chat/port';
 import type { Settings } from '../config/settings';
 import { safeNext } from '../line/login-routes';
-import { parseStaffTokens, type IdentityVerifier } from './identity';
+import { appendAudit } from '../audit';
+import { dataConverterFor } from '../temporal/codec';
+import { codecRouter } from '../temporal/codec-server';
+import type { IdentityVerifier } from './identity';
+import { staffIdentity, staffSignInRouter } from './staff-auth';
 import { API_OPERATIONS, openApiDocument } from './openapi';
 import { refuseBody, refuseUnsafeStrings, requireJsonBodies } from './input-guards';
 import { installRateLimits } from './rate-limit/limiters';
@@ -36,7 +40,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // Which proxies may name the client (X-Forwarded-For): the rate limits count per address.
   app.set('trust proxy', deps.settings.trustProxy);
-  const staff = parseStaffTokens(deps.settings.supportTokens);
+  const staff = staffIdentity(deps.knex, deps.settings);
+  const staffAuth = staff.auth;
   // S109/S110: our login route starts LINE Login (bot_prompt=aggressive) and comes back to the page.
   const loginUrl = (req: Request) => {
     const referer = req.get('referer');
@@ -50,12 +55,31 @@ export function createApiApp(deps: ApiDeps): express.Express {
     limits: deps.settings.rateLimits,
     scope: deps.settings.taskQueue,
     verifier: deps.verifier,
-    staff,
+    staffAuth,
   });
   app.get('/api/openapi.json', (_req, res) => void res.json(openApiDocument(deps.settings.publicBaseUrl)));
   // Raw-body routes (signatures are over the exact bytes) come before the JSON parser.
   app.use(providerWebhookRoutes({ temporal: deps.temporal, settings: deps.settings }));
   for (const router of deps.extraRouters ?? []) app.use(router);
+  app.use(
+    staffSignInRouter({
+      knex: deps.knex,
+      provider: staff.provider,
+      verifier: staff.verifier,
+      sessions: staff.sessions,
+      publicBaseUrl: deps.settings.publicBaseUrl,
+      hashSecret: deps.settings.secrets.hashSecret,
+    }),
+  );
+  // The Temporal UI's codec endpoint (its own JSON parser: payload batches are larger than API bodies).
+  app.use(
+    codecRouter({
+      codec: dataConverterFor(deps.settings.keys.payload).payloadCodecs[0],
+      auth: staff.codecAuth,
+      allowedOrigins: deps.settings.codec.allowedOrigins,
+      audit: (entry) => appendAudit(deps.knex, entry),
+    }),
+  );
   app.use('/api', requireJsonBodies);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use('/api', refuseUnsafeStrings);
@@ -68,11 +92,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
   }
   app.use(dealRoutes({ ...deps, loginUrl }));
   app.use(accountRoutes({ ...deps, loginUrl }));
-  app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staff }));
+  app.use(supportRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth }));
   app.use(moneyOutRoutes({ ...deps, loginUrl }));
-  app.use(supportLineRoutes({ knex: deps.knex, staff }));
-  app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staff, hashSecret: deps.settings.secrets.hashSecret }));
-  app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staff }));
+  app.use(supportLineRoutes({ knex: deps.knex, staffAuth }));
+  app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth, hashSecret: deps.settings.secrets.hashSecret }));
+  app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

@@ -4,13 +4,10 @@ import { lineLoginRouter } from '../line/login-routes';
 import { mediaRouter } from '../media';
 import { pagesRouter } from '../pages';
 import { lineEmulatorUrlFrom, simulatorRouter } from '../pages/simulator';
-import { dataConverterFor } from '../temporal/codec';
-import { codecRouter } from '../temporal/codec-server';
 
 /**
  * The api's routers besides the JSON API and the webhooks: LINE Login (S109/S110), the pages,
- * the media (watermarked pictures, QR codes), the codec endpoint, and - outside production
- * only - the chat simulator, a development tool that drives the LINE emulator.
+ * the media (watermarked pictures, QR codes), and - outside production only - the chat simulator, a development tool that drives the LINE emulator.
  */
 export function edgeRouters(settings: Settings): Router[] {
   const simulator = settings.production ? [] : [simulatorRouter({ lineEmulatorUrl: lineEmulatorUrlFrom(settings.line.apiBaseUrl) })];
@@ -27,6 +24,5 @@ export function edgeRouters(settings: Settings): Router[] {
     mediaRouter({ qrTextFor: (code) => `${settings.publicBaseUrl}/pages/track/${code}` }),
     ...simulator,
     pagesRouter({ temporalUiUrl: settings.temporalUiUrl, temporalNamespace: settings.temporalNamespace }),
-    codecRouter({ codec: dataConverterFor(settings.keys.payload).payloadCodecs[0], ...settings.codec }),
   ];
 }

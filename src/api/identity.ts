@@ -1,22 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { HttpProblem } from './problem';
 
 /**
  * Who is calling. A page never tells us: buyers and sellers present a LINE ID token that the
- * server verifies with LINE; support staff present a token from SUPPORT_TOKENS with a role.
+ * server verifies with LINE; support staff sign in through OpenID Connect (./staff-auth).
  */
 export interface IdentityVerifier {
   /** The LINE user id of a valid ID token, or undefined. */
   verify(idToken: string): Promise<string | undefined>;
 }
 
-export interface StaffMember {
-  staffId: string;
-  role: 'viewer' | 'agent' | 'admin';
-}
-
-const ROLE_RANK: Record<StaffMember['role'], number> = { viewer: 0, agent: 1, admin: 2 };
 const TOKEN_CACHE_MAX_ENTRIES = 10_000;
 const REFUSAL_CACHE_MAX_ENTRIES = 10_000;
 const JWT_PATTERN = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+$/;
@@ -144,43 +138,7 @@ export function requireUser(verifier: IdentityVerifier, loginUrl: (req: Request)
   };
 }
 
-export function parseStaffTokens(spec: string): Map<string, StaffMember> {
-  const staff = new Map<string, StaffMember>();
-  for (const entry of spec
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean)) {
-    const [token, staffId, role] = entry.split(':');
-    if (!token || !staffId || !(role in ROLE_RANK))
-      throw new Error(`SUPPORT_TOKENS entry "${staffId ?? '?'}" must be token:staffId:viewer|agent|admin`);
-    staff.set(token, { staffId, role: role as StaffMember['role'] });
-  }
-  return staff;
-}
-
-/** The staff member whose token the request carries, compared in constant time; undefined otherwise. */
-export function staffMemberOf(staff: Map<string, StaffMember>, req: Request): StaffMember | undefined {
-  const token = bearer(req) ?? '';
-  let member: StaffMember | undefined;
-  for (const [known, who] of staff) {
-    const a = Buffer.from(known);
-    const b = Buffer.from(token);
-    if (a.length === b.length && timingSafeEqual(a, b)) member = who;
-  }
-  return member;
-}
-
 /** The bearer token of a request, if it carries one. */
 export function bearerToken(req: Request): string | undefined {
   return bearer(req);
-}
-
-export function requireStaff(staff: Map<string, StaffMember>, minimum: StaffMember['role']) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const member = staffMemberOf(staff, req);
-    if (!member) return next(new HttpProblem(401, 'staff-login-required', 'a support staff token is required'));
-    if (ROLE_RANK[member.role] < ROLE_RANK[minimum]) return next(new HttpProblem(403, 'forbidden', `this needs the ${minimum} role`));
-    res.locals.staff = member;
-    next();
-  };
 }

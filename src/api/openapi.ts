@@ -173,7 +173,8 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/support/payouts': { get: { summary: 'Payouts by state, e.g. held (viewer+)', security: staff } },
   '/api/support/payouts/{id}/release': {
     post: {
-      summary: 'Release a held payout (agent+)',
+      summary:
+        'Approve the release of a held payout (agent+); two different agents release it (four eyes): the first answers awaiting_second_approval, the same agent again 409 same-approver',
       security: staff,
       idempotent: true,
       bodyRequired: false,
@@ -265,7 +266,13 @@ export function openApiDocument(publicBaseUrl: string): Record<string, unknown> 
     components: {
       securitySchemes: {
         lineIdToken: { type: 'http', scheme: 'bearer', description: 'A LINE ID token, verified by the server with LINE' },
-        staffToken: { type: 'http', scheme: 'bearer', description: 'A support staff token (SUPPORT_TOKENS) with a role' },
+        staffToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An access token from the staff identity provider (OpenID Connect, OIDC_ISSUER_URL; audience OIDC_AUDIENCE) whose OIDC_ROLES_CLAIM lists viewer, agent or admin; the support console uses its session cookie instead (with X-CSRF-Token on changes)',
+        },
         providerSignature: { type: 'apiKey', in: 'header', name: 'X-Signature', description: 't=<unix s>,v1=<HMAC-SHA256 hex>' },
       },
       schemas: {

@@ -50,6 +50,7 @@ const REFUSAL_STATUS: Record<RefusalType, number> = {
   UnknownCharge: 409,
   UnknownPayout: 409,
   UnknownVerification: 409,
+  SameApprover: 409,
 };
 
 function isRefusalType(type: string | undefined): type is RefusalType {

@@ -84,8 +84,8 @@ export interface Settings {
   payments: ProviderSettings;
   bankCenter: ProviderSettings;
   payouts: ProviderSettings;
-  /** Support staff and operators: `token:staffId:role` entries (roles viewer, agent, admin). */
-  supportTokens: string;
+  /** Support staff and operators sign in through OpenID Connect (OIDC_*). */
+  staffIdentity: StaffIdentitySettings;
   virtualPhonePrefixes: string[];
   /** Velocity rules and tier caps (LIMIT_POLICY, JSON). */
   limits: LimitPolicy;
@@ -98,8 +98,6 @@ export interface Settings {
     payload: KeyRing;
   };
   codec: {
-    /** CODEC_OPERATOR_TOKENS: bearer tokens of operators who may decode payloads in the Web UI. */
-    operatorTokens: string[];
     /** TEMPORAL_UI_ORIGINS: browser origins of the Temporal UI allowed to call the codec endpoint. */
     allowedOrigins: string[];
   };
@@ -125,6 +123,35 @@ export interface LineInboxSettings {
   maxFailedAttempts: number;
   /** LINE_INBOX_RETENTION_MS: processed events are deleted this long after processing. */
   retentionMs: number;
+}
+
+/**
+ * Staff identity: an OpenID Connect provider signs staff in (the console's authorization code
+ * flow with PKCE) and issues the access tokens the api and the codec endpoint verify.
+ */
+export interface StaffIdentitySettings {
+  /**
+   * OIDC_ISSUER_URL: the provider's issuer, exactly as its discovery document states it (https in
+   * production). Unset outside production: staff sign-in is off (`npm start` runs an emulator).
+   */
+  issuerUrl?: string;
+  /** OIDC_CLIENT_ID: the console's client at the provider. */
+  clientId: string;
+  /** OIDC_CLIENT_SECRET: the console is a confidential client (its callback runs on our server). */
+  clientSecret?: string;
+  /** OIDC_AUDIENCE: the `aud` of access tokens for this api. */
+  audience: string;
+  /** OIDC_CODEC_AUDIENCE: the `aud` of the access tokens the Temporal UI forwards to the codec endpoint; OIDC_AUDIENCE by default. */
+  codecAudience: string;
+  /** OIDC_ROLES_CLAIM: the access-token claim listing the staff roles (viewer, agent, admin, operator); a dotted path reaches nested claims. */
+  rolesClaim: string;
+  /** OIDC_TIMEOUT_MS: one request to the provider (discovery, keys, token exchange) gives up after this. */
+  timeoutMs: number;
+  /**
+   * OIDC_JWKS_COOLDOWN_MS: after reading the provider's keys, a token naming a key we do not have
+   * makes us read them again only after this long (so made-up key ids cannot hammer the provider).
+   */
+  jwksCooldownMs: number;
 }
 
 export interface IdentitySettings {
@@ -230,35 +257,53 @@ const list = (raw: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const STAFF_ROLES = ['viewer', 'agent', 'admin'];
+/** Static staff and operator tokens were replaced by OpenID Connect; a leftover setting must not look as if it still worked. */
+const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
 
-/** SUPPORT_TOKENS: `token:staffId:role,…`. Entries are named by position, never by their token. */
-function supportTokensSetting(env: Record<string, string | undefined>, production: boolean): string {
-  const raw = optionalString(env, 'SUPPORT_TOKENS');
-  if (raw === undefined) {
-    if (production) throw new ConfigError('SUPPORT_TOKENS', 'is required in production');
-    return '';
-  }
-  for (const [index, entry] of list(raw).entries()) {
-    const [token, staffId, role, ...rest] = entry.split(':');
-    if (!token || !staffId || !STAFF_ROLES.includes(role) || rest.length > 0) {
-      throw new ConfigError('SUPPORT_TOKENS', `entry ${index + 1} must be token:staffId:${STAFF_ROLES.join('|')}`);
+function refuseRetiredSettings(env: Record<string, string | undefined>): void {
+  for (const name of RETIRED_SETTINGS) {
+    if (optionalString(env, name) !== undefined) {
+      throw new ConfigError(
+        name,
+        'is no longer read: staff and operators sign in through OpenID Connect (OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_AUDIENCE); remove it',
+      );
     }
-    const problem = production ? secretProblem(token, true) : undefined;
-    if (problem) throw new ConfigError('SUPPORT_TOKENS', `entry ${index + 1}: the token ${problem}`);
   }
-  return raw;
 }
 
-/** CODEC_OPERATOR_TOKENS: comma separated; an empty list refuses every operator (development). */
-function codecTokensSetting(env: Record<string, string | undefined>, production: boolean): string[] {
-  const tokens = list(optionalString(env, 'CODEC_OPERATOR_TOKENS'));
-  if (tokens.length === 0 && production) throw new ConfigError('CODEC_OPERATOR_TOKENS', 'is required in production');
-  for (const [index, token] of tokens.entries()) {
-    const problem = secretProblem(token, production);
-    if (problem) throw new ConfigError('CODEC_OPERATOR_TOKENS', `token ${index + 1} ${problem}`);
+export const OIDC_DEFAULTS = { clientId: 'escrow-console', audience: 'escrow-api', rolesClaim: 'escrow_roles' } as const;
+
+/** OIDC_*: required in production (an https issuer, a client, its secret, the audience). */
+function staffIdentitySettings(env: Record<string, string | undefined>, production: boolean): StaffIdentitySettings {
+  const issuerUrl = urlSetting(env, 'OIDC_ISSUER_URL', production ? ['https:'] : ['http:', 'https:']);
+  if (issuerUrl !== undefined && (new URL(issuerUrl).search !== '' || new URL(issuerUrl).hash !== '')) {
+    throw new ConfigError('OIDC_ISSUER_URL', 'must be the issuer itself, without a query or fragment');
   }
-  return tokens;
+  const required = (name: string, fallback?: string) => {
+    const value = optionalString(env, name);
+    if (value === undefined && production) throw new ConfigError(name, 'is required in production');
+    return value ?? fallback;
+  };
+  if (production && issuerUrl === undefined) throw new ConfigError('OIDC_ISSUER_URL', 'is required in production (https)');
+  const clientSecret = required('OIDC_CLIENT_SECRET');
+  // Issued by the provider, so no length rule of ours; only the emulator's values are refused.
+  if (production && clientSecret !== undefined && DEV_VALUE_MARKERS.some((marker) => marker.test(clientSecret))) {
+    throw new ConfigError('OIDC_CLIENT_SECRET', 'is a development value, refused in production');
+  }
+  const audience = required('OIDC_AUDIENCE', OIDC_DEFAULTS.audience)!;
+  const rolesClaim = optionalString(env, 'OIDC_ROLES_CLAIM') ?? OIDC_DEFAULTS.rolesClaim;
+  if (!/^[\w:/.-]{1,200}$/.test(rolesClaim))
+    throw new ConfigError('OIDC_ROLES_CLAIM', 'must be a claim name or a dotted path of claim names');
+  return {
+    issuerUrl,
+    clientId: required('OIDC_CLIENT_ID', OIDC_DEFAULTS.clientId)!,
+    clientSecret,
+    audience,
+    codecAudience: optionalString(env, 'OIDC_CODEC_AUDIENCE') ?? audience,
+    rolesClaim,
+    timeoutMs: integerSetting(env, 'OIDC_TIMEOUT_MS', DEFAULT_OUTBOUND_TIMEOUT_MS, 1, MAX_OUTBOUND_TIMEOUT_MS),
+    jwksCooldownMs: integerSetting(env, 'OIDC_JWKS_COOLDOWN_MS', 30_000, 0, 10 * MINUTE_MS),
+  };
 }
 
 /** A key ring; in production neither ring's development key is accepted in either variable. */
@@ -289,6 +334,7 @@ function trustProxySetting(env: Record<string, string | undefined>): string | nu
 
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const production = optionalString(env, 'NODE_ENV') === 'production';
+  refuseRetiredSettings(env);
   const secret = (name: string) => {
     if (production) return checkProductionSecret(name, optionalString(env, name));
     return secretSetting(env, name, SECRET_MIN_BYTES) ?? `${DEV_SECRET}:${name}`;
@@ -362,12 +408,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     payments: providerSettings('PAYMENT'),
     bankCenter: providerSettings('BANKCENTER'),
     payouts: providerSettings('PAYOUT'),
-    supportTokens: supportTokensSetting(env, production),
+    staffIdentity: staffIdentitySettings(env, production),
     limits: limitPolicyFromEnv(env),
     virtualPhonePrefixes: list(optionalString(env, 'VIRTUAL_PHONE_PREFIXES')),
     keys: { field: keyRingSetting(env, 'FIELD_KEYS', production), payload: keyRingSetting(env, 'PAYLOAD_KEYS', production) },
     codec: {
-      operatorTokens: codecTokensSetting(env, production),
       allowedOrigins: origins.length > 0 ? origins : [DEFAULT_TEMPORAL_UI_ORIGIN],
     },
     temporalUiUrl: urlSetting(env, 'TEMPORAL_UI_URL', ['http:', 'https:']) ?? DEFAULT_TEMPORAL_UI_URL,

@@ -8,6 +8,7 @@ import { EMULATOR_DEFAULTS, startLineEmulator } from '../emulators/line';
 import { startPaymentEmulator } from '../emulators/payment';
 import { startPayoutEmulator } from '../emulators/payout';
 import { startSmsEmulator } from '../emulators/sms';
+import { startDevelopmentIdentityProvider } from './dev-identity';
 import { dataDir, PROJECT_ROOT } from './data-dir';
 import { freePort } from './ports';
 import { resolveDatabase } from './postgres';
@@ -50,6 +51,10 @@ async function main(): Promise<void> {
     const applied = await migrateDatabase(database);
     say(`PostgreSQL ready${database.embedded ? ' (embedded)' : ''}; migrations applied: ${applied.length}`);
 
+    // The api's address first: the dev server's UI is told where our codec endpoint is.
+    const apiPort = Number(optionalString(env, 'API_PORT') ?? (await portOrFree(3000)));
+    const publicBaseUrl = optionalString(env, 'PUBLIC_BASE_URL') ?? `http://127.0.0.1:${apiPort}`;
+
     let temporalAddress = hostPortSetting(env, 'TEMPORAL_ADDRESS');
     let temporalUi: string | undefined;
     if (temporalAddress === undefined) {
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
         cli,
         dbFilename: path.join(data, 'temporal.sqlite'),
         uiPort: await portOrFree(uiPort),
+        uiCodecEndpoint: `${publicBaseUrl}/codec`,
         log: () => undefined,
       });
       stoppers.push({ name: 'temporal', stop: server.stop });
@@ -67,8 +73,6 @@ async function main(): Promise<void> {
     }
     say(`Temporal ready at ${temporalAddress}`);
 
-    const apiPort = Number(optionalString(env, 'API_PORT') ?? (await portOrFree(3000)));
-    const publicBaseUrl = optionalString(env, 'PUBLIC_BASE_URL') ?? `http://127.0.0.1:${apiPort}`;
     const childEnv: Record<string, string | undefined> = {
       ...env,
       // The app's restricted role; the owner's URL stays with this process (migrations only).
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,
       ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
+      // The dev server's UI may call our codec endpoint from its origin.
+      ...(temporalUi && !optionalString(env, 'TEMPORAL_UI_ORIGINS') ? { TEMPORAL_UI_ORIGINS: new URL(temporalUi).origin } : {}),
     };
     await startEmulatorsWhereNeeded(env, childEnv, publicBaseUrl, stoppers);
 
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
     say('ready');
     console.log(`\n  API            ${publicBaseUrl}`);
     console.log(`  Chat simulator ${publicBaseUrl}/pages/simulator`);
+    console.log(`  Support console ${publicBaseUrl}/pages/support`);
     if (temporalUi) console.log(`  Temporal UI    ${temporalUi}`);
     if (childEnv.LINE_API_BASE_URL && !env.LINE_API_BASE_URL) console.log(`  LINE emulator  ${childEnv.LINE_API_BASE_URL}`);
     console.log('\nCtrl-C stops everything.\n');
@@ -159,6 +166,14 @@ async function startEmulatorsWhereNeeded(
     stoppers.push({ name: 'sms emulator', stop: sms.close });
     Object.assign(childEnv, { SMS_BASE_URL: sms.baseUrl, SMS_API_KEY: credentials.apiKey, SMS_API_SECRET: credentials.apiSecret });
     say(`sms emulator at ${sms.baseUrl} (texted codes are printed here)`);
+  }
+  if (!optionalString(env, 'OIDC_ISSUER_URL')) {
+    const idp = await startDevelopmentIdentityProvider(publicBaseUrl);
+    stoppers.push({ name: 'oidc emulator', stop: idp.close });
+    Object.assign(childEnv, idp.env);
+    say(
+      `OIDC provider emulator at ${idp.baseUrl} (no OIDC_ISSUER_URL set): staff sign in at ${publicBaseUrl}/pages/support as ${idp.people}`,
+    );
   }
 }
 

@@ -24,6 +24,8 @@ export interface StartDevServerOptions {
   port?: number;
   uiPort?: number;
   headless?: boolean;
+  /** The Web UI's remote codec endpoint (`--ui-codec-endpoint`), e.g. our api's /codec. */
+  uiCodecEndpoint?: string;
   readinessBudgetMs?: number;
   log?: (line: string) => void;
 }
@@ -58,6 +60,7 @@ export async function startTemporalDevServer(options: StartDevServerOptions): Pr
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
+  if (uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
 
   const log = options.log ?? (() => undefined);
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });

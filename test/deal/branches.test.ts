@@ -140,7 +140,7 @@ describe('deal branches', () => {
     await bindPhone(h, buyer, '0912-000-111');
     await bindPhone(h, buyer, '0912-000-222');
     expect((await request(buyer, link)).body).toEqual({ outcome: 'abnormal_binding', reason: 'multiple_phones' });
-    const cleared = await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, 'agent-token-0123456789');
+    const cleared = await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, h.staff.tokens.agent);
     expect(cleared.body.cleared).toBe(2);
     expect((await request(buyer, link)).body.outcome).toBe('payment_info');
 
@@ -199,7 +199,7 @@ describe('deal branches', () => {
     const early = await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' });
     expect(early.status).toBe(409);
     expect(early.body.detail).toContain('cannot decide while the order is awaiting_payment');
-    const resolve = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, 'agent-token-0123456789', {
+    const resolve = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, {
       resolution: 'release',
       sellerAmountMinor: 1200,
       buyerAmountMinor: 0,
@@ -207,7 +207,7 @@ describe('deal branches', () => {
     expect(resolve.status).toBe(409);
     const otp = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: '123456' });
     expect(otp.status).toBe(409);
-    const viewer = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, 'viewer-token-0123456789', {
+    const viewer = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.viewer, {
       resolution: 'release',
       sellerAmountMinor: 1,
       buyerAmountMinor: 0,

@@ -7,7 +7,7 @@ import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type
 describe('disputes', () => {
   let h: DealHarness;
   let seller: Party;
-  const agent = 'agent-token-0123456789';
+  const agent = () => h.staff.tokens.agent;
   beforeAll(async () => {
     h = await startDealHarness({ env: { DISPUTE_ESCALATION_MS: '1500' } });
     seller = await h.newUser();
@@ -45,7 +45,7 @@ describe('disputes', () => {
     const { link, buyer } = await disputedDeal(3000);
     expect(h.chat.kindsTo(buyer.userId)).toContain('dispute_opened');
     expect(h.chat.kindsTo(seller.userId)).toContain('dispute_opened');
-    const queue = (await h.call('GET', '/api/support/disputes', agent)).body.disputes as Array<{
+    const queue = (await h.call('GET', '/api/support/disputes', agent())).body.disputes as Array<{
       payment_code: string;
       dispute_reason: string;
     }>;
@@ -56,7 +56,7 @@ describe('disputes', () => {
     const resolved = await h.call(
       'POST',
       `/api/support/orders/${link.paymentCode}/resolution`,
-      agent,
+      agent(),
       { resolution, sellerAmountMinor, buyerAmountMinor },
       { 'idempotency-key': `resolve-${link.paymentCode}` },
     );
@@ -65,7 +65,7 @@ describe('disputes', () => {
     const again = await h.call(
       'POST',
       `/api/support/orders/${link.paymentCode}/resolution`,
-      agent,
+      agent(),
       { resolution, sellerAmountMinor, buyerAmountMinor },
       { 'idempotency-key': `resolve-${link.paymentCode}` },
     );
@@ -90,14 +90,14 @@ describe('disputes', () => {
 
   it('amounts that do not add up to the total are refused and change nothing', async () => {
     const { link } = await disputedDeal(1000);
-    const bad = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+    const bad = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
       resolution: 'split',
       sellerAmountMinor: 600,
       buyerAmountMinor: 600,
     });
     expect(bad.status).toBe(422);
     expect(bad.body.detail).toContain('adding up to 1000');
-    const mislabelled = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+    const mislabelled = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
       resolution: 'refund',
       sellerAmountMinor: 1000,
       buyerAmountMinor: 0,
@@ -112,7 +112,7 @@ describe('disputes', () => {
     await eventually(async () => h.chat.kindsTo(buyer.userId).includes('dispute_escalated'), 10_000);
     expect(await state(link.paymentCode)).toBe('disputed');
     expect(await balance(escrowAccountId(link.paymentCode))).toBe(700);
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
       resolution: 'release',
       sellerAmountMinor: 700,
       buyerAmountMinor: 0,

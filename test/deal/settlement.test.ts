@@ -23,7 +23,7 @@ import {
 describe('settlement in every currency, and parking', () => {
   let h: DealHarness;
   let seller: Party;
-  const agent = 'agent-token-0123456789';
+  const agent = () => h.staff.tokens.agent;
   const PRICES: Record<string, number> = { TWD: 1200, JPY: 3000, THB: 5000, USD: 2500 };
 
   beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('settlement in every currency, and parking', () => {
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
       const walletBefore = await posted(walletAccountId(seller.userId, currency));
       const clearingBefore = await posted(providerClearingAccountId(currency));
-      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
         resolution,
         sellerAmountMinor,
         buyerAmountMinor,
@@ -101,7 +101,7 @@ describe('settlement in every currency, and parking', () => {
     const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
     record.charge.status = 'failed';
     const walletBefore = await posted(walletAccountId(seller.userId, 'TWD'));
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
       resolution: 'split',
       sellerAmountMinor: 2500,
       buyerAmountMinor: 1500,
@@ -110,9 +110,9 @@ describe('settlement in every currency, and parking', () => {
 
     const row = await orderRow(h, link.paymentCode);
     expect(row.park_reason).toBe('settlement_refused');
-    expect((await h.call('GET', '/api/support/parked', agent)).body.parked.map((p: { payment_code: string }) => p.payment_code)).toContain(
-      link.paymentCode,
-    );
+    expect(
+      (await h.call('GET', '/api/support/parked', agent())).body.parked.map((p: { payment_code: string }) => p.payment_code),
+    ).toContain(link.paymentCode);
     expect(await posted(escrowAccountId(link.paymentCode))).toEqual({ net: total, pendingDebits: 0 }); // holds voided: untouched
     expect((await posted(walletAccountId(seller.userId, 'TWD'))).net).toBe(walletBefore.net);
     expect(refundsOf(link.paymentCode)).toEqual([]);
@@ -123,11 +123,11 @@ describe('settlement in every currency, and parking', () => {
     expect(view.searchAttributes?.OrderState).toEqual(['parked']);
     // Only the actions that fit the reason are accepted.
     expect(
-      (await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, { action: 'refund', note: 'x' })).status,
+      (await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), { action: 'refund', note: 'x' })).status,
     ).toBe(422);
 
     record.charge.status = 'succeeded'; // the provider fixed it
-    const retried = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, {
+    const retried = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), {
       action: 'retry',
       note: 'provider fixed the charge',
     });
@@ -164,7 +164,7 @@ describe('settlement in every currency, and parking', () => {
       // Silence cannot release it: the decision window never started.
       expect((await h.call('POST', `/api/orders/${link.paymentCode}/decision`, buyer.token, { decision: 'agree' })).status).toBe(409);
 
-      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, {
+      const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), {
         action: 'refund',
         note: 'charged the wrong amount',
       });
@@ -201,7 +201,7 @@ describe('settlement in every currency, and parking', () => {
         clearInterval(pendingAtProvider);
       }
       for (const c of h.payments.state.charges.values()) if (c.charge.reference === link.paymentCode) c.charge.status = 'succeeded';
-      await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent, {
+      await h.call('POST', `/api/support/orders/${link.paymentCode}/parked-resolution`, agent(), {
         action: 'retry',
         note: 'asked the provider again',
       });

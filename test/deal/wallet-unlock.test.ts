@@ -3,9 +3,6 @@ import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage, walletRow } from '../support/deal-steps';
 import { recordHistory } from '../support/histories';
 
-const AGENT = { authorization: 'Bearer agent-token-0123456789' };
-const VIEWER = { authorization: 'Bearer viewer-token-0123456789' };
-
 /** Support ends a wallet lockout early (S309); the lockout here is ten minutes, so only the unlock can end it. */
 describe('support unlocks a locked-out wallet', () => {
   let h: DealHarness;
@@ -29,11 +26,11 @@ describe('support unlocks a locked-out wallet', () => {
     expect((await walletRow(h, party.userId)).state).toBe('locked');
     const unlockPath = `/api/support/users/${party.userId}/wallet/unlock`;
 
-    const byViewer = await h.call('POST', unlockPath, undefined, {}, VIEWER);
+    const byViewer = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.viewer);
     expect(byViewer.status).toBe(403);
     expect((await answer(first)).status).toBe(423); // still locked
 
-    const unlocked = await h.call('POST', unlockPath, undefined, {}, AGENT);
+    const unlocked = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.agent);
     expect(unlocked.status).toBe(200);
     expect(unlocked.body).toEqual({ state: 'awaiting_verification', attemptsLeft: 3, lockouts: 1 });
     expect(
@@ -42,7 +39,7 @@ describe('support unlocks a locked-out wallet', () => {
         .where({ subject: `user:${party.userId}`, action: 'wallet.unlocked' })
         .select('actor'),
     ).toEqual([{ actor: 'support:agent-amy' }]);
-    const again = await h.call('POST', unlockPath, undefined, {}, AGENT);
+    const again = await h.call('POST', unlockPath, undefined, {}, h.staff.headers.agent);
     expect(again.status).toBe(409);
 
     // A new round: a new code goes out, and the right answer enables the wallet.
@@ -55,11 +52,11 @@ describe('support unlocks a locked-out wallet', () => {
 
   it('refuses to unlock a wallet that is not locked', async () => {
     const party = await h.newUser();
-    const none = await h.call('POST', `/api/support/users/${party.userId}/wallet/unlock`, undefined, {}, AGENT);
+    const none = await h.call('POST', `/api/support/users/${party.userId}/wallet/unlock`, undefined, {}, h.staff.headers.agent);
     expect(none.status).toBe(404);
     await h.call('POST', '/api/wallet/activation', party.token);
     await eventually(async () => (await h.knex('wallets').where({ user_id: party.userId }).first()) !== undefined);
-    const notLocked = await h.call('POST', `/api/support/users/${party.userId}/wallet/unlock`, undefined, {}, AGENT);
+    const notLocked = await h.call('POST', `/api/support/users/${party.userId}/wallet/unlock`, undefined, {}, h.staff.headers.agent);
     expect(notLocked.status).toBe(409);
   });
 });

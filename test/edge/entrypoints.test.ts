@@ -36,7 +36,7 @@ const secretValues = (env: Record<string, string>) =>
     .filter((p) => p.length >= 8);
 
 describe.each(['src/api/main.ts', 'worker/main.ts'])('%s in production', (entry) => {
-  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'CODEC_OPERATOR_TOKENS', 'SUPPORT_TOKENS'])(
+  it.each(['LINE_CHANNEL_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'FIELD_KEYS', 'OIDC_ISSUER_URL', 'OIDC_CLIENT_SECRET'])(
     'refuses to start without %s',
     async (variable) => {
       const env = productionEnv();

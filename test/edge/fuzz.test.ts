@@ -18,6 +18,8 @@ const REQUESTS_PER_OPERATION = Number(process.env.FUZZ_REQUESTS_PER_OPERATION ??
 const CONCURRENCY = 48;
 /** The rate-limit counters change by design; everything else must not. */
 const TABLES_ALLOWED_TO_CHANGE = new Set(['rate_limit_hits']);
+/** Staff looking at personal data is audited by design (issue 11): those entries may be added, nothing else. */
+const ROWS_ALLOWED_TO_APPEAR: Record<string, string> = { audit_log: "select * from audit_log where action <> 'support.viewed'" };
 const FUZZ_TEST_TIMEOUT_MS = 240_000;
 
 interface Operation {
@@ -359,9 +361,10 @@ async function tableFingerprints(knex: Knex): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const table of tables.sort()) {
     if (TABLES_ALLOWED_TO_CHANGE.has(table)) continue;
+    const source = ROWS_ALLOWED_TO_APPEAR[table] ? knex.raw(`(${ROWS_ALLOWED_TO_APPEAR[table]})`) : knex.raw('??', [table]);
     const row = await knex.raw(
-      `select count(*)::text as n, coalesce(md5(string_agg(md5(t::text), ',' order by md5(t::text))), '') as sum from ?? t`,
-      [table],
+      `select count(*)::text as n, coalesce(md5(string_agg(md5(t::text), ',' order by md5(t::text))), '') as sum from ? t`,
+      [source],
     );
     out[table] = `${row.rows[0].n}:${row.rows[0].sum}`;
   }
@@ -396,7 +399,7 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       const operations = operationsOf(doc.body);
       expect(operations.length).toBeGreaterThan(25);
       const user = await h.newUser();
-      const tokens = { user: user.token, staff: 'agent-token-0123456789' };
+      const tokens = { user: user.token, staff: h.staff.tokens.agent };
       const before = await tableFingerprints(h.knex);
 
       const g = generator(SEED);

@@ -61,7 +61,7 @@ describe('Idempotency-Key scope', () => {
     expect(params.body.outcome).toBe('otp_sent');
   });
 
-  const agent = 'agent-token-0123456789';
+  const agent = () => h.staff.tokens.agent;
   const code = '0'.repeat(26);
   const user = 'U' + '0'.repeat(32);
   it.each([
@@ -77,7 +77,7 @@ describe('Idempotency-Key scope', () => {
   ])('%s %s refuses a malformed Idempotency-Key with 400 problem+json', async (method, path, who, body) => {
     for (const bad of ['short', 'x'.repeat(129), 'has spaces in it', 'semi;colon;key']) {
       // A fresh user each time: the OTP resend route is rate limited per user.
-      const token = who === 'staff' ? agent : (await h.newUser()).token;
+      const token = who === 'staff' ? agent() : (await h.newUser()).token;
       const res = await h.call(method, path, token, body, { 'idempotency-key': bad });
       expect([res.status, res.contentType, res.body.type]).toEqual([
         400,

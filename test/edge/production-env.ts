@@ -34,8 +34,10 @@ export function productionEnv(): Record<string, string> {
     SMS_BASE_URL: 'https://api.nexmo.com',
     SMS_API_KEY: 'a1b2c3d4',
     SMS_API_SECRET: secret(),
-    SUPPORT_TOKENS: `${secret()}:agent-amy:agent,${secret()}:viewer-vic:viewer`,
-    CODEC_OPERATOR_TOKENS: `${secret()},${secret()}`,
+    OIDC_ISSUER_URL: 'https://login.escrow.example/',
+    OIDC_CLIENT_ID: 'escrow-console',
+    OIDC_CLIENT_SECRET: secret(),
+    OIDC_AUDIENCE: 'https://escrow.example/api',
     FIELD_KEYS: ring(),
     PAYLOAD_KEYS: ring(),
   };

@@ -37,8 +37,10 @@ type Case = [string, string, string | undefined];
 const cases: Case[] = [];
 for (const name of [
   ...PRODUCTION_SECRETS,
-  'SUPPORT_TOKENS',
-  'CODEC_OPERATOR_TOKENS',
+  'OIDC_ISSUER_URL',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_AUDIENCE',
   'FIELD_KEYS',
   'PAYLOAD_KEYS',
   'LINE_CHANNEL_ID',
@@ -57,11 +59,11 @@ for (const name of PRODUCTION_SECRETS) {
 }
 const longToken = 'Tq8Vn3Lm1Xz7Rb5Kc2Wj9Hd4Fs6Gp0Ya';
 cases.push(
-  ['SUPPORT_TOKENS with a short token', 'SUPPORT_TOKENS', `${longToken}:amy:agent,short-token-0123:vic:viewer`],
-  ['SUPPORT_TOKENS with an emulator token', 'SUPPORT_TOKENS', 'emulator-support-token-padded-to-be-long-enough:amy:agent'],
-  ['SUPPORT_TOKENS with an unknown role', 'SUPPORT_TOKENS', `${longToken}:amy:root`],
-  ['CODEC_OPERATOR_TOKENS with a short token', 'CODEC_OPERATOR_TOKENS', `${longToken},short-operator-token`],
-  ['CODEC_OPERATOR_TOKENS with the development secret', 'CODEC_OPERATOR_TOKENS', `${DEV_SECRET}:CODEC_OPERATOR_TOKENS`],
+  // Static staff and operator tokens are gone: production accepts none, even long random ones.
+  ['SUPPORT_TOKENS set at all', 'SUPPORT_TOKENS', `${longToken}:amy:agent`],
+  ['CODEC_OPERATOR_TOKENS set at all', 'CODEC_OPERATOR_TOKENS', longToken],
+  ['OIDC_ISSUER_URL over http', 'OIDC_ISSUER_URL', 'http://login.escrow.example/'],
+  ["OIDC_CLIENT_SECRET is the emulator's", 'OIDC_CLIENT_SECRET', 'emulator-oidc-client-secret-padded-0123456789'],
   ['FIELD_KEYS is the development ring', 'FIELD_KEYS', `dev:${developmentKey('FIELD_KEYS').toString('base64')}`],
   ['FIELD_KEYS holds the payload development key', 'FIELD_KEYS', `k9:${developmentKey('PAYLOAD_KEYS').toString('base64')}`],
   ['PAYLOAD_KEYS is the development ring', 'PAYLOAD_KEYS', `dev:${developmentKey('PAYLOAD_KEYS').toString('base64')}`],
@@ -81,8 +83,13 @@ describe('production settings', () => {
     expect(settings.bankCenter).toMatchObject({ apiKey: env.BANKCENTER_API_KEY, webhookSecret: env.BANKCENTER_WEBHOOK_SECRET });
     expect(settings.payouts).toMatchObject({ apiKey: env.PAYOUT_API_KEY, webhookSecret: env.PAYOUT_WEBHOOK_SECRET });
     expect(settings.secrets).toEqual({ linkSecret: env.LINK_SECRET, hashSecret: env.HASH_SECRET });
-    expect(settings.supportTokens).toBe(env.SUPPORT_TOKENS);
-    expect(settings.codec.operatorTokens).toEqual(env.CODEC_OPERATOR_TOKENS.split(','));
+    expect(settings.staffIdentity).toMatchObject({
+      issuerUrl: env.OIDC_ISSUER_URL,
+      clientId: env.OIDC_CLIENT_ID,
+      clientSecret: env.OIDC_CLIENT_SECRET,
+      audience: env.OIDC_AUDIENCE,
+      codecAudience: env.OIDC_AUDIENCE,
+    });
     expect(settings.keys.field.activeKeyId).toBe('k1');
     expect(settings.keys.payload.activeKeyId).toBe('k1');
   });

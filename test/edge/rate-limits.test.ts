@@ -63,8 +63,8 @@ describe('rate limits', () => {
   it.each(families)(
     '%s: the call after the limit answers 429 with Retry-After; another client is not affected',
     async (_name, method, path, who) => {
-      const first = who === 'staff' ? 'agent-token-0123456789' : who === 'user' ? (await h.newUser()).token : undefined;
-      const second = who === 'staff' ? 'viewer-token-0123456789' : who === 'user' ? (await h.newUser()).token : undefined;
+      const first = who === 'staff' ? h.staff.tokens.agent : who === 'user' ? (await h.newUser()).token : undefined;
+      const second = who === 'staff' ? h.staff.tokens.viewer : who === 'user' ? (await h.newUser()).token : undefined;
       const headers = (token: string | undefined, address: string) => ({
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         // Without a proof of identity the client is its address; the harness trusts loopback proxies.

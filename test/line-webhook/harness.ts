@@ -27,6 +27,7 @@ import { simulatorRouter } from '../../src/pages/simulator';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from '../support/bundle';
 import type { DealHarness } from '../support/deal-harness';
+import { startStaffIdentityProvider } from '../support/staff-identity';
 import { testDatabaseUrl, testTemporalAddress, uniqueId } from '../support/env';
 
 /**
@@ -72,7 +73,9 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
   const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
   const sms = await startSmsEmulator(smsSecrets);
+  const staff = await startStaffIdentityProvider(baseUrl);
   const settings = loadSettings({
+    ...staff.env,
     TASK_QUEUE: uniqueId('line-deals'),
     PUBLIC_BASE_URL: baseUrl,
     LINE_CHANNEL_ID: EMULATOR_DEFAULTS.loginChannelId,
@@ -169,6 +172,7 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     line,
     payments,
     sms,
+    staff,
     adapter,
     processor,
     adapterRetry: ADAPTER_RETRY,
@@ -204,6 +208,7 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await payments.close();
       await sms.close();
+      await staff.idp.close();
       await line.close();
       await connection.close();
       await nativeConnection.close();

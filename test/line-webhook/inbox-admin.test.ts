@@ -16,8 +16,6 @@ import { testDatabaseUrl } from '../support/env';
  */
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
-const AGENT = 'agent-token-0123456789';
-const VIEWER = 'viewer-token-0123456789';
 
 describe('gave_up LINE events: listing and re-drive', () => {
   let h: DealHarness;
@@ -66,7 +64,7 @@ describe('gave_up LINE events: listing and re-drive', () => {
   it('lists gave_up events without what the user wrote, to agents only', async () => {
     const user = newUserId();
     const id = await gaveUp(user, 'my phone is 0912-000-111');
-    const listed = await h.call('GET', '/api/support/line-events?status=gave_up&limit=500', AGENT);
+    const listed = await h.call('GET', '/api/support/line-events?status=gave_up&limit=500', h.staff.tokens.agent);
     expect(listed.status).toBe(200);
     const mine = listed.body.events.find((e: { webhookEventId: string }) => e.webhookEventId === id);
     expect(mine).toMatchObject({
@@ -79,9 +77,9 @@ describe('gave_up LINE events: listing and re-drive', () => {
       lastError: 'Error: no handler for this postback shape',
     });
     expect(JSON.stringify(listed.body)).not.toContain('0912-000-111');
-    expect((await h.call('GET', '/api/support/line-events', VIEWER)).status).toBe(403);
+    expect((await h.call('GET', '/api/support/line-events', h.staff.tokens.viewer)).status).toBe(403);
     expect((await h.call('GET', '/api/support/line-events')).status).toBe(401);
-    const bad = await h.call('GET', '/api/support/line-events?status=lost', AGENT);
+    const bad = await h.call('GET', '/api/support/line-events?status=lost', h.staff.tokens.agent);
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.status).toBeLessThan(500);
     expect(bad.contentType).toMatch(/problem\+json/);
@@ -91,7 +89,7 @@ describe('gave_up LINE events: listing and re-drive', () => {
     const user = newUserId();
     const id = await gaveUp(user, 'sell 100 1 lamp');
     broken.delete(user);
-    const res = await h.call('POST', `/api/support/line-events/${id}/redrive`, AGENT);
+    const res = await h.call('POST', `/api/support/line-events/${id}/redrive`, h.staff.tokens.agent);
     expect(res).toMatchObject({ status: 200, body: { redriven: id } });
     await eventually(async () => (await row(id)).outcome === 'done');
     expect(await row(id)).toMatchObject({ attempts: 1, failed_attempts: 0 });
@@ -100,7 +98,7 @@ describe('gave_up LINE events: listing and re-drive', () => {
       { actor: 'support:agent-amy', details: expect.objectContaining({ eventType: 'message', userId: user, lastFailureKind: 'event' }) },
     ]);
     // Only a gave_up event can be re-driven; nothing else is touched or audited.
-    const again = await h.call('POST', `/api/support/line-events/${id}/redrive`, AGENT);
+    const again = await h.call('POST', `/api/support/line-events/${id}/redrive`, h.staff.tokens.agent);
     expect(again.status).toBe(409);
     expect(await audits(id)).toHaveLength(1);
   });

@@ -9,7 +9,7 @@ import { reconcilePayouts } from '../../src/reconcile';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage, type Party } from '../support/deal-steps';
 import { recordHistory } from '../support/histories';
-import { AGENT, VIEWER, available, emulators, fundWallet, verifiedParty } from './steps';
+import { available, emulators, fundWallet, verifiedParty } from './steps';
 
 /** Longer than the payout client's 10 s time limit (DEFAULT_PROVIDER_TIMEOUT_MS). */
 const PROVIDER_STALL_MS = 11_000;
@@ -132,7 +132,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(noKey.status).toBe(400);
   });
 
-  it('holds a payout whose party is on the watch-list until an agent releases it; then pays once', async () => {
+  it('holds a payout whose party is on the watch-list until two agents release it; then pays once', async () => {
     const { party } = await verifiedParty(h);
     await fundWallet(h, party.userId, 30_000);
     const listed = await h.call(
@@ -140,7 +140,7 @@ describe('payouts: e-wallet → verified bank account through the payout provide
       '/api/support/watchlist',
       undefined,
       { keyType: 'line_user_id', value: party.userId, reason: 'bank credit black-list hit' },
-      AGENT,
+      h.staff.headers.agent,
     );
     expect(listed.status).toBe(201);
 
@@ -151,21 +151,30 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     expect(await statementFor(payoutId)).toEqual([]);
     await eventually(async () => lastMessage(h, party.userId, 'payout_held') !== undefined);
 
-    const queue = await h.call('GET', '/api/support/payouts?state=held', undefined, undefined, VIEWER);
+    const queue = await h.call('GET', '/api/support/payouts?state=held', undefined, undefined, h.staff.headers.viewer);
     expect(queue.body.payouts.map((p: { payout_id: string }) => p.payout_id)).toContain(payoutId);
-    const byViewer = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, VIEWER);
+    const byViewer = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.viewer);
     expect(byViewer.status).toBe(403);
 
-    const released = await h.call(
+    // Four eyes (test/staff/four-eyes.test.ts): a second agent's approval releases it.
+    const approved = await h.call(
       'POST',
       `/api/support/payouts/${payoutId}/release`,
       undefined,
       { note: 'customer identity confirmed by phone' },
-      AGENT,
+      h.staff.headers.agent,
+    );
+    expect(approved.body).toEqual({ outcome: 'awaiting_second_approval', approvedBy: ['agent-amy'] });
+    const released = await h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/release`,
+      undefined,
+      { note: 'checked the call recording' },
+      h.staff.headers.secondAgent,
     );
     expect(released.body).toEqual({ outcome: 'releasing' });
     await untilState(party, payoutId, 'paid');
-    const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, AGENT);
+    const again = await h.call('POST', `/api/support/payouts/${payoutId}/release`, undefined, {}, h.staff.headers.agent);
     expect(again.status).toBe(409);
 
     expect(await statementFor(payoutId)).toHaveLength(1);
@@ -177,10 +186,11 @@ describe('payouts: e-wallet → verified bank account through the payout provide
       .select('actor', 'action');
     expect(audit).toEqual([
       { actor: 'system:payout', action: 'payout.held' },
-      { actor: 'support:agent-amy', action: 'payout.released' },
+      { actor: 'support:agent-amy', action: 'payout.release_approved' },
+      { actor: 'support:agent-ben', action: 'payout.released' },
       { actor: 'system:payout', action: 'payout.paid' },
     ]);
-    expect((await h.knex('payouts').where({ payout_id: payoutId }).first()).decided_by).toBe('agent-amy');
+    expect((await h.knex('payouts').where({ payout_id: payoutId }).first()).decided_by).toBe('agent-ben');
     await recordHistory(h, payoutWorkflowId(payoutId), 'held-released');
   });
 
@@ -190,7 +200,13 @@ describe('payouts: e-wallet → verified bank account through the payout provide
     const { payoutId } = (await requestPayout(party, 6_000_000)).body; // above the review threshold
     await untilState(party, payoutId, 'held');
     expect((await h.call('GET', `/api/payouts/${payoutId}`, party.token)).body.holdReasons).toEqual(['amount_above_threshold']);
-    const rejected = await h.call('POST', `/api/support/payouts/${payoutId}/reject`, undefined, { note: 'unusual amount' }, AGENT);
+    const rejected = await h.call(
+      'POST',
+      `/api/support/payouts/${payoutId}/reject`,
+      undefined,
+      { note: 'unusual amount' },
+      h.staff.headers.agent,
+    );
     expect(rejected.body).toEqual({ outcome: 'rejecting' });
     await untilState(party, payoutId, 'rejected');
     expect(await available(h, party.userId)).toBe(9_000_000);

@@ -4,7 +4,7 @@ import { quickReceiveWorkflowId } from '../../src/domain/ids';
 import { dataConverterFromEnv } from '../../src/temporal/codec';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { eventually, lastMessage } from '../support/deal-steps';
-import { AGENT, emulators, entryFor, historyBytes, quickReceive, registerAccount } from './steps';
+import { emulators, entryFor, historyBytes, quickReceive, registerAccount } from './steps';
 
 describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api, the worker and the verification center', () => {
   let h: DealHarness;
@@ -107,7 +107,7 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
         value: `${account.bankCode}-${account.accountNumber}`,
         reason: 'police fraud report 2024-117',
       },
-      AGENT,
+      h.staff.headers.agent,
     );
     expect(listed.status).toBe(201);
     const audit = await h
@@ -126,7 +126,13 @@ describe('quick receive (S601–S607 buyer, S701–S707 seller) through the api,
     expect(asked).toEqual([]);
 
     // Removed from the list (with a reason, audited), the same account verifies.
-    const removed = await h.call('DELETE', `/api/support/watchlist/${listed.body.id}`, undefined, { reason: 'report withdrawn' }, AGENT);
+    const removed = await h.call(
+      'DELETE',
+      `/api/support/watchlist/${listed.body.id}`,
+      undefined,
+      { reason: 'report withdrawn' },
+      h.staff.headers.agent,
+    );
     expect(removed.status).toBe(204);
     expect(
       await h

@@ -5,8 +5,6 @@ import type { DealHarness } from '../support/deal-harness';
 import { eventually, type Party } from '../support/deal-steps';
 
 /** Steps of the money-out tests: bank accounts the verification center knows, quick receive, funded wallets. */
-export const AGENT = { authorization: 'Bearer agent-token-0123456789' };
-export const VIEWER = { authorization: 'Bearer viewer-token-0123456789' };
 const ACCOUNT_DIGITS = 14;
 
 export function emulators(h: DealHarness) {

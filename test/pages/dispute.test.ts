@@ -12,9 +12,8 @@ import {
   unlabelledControls,
 } from './browser';
 import { startPagesSite, type PagesSite } from './site';
+import { signInToConsole } from './staff-sign-in';
 
-const AGENT_TOKEN = 'agent-token-0123456789';
-const VIEWER_TOKEN = 'viewer-token-0123456789';
 const TEMPORAL_UI = 'http://temporal-ui.test:8233';
 
 describeWithChromium('a dispute opened on the payment page and resolved in the support console', () => {
@@ -22,7 +21,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
   let site: PagesSite;
   let browser: Browser;
   beforeAll(async () => {
-    h = await startDealHarness();
+    h = await startDealHarness({ env: { TEMPORAL_UI_URL: TEMPORAL_UI } });
     site = await startPagesSite(h.baseUrl, { temporalUiUrl: TEMPORAL_UI });
     browser = await launchBrowser();
   });
@@ -62,16 +61,18 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     const staffContext = await phoneContext(browser);
     const page = await staffContext.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${site.baseUrl}/pages/support?lang=en`);
+    await page.goto(`${h.baseUrl}/pages/support?lang=en`);
     expect(await unlabelledControls(page)).toEqual([]);
 
-    // A token the API does not know: its refusal shows next to the token field.
-    await signIn(page, 'not-a-staff-token-000');
-    await expectText(page, '#signin-token-error', /support staff token is required/);
+    // Someone the company knows but who has no staff role: no session, and the console says why.
+    await signInToConsole(page, 'nobody', { expectConsole: false });
+    await expectText(page, '#signin-error', /no support role/);
+    expect(await h.knex('staff_sessions').where({ staff_id: 'nobody-nia' }).count('* as n').first()).toEqual({ n: '0' });
     await screenshot(page, 'support-signin-refused');
 
     // A viewer sees the queue and the order but the API refuses the resolution (403).
-    await signIn(page, VIEWER_TOKEN);
+    await signInToConsole(page, 'viewer');
+    await expectText(page, '#whoami', /Vic \(viewer\).*viewer/);
     await openDispute(page, link.paymentCode);
     await page.getByRole('radio', { name: 'Release to the seller' }).check();
     await page.getByRole('button', { name: 'Resolve' }).click();
@@ -79,7 +80,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.getByRole('button', { name: 'Sign out' }).click();
 
     // The agent: the order's detail, its history and reason, the Temporal UI link.
-    await signIn(page, AGENT_TOKEN);
+    await signInToConsole(page, 'agent');
     await openDispute(page, link.paymentCode);
     await expectText(page, '[data-detail="reason"]', /^The lens is cracked$/);
     await expectText(page, '[data-detail="buyerId"]', new RegExp(`^${buyer.userId}$`));
@@ -175,11 +176,6 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await staffContext.close();
   });
 });
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.getByLabel('Staff token', { exact: true }).fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 async function openDispute(page: Page, paymentCode: string): Promise<void> {
   const item = page.locator('#queue-list li', { hasText: paymentCode });

@@ -12,8 +12,7 @@ import {
   unlabelledControls,
 } from './browser';
 import { startPagesSite, type PagesSite } from './site';
-
-const AGENT_TOKEN = 'agent-token-0123456789';
+import { signInToConsole } from './staff-sign-in';
 
 /** Issue 9, finding 3: a parked deal is in the console's queue, and an agent's retry settles it. */
 describeWithChromium('a parked deal in the support console', () => {
@@ -39,7 +38,7 @@ describeWithChromium('a parked deal in the support console', () => {
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'disputed');
     const record = [...h.payments.state.charges.values()].find((c) => c.charge.reference === link.paymentCode)!;
     record.charge.status = 'failed'; // the provider now refuses refunds of this charge
-    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, AGENT_TOKEN, {
+    await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, h.staff.tokens.agent, {
       resolution: 'refund',
       sellerAmountMinor: 0,
       buyerAmountMinor: 2000,
@@ -49,9 +48,8 @@ describeWithChromium('a parked deal in the support console', () => {
     const context = await phoneContext(browser);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${site.baseUrl}/pages/support?lang=en`);
-    await page.getByLabel('Staff token', { exact: true }).fill(AGENT_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto(`${h.baseUrl}/pages/support?lang=en`);
+    await signInToConsole(page, 'agent');
     await page.waitForSelector('#parked:not([hidden])', { timeout: 30_000 });
     expect(await unlabelledControls(page)).toEqual([]);
     const item = page.locator('#parked-list li', { hasText: link.paymentCode });

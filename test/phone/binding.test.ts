@@ -281,7 +281,7 @@ describe('phone binding', () => {
     const phone = uniquePhone();
     await bindPhone(h, buyer, phone);
     const e164 = normalisePhone(phone);
-    const cleared = await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, 'agent-token-0123456789');
+    const cleared = await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, h.staff.tokens.agent);
     expect(cleared.status).toBe(200);
     expect(cleared.body.cleared).toBe(1);
 
@@ -300,9 +300,7 @@ describe('phone binding', () => {
     expect((await verifyAuditChain(h.knex)).ok).toBe(true);
 
     // Nothing left to clear: nothing changed, nothing audited.
-    expect((await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, 'agent-token-0123456789')).body.cleared).toBe(
-      0,
-    );
+    expect((await h.call('POST', `/api/support/users/${buyer.userId}/phone-bindings/clear`, h.staff.tokens.agent)).body.cleared).toBe(0);
     expect(await h.knex('audit_log').where({ subject: `user:${buyer.userId}`, action: 'phone_binding.cleared' })).toHaveLength(1);
   });
 

@@ -26,8 +26,11 @@ describe('settings', () => {
     [{ LINE_API_TIMEOUT_MS: '0' }, 'LINE_API_TIMEOUT_MS', 'between 1'],
     [{ PAYMENT_TIMEOUT_MS: 'soon' }, 'PAYMENT_TIMEOUT_MS', 'must be an integer'],
     [{ ID_TOKEN_REFUSAL_CACHE_MS: '-1' }, 'ID_TOKEN_REFUSAL_CACHE_MS', 'between 0'],
-    [{ CODEC_OPERATOR_TOKENS: 'short' }, 'CODEC_OPERATOR_TOKENS', 'at least 32 bytes'],
-    [{ SUPPORT_TOKENS: 'tok:amy' }, 'SUPPORT_TOKENS', 'entry 1'],
+    [{ CODEC_OPERATOR_TOKENS: 'an-operator-token-0123456789-0123456789' }, 'CODEC_OPERATOR_TOKENS', 'no longer read'],
+    [{ SUPPORT_TOKENS: 'tok:amy:agent' }, 'SUPPORT_TOKENS', 'no longer read'],
+    [{ OIDC_ISSUER_URL: 'ftp://login.example' }, 'OIDC_ISSUER_URL', 'must use'],
+    [{ OIDC_ISSUER_URL: 'https://login.example/?tenant=1' }, 'OIDC_ISSUER_URL', 'without a query'],
+    [{ OIDC_ROLES_CLAIM: 'roles claim' }, 'OIDC_ROLES_CLAIM', 'claim name'],
   ])('%j is refused naming %s', (env, variable, reason) => {
     const err = refusal(env);
     expect(err).toBeInstanceOf(ConfigError);

@@ -55,7 +55,7 @@ describe('npm start', () => {
       API_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
     };
-    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL']) delete env[name];
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL', 'OIDC_ISSUER_URL', 'TEMPORAL_UI_ORIGINS']) delete env[name];
     // What `npm start` runs: node with tsx as a loader.
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'runtime', 'start.ts')], {
       cwd: path.join(__dirname, '..', '..'),
@@ -89,6 +89,20 @@ describe('npm start', () => {
     });
     expect(bind.status).toBe(202);
     expect(output).toMatch(/sms to \+886\*{4}5678: .*\d{6}/);
+
+    // Staff sign in through the OIDC provider emulator it started: the console's flow ends in a session.
+    const login = await fetch(`${api}/auth/staff/login?next=%2Fpages%2Fsupport`, { redirect: 'manual' });
+    const authorize = new URL(login.headers.get('location')!);
+    expect(output).toContain(`OIDC provider emulator at ${authorize.origin}`);
+    authorize.searchParams.set('emulator_user', 'amy');
+    const back = (await fetch(authorize, { redirect: 'manual' })).headers.get('location')!;
+    const callback = await fetch(back, { redirect: 'manual', headers: { cookie: login.headers.get('set-cookie')!.split(';')[0] } });
+    expect(callback.headers.get('location')).toBe('/pages/support');
+    const session = callback.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('staff_session='))!
+      .split(';')[0];
+    expect((await fetch(`${api}/api/support/disputes`, { headers: { cookie: session } })).status).toBe(200);
 
     const family = descendants(child.pid!);
     expect(family.length).toBeGreaterThanOrEqual(3); // postgres, temporal, worker, api (and their helpers)

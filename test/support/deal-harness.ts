@@ -16,6 +16,7 @@ import { startPaymentEmulator } from '../../src/emulators/payment';
 import { startBankCenterEmulator } from '../../src/emulators/bankcenter';
 import { startPayoutEmulator } from '../../src/emulators/payout';
 import { startSmsEmulator, type RunningSmsEmulator } from '../../src/emulators/sms';
+import { startStaffIdentityProvider, type StaffIdentityFixture } from './staff-identity';
 import { createBankCenter } from '../../src/bankcenter';
 import { createPayoutProvider } from '../../src/payout';
 import { createLedger, type Ledger } from '../../src/ledger';
@@ -47,6 +48,8 @@ export interface DealHarness {
   payouts?: Awaited<ReturnType<typeof startPayoutEmulator>>;
   /** The SMS provider emulator: phone binding codes arrive here (see deal-steps bindPhone). */
   sms?: RunningSmsEmulator;
+  /** The staff identity provider (OIDC emulator) and access tokens it minted for the test staff. */
+  staff: StaffIdentityFixture;
   worker: Worker;
   /** Restart the worker (a crash in the middle of deals). */
   restartWorker(): Promise<void>;
@@ -88,6 +91,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   });
   const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
   const sms = await startSmsEmulator(smsSecrets);
+  const staff = await startStaffIdentityProvider(baseUrl);
   const settings = loadSettings({
     TASK_QUEUE: uniqueId('deals'),
     PUBLIC_BASE_URL: baseUrl,
@@ -106,7 +110,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     SMS_BASE_URL: sms.baseUrl,
     SMS_API_KEY: smsSecrets.apiKey,
     SMS_API_SECRET: smsSecrets.apiSecret,
-    SUPPORT_TOKENS: 'agent-token-0123456789:agent-amy:agent,viewer-token-0123456789:viewer-vic:viewer',
+    ...staff.env,
     PAYMENT_REMINDER_MS: '600000',
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
@@ -182,6 +186,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     bankCenter,
     payouts,
     sms,
+    staff,
     get worker() {
       return current.w;
     },
@@ -213,6 +218,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       // The harness's emulator, which a test may have replaced after stopping the first one.
       await harness.sms?.close();
       await line.close();
+      await staff.idp.close();
       await connection.close();
       await nativeConnection.close();
       await knex.destroy();

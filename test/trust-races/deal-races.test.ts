@@ -23,7 +23,7 @@ const BATCH = 10;
 describe('races inside one deal', () => {
   let h: DealHarness;
   let seller: Party;
-  const agent = 'agent-token-0123456789';
+  const agent = () => h.staff.tokens.agent;
   const roomyLimits = { ...DEFAULT_LIMIT_POLICY, rules: [], tiers: { basic: { monthlySpendMinor: 1e12, monthlyReceiveMinor: 1e12 } } };
 
   beforeAll(async () => {
@@ -199,7 +199,7 @@ describe('races inside one deal', () => {
           (await h.client.workflow.getHandle(`order:${link.paymentCode}`).query('orderView')) as { dispute: { openedAtMs: number } }
         ).dispute.openedAtMs;
         await sleepUntil(opened + 3000 + ((i % 11) - 5) * 30);
-        const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent, {
+        const res = await h.call('POST', `/api/support/orders/${link.paymentCode}/resolution`, agent(), {
           resolution: 'split',
           sellerAmountMinor: 400,
           buyerAmountMinor: 300,

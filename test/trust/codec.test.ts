@@ -1,13 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import express from 'express';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type DataConverter, type Payload } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { keyRing } from '../../src/crypto';
 import { DecryptionError } from '../../src/crypto/aead';
 import { dataConverterFromEnv, ENCRYPTED_ENCODING, EncryptionCodec, METADATA_KEY_ID } from '../../src/temporal/codec';
-import { codecRouter } from '../../src/temporal/codec-server';
 import { testTemporalAddress, uniqueId } from '../support/env';
 import type { echoContact } from './fixtures/phone-workflow';
 
@@ -103,99 +100,5 @@ describe('payload codec with a real Temporal server', () => {
     const { raw } = await runAndFetchRawHistory({});
     expect(raw.includes(Buffer.from(phone))).toBe(true);
     expect(raw.includes(Buffer.from(holderName))).toBe(true);
-  });
-});
-
-describe('codec server', () => {
-  const operatorToken = randomBytes(24).toString('hex');
-  const uiOrigin = 'http://localhost:8233';
-  const codec = new EncryptionCodec(keyRing([['k1', k1]]));
-  let baseUrl: string;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    const app = express();
-    app.use(codecRouter({ codec, operatorTokens: ['another-operator-token-0123456789abcdef', operatorToken], allowedOrigins: [uiOrigin] }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => new Promise((resolve) => server.close(() => resolve()));
-  });
-  afterAll(async () => close?.());
-
-  async function encodedBody(): Promise<string> {
-    const [encoded] = await codec.encode([defaultPayloadConverter.toPayload({ phone: '0912345678' })]);
-    const metadata = Object.fromEntries(Object.entries(encoded.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-    return JSON.stringify({ payloads: [{ metadata, data: Buffer.from(encoded.data!).toString('base64') }] });
-  }
-
-  const post = (path: string, body: string, headers: Record<string, string>) =>
-    fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', origin: uiOrigin, ...headers } });
-
-  it('decodes for an authorised operator, with CORS for the UI', async () => {
-    const res = await post('/codec/decode', await encodedBody(), { authorization: `Bearer ${operatorToken}` });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBe(uiOrigin);
-    const body = (await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
-    const payload: Payload = {
-      metadata: Object.fromEntries(Object.entries(body.payloads[0].metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-      data: Buffer.from(body.payloads[0].data, 'base64'),
-    };
-    expect(defaultPayloadConverter.fromPayload(payload)).toEqual({ phone: '0912345678' });
-  });
-
-  it('encodes, so the UI can send signals with encrypted input', async () => {
-    const plain = defaultPayloadConverter.toPayload('x');
-    const body = JSON.stringify({
-      payloads: [
-        {
-          metadata: { encoding: Buffer.from(plain.metadata!.encoding).toString('base64') },
-          data: Buffer.from(plain.data!).toString('base64'),
-        },
-      ],
-    });
-    const res = await post('/codec/encode', body, { authorization: `Bearer ${operatorToken}` });
-    expect(res.status).toBe(200);
-    const json = (await res.json()) as { payloads: Array<{ metadata: Record<string, string> }> };
-    expect(Buffer.from(json.payloads[0].metadata.encoding, 'base64').toString()).toBe(ENCRYPTED_ENCODING);
-  });
-
-  it('answers the CORS preflight without a token', async () => {
-    const res = await fetch(`${baseUrl}/codec/decode`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: uiOrigin,
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'authorization,content-type',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
-  });
-
-  it('refuses callers without a token (401) and with a wrong one (403), as problem+json', async () => {
-    const body = await encodedBody();
-    const missing = await post('/codec/decode', body, {});
-    expect(missing.status).toBe(401);
-    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const wrong = await post('/codec/decode', body, { authorization: `Bearer ${operatorToken}x` });
-    expect(wrong.status).toBe(403);
-    expect(wrong.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(await wrong.text()).not.toContain('0912345678');
-  });
-
-  it('rejects a malformed body and undecodable payloads as problems', async () => {
-    const auth = { authorization: `Bearer ${operatorToken}` };
-    expect((await post('/codec/decode', JSON.stringify({ nope: 1 }), auth)).status).toBe(400);
-    const foreign = await new EncryptionCodec(keyRing([['k9', k2]])).encode([defaultPayloadConverter.toPayload('x')]);
-    const body = JSON.stringify({
-      payloads: foreign.map((p) => ({
-        metadata: Object.fromEntries(Object.entries(p.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-        data: Buffer.from(p.data!).toString('base64'),
-      })),
-    });
-    const res = await post('/codec/decode', body, auth);
-    expect(res.status).toBe(422);
-    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 });

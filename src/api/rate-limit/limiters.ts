@@ -2,14 +2,15 @@ import type { Express, Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Knex } from 'knex';
 import type { RateLimitSettings } from '../../config/settings';
-import { bearerToken, staffMemberOf, type IdentityVerifier, type StaffMember } from '../identity';
+import { bearerToken, type IdentityVerifier } from '../identity';
+import type { StaffAuthenticator } from '../staff-auth';
 import { sendProblem } from '../problem';
 import { PostgresRateLimitStore } from './postgres-store';
 
 /**
  * Rate limits (express-rate-limit, counts in PostgreSQL so every api process shares them) on the
  * calls worth guessing or flooding: LINE Login, OTP submission and resend, phone binding, link
- * creation, staff calls and the codec endpoint. A client is its user or staff id when the
+ * creation, staff sign-in and calls, and the codec endpoint. A client is its user or staff id when the
  * request proves one, else its address (req.ip, which honours TRUST_PROXY). Over the limit:
  * 429 problem+json with Retry-After.
  */
@@ -19,7 +20,7 @@ export interface RateLimitDeps {
   /** The deployment (its task queue): api processes of one deployment share counts, other deployments on the same database do not. */
   scope: string;
   verifier: IdentityVerifier;
-  staff: Map<string, StaffMember>;
+  staffAuth: StaffAuthenticator;
 }
 
 type KeyOf = (req: Request) => Promise<string>;
@@ -55,12 +56,13 @@ export function installRateLimits(app: Express, deps: RateLimitDeps): void {
     return userId !== undefined ? `user:${userId}` : addressOf(req);
   };
   const byStaff: KeyOf = async (req) => {
-    const member = staffMemberOf(deps.staff, req);
+    const member = await deps.staffAuth.authenticate(req).catch(() => undefined);
     return member ? `staff:${member.staffId}` : addressOf(req);
   };
   const byAddress: KeyOf = async (req) => addressOf(req);
 
   app.use('/auth/line', limiter('login', limits.loginMax, byAddress));
+  app.use('/auth/staff', limiter('staff-login', limits.loginMax, byAddress));
   app.use('/codec', limiter('codec', limits.codecMax, byAddress));
   app.use('/api/support', limiter('staff', limits.staffMax, byStaff));
   app.use('/api/phone-binding', limiter('phone', limits.phoneMax, byUser, ['POST', 'PUT', 'DELETE']));

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import { INBOX_STATUSES, LIST_LIMIT_MAX, listInboxEvents, redriveEvents } from '../../line/webhook/inbox-admin';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
+import { auditSupportView } from './support-audit';
 
 /**
  * Support staff and the LINE inbox: which chat events were set aside (gave_up) and why, and a
@@ -19,13 +20,15 @@ const listQuery = z
 /** LINE's webhookEventId is a ULID; the inbox takes up to 64 characters of this alphabet. */
 const EVENT_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 
-export function supportLineRoutes(deps: { knex: Knex; staff: Map<string, StaffMember> }): Router {
+export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const agent = requireStaff(deps.staff, 'agent');
+  const agent = requireStaff(deps.staffAuth, 'agent');
 
   router.get('/api/support/line-events', agent, async (req, res) => {
     const query = listQuery.parse(req.query);
-    res.json({ events: await listInboxEvents(deps.knex, query.status, query.limit) });
+    const events = await listInboxEvents(deps.knex, query.status, query.limit);
+    await auditSupportView(deps.knex, res.locals.staff, `queue:line-events:${query.status}`, { events: events.length });
+    res.json({ events });
   });
 
   router.post('/api/support/line-events/:id/redrive', agent, async (req, res) => {

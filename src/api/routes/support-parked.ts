@@ -7,7 +7,8 @@ import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { resolveParkedUpdate } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
+import { auditSupportView } from './support-audit';
 
 /**
  * Parked deals: a money step was refused or did not add up, so the deal waits for a person with
@@ -20,10 +21,10 @@ const parkedResolutionSchema = z
   })
   .strict();
 
-export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
+export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
 
   router.get('/api/support/parked', viewer, async (_req, res) => {
     const rows = await deps
@@ -32,6 +33,7 @@ export function supportParkedRoutes(deps: { knex: Knex; temporal: Client; staff:
       .orderBy('updated_at', 'asc')
       .limit(200)
       .select('payment_code', 'park_reason', 'park_detail', 'total_minor', 'currency', 'product_name', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:parked', { orders: rows.map((r) => r.payment_code) });
     res.json({ parked: rows });
   });
 

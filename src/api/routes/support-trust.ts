@@ -10,8 +10,9 @@ import { decideHeldPayoutUpdate } from '../../../workflows/payout-messages';
 import { HttpProblem } from '../problem';
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { PAYOUT_ID_PATTERN } from './money-out';
+import { auditSupportView } from './support-audit';
 
 /**
  * Support staff and trust: watch-list edits and the held-payout queue. Every change is written
@@ -35,10 +36,10 @@ const entrySchema = z
 const removalSchema = z.object({ reason: z.string().trim().min(1).max(REASON_MAX_CHARS) }).strict();
 const decisionSchema = z.object({ note: z.string().trim().max(NOTE_MAX_CHARS).optional() }).strict();
 
-export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember>; hashSecret: string }): Router {
+export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator; hashSecret: string }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
   const actor = (staff: StaffMember) => `support:${staff.staffId}`;
 
   router.post('/api/support/watchlist', agent, async (req, res) => {
@@ -87,10 +88,12 @@ export function supportTrustRoutes(deps: { knex: Knex; temporal: Client; staff: 
         'account_masked',
         'state',
         'hold_reasons',
+        'release_approvals',
         'decided_by',
         'created_at',
         'updated_at',
       );
+    await auditSupportView(deps.knex, res.locals.staff, `queue:payouts:${state}`, { payouts: rows.map((r) => r.payout_id) });
     res.json({ payouts: rows.map((r) => ({ ...r, amount_minor: Number(r.amount_minor) })) });
   });
 

@@ -11,8 +11,9 @@ import { unlockWalletUpdate } from '../../../workflows/wallet-activation-message
 import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
-import { requireStaff, type StaffMember } from '../identity';
+import { requireStaff, type StaffAuthenticator, type StaffMember } from '../staff-auth';
 import { LINE_USER_ID_PATTERN, paramPattern } from '../input-guards';
+import { auditSupportAction, auditSupportView } from './support-audit';
 
 /** Support staff: the dispute queue, resolutions (release / refund / split), clearing abnormal bindings, unlocking wallets. */
 const resolutionSchema = z
@@ -24,10 +25,10 @@ const resolutionSchema = z
   })
   .strict();
 
-export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<string, StaffMember> }): Router {
+export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
-  const viewer = requireStaff(deps.staff, 'viewer');
-  const agent = requireStaff(deps.staff, 'agent');
+  const viewer = requireStaff(deps.staffAuth, 'viewer');
+  const agent = requireStaff(deps.staffAuth, 'agent');
   const knownUser = paramPattern('userId', LINE_USER_ID_PATTERN, 'user');
 
   router.get('/api/support/disputes', viewer, async (_req, res) => {
@@ -37,6 +38,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
       .orderBy('updated_at', 'asc')
       .limit(200)
       .select('payment_code', 'seller_id', 'buyer_id', 'total_minor', 'currency', 'product_name', 'dispute_reason', 'updated_at');
+    await auditSupportView(deps.knex, res.locals.staff, 'queue:disputes', { orders: rows.map((r) => r.payment_code) });
     res.json({ disputes: rows });
   });
 
@@ -49,6 +51,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
       .where('retry_key', 'like', `${orderWorkflowId(code)}:%`)
       .orderBy('sent_at')
       .select('to_user_id', 'kind', 'sent_at');
+    await auditSupportView(deps.knex, res.locals.staff, `order:${code}`, { parts: ['order', 'messages'] });
     res.json({ order: view, messages });
   });
 
@@ -62,6 +65,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staff: Map<s
       args: [{ agentId: staff.staffId, ...body }],
       updateId,
     });
+    // The settlement that follows is audited by the deal; this records who decided it, and why.
+    await auditSupportAction(deps.knex, staff, 'support.dispute_resolved', `order:${code}`, { ...body, note: body.note ?? null });
     res.json(outcome);
   });
 

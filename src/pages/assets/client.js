@@ -62,11 +62,21 @@ export function newIdempotencyKey() {
 export class NetworkError extends Error {}
 
 /**
- * Calls the API. `auth`: 'user' sends the LINE ID token (and goes to login on 401), 'staff' the
- * support token, 'none' nothing. Resolves to {status, ok, body, problem}; rejects only when
- * there was no answer at all (NetworkError) or the page is leaving for login.
+ * The staff console's session is an HttpOnly cookie the page never sees; calls that change
+ * something also carry the session's CSRF token (from GET /auth/staff/session).
  */
-export async function api(method, path, { body, auth = 'user', idempotencyKey, staffToken } = {}) {
+let staffCsrfToken;
+export function setStaffCsrfToken(token) {
+  staffCsrfToken = token;
+}
+
+/**
+ * Calls the API. `auth`: 'user' sends the LINE ID token (and goes to login on 401), 'staff'
+ * relies on the console's session cookie (plus its CSRF token), 'none' nothing. Resolves to
+ * {status, ok, body, problem}; rejects only when there was no answer at all (NetworkError) or
+ * the page is leaving for login.
+ */
+export async function api(method, path, { body, auth = 'user', idempotencyKey } = {}) {
   const headers = { accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
@@ -74,8 +84,8 @@ export async function api(method, path, { body, auth = 'user', idempotencyKey, s
     const token = idToken();
     if (!token) goToLogin();
     headers.authorization = `Bearer ${token}`;
-  } else if (auth === 'staff') {
-    headers.authorization = `Bearer ${staffToken ?? sessionStorage.getItem('staffToken') ?? ''}`;
+  } else if (auth === 'staff' && staffCsrfToken && !['GET', 'HEAD'].includes(method)) {
+    headers['x-csrf-token'] = staffCsrfToken;
   }
   let res;
   try {

@@ -1,5 +1,6 @@
-// The support console. Staff sign in with their token (kept in this tab's sessionStorage); the
-// API decides what each role may do, so a viewer sees a 403 where an agent would act.
+// The support console. Staff sign in with their company account (OpenID Connect, through our
+// /auth/staff routes); the session is an HttpOnly cookie this script never sees, and the API
+// decides what each role may do, so a viewer sees a 403 where an agent would act.
 import {
   $,
   api,
@@ -11,6 +12,7 @@ import {
   hideNotice,
   poll,
   routeExists,
+  setStaffCsrfToken,
   setStatus,
   show,
   showNotice,
@@ -18,23 +20,40 @@ import {
   t,
 } from './client.js';
 
-const STAFF_TOKEN = 'staffToken';
 const staff = { auth: 'staff' };
 let current; // the order on screen: { code, total, currency }
 
 async function staffCall(method, path) {
   const res = await api(method, path, staff);
   if (res.status === 401) {
-    signOut();
-    showNotice(t('support.signin.invalid'));
+    showSignIn();
+    showNotice(t('support.signin.ended'));
   }
   return res;
 }
 
-function signOut() {
-  sessionStorage.removeItem(STAFF_TOKEN);
+function showSignIn() {
+  setStaffCsrfToken(undefined);
   for (const id of ['#queue', '#detail', '#bindings', '#watchlist', '#parked', '#payouts', '#unlock']) show(id, false);
+  // Back here after signing in, in the same language.
+  $('#signin-link').href = `/auth/staff/login?next=${encodeURIComponent(location.pathname + languageQuery())}`;
   show('#signin', true);
+}
+
+function languageQuery() {
+  const lang = new URLSearchParams(location.search).get('lang');
+  return lang ? `?lang=${encodeURIComponent(lang)}` : '';
+}
+
+/** Who is signed in, from the session cookie; undefined when nobody is. */
+async function currentSession() {
+  const res = await api('GET', '/auth/staff/session', { auth: 'none' });
+  return res.ok ? res.body : undefined;
+}
+
+async function signOut() {
+  await api('POST', '/auth/staff/logout', staff);
+  showSignIn();
 }
 
 async function enterConsole() {
@@ -191,16 +210,6 @@ function amount(text) {
 }
 
 function bindForms() {
-  bindForm($('#signin-form'), async (values, send) => {
-    const token = values.token.trim();
-    await send('GET', '/api/support/disputes', undefined, { auth: 'staff', staffToken: token });
-    sessionStorage.setItem(STAFF_TOKEN, token);
-    $('#signin-form').reset();
-    hideNotice();
-    setStatus(t('support.signed_in'));
-    await enterConsole();
-  });
-
   $('#queue-refresh').addEventListener('click', () => loadQueue());
   $('#signout').addEventListener('click', () => signOut());
 
@@ -302,6 +311,19 @@ function bindForms() {
 
 start(async () => {
   bindForms();
-  if (sessionStorage.getItem(STAFF_TOKEN)) await enterConsole();
-  else show('#signin', true);
+  const error = new URLSearchParams(location.search).get('signin_error');
+  const session = await currentSession();
+  if (!session) {
+    showSignIn();
+    if (error) {
+      const message = $('#signin-error');
+      message.textContent = t(`support.signin.error.${error}`);
+      show(message, true);
+    }
+    return;
+  }
+  setStaffCsrfToken(session.csrfToken);
+  hideNotice();
+  $('#whoami').textContent = t('support.signed_in_as', { name: session.name ?? session.staffId, roles: session.roles.join(', ') });
+  await enterConsole();
 });

@@ -10,22 +10,13 @@ const WATCHLIST_KEY_TYPES = ['line_user_id', 'bank_account', 'atm_account', 'ord
  * staff tools. Sections marked data-optional-route are hidden until the API shows the route exists.
  */
 export function supportBody(t: Translate): Html {
-  const signIn = form({
-    id: 'signin-form',
-    submit: t('support.signin.submit'),
-    detailField: 'token',
-    className: 'plain',
-    body: field({
-      form: 'signin',
-      name: 'token',
-      type: 'password',
-      label: t('support.signin.token'),
-      hint: t('support.signin.hint'),
-      autocomplete: 'off',
-    }),
-  });
+  // Staff sign in at the company's identity provider (OpenID Connect); the link starts that flow.
+  const signIn = html`<p>${t('support.signin.intro')}</p>
+    <p id="signin-error" class="error" role="alert" hidden></p>
+    <p><a id="signin-link" class="button-link" href="/auth/staff/login?next=%2Fpages%2Fsupport">${t('support.signin.submit')}</a></p>`;
 
-  const queue = html`<div class="row">
+  const queue = html`<p id="whoami" class="hint"></p>
+    <div class="row">
       <button type="button" id="queue-refresh" class="secondary">${t('support.queue.refresh')}</button>
       <button type="button" id="signout" class="secondary">${t('support.signout')}</button>
     </div>
