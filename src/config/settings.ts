@@ -508,3 +508,24 @@ export function smsSettings(env: Record<string, string | undefined>, production:
     },
   };
 }
+
+/** `npm run cluster`: how many of each process, the Temporal server's shards, and where Temporal keeps its state. */
+export interface ClusterSettings {
+  workers: number;
+  apis: number;
+  historyShards: number;
+  /** A role owning Temporal's two databases (`<name>` and `<name>_visibility`); embedded PostgreSQL otherwise. */
+  temporalPostgresUrl?: string;
+  /** The Temporal Web UI's port (8233, or a free one when taken). */
+  uiPort: number;
+}
+
+export function clusterSettings(env: Record<string, string | undefined>): ClusterSettings {
+  return {
+    workers: integerSetting(env, 'CLUSTER_WORKERS', 2, 1, 32),
+    apis: integerSetting(env, 'CLUSTER_APIS', 2, 1, 32),
+    historyShards: integerSetting(env, 'TEMPORAL_HISTORY_SHARDS', 16, 1, 16_384),
+    temporalPostgresUrl: urlSetting(env, 'TEMPORAL_POSTGRES_URL', ['postgres:', 'postgresql:']),
+    uiPort: integerSetting(env, 'TEMPORAL_UI_PORT', 8233, 0, 65535),
+  };
+}

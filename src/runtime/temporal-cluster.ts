@@ -8,7 +8,7 @@ import { Client as PgClient } from 'pg';
 import { ALL_SEARCH_ATTRIBUTES, OrderStateAttribute } from '../temporal/search-attributes';
 import { PROJECT_ROOT } from './data-dir';
 import { findGo, goInstall, isExecutable } from './go-install';
-import { freePort } from './ports';
+import { freeLowPort } from './ports';
 import { stopChild } from './processes';
 import type { TemporalServer } from './temporal-server';
 
@@ -159,15 +159,15 @@ const INDEXED_VALUE_TYPE_KEYWORD = 2;
 export async function startTemporalClusterServer(options: ClusterServerOptions): Promise<TemporalClusterServer> {
   const namespace = options.namespace ?? 'default';
   const ports = {
-    TEMPORAL_FRONTEND_PORT: await freePort(),
-    TEMPORAL_FRONTEND_MEMBERSHIP_PORT: await freePort(),
-    TEMPORAL_FRONTEND_HTTP_PORT: await freePort(),
-    TEMPORAL_HISTORY_PORT: await freePort(),
-    TEMPORAL_HISTORY_MEMBERSHIP_PORT: await freePort(),
-    TEMPORAL_MATCHING_PORT: await freePort(),
-    TEMPORAL_MATCHING_MEMBERSHIP_PORT: await freePort(),
-    TEMPORAL_WORKER_PORT: await freePort(),
-    TEMPORAL_WORKER_MEMBERSHIP_PORT: await freePort(),
+    TEMPORAL_FRONTEND_PORT: await freeLowPort(),
+    TEMPORAL_FRONTEND_MEMBERSHIP_PORT: await freeLowPort(),
+    TEMPORAL_FRONTEND_HTTP_PORT: await freeLowPort(),
+    TEMPORAL_HISTORY_PORT: await freeLowPort(),
+    TEMPORAL_HISTORY_MEMBERSHIP_PORT: await freeLowPort(),
+    TEMPORAL_MATCHING_PORT: await freeLowPort(),
+    TEMPORAL_MATCHING_MEMBERSHIP_PORT: await freeLowPort(),
+    TEMPORAL_WORKER_PORT: await freeLowPort(),
+    TEMPORAL_WORKER_MEMBERSHIP_PORT: await freeLowPort(),
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
