@@ -15,6 +15,8 @@ import {
   type TemporalClusterServer,
   type TemporalDatabase,
 } from './temporal-cluster';
+import { findTemporalCli } from './temporal-cli';
+import { startTemporalDevServer } from './temporal-server';
 import { startTemporalUi } from './temporal-ui';
 
 /**
@@ -32,6 +34,8 @@ export interface ClusterSystemOptions {
   historyShards?: number;
   /** The one port the api processes share (free when unset). */
   apiPort?: number;
+  /** The Temporal CLI's dev server (one shard, SQLite) instead of the real server: benchmarks compare the two. */
+  devServer?: boolean;
   /** Start the Temporal Web UI (`npm run cluster` does; tests do not). */
   ui?: boolean;
   /** Settings for the worker and api processes beyond what the launcher sets (tests: short durations). */
@@ -56,7 +60,8 @@ export interface SupervisedProcess {
 export interface ClusterSystem {
   database: Database;
   temporal: TemporalClusterServer;
-  temporalDatabase: TemporalDatabase;
+  /** Where the real server keeps its state (undefined with the dev server). */
+  temporalDatabase?: TemporalDatabase;
   apiUrl: string;
   uiUrl?: string;
   workers: SupervisedProcess[];
@@ -110,15 +115,24 @@ export async function startClusterSystem(options: ClusterSystemOptions): Promise
     const applied = await migrateDatabase(database);
     log(`PostgreSQL ready${database.embedded ? ' (embedded)' : ''}; migrations applied: ${applied.length}`);
 
-    const binaries = await findTemporalServer(options.env, log);
-    const temporalDatabase = temporalDatabaseFor(database, settings.temporalPostgresUrl);
-    await setupTemporalSchema(binaries, temporalDatabase, { adminUrl: database.adminUrl ?? settings.temporalPostgresUrl, log });
-    const historyShards = options.historyShards ?? settings.historyShards;
-    // The server's own lines while it serves; its shutdown noise (errors about peers already gone) is not shown.
-    const serverLog = (line: string) => stopping || log(`[temporal] ${line}`);
-    const temporal = await startTemporalClusterServer({ server: binaries.server, db: temporalDatabase, historyShards, log: serverLog });
-    stoppers.push({ name: 'temporal server', stop: temporal.stop });
-    log(`Temporal server ${temporal.address} (${historyShards} history shards, PostgreSQL persistence and visibility)`);
+    let temporal: TemporalClusterServer;
+    let temporalDatabase: TemporalDatabase | undefined;
+    if (options.devServer) {
+      const dev = await startTemporalDevServer({ cli: await findTemporalCli(options.env, log), headless: true });
+      temporal = { ...dev, restart: () => Promise.reject(new Error('the dev server is not restarted here')), pid: () => dev.pid?.() };
+      stoppers.push({ name: 'temporal dev server', stop: temporal.stop });
+      log(`Temporal CLI dev server ${temporal.address} (1 shard, SQLite in memory)`);
+    } else {
+      const binaries = await findTemporalServer(options.env, log);
+      temporalDatabase = temporalDatabaseFor(database, settings.temporalPostgresUrl);
+      await setupTemporalSchema(binaries, temporalDatabase, { adminUrl: database.adminUrl ?? settings.temporalPostgresUrl, log });
+      const historyShards = options.historyShards ?? settings.historyShards;
+      // The server's own lines while it serves; its shutdown noise (errors about peers already gone) is not shown.
+      const serverLog = (line: string) => stopping || log(`[temporal] ${line}`);
+      temporal = await startTemporalClusterServer({ server: binaries.server, db: temporalDatabase, historyShards, log: serverLog });
+      stoppers.push({ name: 'temporal server', stop: temporal.stop });
+      log(`Temporal server ${temporal.address} (${historyShards} history shards, PostgreSQL persistence and visibility)`);
+    }
 
     const apiPort = options.apiPort ?? (await freePort());
     const publicBaseUrl = options.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${apiPort}`;

