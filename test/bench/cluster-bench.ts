@@ -154,7 +154,7 @@ async function runConfiguration(config: Configuration): Promise<string[]> {
           .join(' | ') +
         ` | ${cpuTotal.toFixed(0)} | ${Object.entries(cpu)
           .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-          .join(', ')} | ${history.events?.length ?? 0} |`,
+          .join(', ')} | ${history.events?.length ?? 0} | ${os.loadavg()[0].toFixed(1)} |`,
     ];
   } finally {
     await connection.close();
@@ -173,9 +173,9 @@ async function main(): Promise<void> {
       'embedded PostgreSQL (fsync on) holds the app and, on the cluster, Temporal too\n',
   );
   console.log(
-    '| configuration | deals/s | failed | interactions p50 / p99 ms | payment request | payment parameters | otp | decision | CPU-ms per deal | CPU-ms per deal by part | history events per deal |',
+    '| configuration | deals/s | failed | interactions p50 / p99 ms | payment request | payment parameters | otp | decision | CPU-ms per deal | CPU-ms per deal by part | history events per deal | machine load (1 min; shared) |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const config of CONFIGURATIONS) {
     if (only && !config.name.includes(only)) continue;
     for (const line of await runConfiguration(config)) console.log(line);

@@ -109,7 +109,8 @@ export function clusterDeals(system: ClusterSystem, knex: Knex, retriedCalls: Re
     return undefined;
   }
 
-  async function runDeal(deal: Deal): Promise<void> {
+  /** S101–S203: payment request, parameters, the OTP from LINE; resolves once the money is in escrow (the deal then waits on its decision timer). */
+  async function runToEscrow(deal: Deal): Promise<void> {
     const { paymentCode: code, buyer } = deal;
     const requested = await call(
       'payment request',
@@ -137,6 +138,11 @@ export function clusterDeals(system: ClusterSystem, knex: Knex, retriedCalls: Re
       const res = await fetch(`${system.apiUrl}/api/orders/${code}`, { headers: { authorization: `Bearer ${buyer.token}` } });
       return res.ok && ((await res.json()) as { state?: string }).state === 'escrow' ? true : undefined;
     });
+  }
+
+  /** The buyer agrees (S205); resolves once the deal completed. */
+  async function decide(deal: Deal): Promise<void> {
+    const { paymentCode: code, buyer } = deal;
     const deadline = Date.now() + STEP_BUDGET_MS;
     for (;;) {
       const decided = await call('decision', `/api/orders/${code}/decision`, buyer.token, { decision: 'agree' }, `decide-${code}`);
@@ -160,5 +166,10 @@ export function clusterDeals(system: ClusterSystem, knex: Knex, retriedCalls: Re
     return { ...(link.body as Omit<Deal, 'seller' | 'buyer'>), seller, buyer };
   }
 
-  return { line, payments, readyParty, call, until, runDeal, createDeal, latencies, retriedCalls };
+  async function runDeal(deal: Deal): Promise<void> {
+    await runToEscrow(deal);
+    await decide(deal);
+  }
+
+  return { line, payments, runToEscrow, decide, readyParty, call, until, runDeal, createDeal, latencies, retriedCalls };
 }
