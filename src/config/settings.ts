@@ -61,6 +61,8 @@ export interface Settings {
   temporalAddress?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** Deals a worker keeps in memory between their steps; an evicted deal is replayed from its history when it wakes. */
+  workerMaxCachedWorkflows: number;
   publicBaseUrl: string;
   apiPort: number;
   /** 127.0.0.1 by default; 0.0.0.0 in a container behind a load balancer. */
@@ -359,6 +361,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
+    workerMaxCachedWorkflows: integerSetting(env, 'WORKER_MAX_CACHED_WORKFLOWS', 2000, 2, 100_000),
     publicBaseUrl: requiredInProduction(
       'PUBLIC_BASE_URL',
       urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']),

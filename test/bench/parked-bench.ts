@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     paymentOutcomeDelayMs: 20,
     childEnv: {
       DECISION_WINDOW_MS: String(DECISION_WINDOW_MS),
+      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
       LIMIT_POLICY: JSON.stringify({
         ...DEFAULT_LIMIT_POLICY,
         rules: [],
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(
           ' / ',
-        )} (the machine is shared); cluster: real Temporal server, 16 shards, 2 workers, 2 api processes; decision window ${DECISION_WINDOW_MS} ms\n`,
+        )} (the machine is shared); cluster: real Temporal server, 16 shards, 2 workers, 2 api processes; decision window ${DECISION_WINDOW_MS} ms; workflow cache ${loadSettings(system.childEnv).workerMaxCachedWorkflows} deals per worker\n`,
     );
     console.log('| measure | value | goal |');
     console.log('|---|---:|---:|');
