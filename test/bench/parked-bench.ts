@@ -153,8 +153,9 @@ async function main(): Promise<void> {
     );
     console.log(`| all completed by their timers within | ${drainS.toFixed(0)} s of the last deal parking | — |`);
     console.log(
-      `\nExtrapolation to 100,000 (linear, not measured): parking at ${parkedPerS.toFixed(2)} deals/s takes ${(100_000 / parkedPerS / 3600).toFixed(1)} h; ` +
-        `worker RSS grows ${rssGrowthPerDealKiB.toFixed(1)} KiB per parked deal while the workflow cache fills (it is bounded: evicted deals cost no worker memory until their timer fires).`,
+      `\nExtrapolation to 100,000 (not measured): parking at ${parkedPerS.toFixed(2)} deals/s takes ${(100_000 / parkedPerS / 3600).toFixed(1)} h here. ` +
+        `Worker RSS grew ${rssGrowthPerDealKiB.toFixed(0)} KiB per parked deal: an upper bound, since it includes what driving them left on the heap ` +
+        '(compare a run with WORKER_MAX_CACHED_WORKFLOWS small: evicted deals hold no worker memory until their timer fires).',
     );
   } finally {
     await connection.close();
