@@ -175,6 +175,14 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      const postmaster = server.process;
+      if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) {
+        // Already gone (Ctrl-C in a terminal signals the whole process group): the package's
+        // stop() would wait forever for an exit that has happened. Only the cleanup is left.
+        server.process = undefined;
+        if (opts.ephemeral) fs.rmSync(opts.dir, { recursive: true, force: true });
+        return;
+      }
       await server.stop();
     },
     pid: () => server.process?.pid,
