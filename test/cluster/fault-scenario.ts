@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import type { Knex } from 'knex';
 import { DEFAULT_LIMIT_POLICY } from '../../src/limits';
 import { loadSettings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
-import { startClusterSystem, type ClusterSystem, type SupervisedProcess } from '../../src/runtime/cluster-system';
+import { startClusterSystem, type SupervisedProcess } from '../../src/runtime/cluster-system';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { clusterDeals, type Deal } from '../support/cluster-deals';
 
@@ -43,47 +42,41 @@ export interface FaultReport {
 }
 
 async function main(): Promise<FaultReport> {
-  let system: ClusterSystem;
-  let knex: Knex;
-  let connection: Connection;
-  let temporal: Client;
   const launcherLog: string[] = [];
   const retriedCalls: Record<string, number> = {};
-  {
-    const env: Record<string, string | undefined> = { ...process.env };
-    for (const name of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_PORT', 'PUBLIC_BASE_URL', 'DATA_DIR']) {
-      delete env[name];
-    }
-    const big = 1_000_000_000;
-    system = await startClusterSystem({
-      env,
-      ephemeral: true,
-      quiet: process.env.CLUSTER_FAULT_VERBOSE === undefined,
-      paymentOutcomeDelayMs: 20,
-      log: (line) => launcherLog.push(line),
-      childEnv: {
-        // A charge whose webhook was lost in an outage is asked of the provider after this.
-        CHARGE_RESULT_WAIT_MS: '15000',
-        DECISION_WINDOW_MS: '600000',
-        PAYMENT_REMINDER_MS: '600000',
-        PAYMENT_EXPIRY_MS: '1200000',
-        LIMIT_POLICY: JSON.stringify({
-          ...DEFAULT_LIMIT_POLICY,
-          rules: [],
-          tiers: { basic: { monthlySpendMinor: big, monthlyReceiveMinor: big } },
-        }),
-        RATE_LIMIT_LOGIN_MAX: '1000000',
-        RATE_LIMIT_OTP_MAX: '1000000',
-        RATE_LIMIT_LINKS_MAX: '1000000',
-      },
-    });
-    knex = createKnex(system.database.url, 5);
-    connection = await Connection.connect({ address: system.temporal.address });
-    temporal = new Client({ connection, dataConverter: dataConverterFor(loadSettings(system.childEnv).keys.payload) });
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_PORT', 'PUBLIC_BASE_URL', 'DATA_DIR']) {
+    delete env[name];
   }
+  const big = 1_000_000_000;
+  const system = await startClusterSystem({
+    env,
+    ephemeral: true,
+    quiet: process.env.CLUSTER_FAULT_VERBOSE === undefined,
+    paymentOutcomeDelayMs: 20,
+    log: (line) => launcherLog.push(line),
+    childEnv: {
+      // A charge whose webhook was lost in an outage is asked of the provider after this.
+      CHARGE_RESULT_WAIT_MS: '15000',
+      DECISION_WINDOW_MS: '600000',
+      PAYMENT_REMINDER_MS: '600000',
+      PAYMENT_EXPIRY_MS: '1200000',
+      LIMIT_POLICY: JSON.stringify({
+        ...DEFAULT_LIMIT_POLICY,
+        rules: [],
+        tiers: { basic: { monthlySpendMinor: big, monthlyReceiveMinor: big } },
+      }),
+      RATE_LIMIT_LOGIN_MAX: '1000000',
+      RATE_LIMIT_OTP_MAX: '1000000',
+      RATE_LIMIT_LINKS_MAX: '1000000',
+    },
+  });
+  const knex = createKnex(system.database.url, 5);
+  const connection = await Connection.connect({ address: system.temporal.address });
+  const temporal = new Client({ connection, dataConverter: dataConverterFor(loadSettings(system.childEnv).keys.payload) });
 
   const driver = clusterDeals(system, knex, retriedCalls);
-  const { readyParty, call, until, runDeal, line, payments } = driver;
+  const { readyParty, until, runDeal, createDeal, line, payments } = driver;
 
   async function killWorker(worker: SupervisedProcess, faults: string[]): Promise<void> {
     const pid = worker.pid();
@@ -98,15 +91,7 @@ async function main(): Promise<FaultReport> {
     const deals: Deal[] = [];
     for (let i = 0; i < DEALS; i += CONCURRENCY) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(CONCURRENCY, DEALS - i) }, async (_, j) => {
-          const seller = sellers[(i + j) % sellers.length];
-          const [buyer, link] = await Promise.all([
-            readyParty(),
-            call('create link', '/api/links', seller.token, { name: `Cluster item ${i + j}`, unitPriceMinor: 500 + i + j, quantity: 1 }),
-          ]);
-          if (link.status !== 201) throw new Error(`link: ${link.status} ${JSON.stringify(link.body)}`);
-          return { ...(link.body as Omit<Deal, 'seller' | 'buyer'>), seller, buyer };
-        }),
+        Array.from({ length: Math.min(CONCURRENCY, DEALS - i) }, (_, j) => createDeal(sellers[(i + j) % sellers.length], i + j)),
       );
       deals.push(...batch);
     }
