@@ -125,7 +125,10 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/payouts': { post: { summary: 'Wallet → verified bank account', security: user, idempotent: true, body: money } },
   '/api/payouts/{id}': { get: { summary: "One of the caller's payouts", security: user } },
   '/api/wallet/statement': {
-    get: { summary: 'The caller’s e-wallet: balance per currency (available, held, withdrawing) and movements with their deals', security: user },
+    get: {
+      summary: 'The caller’s e-wallet: balance per currency (available, held, withdrawing) and movements with their deals',
+      security: user,
+    },
   },
   '/api/support/disputes': { get: { summary: 'Dispute queue (viewer+)', security: staff } },
   '/api/support/orders/{code}': { get: { summary: 'An order with its messages (viewer+)', security: staff } },

@@ -146,7 +146,13 @@ function describe(transferId: string): Pick<Movement, 'kind' | 'paymentCode' | '
   if (order) {
     const paymentCode = order[1]!;
     const step = order[2]!;
-    const kind: MovementKind = step.includes('fee') ? 'fee' : step === 'release' ? 'deal_release' : step === 'refund' ? 'deal_refund' : 'other';
+    const kind: MovementKind = step.includes('fee')
+      ? 'fee'
+      : step === 'release'
+        ? 'deal_release'
+        : step === 'refund'
+          ? 'deal_refund'
+          : 'other';
     return { kind, paymentCode, transactionCode: transactionCode(paymentCode) };
   }
   const payout = /^payout:(pyt_[0-9a-f]{32}):/.exec(transferId);

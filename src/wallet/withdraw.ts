@@ -48,7 +48,14 @@ export async function requestWithdrawal(
     const available = await availableMinor(knex, userId, currency);
     if (available < amountMinor) return { ok: false, reason: 'insufficient_funds', availableMinor: available };
     await knex('payouts')
-      .insert({ payout_id: payoutId, user_id: userId, request_fingerprint: fingerprint, amount_minor: amountMinor, currency, state: 'requested' })
+      .insert({
+        payout_id: payoutId,
+        user_id: userId,
+        request_fingerprint: fingerprint,
+        amount_minor: amountMinor,
+        currency,
+        state: 'requested',
+      })
       .onConflict('payout_id')
       .ignore();
   }
@@ -58,9 +65,7 @@ export async function requestWithdrawal(
       workflowId: payoutWorkflowId(payoutId),
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      args: [
-        { payoutId, userId, amountMinor, currency, resultWaitMs: settings.moneyOut.payoutResultWaitMs } satisfies PayoutWorkflowInput,
-      ],
+      args: [{ payoutId, userId, amountMinor, currency, resultWaitMs: settings.moneyOut.payoutResultWaitMs } satisfies PayoutWorkflowInput],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // finished already: the row says how

@@ -108,11 +108,23 @@ export class LineEmulatorState {
   private readonly grants = new Map<string, AuthorizationGrant>();
   private readonly loginTokens = new Map<string, LoginAccessToken>();
   private pushTimes: number[] = [];
+  /** What users sent as pictures, by message id (GET /v2/bot/message/{messageId}/content). */
+  private readonly contents = new Map<string, { contentType: string; body: Buffer }>();
   faults: Faults = { ...NO_FAULTS };
   /** POST /oauth2/v2.1/verify requests received, answered or refused: what a client's verification costs LINE. */
   idTokenVerifyRequests = 0;
 
   constructor(readonly now: () => number = Date.now) {}
+
+  // --- message content (pictures users sent)
+
+  storeContent(messageId: string, contentType: string, body: Buffer): void {
+    this.contents.set(messageId, { contentType, body });
+  }
+
+  content(messageId: string): { contentType: string; body: Buffer } | undefined {
+    return this.contents.get(messageId);
+  }
 
   // --- users and friendship
 

@@ -1,16 +1,16 @@
 import type { Outgoing } from '../../chat/messages';
 import type { ChatPort } from '../../chat/port';
 import { createPaymentLink, type CreateLinkResult } from '../../links/create-link';
-import type { EventHandler } from './context';
-import { parseCommand } from './commands';
-import { recordEffect } from './inbox';
-import { languageOf } from './lookup';
+import type { Language } from '../render';
+import type { EventContext, HandlerOutcome } from './context';
+import type { Command } from './commands';
+import { recordEffect, type InboxEvent } from './inbox';
+import { withMenu } from './menu';
 import { text } from './respond';
 import { CHAT_TEXTS } from './texts';
 
 /**
- * Text messages: `sell …` / `賣 …` creates a payment link (S301–S306) without leaving the chat;
- * anything else gets the help text.
+ * `sell …` / `賣 …` typed into the chat creates a payment link (S301–S306) without leaving it.
  *
  * Creating a link is not idempotent (each gets a fresh random code), so the link is created with
  * its chat messages held back, the result and those messages are recorded on the inbox row, and
@@ -24,13 +24,15 @@ interface SellEffect {
   pending: Outgoing[];
 }
 
-export const handleText: EventHandler = async (ctx, event, userId) => {
-  const message = (event.payload as { message?: { type?: string; text?: unknown } }).message;
-  const texts = CHAT_TEXTS[await languageOf(ctx.knex, ctx.line, userId)];
-  const say = (value: string) => ctx.responder.respond(event, userId, [text(value)], 'answer');
-  const command = message?.type === 'text' && typeof message.text === 'string' ? parseCommand(message.text) : { kind: 'help' as const };
-  if (command.kind === 'help') return say(texts.help).then(() => 'done');
-  if (command.kind === 'sell_invalid') return say(texts.sellInvalid[command.problem]).then(() => 'done');
+export async function sellFromChat(
+  ctx: EventContext,
+  event: InboxEvent,
+  userId: string,
+  command: Extract<Command, { kind: 'sell' }>,
+  language: Language,
+): Promise<HandlerOutcome> {
+  const texts = CHAT_TEXTS[language];
+  const say = (value: string) => ctx.responder.respond(event, userId, [withMenu(text(value), language)], 'answer');
 
   let effect = event.effect?.sell as SellEffect | undefined;
   if (effect === undefined) {
@@ -51,7 +53,7 @@ export const handleText: EventHandler = async (ctx, event, userId) => {
   if (effect.status === 'wallet_activation_required') await say(texts.walletActivationRequired);
   if (effect.status === 'refused') await say(texts.sellerRefused);
   return 'done';
-};
+}
 
 /** Holds what the link writer wants to say until its result is on record. */
 class HeldChatPort implements ChatPort {
