@@ -4,7 +4,7 @@ import { loadAssets } from './assets';
 import { html, type Html } from './html';
 import { langFromQuery, messages, translator, type MessageKey, type Translate } from './i18n';
 import { ASSET_PREFIX, renderPage } from './layout';
-import { bankBody, phoneBody, trackBody, walletBody } from './views/account';
+import { bankBody, dealsBody, phoneBody, trackBody, walletBody } from './views/account';
 import { payBody } from './views/pay';
 import { payReturnBody } from './views/pay-return';
 import { supportBody } from './views/support';
@@ -117,6 +117,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
     }),
   );
   router.get('/pages/wallet', send({ title: 'wallet.title', script: 'wallet.js', body: walletBody }));
+  router.get('/pages/deals', send({ title: 'deals.title', script: 'deals.js', body: dealsBody }));
   router.get('/pages/phone', send({ title: 'phone.title', script: 'phone.js', body: phoneBody }));
   router.get('/pages/bank', send({ title: 'bank.title', script: 'bank.js', body: bankBody }));
   router.get(
