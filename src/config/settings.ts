@@ -189,6 +189,11 @@ export interface LineSettings {
   loginChannelSecret: string;
   /** Messaging API base (https://api.line.me); the emulator's root in development. */
   apiBaseUrl: string;
+  /**
+   * LINE_DATA_API_BASE_URL: where LINE serves what users sent (https://api-data.line.me); defaults
+   * to LINE_API_BASE_URL when that is set (the emulator serves both at its root).
+   */
+  dataApiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
   loginBaseUrl: string;
   /** LINE_LOGIN_API_BASE_URL: LINE Login token/verify API (https://api.line.me); defaults to apiBaseUrl. */
@@ -401,6 +406,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       apiBaseUrl: lineApiBaseUrl,
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
       loginApiBaseUrl: urlSetting(env, 'LINE_LOGIN_API_BASE_URL', ['http:', 'https:']) ?? lineApiBaseUrl,
+      dataApiBaseUrl:
+        urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
+        (optionalString(env, 'LINE_API_BASE_URL') !== undefined ? lineApiBaseUrl : 'https://api-data.line.me'),
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
       apiTimeoutMs: timeout('LINE_API_TIMEOUT_MS'),
       loginTimeoutMs: timeout('LINE_LOGIN_TIMEOUT_MS'),

@@ -4,6 +4,7 @@ import { languageOf } from './lookup';
 import { cancelLink, withdraw } from './menu-handlers';
 import type { MenuPostback } from './menu-postback';
 import { answerWith } from './messages';
+import { chooseCurrency } from './sale-drafts';
 
 /** The chat menu's own buttons: withdraw, cancel a link, the sale's currency. */
 export async function handleMenuPostback(
@@ -20,6 +21,6 @@ export async function handleMenuPostback(
     case 'cancel':
       return answerWith(ctx, event, userId, await cancelLink(ask, postback.tx), language);
     case 'currency':
-      return 'ignored'; // the sale drafts (item 4) take this
+      return chooseCurrency(ctx, event, userId, postback.c, language);
   }
 }

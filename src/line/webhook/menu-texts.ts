@@ -43,6 +43,15 @@ export interface MenuTexts {
   cancelRefused(code: string): string;
   state: Record<string, string>;
   role: { seller: string; buyer: string };
+  chooseCurrency(name: string, price: string, quantity: number): string;
+  currencyLabel: Record<'TWD' | 'JPY' | 'THB' | 'USD', string>;
+  photoAdded: string;
+  descriptionAdded: string;
+  photoWithoutSale: string;
+  photoUnusable: string;
+  saleWaitsForWallet: string;
+  noSaleToPrice: string;
+  priceTooLarge: string;
 }
 
 const zhTW: MenuTexts = {
@@ -100,6 +109,16 @@ const zhTW: MenuTexts = {
     parked: '客服確認中',
   },
   role: { seller: '賣方', buyer: '買方' },
+  chooseCurrency: (name, price, quantity) =>
+    `「${name}」單價 ${price}、數量 ${quantity}。請選擇幣別,就會建立付款連結。\n想讓買方看到商品照片或說明,請先傳一張照片或一段文字說明,再選幣別。`,
+  currencyLabel: { TWD: '新台幣 TWD', JPY: '日圓 JPY', THB: '泰銖 THB', USD: '美元 USD' },
+  photoAdded: '已加入商品照片(買方看到的照片會加上交易浮水印)。請選擇幣別:',
+  descriptionAdded: '已加入商品說明。請選擇幣別:',
+  photoWithoutSale: '要替商品加照片,請先輸入「賣 <價格> <數量> <品名>」,再傳照片。',
+  photoUnusable: '這張照片無法使用(只接受 JPEG 或 PNG,10 MB 以內),請換一張再試。',
+  saleWaitsForWallet: '請先依照我們傳送的訊息啟用電子錢包;啟用完成後,付款連結會自動建立,不用再輸入一次。',
+  noSaleToPrice: '沒有等待選擇幣別的商品,請先輸入「賣 <價格> <數量> <品名>」。',
+  priceTooLarge: '以這個幣別計算,總金額超過單筆交易上限。',
 };
 
 const en: MenuTexts = {
@@ -157,6 +176,17 @@ const en: MenuTexts = {
     parked: 'being checked by support',
   },
   role: { seller: 'seller', buyer: 'buyer' },
+  chooseCurrency: (name, price, quantity) =>
+    `"${name}": unit price ${price}, quantity ${quantity}. Choose the currency and we create the payment link.\nTo show buyers a photo or a description, send a photo or a line of text first, then choose.`,
+  currencyLabel: { TWD: 'TWD (NT$)', JPY: 'JPY (¥)', THB: 'THB (฿)', USD: 'USD (US$)' },
+  photoAdded: 'Photo added (buyers see it with our transaction watermark). Choose the currency:',
+  descriptionAdded: 'Description added. Choose the currency:',
+  photoWithoutSale: 'To add a photo to a sale, type "sell <price> <qty> <name>" first, then send the photo.',
+  photoUnusable: 'We cannot use this photo (JPEG or PNG up to 10 MB only); please send another.',
+  saleWaitsForWallet:
+    'Activate your e-wallet with the message we sent; your payment link is created as soon as it is active, no need to type sell again.',
+  noSaleToPrice: 'No sale is waiting for its currency; type "sell <price> <qty> <name>" first.',
+  priceTooLarge: 'In this currency the total is above the limit of one deal.',
 };
 
 export const MENU_TEXTS: Record<Language, MenuTexts> = { 'zh-TW': zhTW, en };

@@ -16,7 +16,7 @@ import {
 } from './menu-handlers';
 import { MENU_TEXTS } from './menu-texts';
 import { text } from './respond';
-import { sellFromChat } from './sell';
+import { addDescription, addPhoto, openDraft, openDraftOf } from './sale-drafts';
 import { CHAT_TEXTS } from './texts';
 
 /**
@@ -26,8 +26,9 @@ import { CHAT_TEXTS } from './texts';
  * answer ends with the quick-reply menu, so nobody needs to know a command.
  */
 export const handleMessage: EventHandler = async (ctx, event, userId) => {
-  const message = (event.payload as { message?: { type?: string; text?: unknown } }).message;
+  const message = (event.payload as { message?: { type?: string; text?: unknown; id?: unknown } }).message;
   const language = await languageOf(ctx.knex, ctx.line, userId);
+  if (message?.type === 'image' && typeof message.id === 'string') return addPhoto(ctx, event, userId, message.id, language);
   if (message?.type !== 'text' || typeof message.text !== 'string') {
     const answer = notUnderstood(language, message?.type === 'sticker' ? 'sticker' : 'otherMedia');
     return answerWith(ctx, event, userId, answer, language);
@@ -36,7 +37,7 @@ export const handleMessage: EventHandler = async (ctx, event, userId) => {
   const ask = { ctx, event, userId, language };
   switch (intent.kind) {
     case 'sell':
-      return sellFromChat(ctx, event, userId, intent, language);
+      return openDraft(ctx, event, userId, intent, language);
     case 'sell_invalid':
       return answerWith(ctx, event, userId, [text(CHAT_TEXTS[language].sellInvalid[intent.problem])], language);
     case 'help':
@@ -59,6 +60,8 @@ export const handleMessage: EventHandler = async (ctx, event, userId) => {
     case 'transaction_code':
       return answerWith(ctx, event, userId, await transactionCodeTyped(ask, intent.transactionCode), language);
     case 'unknown':
+      // While a sale waits for its currency, a line of text is its description.
+      if (await openDraftOf(ctx.knex, userId)) return addDescription(ctx, event, userId, message.text.trim(), language);
       return answerWith(ctx, event, userId, notUnderstood(language, 'notUnderstood'), language);
   }
 };

@@ -2,8 +2,8 @@ import type { Outgoing } from '../../chat/messages';
 import type { ChatPort } from '../../chat/port';
 import { createPaymentLink, type CreateLinkResult } from '../../links/create-link';
 import type { Language } from '../render';
-import type { EventContext, HandlerOutcome } from './context';
-import type { Command } from './commands';
+import type { EventContext } from './context';
+import type { Currency } from '../../domain/money';
 import { recordEffect, type InboxEvent } from './inbox';
 import { withMenu } from './menu';
 import { text } from './respond';
@@ -24,13 +24,29 @@ interface SellEffect {
   pending: Outgoing[];
 }
 
+export interface ChatSale {
+  name: string;
+  unitPriceMinor: number;
+  quantity: number;
+  currency: Currency;
+  description?: string;
+}
+
+export interface SellOptions {
+  /** Runs once the link exists and before its card is sent (e.g. the photo is tied to its transaction code). */
+  created?: (paymentCode: string) => Promise<void>;
+  /** What to say when the seller's wallet must be activated first. */
+  walletActivationText?: string;
+}
+
 export async function sellFromChat(
   ctx: EventContext,
   event: InboxEvent,
   userId: string,
-  command: Extract<Command, { kind: 'sell' }>,
+  sale: ChatSale,
   language: Language,
-): Promise<HandlerOutcome> {
+  options: SellOptions = {},
+): Promise<CreateLinkResult['status']> {
   const texts = CHAT_TEXTS[language];
   const say = (value: string) => ctx.responder.respond(event, userId, [withMenu(text(value), language)], 'answer');
 
@@ -38,21 +54,23 @@ export async function sellFromChat(
   if (effect === undefined) {
     const held = new HeldChatPort(ctx.chat);
     const result = await createPaymentLink({ ...ctx, chat: held }, userId, {
-      name: command.name,
-      unitPriceMinor: command.unitPriceMinor,
-      quantity: command.quantity,
-      currency: command.currency,
+      name: sale.name,
+      unitPriceMinor: sale.unitPriceMinor,
+      quantity: sale.quantity,
+      currency: sale.currency,
+      ...(sale.description ? { description: sale.description } : {}),
       variant: 'full',
     });
     effect = { status: result.status, paymentCode: result.status === 'created' ? result.paymentCode : undefined, pending: held.held };
     await recordEffect(ctx.knex, event.webhookEventId, { sell: effect });
   }
+  if (effect.paymentCode && effect.pending.length > 0) await options.created?.(effect.paymentCode);
   for (const outgoing of effect.pending) await ctx.chat.send(outgoing);
   if (effect.pending.length > 0) await recordEffect(ctx.knex, event.webhookEventId, { sell: { ...effect, pending: [] } });
   // 'created': the link card (S306) just sent is the answer.
-  if (effect.status === 'wallet_activation_required') await say(texts.walletActivationRequired);
+  if (effect.status === 'wallet_activation_required') await say(options.walletActivationText ?? texts.walletActivationRequired);
   if (effect.status === 'refused') await say(texts.sellerRefused);
-  return 'done';
+  return effect.status;
 }
 
 /** Holds what the link writer wants to say until its result is on record. */
