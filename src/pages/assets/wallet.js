@@ -69,7 +69,10 @@ start(async () => {
       describe('awaiting_verification', result.attemptsLeft);
       return fieldError($('#code-form'), 'code', t('wallet.wrong_code', { attemptsLeft: result.attemptsLeft }));
     }
-    if (result.outcome === 'activated') return settle('active');
+    if (result.outcome === 'activated') {
+      settle('active');
+      return showNotice(t('wallet.activated'), backLink());
+    }
     settle(result.outcome, result); // locked | invalidated
   });
   await load();
