@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MENU_TEXTS } from '../../src/line/webhook/menu-texts';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
@@ -6,7 +8,15 @@ import { svgToPng } from '../../src/media/svg';
 import { photoSourceFor } from '../../src/media/photos';
 import { bindPhone, createLink, eventually, lastMessage, orderRow, payThroughOtp, type Party } from '../support/deal-steps';
 import type { LineDealHarness } from '../line-webhook/harness';
-import { PHONE_VIEWPORT, collectPageErrors, describeWithChromium, expectText, launchBrowser, screenshot } from '../pages/browser';
+import {
+  PHONE_VIEWPORT,
+  SCREENSHOT_DIR,
+  collectPageErrors,
+  describeWithChromium,
+  expectText,
+  launchBrowser,
+  screenshot,
+} from '../pages/browser';
 import { startJourneyHarness } from './harness';
 
 /**
@@ -29,7 +39,7 @@ describeWithChromium("issue 10's journeys, from the first chat message to the la
   beforeAll(async () => {
     h = await startJourneyHarness();
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 960, height: 900 }, locale: 'zh-TW' });
+    context = await browser.newContext({ viewport: { width: 900, height: 1000 }, locale: 'zh-TW' });
     chat = await context.newPage();
     errors = collectPageErrors(chat);
     await chat.goto(`${h.baseUrl}/pages/simulator`);
@@ -82,9 +92,11 @@ describeWithChromium("issue 10's journeys, from the first chat message to the la
     await tab.waitForLoadState();
     return tab;
   }
-  async function chatShot(name: string): Promise<void> {
-    await chat.waitForTimeout(300); // the simulator polls once a second; let the last answer render
-    await screenshot(chat, name);
+  /** The one side of the simulator the journey is about (the other may show the same user). */
+  async function chatShot(name: string, side: Locator = seller()): Promise<void> {
+    await chat.waitForTimeout(1200); // the simulator polls once a second; let the last answer render
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await side.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
   }
 
   it("seller's first sale: sell, photo, description, currency, wallet activation, link card; an unclaimed link cancelled", async () => {

@@ -41,8 +41,8 @@ form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}form input.text{
     <div class="err" hidden></div>
     <div class="log"></div>
     <form><input class="text" placeholder="Type a message, e.g. 賣 1200 1 二手相機 or help" autocomplete="off"><button>Send</button></form>
-    <div class="extras"><button class="sticker" type="button" title="Send a sticker" aria-label="Send a sticker">😀 sticker</button>
-      <label class="photo-label" title="Send a photo">📷 photo<input class="photo" type="file" accept="image/jpeg,image/png" aria-label="Send a photo" hidden></label></div>
+    <div class="extras"><button class="sticker" type="button" title="Send a sticker" aria-label="Send a sticker">Send sticker</button>
+      <label class="photo-label" title="Send a photo">Send photo…<input class="photo" type="file" accept="image/jpeg,image/png" aria-label="Send a photo" hidden></label></div>
   </section>
 </template>
 <script>
