@@ -10,6 +10,16 @@ export interface EmulatedUser {
   friend: boolean;
 }
 
+export interface EmulatedRichMenu {
+  richMenuId: string;
+  size: { width: number; height: number };
+  selected: boolean;
+  name: string;
+  chatBarText: string;
+  areas: unknown[];
+  image?: { contentType: string; body: Buffer };
+}
+
 export interface DeliveredMessage {
   id: string;
   quoteToken: string;
@@ -115,6 +125,43 @@ export class LineEmulatorState {
   idTokenVerifyRequests = 0;
 
   constructor(readonly now: () => number = Date.now) {}
+
+  // --- rich menus
+
+  private readonly richMenus = new Map<string, EmulatedRichMenu>();
+  private readonly userRichMenus = new Map<string, string>();
+  defaultRichMenuId: string | undefined;
+
+  addRichMenu(menu: Omit<EmulatedRichMenu, 'image'>): void {
+    this.richMenus.set(menu.richMenuId, { ...menu });
+  }
+
+  richMenu(richMenuId: string): EmulatedRichMenu | undefined {
+    return this.richMenus.get(richMenuId);
+  }
+
+  listRichMenus(): EmulatedRichMenu[] {
+    return [...this.richMenus.values()];
+  }
+
+  deleteRichMenu(richMenuId: string): boolean {
+    if (this.defaultRichMenuId === richMenuId) this.defaultRichMenuId = undefined;
+    for (const [user, menu] of this.userRichMenus) if (menu === richMenuId) this.userRichMenus.delete(user);
+    return this.richMenus.delete(richMenuId);
+  }
+
+  linkRichMenu(userId: string, richMenuId: string): void {
+    this.userRichMenus.set(userId, richMenuId);
+  }
+
+  unlinkRichMenu(userId: string): void {
+    this.userRichMenus.delete(userId);
+  }
+
+  /** The menu a user sees: their own, else the default (LINE's precedence). */
+  richMenuOf(userId: string): string | undefined {
+    return this.userRichMenus.get(userId);
+  }
 
   // --- message content (pictures users sent)
 

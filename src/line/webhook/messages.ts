@@ -15,6 +15,7 @@ import {
   type Answer,
 } from './menu-handlers';
 import { MENU_TEXTS } from './menu-texts';
+import { linkMenu } from './friendship';
 import { text } from './respond';
 import { addDescription, addPhoto, openDraft, openDraftOf } from './sale-drafts';
 import { CHAT_TEXTS } from './texts';
@@ -51,6 +52,7 @@ export const handleMessage: EventHandler = async (ctx, event, userId) => {
     case 'language': {
       if (intent.to === undefined) return answerWith(ctx, event, userId, [languageChoice()], language);
       await ctx.knex('users').where({ user_id: userId }).update({ language: intent.to });
+      await linkMenu(ctx, userId, intent.to);
       return answerWith(ctx, event, userId, [text(MENU_TEXTS[intent.to].languageSet)], intent.to);
     }
     case 'cancel':
