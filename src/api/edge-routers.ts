@@ -29,6 +29,6 @@ export function edgeRouters(settings: Settings, knex?: Knex): Router[] {
       ...(knex ? { sourceImageFor: photoSourceFor(knex) } : {}),
     }),
     ...simulator,
-    pagesRouter({ temporalUiUrl: settings.temporalUiUrl, temporalNamespace: settings.temporalNamespace }),
+    pagesRouter({ temporalUiUrl: settings.temporalUiUrl, temporalNamespace: settings.temporalNamespace, liffId: settings.line.liffId }),
   ];
 }

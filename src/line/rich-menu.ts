@@ -87,7 +87,10 @@ export async function installRichMenus(settings: Settings, knex: Knex): Promise<
   const created = {} as Record<Language, string>;
   for (const language of LANGUAGES) {
     const { richMenuId } = await withTimeout(api.createRichMenu(richMenuRequest(settings, language)), timeoutMs);
-    await withTimeout(blob.setRichMenuImage(richMenuId, new Blob([new Uint8Array(richMenuImage(language))], { type: 'image/png' })), timeoutMs);
+    await withTimeout(
+      blob.setRichMenuImage(richMenuId, new Blob([new Uint8Array(richMenuImage(language))], { type: 'image/png' })),
+      timeoutMs,
+    );
     created[language] = richMenuId;
   }
   await withTimeout(api.setDefaultRichMenu(created['zh-TW']), timeoutMs);

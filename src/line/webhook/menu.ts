@@ -29,9 +29,14 @@ export function withMenu<M extends messagingApi.Message>(message: M, language: L
   return { ...message, quickReply: quickMenu(language) };
 }
 
-/** One of our pages, in the user's language (zh-TW is the pages' default). */
+/**
+ * One of our pages, in the user's language (zh-TW is the pages' default). With a LIFF app
+ * (LIFF_ID, endpoint PUBLIC_BASE_URL) the link opens it inside LINE: https://liff.line.me/<id>
+ * followed by the page's path, which LIFF appends to the endpoint.
+ */
 export function pageUrl(settings: Settings, path: string, language: Language): string {
-  const url = new URL(path, `${settings.publicBaseUrl.replace(/\/+$/, '')}/`);
+  const base = settings.line.liffId ? `https://liff.line.me/${settings.line.liffId}` : settings.publicBaseUrl.replace(/\/+$/, '');
+  const url = new URL(`${base}${path.startsWith('/') ? path : `/${path}`}`);
   if (language === 'en') url.searchParams.set('lang', 'en');
   return url.toString();
 }
