@@ -25,6 +25,7 @@ export function edgeRouters(settings: Settings, knex?: Knex): Router[] {
     }),
     mediaRouter({
       qrTextFor: (code) => `${settings.publicBaseUrl}/pages/track/${code}`,
+      addFriendUrl: settings.line.addFriendUrl,
       // Photos sellers sent in the chat; without a database (tests of the edge alone) a placeholder card.
       ...(knex ? { sourceImageFor: photoSourceFor(knex) } : {}),
     }),

@@ -167,6 +167,10 @@ const zhTW = {
   'deals.state.parked': '客服確認中',
   'deals.to_wallet': '查看我的錢包',
   'bank.back_to_wallet': '回到錢包提領',
+  'bind.add_friend': '加入 LINE 好友',
+  'bind.qr_alt': '加入我們 LINE 官方帳號的 QR 碼',
+  'bind.qr_caption': '用另一支手機付款?請用 LINE 掃描這個 QR 碼加入好友。',
+  'bind.waiting': '加入好友後,此頁面會自動繼續…',
 
   'phone.title': '綁定手機號碼',
   'phone.intro': '為了防範詐騙,每位買家在綁定期間內只能綁定一支手機號碼。我們會傳送簡訊驗證碼到這支號碼,確認是您本人持有。',
@@ -478,6 +482,10 @@ const en: Record<MessageKey, string> = {
   'deals.state.parked': 'Being checked by support',
   'deals.to_wallet': 'Go to my wallet',
   'bank.back_to_wallet': 'Back to the wallet to withdraw',
+  'bind.add_friend': 'Add us on LINE',
+  'bind.qr_alt': 'QR code to add our LINE official account',
+  'bind.qr_caption': 'On another phone? Scan this code with LINE to add us.',
+  'bind.waiting': 'Once you have added us, this page carries on by itself…',
 
   'phone.title': 'Bind your phone number',
   'phone.intro':

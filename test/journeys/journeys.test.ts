@@ -13,8 +13,10 @@ import {
   SCREENSHOT_DIR,
   collectPageErrors,
   describeWithChromium,
+  expectImageLoaded,
   expectText,
   launchBrowser,
+  phoneContext,
   screenshot,
 } from '../pages/browser';
 import { startJourneyHarness } from './harness';
@@ -257,5 +259,41 @@ describeWithChromium("issue 10's journeys, from the first chat message to the la
     await sees(seller(), '• my deals');
     await chatShot('journey-typed-2-en');
     expect((await h.knex('users').where({ user_id: u.userId }).first())?.language).toBe('en');
+  });
+
+  it('bind request: a buyer who blocked us is shown the add-friend link and QR on the pay page, which carries on after the follow', async () => {
+    const activate = async (party: Party) => {
+      expect((await h.call('POST', '/api/wallet/activation', party.token)).status).toBe(202);
+      await eventually(async () => lastMessage(h, party.userId, 'wallet_activation_request') !== undefined);
+      const code = lastMessage(h, party.userId, 'wallet_activation_request').verificationCode;
+      expect((await h.call('POST', '/api/wallet/verification', party.token, { code })).body.outcome).toBe('activated');
+    };
+    const s = await h.newUser();
+    const b = await h.newUser();
+    await activate(s);
+    await activate(b);
+    await bindPhone(h, b);
+    const link = await createLink(h, s, { name: '露營燈', unitPriceMinor: 990, quantity: 1, currency: 'TWD' });
+    await chat.reload();
+    await buyer().locator('select.users').selectOption(b.userId);
+    await buyer().locator('button.unfollow').click();
+    await eventually(async () => (await h.knex('users').where({ user_id: b.userId }).first())?.is_friend === false);
+
+    const phone = await phoneContext(browser, b.token);
+    const pay = await phone.newPage();
+    pay.on('pageerror', (err) => errors.push(`${pay.url()}: ${err.message}`));
+    await pay.goto(`${h.baseUrl}/pages/pay/${link.paymentCode}`);
+    await pay.getByRole('textbox', { name: '動態密碼', exact: true }).fill(link.dynamicPassword);
+    await pay.keyboard.press('Enter');
+    await expectText(pay, '#notice [data-notice-text]', /好友/);
+    expect(await pay.getAttribute('#notice [data-notice-link]', 'href')).toBe(h.settings.line.addFriendUrl);
+    await expectImageLoaded(pay, '#add-friend-qr');
+    await screenshot(pay, 'journey-bind-1-add-friend');
+
+    await buyer().locator('button.follow').click(); // the buyer adds us in LINE
+    await pay.waitForSelector('#payment-step:not([hidden])', { timeout: 30_000 });
+    expect(await pay.isHidden('#add-friend-qr')).toBe(true);
+    await screenshot(pay, 'journey-bind-2-resumed');
+    await phone.close();
   });
 });

@@ -59,6 +59,12 @@ export function accountRoutes(deps: {
     res.json(result);
   });
 
+  // S103 bind request: the pay page waits here for the follow event before it carries on.
+  router.get('/api/friendship', user, async (_req, res) => {
+    const row = await deps.knex('users').where({ user_id: res.locals.userId }).first('is_friend');
+    res.json({ friend: row?.is_friend === true, addFriendUrl: deps.settings.line.addFriendUrl });
+  });
+
   router.get('/api/wallet/activation', user, async (_req, res) => {
     res.json(await deps.temporal.workflow.getHandle(walletActivationWorkflowId(res.locals.userId)).query(walletActivationViewQuery));
   });
