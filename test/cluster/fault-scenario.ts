@@ -115,7 +115,7 @@ async function main(): Promise<FaultReport> {
       const t1 = Date.now();
       await system.restartDatabase();
       faults.push(`stop and start PostgreSQL (${Date.now() - t1} ms)`);
-    })().catch((err: Error) => faults.push(`fault injection failed: ${err.message}`));
+    })().catch((err: unknown) => faults.push(`fault injection failed: ${err instanceof Error ? err.message : String(err)}`));
 
     const dealsStarted = Date.now();
     let next = 0;
