@@ -53,14 +53,20 @@ export async function sellFromChat(
   let effect = event.effect?.sell as SellEffect | undefined;
   if (effect === undefined) {
     const held = new HeldChatPort(ctx.chat);
-    const result = await createPaymentLink({ ...ctx, chat: held }, userId, {
-      name: sale.name,
-      unitPriceMinor: sale.unitPriceMinor,
-      quantity: sale.quantity,
-      currency: sale.currency,
-      ...(sale.description ? { description: sale.description } : {}),
-      variant: 'full',
-    });
+    // Keyed by the LINE event: a redelivered or re-driven event finds the link it made.
+    const result = await createPaymentLink(
+      { ...ctx, chat: held },
+      userId,
+      {
+        name: sale.name,
+        unitPriceMinor: sale.unitPriceMinor,
+        quantity: sale.quantity,
+        currency: sale.currency,
+        ...(sale.description ? { description: sale.description } : {}),
+        variant: 'full',
+      },
+      `line-event:${event.webhookEventId}`,
+    );
     effect = { status: result.status, paymentCode: result.status === 'created' ? result.paymentCode : undefined, pending: held.held };
     await recordEffect(ctx.knex, event.webhookEventId, { sell: effect });
   }
