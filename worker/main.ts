@@ -1,12 +1,29 @@
-import { NativeConnection } from '@temporalio/worker';
+import http from 'node:http';
+import express from 'express';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadSettings } from '../src/config/settings';
 import { connectSystem } from '../src/runtime/system';
 import { dataConverterFor } from '../src/temporal/codec';
+import { healthRoutes } from '../src/observability/health';
+import { logger, setLogLevel, temporalLogger } from '../src/observability/logger';
 import { createEscrowWorker } from './create-worker';
+
+const log = logger('worker');
 
 /** `npm run worker`: one worker process; run as many as the load needs. */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
+  setLogLevel(settings.operations.logLevel);
+  // The SDK's, workflows' and activities' logs join our JSON stream; its metrics get their own exporter.
+  Runtime.install({
+    logger: temporalLogger(),
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },
+      ...(settings.operations.temporalMetricsBindAddress
+        ? { metrics: { prometheus: { bindAddress: settings.operations.temporalMetricsBindAddress } } }
+        : {}),
+    },
+  });
   const system = await connectSystem(settings);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress! });
   const worker = await createEscrowWorker({
@@ -16,16 +33,30 @@ async function main(): Promise<void> {
     deps: system,
     dataConverter: dataConverterFor(settings.keys.payload),
   });
+  const ops = express();
+  ops.disable('x-powered-by');
+  ops.use(healthRoutes({ knex: system.knex, temporal: system.temporal }));
+  const server = http.createServer(ops);
+  await new Promise<void>((resolve) => server.listen(settings.operations.workerHttpPort, settings.operations.workerHttpHost, resolve));
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.log(`worker: polling task queue "${settings.taskQueue}" on ${settings.temporalAddress}`);
+  log.info(
+    {
+      taskQueue: settings.taskQueue,
+      temporalAddress: settings.temporalAddress,
+      opsPort: settings.operations.workerHttpPort,
+      temporalMetrics: settings.operations.temporalMetricsBindAddress ?? 'off',
+    },
+    'worker polling',
+  );
   await worker.run();
+  server.close();
   await connection.close();
   await system.close();
 }
 
 main().catch((err) => {
-  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'worker stopped');
   process.exit(1);
 });

@@ -21,6 +21,8 @@ import { moneyOutRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
 import { supportLineRoutes } from './routes/support-line';
+import { httpLogs } from '../observability/http-logs';
+import { healthRoutes } from '../observability/health';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -49,7 +51,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
     return `${deps.settings.publicBaseUrl}/auth/line/login?next=${encodeURIComponent(next)}`;
   };
 
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(httpLogs());
+  app.use(healthRoutes({ knex: deps.knex, temporal: deps.temporal }));
   installRateLimits(app, {
     knex: deps.knex,
     limits: deps.settings.rateLimits,

@@ -6,10 +6,14 @@ import { lineIdentityVerifier } from './line-identity';
 import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
 import { edgeRouters } from './edge-routers';
 import { answerClientErrors } from './input-guards';
+import { logger, setLogLevel } from '../observability/logger';
+
+const log = logger('api');
 
 /** `npm run api`: the stateless HTTP edge; run several behind a load balancer. */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
+  setLogLevel(settings.operations.logLevel);
   const system = await connectSystem(settings);
   const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
@@ -23,7 +27,7 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
-  console.log(`api: listening on ${settings.publicBaseUrl}`);
+  log.info({ publicBaseUrl: settings.publicBaseUrl, port: settings.apiPort }, 'api listening');
   const stop = () =>
     server.close(
       () =>
@@ -37,6 +41,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'api stopped');
   process.exit(1);
 });

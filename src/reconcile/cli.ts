@@ -4,6 +4,9 @@ import { loadSettings } from '../config/settings';
 import { createKnex } from '../db/knex';
 import { createPayoutProvider } from '../payout';
 import { describeDifference, reconcilePayouts } from './payouts';
+import { cliLogger } from '../observability/logger';
+
+const log = cliLogger('reconcile');
 
 /**
  * `npm run reconcile -- [--from ISO] [--to ISO] [--json]`: our ledger's payouts against the
@@ -45,7 +48,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
+    log.error(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(2);
   },
 );
