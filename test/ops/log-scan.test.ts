@@ -100,7 +100,6 @@ describe('logs of a whole deal', () => {
 
     // Let the last activity and webhook lines arrive.
     await new Promise((r) => setTimeout(r, 300));
-    if (process.env.LOG_SCAN_DUMP) require('node:fs').writeFileSync(process.env.LOG_SCAN_DUMP, lines.join(''));
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed.length).toBeGreaterThan(30);
     for (const entry of parsed) expect(entry).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String) }));
