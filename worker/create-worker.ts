@@ -26,7 +26,8 @@ export interface EscrowWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: WorkerDeps;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Code bundled in this process, or a file built ahead (`{ codePath }`, the container image's). */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   dataConverter?: DataConverter;
 }
 

@@ -5,8 +5,11 @@ import { loadSettings } from '../src/config/settings';
 import { connectSystem } from '../src/runtime/system';
 import { dataConverterFor } from '../src/temporal/codec';
 import { healthRoutes } from '../src/observability/health';
+import { metricsRoute } from '../src/observability/http-metrics';
+import { readStateFrom } from '../src/observability/metrics';
 import { logger, setLogLevel, temporalLogger } from '../src/observability/logger';
 import { createEscrowWorker } from './create-worker';
+import { ensureSchedules } from '../src/ops/schedules';
 
 const log = logger('worker');
 
@@ -32,10 +35,16 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     deps: system,
     dataConverter: dataConverterFor(settings.keys.payload),
+    ...(settings.operations.workflowBundlePath ? { workflowBundle: { codePath: settings.operations.workflowBundlePath } } : {}),
   });
+  // The scheduled checks (reconciliation, audit chain): created or brought up to date.
+  await ensureSchedules(system.temporal, settings);
+  // The worker's own small HTTP port: probes and Prometheus' scrape of our metrics.
+  readStateFrom(system.knex);
   const ops = express();
   ops.disable('x-powered-by');
   ops.use(healthRoutes({ knex: system.knex, temporal: system.temporal }));
+  ops.use(metricsRoute(settings.operations.metricsBearerToken));
   const server = http.createServer(ops);
   await new Promise<void>((resolve) => server.listen(settings.operations.workerHttpPort, settings.operations.workerHttpHost, resolve));
   const stop = () => worker.shutdown();

@@ -21,8 +21,11 @@ import { moneyOutRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
 import { supportLineRoutes } from './routes/support-line';
+import { supportOperationsRoutes } from './routes/support-operations';
 import { httpLogs } from '../observability/http-logs';
 import { healthRoutes } from '../observability/health';
+import { httpMetrics, metricsRoute } from '../observability/http-metrics';
+import { readStateFrom } from '../observability/metrics';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -51,7 +54,10 @@ export function createApiApp(deps: ApiDeps): express.Express {
     return `${deps.settings.publicBaseUrl}/auth/line/login?next=${encodeURIComponent(next)}`;
   };
 
+  readStateFrom(deps.knex);
   app.use(httpLogs());
+  app.use(httpMetrics());
+  app.use(metricsRoute(deps.settings.operations.metricsBearerToken));
   app.use(healthRoutes({ knex: deps.knex, temporal: deps.temporal }));
   installRateLimits(app, {
     knex: deps.knex,
@@ -100,6 +106,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(supportLineRoutes({ knex: deps.knex, staffAuth }));
   app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth, hashSecret: deps.settings.secrets.hashSecret }));
   app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth }));
+  app.use(supportOperationsRoutes({ knex: deps.knex, staffAuth }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

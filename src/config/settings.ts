@@ -126,6 +126,10 @@ export interface OperationsSettings {
   reconciliationLookbackMs: number;
   /** AUDIT_VERIFY_INTERVAL_MS: how often the audit-chain verification schedule runs. */
   auditVerifyIntervalMs: number;
+  /** METRICS_BEARER_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsBearerToken?: string;
+  /** WORKFLOW_BUNDLE_PATH: a workflow bundle built ahead (the container image's); unset, the worker bundles at start. */
+  workflowBundlePath?: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: where traces go (OTLP over HTTP); unset, no trace is exported. */
   otlpEndpoint?: string;
 }
@@ -491,6 +495,8 @@ function operationsSettings(env: Record<string, string | undefined>): Operations
     reconciliationLookbackMs: integerSetting(env, 'RECONCILIATION_LOOKBACK_MS', reconciliationIntervalMs + HOUR_MS, 1000, MAX_DURATION_MS),
     auditVerifyIntervalMs: integerSetting(env, 'AUDIT_VERIFY_INTERVAL_MS', DAY_MS, 1000, MAX_DURATION_MS),
     otlpEndpoint: urlSetting(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+    metricsBearerToken: secretSetting(env, 'METRICS_BEARER_TOKEN', 16),
+    workflowBundlePath: optionalString(env, 'WORKFLOW_BUNDLE_PATH'),
   };
 }
 
