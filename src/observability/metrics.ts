@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * runtime's Prometheus exporter on the worker (TEMPORAL_METRICS_BIND_ADDRESS).
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'escrow_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'escrow_' });
 
 /** The database the state gauges read; set by the process that serves /metrics. */
 let stateDb: Knex | undefined;
@@ -148,11 +148,11 @@ export const openDifferences = stateGauge(
 
 export const auditChainOk = stateGauge(
   'escrow_audit_chain_ok',
-  'Result of the last audit-chain verification: 1 intact, 0 broken (absent before the first run).',
+  'Result of the last audit-chain verification: 1 intact, 0 broken, -1 not verified yet.',
   [],
   async (knex) => {
     const row = await knex('ops_checks').where({ name: 'audit_chain' }).first('ok');
-    return row ? [{ labels: {}, value: row.ok ? 1 : 0 }] : [];
+    return [{ labels: {}, value: row ? (row.ok ? 1 : 0) : -1 }];
   },
 );
 

@@ -1,8 +1,10 @@
 import { randomCode } from '../../src/domain/ids';
+import { createKnex } from '../../src/db/knex';
 import { setLogDestination } from '../../src/observability/logger';
 import { auditChainScheduleId, ensureSchedules, reconciliationScheduleId, removeSchedules } from '../../src/ops/schedules';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { testOwnerDatabaseUrl } from '../support/env';
 import { activateWallet, dealInEscrow, eventually, orderState, type Party } from '../support/deal-steps';
 
 /**
@@ -149,5 +151,37 @@ describe('scheduled reconciliation of every money movement', () => {
     };
     await recordHistory(h, (await recent(reconciliationScheduleId(h.settings.taskQueue)))[0]!, 'scheduled-reconciliation');
     await recordHistory(h, (await recent(auditChainScheduleId(h.settings.taskQueue)))[0]!, 'scheduled-audit-chain');
+  });
+  it('alerts a broken audit chain and shows it until the chain is whole again', async () => {
+    // Schedules from the test above run every 2 s; without it, create them here.
+    await ensureSchedules(h.client, h.settings);
+    const owner = createKnex(testOwnerDatabaseUrl(), 1);
+    const row = await owner('audit_log').orderBy('seq', 'desc').offset(3).first('seq', 'details');
+    const setDetails = (details: unknown) =>
+      owner.transaction(async (trx) => {
+        await trx.raw('alter table audit_log disable trigger audit_log_append_only');
+        await trx('audit_log')
+          .where({ seq: row.seq })
+          .update({ details: JSON.stringify(details) });
+        await trx.raw('alter table audit_log enable trigger audit_log_append_only');
+      });
+    try {
+      await setDetails({ ...row.details, tampered: true });
+      await eventually(async () => (await status()).auditChain?.ok === false, 30_000, 250);
+      const shown = await status();
+      expect(shown.auditChain).toMatchObject({ ok: false, firstBrokenSeq: Number(row.seq) });
+      expect(shown.attention).toBe(true);
+      expect(await (await fetch(`${h.baseUrl}/metrics`)).text()).toMatch(/^escrow_audit_chain_ok 0$/m);
+      const alert = await h
+        .knex('audit_log')
+        .where({ action: 'ops.audit_chain_broken', subject: `audit_log:${row.seq}` })
+        .first();
+      expect(alert).toBeDefined();
+      expect(logLines.some((l) => l.includes('"alert":"audit_chain_broken"'))).toBe(true);
+    } finally {
+      await setDetails(row.details);
+      await owner.destroy();
+    }
+    await eventually(async () => (await status()).auditChain?.ok === true, 30_000, 250);
   });
 });
