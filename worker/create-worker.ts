@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkerPlugin, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type WorkerDeps } from './activities';
 import { logger } from '../src/observability/logger';
@@ -29,6 +29,8 @@ export interface EscrowWorkerOptions {
   /** Code bundled in this process, or a file built ahead (`{ codePath }`, the container image's). */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   dataConverter?: DataConverter;
+  /** Worker plugins, e.g. OpenTelemetry tracing (its workflow interceptors join a bundle made at start). */
+  plugins?: WorkerPlugin[];
 }
 
 /** One worker: every workflow and every activity on the escrow task queue. Several may run at once. */
@@ -40,6 +42,7 @@ export async function createEscrowWorker(options: EscrowWorkerOptions): Promise<
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     dataConverter: options.dataConverter,
+    plugins: options.plugins,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentLocalActivityExecutions: 200,
     maxCachedWorkflows: 2000,

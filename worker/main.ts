@@ -9,6 +9,7 @@ import { metricsRoute } from '../src/observability/http-metrics';
 import { readStateFrom } from '../src/observability/metrics';
 import { logger, setLogLevel, temporalLogger } from '../src/observability/logger';
 import { createEscrowWorker } from './create-worker';
+import { startTracing } from '../src/observability/tracing';
 import { ensureSchedules } from '../src/ops/schedules';
 
 const log = logger('worker');
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
         : {}),
     },
   });
-  const system = await connectSystem(settings);
+  const tracing = startTracing('escrow-worker', settings.operations.otlpEndpoint);
+  const system = await connectSystem(settings, { clientInterceptors: tracing?.clientInterceptors });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress! });
   const worker = await createEscrowWorker({
     connection,
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     deps: system,
     dataConverter: dataConverterFor(settings.keys.payload),
-    ...(settings.operations.workflowBundlePath ? { workflowBundle: { codePath: settings.operations.workflowBundlePath } } : {}),
+    // Tracing adds its workflow interceptors to the bundle, so a traced worker bundles at start.
+    ...(settings.operations.workflowBundlePath && !tracing ? { workflowBundle: { codePath: settings.operations.workflowBundlePath } } : {}),
+    plugins: tracing ? [tracing.workerPlugin] : [],
   });
   // The scheduled checks (reconciliation, audit chain): created or brought up to date.
   await ensureSchedules(system.temporal, settings);
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
   server.close();
   await connection.close();
   await system.close();
+  await tracing?.shutdown();
 }
 
 main().catch((err) => {

@@ -26,6 +26,7 @@ import { httpLogs } from '../observability/http-logs';
 import { healthRoutes } from '../observability/health';
 import { httpMetrics, metricsRoute } from '../observability/http-metrics';
 import { readStateFrom } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -36,6 +37,8 @@ export interface ApiDeps {
   verifier: IdentityVerifier;
   /** Routers of other subsystems (LINE webhook, media, pages), mounted before the JSON parser. */
   extraRouters?: express.Router[];
+  /** OpenTelemetry (OTEL_EXPORTER_OTLP_ENDPOINT): a server span per request. */
+  tracing?: Tracing;
 }
 
 export const JSON_BODY_LIMIT = '64kb';
@@ -55,6 +58,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   };
 
   readStateFrom(deps.knex);
+  if (deps.tracing) app.use(deps.tracing.httpSpans());
   app.use(httpLogs());
   app.use(httpMetrics());
   app.use(metricsRoute(deps.settings.operations.metricsBearerToken));

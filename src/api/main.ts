@@ -7,6 +7,7 @@ import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
 import { edgeRouters } from './edge-routers';
 import { answerClientErrors } from './input-guards';
 import { logger, setLogLevel } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
 
 const log = logger('api');
 
@@ -14,11 +15,13 @@ const log = logger('api');
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
   setLogLevel(settings.operations.logLevel);
-  const system = await connectSystem(settings);
+  const tracing = startTracing('escrow-api', settings.operations.otlpEndpoint);
+  const system = await connectSystem(settings, { clientInterceptors: tracing?.clientInterceptors });
   const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
     ...system,
     verifier: lineIdentityVerifier(settings),
+    tracing,
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
       ...edgeRouters(settings),
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
         void inbox
           .stop()
           .then(() => system.close())
+          .then(() => tracing?.shutdown())
           .then(() => process.exit(0)),
     );
   process.once('SIGINT', stop);

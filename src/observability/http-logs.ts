@@ -41,7 +41,8 @@ export function httpLogs() {
     quietReqLogger: true,
     wrapSerializers: false,
     customProps: (req) => idsInPath(pathOf(req)),
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // A refused request is the caller's business (info); a 5xx is ours (error).
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
       req: (req: IncomingMessage & { id?: unknown }) => ({ method: req.method, path: pathOf(req) }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
