@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { randomCode } from '../../src/domain/ids';
 import { createKnex } from '../../src/db/knex';
 import { setLogDestination } from '../../src/observability/logger';
@@ -59,6 +61,7 @@ describe('scheduled reconciliation of every money movement', () => {
     (await status()).reconciliation.openDifferences.filter((d) => references.includes(d.reference)).map((d) => `${d.kind} ${d.reference}`);
 
   it('finds an injected charge, a missing refund and an amount mismatch, alerts, and resolves them when the statement agrees', async () => {
+    const startedAt = new Date();
     // A deal held in escrow (its charge), and one refunded after a dispute (its refund).
     const held = await dealInEscrow(h, seller, { name: 'Reconciled kettle', unitPriceMinor: 2100, quantity: 1 });
     const refunded = await dealInEscrow(h, seller, { name: 'Refunded kettle', unitPriceMinor: 1900, quantity: 1 });
@@ -130,6 +133,32 @@ describe('scheduled reconciliation of every money movement', () => {
       expect(logLines.some((l) => l.includes('"alert":"reconciliation_difference"') && l.includes(`"reference":"${reference}"`))).toBe(
         true,
       );
+
+    // The CLI stays for manual runs: the same comparison by hand, without recording (exit 1 = differences).
+    const cli = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(__dirname, '../../src/reconcile/cli.ts'),
+          '--source',
+          'payments',
+          '--from',
+          startedAt.toISOString(),
+          '--to',
+          new Date(Date.now() + 60_000).toISOString(),
+        ],
+        { env: { ...process.env, LOG_LEVEL: 'warn', PAYMENT_BASE_URL: h.payments.baseUrl, PAYMENT_API_KEY: h.settings.payments.apiKey } },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toContain(`charge_amount_mismatch: ${held.link.paymentCode}`);
+    expect(cli.stdout).toContain(`refund_missing_at_provider: ${refunded.link.paymentCode}`);
+    expect(cli.stdout).toContain(`charge_missing_in_ledger: ${phantom}`);
 
     // The statement agrees again: the next run resolves them, and no second alert was raised meanwhile.
     await fetch(`${h.payments.baseUrl}/__emulator/statement-differences`, {
