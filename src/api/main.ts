@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     tracing,
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
-      ...edgeRouters(settings),
+      ...edgeRouters(settings, system.knex),
     ],
   });
   const server = http.createServer(app);

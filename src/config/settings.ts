@@ -214,11 +214,22 @@ export interface LineSettings {
   loginChannelSecret: string;
   /** Messaging API base (https://api.line.me); the emulator's root in development. */
   apiBaseUrl: string;
+  /**
+   * LINE_DATA_API_BASE_URL: where LINE serves what users sent (https://api-data.line.me); defaults
+   * to LINE_API_BASE_URL when that is set (the emulator serves both at its root).
+   */
+  dataApiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
   loginBaseUrl: string;
   /** LINE_LOGIN_API_BASE_URL: LINE Login token/verify API (https://api.line.me); defaults to apiBaseUrl. */
   loginApiBaseUrl: string;
   addFriendUrl: string;
+  /**
+   * LIFF_ID: our LIFF app (its endpoint URL is PUBLIC_BASE_URL). When set, the chat and the rich
+   * menu open our pages through https://liff.line.me/<id>/…, and the pages take the user's ID
+   * token from liff.getIDToken() inside LINE; unset, they are plain pages with LINE Login.
+   */
+  liffId?: string;
   /** LINE_API_TIMEOUT_MS: one Messaging API request gives up after this (then it is retried). */
   apiTimeoutMs: number;
   /** LINE_LOGIN_TIMEOUT_MS: one LINE Login request (token, verify, friendship) gives up after this. */
@@ -284,6 +295,13 @@ const list = (raw: string | undefined) =>
 
 /** Static staff and operator tokens were replaced by OpenID Connect; a leftover setting must not look as if it still worked. */
 const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
+
+/** LINE's LIFF ids are the LINE Login channel id, a dash and 8 characters (e.g. 1650000000-AbCdEfGh). */
+function liffIdSetting(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{10}-[A-Za-z0-9]{8}$/.test(value)) throw new ConfigError('LIFF_ID', 'must look like 1234567890-AbCdEfGh');
+  return value;
+}
 
 function refuseRetiredSettings(env: Record<string, string | undefined>): void {
   for (const name of RETIRED_SETTINGS) {
@@ -426,7 +444,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       apiBaseUrl: lineApiBaseUrl,
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
       loginApiBaseUrl: urlSetting(env, 'LINE_LOGIN_API_BASE_URL', ['http:', 'https:']) ?? lineApiBaseUrl,
+      dataApiBaseUrl:
+        urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
+        (optionalString(env, 'LINE_API_BASE_URL') !== undefined ? lineApiBaseUrl : 'https://api-data.line.me'),
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
+      liffId: liffIdSetting(optionalString(env, 'LIFF_ID')),
       apiTimeoutMs: timeout('LINE_API_TIMEOUT_MS'),
       loginTimeoutMs: timeout('LINE_LOGIN_TIMEOUT_MS'),
     },

@@ -177,7 +177,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     chat,
     settings,
     verifier: lineIdentityVerifier(settings),
-    extraRouters: edgeRouters(settings),
+    extraRouters: edgeRouters(settings, knex),
     tracing: options.tracing,
   });
   server.on('request', app);
