@@ -30,6 +30,15 @@ async function main(): Promise<void> {
   });
   const tracing = startTracing('escrow-worker', settings.operations.otlpEndpoint);
   const system = await connectSystem(settings, { clientInterceptors: tracing?.clientInterceptors });
+  // The worker's own small HTTP port, up before the (seconds-long) start: probes and Prometheus.
+  let polling = false;
+  readStateFrom(system.knex);
+  const ops = express();
+  ops.disable('x-powered-by');
+  ops.use(healthRoutes({ knex: system.knex, temporal: system.temporal, started: () => polling }));
+  ops.use(metricsRoute(settings.operations.metricsBearerToken));
+  const server = http.createServer(ops);
+  await new Promise<void>((resolve) => server.listen(settings.operations.workerHttpPort, settings.operations.workerHttpHost, resolve));
   const connection = await NativeConnection.connect({ address: settings.temporalAddress! });
   const worker = await createEscrowWorker({
     connection,
@@ -43,14 +52,6 @@ async function main(): Promise<void> {
   });
   // The scheduled checks (reconciliation, audit chain): created or brought up to date.
   await ensureSchedules(system.temporal, settings);
-  // The worker's own small HTTP port: probes and Prometheus' scrape of our metrics.
-  readStateFrom(system.knex);
-  const ops = express();
-  ops.disable('x-powered-by');
-  ops.use(healthRoutes({ knex: system.knex, temporal: system.temporal }));
-  ops.use(metricsRoute(settings.operations.metricsBearerToken));
-  const server = http.createServer(ops);
-  await new Promise<void>((resolve) => server.listen(settings.operations.workerHttpPort, settings.operations.workerHttpHost, resolve));
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
     },
     'worker polling',
   );
-  await worker.run();
+  const running = worker.run();
+  polling = true;
+  await running;
   server.close();
   await connection.close();
   await system.close();

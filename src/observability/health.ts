@@ -9,13 +9,15 @@ export interface ReadinessDeps {
   knex: Knex;
   temporal: Client;
   timeoutMs?: number;
+  /** The worker: polling its task queue yet (it bundles and connects first). */
+  started?: () => boolean;
 }
 
 export type CheckResult = 'ok' | 'unreachable';
 
 export interface Readiness {
   ready: boolean;
-  checks: { postgresql: CheckResult; temporal: CheckResult };
+  checks: { postgresql: CheckResult; temporal: CheckResult; worker?: 'ok' | 'starting' };
 }
 
 async function withinTime(work: () => Promise<unknown>, timeoutMs: number): Promise<CheckResult> {
@@ -42,7 +44,11 @@ export async function readiness(deps: ReadinessDeps): Promise<Readiness> {
     withinTime(() => deps.knex.raw('select 1'), timeoutMs),
     withinTime(() => deps.temporal.workflowService.getSystemInfo({}), timeoutMs),
   ]);
-  return { ready: postgresql === 'ok' && temporal === 'ok', checks: { postgresql, temporal } };
+  const worker = deps.started ? (deps.started() ? 'ok' : 'starting') : undefined;
+  return {
+    ready: postgresql === 'ok' && temporal === 'ok' && worker !== 'starting',
+    checks: { postgresql, temporal, ...(worker ? { worker } : {}) },
+  };
 }
 
 /**

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
       });
     }
     await waitForHealth(`http://127.0.0.1:${apiPort}/healthz`);
+    // The worker answers /readyz once it polls (after bundling the workflows).
+    await waitForHealth(`http://127.0.0.1:${childEnv.WORKER_HTTP_PORT}/readyz`);
     say('ready');
     console.log(`\n  API            ${publicBaseUrl}`);
     console.log(`  Chat simulator ${publicBaseUrl}/pages/simulator`);
@@ -214,7 +216,7 @@ async function waitForHealth(url: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the api did not answer ${url} within ${HEALTH_BUDGET_MS} ms`);
+  throw new Error(`no answer from ${url} within ${HEALTH_BUDGET_MS} ms`);
 }
 
 void main();
