@@ -45,7 +45,7 @@ export async function createEscrowWorker(options: EscrowWorkerOptions): Promise<
     plugins: options.plugins,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentLocalActivityExecutions: 200,
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: options.deps.settings.workerMaxCachedWorkflows,
     shutdownGraceTime: '10s',
   });
 }

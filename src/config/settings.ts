@@ -62,6 +62,8 @@ export interface Settings {
   temporalAddress?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** Deals a worker keeps in memory between their steps; an evicted deal is replayed from its history when it wakes. */
+  workerMaxCachedWorkflows: number;
   publicBaseUrl: string;
   apiPort: number;
   /** 127.0.0.1 by default; 0.0.0.0 in a container behind a load balancer. */
@@ -402,6 +404,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
+    workerMaxCachedWorkflows: integerSetting(env, 'WORKER_MAX_CACHED_WORKFLOWS', 2000, 2, 100_000),
     publicBaseUrl: requiredInProduction(
       'PUBLIC_BASE_URL',
       urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']),
@@ -576,5 +579,26 @@ export function smsSettings(env: Record<string, string | undefined>, production:
       bindingsPerWindow: integerSetting(env, 'PHONE_BINDINGS_PER_WINDOW', 3, 1, 100),
       bindingsWindowMs: duration('PHONE_BINDINGS_WINDOW_MS', 30 * DAY_MS),
     },
+  };
+}
+
+/** `npm run cluster`: how many of each process, the Temporal server's shards, and where Temporal keeps its state. */
+export interface ClusterSettings {
+  workers: number;
+  apis: number;
+  historyShards: number;
+  /** A role owning Temporal's two databases (`<name>` and `<name>_visibility`); embedded PostgreSQL otherwise. */
+  temporalPostgresUrl?: string;
+  /** The Temporal Web UI's port (8233, or a free one when taken). */
+  uiPort: number;
+}
+
+export function clusterSettings(env: Record<string, string | undefined>): ClusterSettings {
+  return {
+    workers: integerSetting(env, 'CLUSTER_WORKERS', 2, 1, 32),
+    apis: integerSetting(env, 'CLUSTER_APIS', 2, 1, 32),
+    historyShards: integerSetting(env, 'TEMPORAL_HISTORY_SHARDS', 16, 1, 16_384),
+    temporalPostgresUrl: urlSetting(env, 'TEMPORAL_POSTGRES_URL', ['postgres:', 'postgresql:']),
+    uiPort: integerSetting(env, 'TEMPORAL_UI_PORT', 8233, 0, 65535),
   };
 }
