@@ -5,6 +5,7 @@ import { createOrderActivities } from '../activities/order-activities';
 import { createWalletActivities } from '../activities/wallet-activities';
 import { createQuickReceiveActivities } from '../activities/quick-receive-activities';
 import { createPayoutActivities } from '../activities/payout-activities';
+import { createOperationsActivities } from '../activities/operations-activities';
 import { createBankCenter, type BankCenter } from '../src/bankcenter';
 import { createPayoutProvider, type PayoutProvider } from '../src/payout';
 import type { ChatPort } from '../src/chat/port';
@@ -37,6 +38,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createWalletActivities(deps),
     ...createQuickReceiveActivities(moneyOut),
     ...createPayoutActivities(moneyOut),
+    ...createOperationsActivities(moneyOut),
     ...createHelloActivities(),
   };
 }

@@ -4,3 +4,5 @@ export { walletActivationWorkflow } from './wallet-activation';
 export { quickReceiveWorkflow } from './quick-receive';
 export { payoutWorkflow } from './payout';
 export { helloWorkflow } from './hello';
+export { reconciliationWorkflow } from './reconciliation';
+export { auditChainWorkflow } from './audit-chain';

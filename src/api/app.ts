@@ -21,6 +21,12 @@ import { moneyOutRoutes } from './routes/money-out';
 import { supportTrustRoutes } from './routes/support-trust';
 import { supportParkedRoutes } from './routes/support-parked';
 import { supportLineRoutes } from './routes/support-line';
+import { supportOperationsRoutes } from './routes/support-operations';
+import { httpLogs } from '../observability/http-logs';
+import { healthRoutes } from '../observability/health';
+import { httpMetrics, metricsRoute } from '../observability/http-metrics';
+import { readStateFrom } from '../observability/metrics';
+import type { Tracing } from '../observability/tracing';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -31,6 +37,8 @@ export interface ApiDeps {
   verifier: IdentityVerifier;
   /** Routers of other subsystems (LINE webhook, media, pages), mounted before the JSON parser. */
   extraRouters?: express.Router[];
+  /** OpenTelemetry (OTEL_EXPORTER_OTLP_ENDPOINT): a server span per request. */
+  tracing?: Tracing;
 }
 
 export const JSON_BODY_LIMIT = '64kb';
@@ -49,7 +57,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
     return `${deps.settings.publicBaseUrl}/auth/line/login?next=${encodeURIComponent(next)}`;
   };
 
-  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  readStateFrom(deps.knex);
+  if (deps.tracing) app.use(deps.tracing.httpSpans());
+  app.use(httpLogs());
+  app.use(httpMetrics());
+  app.use(metricsRoute(deps.settings.operations.metricsBearerToken));
+  app.use(healthRoutes({ knex: deps.knex, temporal: deps.temporal }));
   installRateLimits(app, {
     knex: deps.knex,
     limits: deps.settings.rateLimits,
@@ -97,6 +110,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(supportLineRoutes({ knex: deps.knex, staffAuth }));
   app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth, hashSecret: deps.settings.secrets.hashSecret }));
   app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth }));
+  app.use(supportOperationsRoutes({ knex: deps.knex, staffAuth }));
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

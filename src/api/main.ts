@@ -6,15 +6,22 @@ import { lineIdentityVerifier } from './line-identity';
 import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
 import { edgeRouters } from './edge-routers';
 import { answerClientErrors } from './input-guards';
+import { logger, setLogLevel } from '../observability/logger';
+import { startTracing } from '../observability/tracing';
+
+const log = logger('api');
 
 /** `npm run api`: the stateless HTTP edge; run several behind a load balancer. */
 async function main(): Promise<void> {
   const settings = loadSettings(process.env);
-  const system = await connectSystem(settings);
+  setLogLevel(settings.operations.logLevel);
+  const tracing = startTracing('escrow-api', settings.operations.otlpEndpoint);
+  const system = await connectSystem(settings, { clientInterceptors: tracing?.clientInterceptors });
   const inbox = startInboxProcessor({ ...system, line: system.line });
   const app = createApiApp({
     ...system,
     verifier: lineIdentityVerifier(settings),
+    tracing,
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
       ...edgeRouters(settings, system.knex),
@@ -23,13 +30,14 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
-  console.log(`api: listening on ${settings.publicBaseUrl}`);
+  log.info({ publicBaseUrl: settings.publicBaseUrl, port: settings.apiPort }, 'api listening');
   const stop = () =>
     server.close(
       () =>
         void inbox
           .stop()
           .then(() => system.close())
+          .then(() => tracing?.shutdown())
           .then(() => process.exit(0)),
     );
   process.once('SIGINT', stop);
@@ -37,6 +45,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'api stopped');
   process.exit(1);
 });

@@ -152,6 +152,13 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
       },
     },
   },
+  '/api/support/operations-status': {
+    get: {
+      summary:
+        'What the scheduled checks found: open reconciliation differences, the last reconciliation run and audit-chain result, and whether anything needs attention (viewer+)',
+      security: staff,
+    },
+  },
   '/api/support/parked': {
     get: { summary: 'Parked deals: a money step was refused or did not add up; money untouched (viewer+)', security: staff },
   },

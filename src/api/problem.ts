@@ -3,6 +3,9 @@ import type { RefusalType } from '../../workflows/refusal';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { ZodError } from 'zod';
+import { logger } from '../observability/logger';
+
+const log = logger('api');
 
 /**
  * Every refusal is `application/problem+json` (RFC 9457) with a reason a person can act on.
@@ -57,7 +60,7 @@ function isRefusalType(type: string | undefined): type is RefusalType {
   return type !== undefined && Object.hasOwn(REFUSAL_STATUS, type);
 }
 
-export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof HttpProblem) {
     res.set(err.headers);
@@ -92,7 +95,7 @@ export const problemHandler: ErrorRequestHandler = (err, _req, res, _next) => {
       'the request was refused as malformed',
     );
   }
-  console.error('api: unexpected error', err);
+  (req.log ?? log).error({ err }, 'unexpected error');
   return sendProblem(res, 500, 'internal', 'something went wrong on our side; nothing was changed twice, please retry');
 };
 

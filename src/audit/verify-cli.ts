@@ -1,6 +1,9 @@
 import { requiredString } from '../config/env';
 import { createKnex } from '../db/knex';
 import { verifyAuditChain } from './verify';
+import { cliLogger } from '../observability/logger';
+
+const log = cliLogger('audit-verify');
 
 /**
  * `tsx src/audit/verify-cli.ts`: walks the audit chain in DATABASE_URL.
@@ -11,10 +14,10 @@ async function main(): Promise<number> {
   try {
     const result = await verifyAuditChain(knex);
     if (result.ok) {
-      console.log(`audit chain intact: ${result.rows} rows, head seq ${result.headSeq ?? '-'} hash ${result.headHash}`);
+      log.info(result, `audit chain intact: ${result.rows} rows, head seq ${result.headSeq ?? '-'} hash ${result.headHash}`);
       return 0;
     }
-    console.error(`audit chain BROKEN at seq ${result.firstBrokenSeq}: ${result.reason}`);
+    log.error(result, `audit chain BROKEN at seq ${result.firstBrokenSeq}: ${result.reason}`);
     return 1;
   } finally {
     await knex.destroy();
@@ -24,7 +27,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`audit chain not checked: ${err instanceof Error ? err.message : String(err)}`);
+    log.error(`audit chain not checked: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(2);
   },
 );

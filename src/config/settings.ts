@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { developmentKey, keyRingFromEnv, type KeyRing } from '../crypto/key-ring';
 import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
+import { LOG_LEVELS, type LogLevelName } from '../observability/logger';
 import { ConfigError, hostPortSetting, integerSetting, optionalString, secretSetting, urlSetting } from './env';
 
 /**
@@ -109,6 +110,30 @@ export interface Settings {
   rateLimits: RateLimitSettings;
   /** TRUST_PROXY: Express's `trust proxy` (which hops may set X-Forwarded-For), e.g. loopback or 1. */
   trustProxy: string | number;
+  operations: OperationsSettings;
+}
+
+/** Logs, health, metrics and the scheduled checks (issue 13). */
+export interface OperationsSettings {
+  /** LOG_LEVEL: trace, debug, info, warn, error, fatal or silent. */
+  logLevel: LogLevelName;
+  /** WORKER_HTTP_PORT, WORKER_HTTP_HOST: the worker's own small HTTP server (/healthz, /readyz, /metrics). */
+  workerHttpPort: number;
+  workerHttpHost: string;
+  /** TEMPORAL_METRICS_BIND_ADDRESS: host:port of the Temporal SDK's Prometheus exporter in the worker; `off` turns it off. */
+  temporalMetricsBindAddress?: string;
+  /** RECONCILIATION_INTERVAL_MS: how often the reconciliation schedule runs (nightly by default). */
+  reconciliationIntervalMs: number;
+  /** RECONCILIATION_LOOKBACK_MS: each run compares the money movements of this long before it (a little more than the interval, so nothing falls between runs). */
+  reconciliationLookbackMs: number;
+  /** AUDIT_VERIFY_INTERVAL_MS: how often the audit-chain verification schedule runs. */
+  auditVerifyIntervalMs: number;
+  /** METRICS_BEARER_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsBearerToken?: string;
+  /** WORKFLOW_BUNDLE_PATH: a workflow bundle built ahead (the container image's); unset, the worker bundles at start. */
+  workflowBundlePath?: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: where traces go (OTLP over HTTP); unset, no trace is exported. */
+  otlpEndpoint?: string;
 }
 
 /** How long the LINE webhook inbox keeps trying an event, and keeps it afterwards. */
@@ -456,6 +481,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       codecMax: rate('RATE_LIMIT_CODEC_MAX', 300),
     },
     trustProxy: trustProxySetting(env),
+    operations: operationsSettings(env),
     sms: smsSettings(env, production),
     lineInbox: {
       retryHorizonMs: duration('LINE_INBOX_RETRY_HORIZON_MS', 7 * DAY_MS, 30 * DAY_MS),
@@ -475,6 +501,28 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       timeoutMs: timeout(`${prefix}_TIMEOUT_MS`),
     };
   }
+}
+
+function operationsSettings(env: Record<string, string | undefined>): OperationsSettings {
+  const logLevel = (optionalString(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const metricsAddress = optionalString(env, 'TEMPORAL_METRICS_BIND_ADDRESS') ?? '127.0.0.1:9465';
+  const reconciliationIntervalMs = integerSetting(env, 'RECONCILIATION_INTERVAL_MS', DAY_MS, 1000, MAX_DURATION_MS);
+  return {
+    logLevel: logLevel as LogLevelName,
+    workerHttpPort: integerSetting(env, 'WORKER_HTTP_PORT', 9464, 0, 65535),
+    workerHttpHost: optionalString(env, 'WORKER_HTTP_HOST') ?? '127.0.0.1',
+    temporalMetricsBindAddress:
+      metricsAddress === 'off'
+        ? undefined
+        : hostPortSetting({ TEMPORAL_METRICS_BIND_ADDRESS: metricsAddress }, 'TEMPORAL_METRICS_BIND_ADDRESS'),
+    reconciliationIntervalMs,
+    reconciliationLookbackMs: integerSetting(env, 'RECONCILIATION_LOOKBACK_MS', reconciliationIntervalMs + HOUR_MS, 1000, MAX_DURATION_MS),
+    auditVerifyIntervalMs: integerSetting(env, 'AUDIT_VERIFY_INTERVAL_MS', DAY_MS, 1000, MAX_DURATION_MS),
+    otlpEndpoint: urlSetting(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', ['http:', 'https:']),
+    metricsBearerToken: secretSetting(env, 'METRICS_BEARER_TOKEN', 16),
+    workflowBundlePath: optionalString(env, 'WORKFLOW_BUNDLE_PATH'),
+  };
 }
 
 /** The SMS provider (Vonage Messages API) and the phone-binding rules it serves (S404–S405). */

@@ -1,5 +1,8 @@
 import { migrateDatabase } from './migrate';
 import { resolveDatabase } from '../runtime/postgres';
+import { cliLogger } from '../observability/logger';
+
+const log = cliLogger('migrate');
 
 /**
  * `npm run migrate`: apply pending migrations as MIGRATION_DATABASE_URL's role (the owner), then
@@ -9,13 +12,13 @@ async function main(): Promise<void> {
   const database = await resolveDatabase(process.env);
   try {
     const applied = await migrateDatabase(database);
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    log.info({ applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
   } finally {
     await database.stop();
   }
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  log.error(`migration failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import { createAccount, createAccounts, lookupAccount, type CreateAccountItemRes
 import { balance, totalsByCurrency } from './balances';
 import { transferBatcher } from './batcher';
 import { ledgerSql } from './db';
+import { ledgerTransfers } from '../observability/metrics';
 import { normalizeTransferInput } from './validate';
 import { createTransfer, createTransfers, lookupTransfer, type CreateTransferItemResult } from './transfers';
 import type {
@@ -33,6 +34,12 @@ export interface LedgerOptions {
   autoBatch?: false | { maxItems: number; maxInFlight: number };
 }
 
+/** A transfer this call created (not one that already existed) counts once, by kind. */
+function counted<R extends TransferResult>(result: R): R {
+  if (result.status === 'created') ledgerTransfers.inc({ kind: result.transfer.kind ?? 'single' });
+  return result;
+}
+
 /** The pool behind `knex` bounds concurrency: give it at least as many connections as callers. */
 export function createLedger(knex: Knex, options: LedgerOptions = {}): Ledger {
   const sql = ledgerSql(knex);
@@ -48,11 +55,15 @@ export function createLedger(knex: Knex, options: LedgerOptions = {}): Ledger {
     createAccount: (input) => createAccount(sql, input),
     createAccounts: (inputs) => createAccounts(sql, inputs),
     createTransfer: async (input) => {
-      if (batcher === undefined) return createTransfer(sql, input);
+      if (batcher === undefined) return counted(await createTransfer(sql, input));
       normalizeTransferInput(input); // a malformed transfer is refused here, alone, before any batch
-      return batcher.submit(input);
+      return counted(await batcher.submit(input));
     },
-    createTransfers: (inputs) => createTransfers(sql, inputs),
+    createTransfers: async (inputs) => {
+      const results = await createTransfers(sql, inputs);
+      for (const result of results) if (result.ok) counted(result);
+      return results;
+    },
     lookupAccount: (id) => lookupAccount(sql, id),
     lookupTransfer: (id) => lookupTransfer(sql, id),
     balance: (accountId) => balance(sql, accountId),

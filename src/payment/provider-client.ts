@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { problemSchema, type Problem } from './problem';
+import { providerCallErrors, providerCalls } from '../observability/metrics';
 import { ProviderBadResponse, type RefusedClass, type UnavailableClass } from './provider-errors';
 
 /** A provider that has not answered in this long is treated as unavailable (retryable). */
@@ -71,7 +72,20 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
   // Trailing slash so `new URL('v1/x', base)` keeps any path prefix a production base URL has.
   const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
 
-  return async function call<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+  const provider = service.replace(/\s+/g, '_');
+  // Every call counted, every failure by kind: the provider error-rate alert divides the two.
+  return async function counted<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+    providerCalls.inc({ provider });
+    try {
+      return await call(spec);
+    } catch (err) {
+      const kind = err instanceof Unavailable ? 'unavailable' : err instanceof Refused ? 'refused' : 'bad_response';
+      providerCallErrors.inc({ provider, kind });
+      throw err;
+    }
+  };
+
+  async function call<S extends z.ZodTypeAny>(spec: RequestSpec<S>): Promise<z.infer<S>> {
     const url = new URL(spec.path.replace(/^\//, ''), base);
     for (const [name, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, value);
@@ -128,5 +142,5 @@ export function createJsonApi(identity: ServiceIdentity, options: ProviderClient
       );
     }
     return parsed.data;
-  };
+  }
 }

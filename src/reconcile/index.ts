@@ -6,3 +6,4 @@ export {
   type PayoutReconciliation,
   type ReconcileRange,
 } from './payouts';
+export { reconcilePayments, describePaymentDifference, type PaymentDifference, type PaymentReconciliation } from './payments';

@@ -165,8 +165,18 @@ export async function startClusterSystem(options: ClusterSystemOptions): Promise
     }
 
     const isStopping = () => stopping;
-    const workers = Array.from({ length: options.workers ?? settings.workers }, (_, i) =>
-      superviseChild(`worker-${i + 1}`, path.join(PROJECT_ROOT, 'worker', 'main.ts'), childEnv, options.quiet ?? false, isStopping, log),
+    // Each worker process has its own probe/metrics port and SDK exporter port (one machine, several workers).
+    const workerCount = options.workers ?? settings.workers;
+    const workerEnvs: Array<Record<string, string | undefined>> = [];
+    for (let i = 0; i < workerCount; i += 1) {
+      workerEnvs.push({
+        ...childEnv,
+        WORKER_HTTP_PORT: String(await freePort()),
+        TEMPORAL_METRICS_BIND_ADDRESS: `127.0.0.1:${await freePort()}`,
+      });
+    }
+    const workers = workerEnvs.map((env, i) =>
+      superviseChild(`worker-${i + 1}`, path.join(PROJECT_ROOT, 'worker', 'main.ts'), env, options.quiet ?? false, isStopping, log),
     );
     for (const w of workers) stoppers.push({ name: w.name, stop: w.stop });
     const apis = await startApiProcesses(options.apis ?? settings.apis, childEnv, options.quiet ?? false, isStopping, log);

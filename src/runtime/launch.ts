@@ -123,5 +123,5 @@ export async function waitForHealth(url: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the api did not answer ${url} within ${HEALTH_BUDGET_MS} ms`);
+  throw new Error(`no answer from ${url} within ${HEALTH_BUDGET_MS} ms`);
 }

@@ -71,6 +71,9 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress,
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,
+      // The worker's probes and metrics, and the SDK's exporter: free ports unless chosen.
+      WORKER_HTTP_PORT: optionalString(env, 'WORKER_HTTP_PORT') ?? String(await portOrFree(9464)),
+      TEMPORAL_METRICS_BIND_ADDRESS: optionalString(env, 'TEMPORAL_METRICS_BIND_ADDRESS') ?? `127.0.0.1:${await portOrFree(9465)}`,
       ...(temporalUi ? { TEMPORAL_UI_URL: temporalUi } : {}),
       // The dev server's UI may call our codec endpoint from its origin.
       ...(temporalUi && !optionalString(env, 'TEMPORAL_UI_ORIGINS') ? { TEMPORAL_UI_ORIGINS: new URL(temporalUi).origin } : {}),
@@ -95,11 +98,16 @@ async function main(): Promise<void> {
       });
     }
     await waitForHealth(`http://127.0.0.1:${apiPort}/healthz`);
+    // The worker answers /readyz once it polls (after bundling the workflows).
+    await waitForHealth(`http://127.0.0.1:${childEnv.WORKER_HTTP_PORT}/readyz`);
     say('ready');
     console.log(`\n  API            ${publicBaseUrl}`);
     console.log(`  Chat simulator ${publicBaseUrl}/pages/simulator`);
     console.log(`  Support console ${publicBaseUrl}/pages/support`);
     if (temporalUi) console.log(`  Temporal UI    ${temporalUi}`);
+    console.log(`  Metrics        ${publicBaseUrl}/metrics (api), http://127.0.0.1:${childEnv.WORKER_HTTP_PORT}/metrics (worker)`);
+    if (childEnv.TEMPORAL_METRICS_BIND_ADDRESS !== 'off')
+      console.log(`  SDK metrics    http://${childEnv.TEMPORAL_METRICS_BIND_ADDRESS}/metrics (Temporal SDK, worker)`);
     if (childEnv.LINE_API_BASE_URL && !env.LINE_API_BASE_URL) console.log(`  LINE emulator  ${childEnv.LINE_API_BASE_URL}`);
     console.log('\nCtrl-C stops everything.\n');
   } catch (err) {

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../chat/port';
 import { ConfigError } from '../config/env';
@@ -34,7 +34,10 @@ export interface System {
   close(): Promise<void>;
 }
 
-export async function connectSystem(settings: Settings): Promise<System> {
+export async function connectSystem(
+  settings: Settings,
+  options: { clientInterceptors?: { workflow: WorkflowClientInterceptor[] } } = {},
+): Promise<System> {
   if (!settings.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required by the worker and the api');
   if (!settings.temporalAddress) throw new ConfigError('TEMPORAL_ADDRESS', 'is required by the worker and the api');
   const knex = createKnex(settings.databaseUrl, 20);
@@ -49,6 +52,7 @@ export async function connectSystem(settings: Settings): Promise<System> {
     connection,
     namespace: settings.temporalNamespace,
     dataConverter: dataConverterFor(settings.keys.payload),
+    interceptors: options.clientInterceptors,
   });
   const { adapter, chat } = lineChat(settings, knex);
   return {

@@ -6,6 +6,9 @@ import { loadSettings } from '../config/settings';
 import { createKnex } from '../db/knex';
 import { importWatchlist } from './import';
 import { WATCHLIST_SOURCES, type WatchlistSource } from './keys';
+import { cliLogger } from '../observability/logger';
+
+const log = cliLogger('watchlist-import');
 
 /**
  * `tsx src/watchlist/import-cli.ts --source fraud_reports --file reports.csv [--actor name]`
@@ -36,14 +39,17 @@ async function main(): Promise<void> {
       hashSecret,
       actor: values.actor ?? `cli:${process.env.USER ?? 'unknown'}`,
     });
-    console.log(`imported ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, skipped ${result.skipped.length}`);
-    for (const skip of result.skipped) console.error(`  line ${skip.line}: ${skip.reason}`);
+    log.info(
+      { imported: result.imported, updated: result.updated, unchanged: result.unchanged, skipped: result.skipped.length },
+      `imported ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, skipped ${result.skipped.length}`,
+    );
+    for (const skip of result.skipped) console.error(`  line ${skip.line}: ${skip.reason}`); // the report of skipped lines, for the person who ran it
   } finally {
     await knex.destroy();
   }
 }
 
 main().catch((err) => {
-  console.error(`watch-list import failed: ${err instanceof Error ? err.message : String(err)}`);
+  log.error(`watch-list import failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(2);
 });

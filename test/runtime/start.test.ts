@@ -76,6 +76,11 @@ describe('npm start', () => {
     expect(output).toMatch(/Temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
     const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    // Issue 13: /metrics on the api and on the worker's own port, the SDK's exporter too.
+    expect(await (await fetch(`${api}/metrics`)).text()).toContain('# TYPE escrow_deals gauge');
+    const workerMetrics = /Metrics\s+\S+ \(api\), (http:\/\/127\.0\.0\.1:\d+\/metrics) \(worker\)/.exec(output)![1]!;
+    expect(await (await fetch(workerMetrics)).text()).toContain('# TYPE escrow_deals gauge');
+    expect((await fetch(workerMetrics.replace('/metrics', '/readyz'))).status).toBe(200);
     // The SMS emulator is wired in: a phone-binding code is texted, and printed for the person at the console.
     const line = /LINE emulator\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1];
     const post = async (url: string, body: unknown) =>

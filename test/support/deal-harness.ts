@@ -25,6 +25,7 @@ import { dataConverterFromEnv } from '../../src/temporal/codec';
 import { lineChat } from '../../src/runtime/system';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from './bundle';
+import type { Tracing } from '../../src/observability/tracing';
 import { testDatabaseUrl, testTemporalAddress, uniqueId } from './env';
 
 /**
@@ -63,6 +64,8 @@ export interface HarnessOptions {
   /** false: no worker in this process (a test runs worker processes of its own). */
   inProcessWorker?: boolean;
   env?: Record<string, string>;
+  /** OpenTelemetry tracing on the client, the worker (bundled at start with its interceptors) and the api. */
+  tracing?: Tracing;
 }
 
 export async function startDealHarness(options: HarnessOptions = {}): Promise<DealHarness> {
@@ -130,7 +133,12 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
   const knex = createKnex(testDatabaseUrl(), 20);
   const ledger = createLedger(knex);
   const connection = await Connection.connect({ address: testTemporalAddress() });
-  const client = new Client({ connection, namespace: settings.temporalNamespace, dataConverter: dataConverterFromEnv(process.env) });
+  const client = new Client({
+    connection,
+    namespace: settings.temporalNamespace,
+    dataConverter: dataConverterFromEnv(process.env),
+    interceptors: options.tracing?.clientInterceptors,
+  });
   // What the deal says goes through the real SDK to the LINE emulator, which answers as LINE
   // does (409 for a used retry key); the recording keeps the meaning for the tests to read.
   const chat = new RecordingChatPort(lineChat(settings, knex, { apiBaseUrl: line.baseUrl, mediaBaseUrl: baseUrl }).chat);
@@ -155,7 +163,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
       namespace: settings.temporalNamespace,
       taskQueue: settings.taskQueue,
       deps,
-      workflowBundle,
+      ...(options.tracing ? { plugins: [options.tracing.workerPlugin] } : { workflowBundle }),
     });
     const running = w.run();
     return { w, running };
@@ -170,6 +178,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     settings,
     verifier: lineIdentityVerifier(settings),
     extraRouters: edgeRouters(settings, knex),
+    tracing: options.tracing,
   });
   server.on('request', app);
 

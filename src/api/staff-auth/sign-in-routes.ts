@@ -8,6 +8,9 @@ import { HttpProblem } from '../problem';
 import type { StaffTokenVerifier } from './access-tokens';
 import type { StaffIdentityProvider } from './provider';
 import { CSRF_HEADER, readCookie, type StaffSessionStore } from './sessions';
+import { logger } from '../../observability/logger';
+
+const log = logger('staff-sign-in');
 
 /**
  * The console's staff sign-in: the authorization code flow with PKCE (S256), state and nonce,
@@ -73,7 +76,7 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
     try {
       config = await deps.provider.configuration();
     } catch (err) {
-      console.error(`staff sign-in: ${(err as Error).message}`);
+      log.warn({ err: (err as Error).message }, 'staff sign-in failed');
       return backWithError(res, next, 'failed');
     }
     const flow: Flow = {
@@ -123,14 +126,14 @@ export function staffSignInRouter(deps: StaffSignInDeps): Router {
       idSubject = tokens.claims()?.sub;
     } catch (err) {
       const refused = err instanceof oidc.AuthorizationResponseError || (err instanceof oidc.ResponseBodyError && err.status < 500);
-      console.error(`staff sign-in: ${refused ? 'refused' : 'failed'}: ${(err as Error).message}`);
+      log.warn({ err: (err as Error).message, outcome: refused ? 'refused' : 'failed' }, 'staff sign-in did not complete');
       return backWithError(res, flow.next, refused ? 'refused' : 'failed');
     }
     let staff;
     try {
       staff = await deps.verifier.verify(accessToken);
     } catch (err) {
-      console.error(`staff sign-in: ${(err as Error).message}`);
+      log.warn({ err: (err as Error).message }, 'staff sign-in failed');
       return backWithError(res, flow.next, 'failed');
     }
     // The access token must be about the person the ID token names.

@@ -7,7 +7,18 @@
  * Direct charges (a token from a card form we do not host):
  * - `POST /v1/charges` (Idempotency-Key) → `202 {id: "ch_…", status: "pending"}`; the outcome
  *   follows by signed callback to the request's `callbackUrl`.
- * - `GET /v1/charges/{id}`; `POST /v1/refunds` (Idempotency-Key); `GET /v1/statement?from&to`.
+ * - `GET /v1/charges/{id}`; `POST /v1/refunds` (Idempotency-Key).
+ *
+ * Statement, for the merchant's reconciliation (as Stripe's balance transactions and the Taiwan
+ * providers' daily settlement files serve it):
+ * - `GET /v1/statement?from&to` (ISO 8601, half-open `[from, to)`) → `200 {from, to, entries}`,
+ *   every money movement in the range, oldest first: `{kind: "charge" | "refund", id, chargeId,
+ *   reference, amountMinor, currency, occurredAt}` — a charge when it succeeded (failed ones
+ *   moved no money), a refund when it was made. `reference` is the merchant's reference of the
+ *   charge, on its refunds too.
+ * - Control (tests and local runs): `POST /__emulator/statement-differences` makes the statement
+ *   disagree with what happened until `DELETE /__emulator/statement-differences`: `omit` an entry,
+ *   change an entry's `amount` by `deltaMinor`, or add a `phantom` charge or refund.
  *
  * Hosted checkout, modelled on Taiwan's providers and Stripe Checkout. Fields taken:
  * - NewebPay MPG (藍新 幕前支付): `MerchantOrderNo` → `reference` (letters, digits and `_`, at
@@ -105,6 +116,34 @@ export interface PaymentStatementEntry {
   currency: ProviderCurrency;
   occurredAt: string;
 }
+
+/** How a test makes the statement disagree with what happened (so reconciliation has something to find). */
+export const statementDifferenceSchema = z.discriminatedUnion('kind', [
+  /** The provider "forgot" a movement (a charge's or a refund's id). */
+  z.object({ kind: z.literal('omit'), entryId: z.string().min(1) }).strict(),
+  /** The provider reports another amount for a movement. */
+  z
+    .object({
+      kind: z.literal('amount'),
+      entryId: z.string().min(1),
+      deltaMinor: z
+        .number()
+        .int()
+        .refine((d) => d !== 0, 'deltaMinor must not be 0'),
+    })
+    .strict(),
+  /** The provider reports a movement that never happened. */
+  z
+    .object({
+      kind: z.literal('phantom'),
+      entryKind: z.enum(['charge', 'refund']),
+      reference: referenceSchema,
+      amountMinor: amountMinorSchema,
+      currency: currencySchema,
+    })
+    .strict(),
+]);
+export type StatementDifference = z.infer<typeof statementDifferenceSchema>;
 
 // ---------------------------------------------------------------- hosted checkout
 

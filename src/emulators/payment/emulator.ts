@@ -27,6 +27,7 @@ import {
   chargeRequestSchema,
   refundRequestSchema,
   DEFAULT_VIRTUAL_ACCOUNT_BANK_CODE,
+  statementDifferenceSchema,
   type PaymentStatementEntry,
   type Refund,
 } from './contract';
@@ -52,6 +53,42 @@ export interface PaymentEmulatorOptions extends EmulatorCommonOptions {
   publicBaseUrl?: string;
   /** The bank code of the virtual accounts this provider issues; default 812. */
   virtualAccountBankCode?: string;
+}
+
+function applyDifferences(
+  entries: PaymentStatementEntry[],
+  differences: PaymentEmulatorState['statementDifferences'],
+): PaymentStatementEntry[] {
+  let result = entries;
+  for (const difference of differences) {
+    switch (difference.kind) {
+      case 'omit':
+        result = result.filter((e) => e.id !== difference.entryId);
+        break;
+      case 'amount':
+        result = result.map((e) =>
+          e.id === difference.entryId ? { ...e, amountMinor: Math.max(1, e.amountMinor + difference.deltaMinor) } : e,
+        );
+        break;
+      case 'phantom': {
+        const id = difference.entryKind === 'charge' ? difference.phantomId : difference.phantomId.replace(/^ch_/, 're_');
+        result = [
+          ...result,
+          {
+            kind: difference.entryKind,
+            id,
+            chargeId: difference.entryKind === 'charge' ? id : difference.phantomChargeId,
+            reference: difference.reference,
+            amountMinor: difference.amountMinor,
+            currency: difference.currency,
+            occurredAt: difference.injectedAt,
+          },
+        ];
+        break;
+      }
+    }
+  }
+  return result;
 }
 
 export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: Express; state: PaymentEmulatorState } {
@@ -155,7 +192,16 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
         });
       }
       entries.sort((a, b) => a.at.getTime() - b.at.getTime());
-      send(res, json(200, { ...range, entries: entries.map(({ at: _at, ...entry }) => entry) }));
+      send(
+        res,
+        json(200, {
+          ...range,
+          entries: applyDifferences(
+            entries.map(({ at: _at, ...entry }) => entry),
+            state.statementDifferences,
+          ),
+        }),
+      );
     });
 
     checkoutApiRoutes(state, checkout)(api);
@@ -165,7 +211,25 @@ export function createPaymentEmulator(options: PaymentEmulatorOptions): { app: E
     apiKey: options.apiKey,
     faults: state.faults,
     routes,
-    controlRoutes: checkoutControlRoutes(state),
+    controlRoutes: (control) => {
+      checkoutControlRoutes(state)(control);
+      control.post('/statement-differences', (req, res) => {
+        const difference = parseOr400(statementDifferenceSchema, req.body, res);
+        if (!difference) return;
+        // A phantom happened when it was invented, not each time the statement is read.
+        state.statementDifferences.push({
+          ...difference,
+          injectedAt: new Date().toISOString(),
+          phantomId: newId('ch'),
+          phantomChargeId: newId('ch'),
+        });
+        res.status(201).json(state.statementDifferences);
+      });
+      control.delete('/statement-differences', (_req, res) => {
+        state.statementDifferences = [];
+        res.json(state.statementDifferences);
+      });
+    },
     publicRoutes: hostedPageRoutes(state),
   });
 

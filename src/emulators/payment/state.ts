@@ -11,7 +11,7 @@ import {
   type EmulatorCommonOptions,
   type EmulatorKernel,
 } from '../http-util';
-import type { Charge, ChargeInput, CheckoutSession, PaymentEvent, PaymentSourceType, Refund } from './contract';
+import type { Charge, ChargeInput, CheckoutSession, PaymentEvent, PaymentSourceType, Refund, StatementDifference } from './contract';
 
 export type ChargeOutcomeRule = (input: ChargeInput) => BusinessFailure | undefined;
 
@@ -59,6 +59,8 @@ export interface PaymentEmulatorState extends EmulatorKernel {
   virtualAccounts: Map<string, string>;
   clock: EmulatorClock;
   outcomeDelayMs: number;
+  /** Applied to every statement until cleared (`POST /__emulator/statement-differences`). */
+  statementDifferences: Array<StatementDifference & { injectedAt: string; phantomId: string; phantomChargeId: string }>;
 }
 
 export function createPaymentState(
@@ -74,6 +76,7 @@ export function createPaymentState(
     virtualAccounts: new Map(),
     clock: new EmulatorClock(),
     outcomeDelayMs: options.outcomeDelayMs,
+    statementDifferences: [],
   };
 }
 

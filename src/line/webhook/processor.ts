@@ -8,6 +8,9 @@ import { describeFailure, failureKind, type FailureKind } from './failure';
 import { claimEvents, completeEvent, scheduleRetry, type InboxEvent } from './inbox';
 import { pruneProcessed } from './retention';
 import { createResponder } from './respond';
+import { logger } from '../../observability/logger';
+
+const inboxLog = logger('line-inbox');
 
 /**
  * Works the inbox off: claims each user's oldest pending event (see claimEvents), handles it,
@@ -94,7 +97,7 @@ export interface InboxProcessor {
 
 export function startInboxProcessor(deps: InboxProcessorDeps): InboxProcessor {
   const options: InboxOptions = { ...INBOX_DEFAULTS, ...inboxOptionsFrom(deps.settings), ...deps.options };
-  const log = deps.log ?? ((line: string) => console.warn(line));
+  const log = deps.log ?? ((line: string) => inboxLog.warn(line));
   const handle = deps.handle ?? handleInboxEvent;
   const ctx: EventContext = { ...deps, responder: createResponder(deps.line), log };
   const inFlight = new Set<Promise<void>>();

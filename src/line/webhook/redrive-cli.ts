@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { requiredString } from '../../config/env';
 import { createKnex } from '../../db/knex';
 import { INBOX_STATUSES, listInboxEvents, redriveEvents, type InboxStatus, type RedriveTarget } from './inbox-admin';
+import { cliLogger } from '../../observability/logger';
+
+const log = cliLogger('inbox-redrive');
 
 /**
  * `npm run inbox:redrive -- --event <webhookEventId> [--event …]` | `--all-gave-up` | `--list [status]`
@@ -60,8 +63,8 @@ async function main(): Promise<number> {
     const actor = `cli:${command.actor ?? os.userInfo().username}`;
     const result = await redriveEvents(knex, command.target, actor);
     for (const id of result.redriven) console.log(`re-driven ${id}`);
-    for (const id of result.skipped) console.error(`not re-driven ${id}: not a gave_up event`);
-    console.log(`${result.redriven.length} event(s) back to pending (audited as ${actor})`);
+    for (const id of result.skipped) log.error({ webhookEventId: id }, `not re-driven ${id}: not a gave_up event`);
+    log.info({ redriven: result.redriven.length, actor }, `${result.redriven.length} event(s) back to pending (audited as ${actor})`);
     return result.skipped.length > 0 ? 1 : 0;
   } finally {
     await knex.destroy();
@@ -72,7 +75,7 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (err) => {
-      console.error(`inbox:redrive failed: ${err instanceof Error ? err.message : String(err)}`);
+      log.error(`inbox:redrive failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(2);
     },
   );

@@ -4,6 +4,9 @@ import type { Knex } from 'knex';
 import { sendProblem } from '../../api/problem';
 import { toInboxRow, type InboxInsert } from './inbox';
 import { createInboxWriter } from './inbox-writer';
+import { logger } from '../../observability/logger';
+
+const inboxLog = logger('line-webhook');
 
 /**
  * POST /webhooks/line: check LINE's signature over the exact bytes, store each event once in
@@ -26,7 +29,7 @@ export interface LineWebhookDeps {
 }
 
 export function lineWebhookRouter(deps: LineWebhookDeps): Router {
-  const log = deps.log ?? ((line: string) => console.warn(line));
+  const log = deps.log ?? ((line: string) => inboxLog.warn(line));
   const writer = createInboxWriter(deps.knex);
   const router = Router();
   router.post(
