@@ -22,7 +22,7 @@ import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
-import { PaymentRefused, type PaymentProvider } from '../src/payment';
+import { openOrderCheckout, PaymentRefused, type OrderCheckout, type OrderCheckoutInput, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
 import { maskIdentifier } from '../src/crypto';
@@ -309,6 +309,35 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       } catch (err) {
         throw asApplicationFailure(err);
       }
+    },
+
+    /**
+     * S108/S114: the order's hosted checkout at the provider (card page; for NT$ the ATM account it
+     * issues). Keyed by order and attempt, so a re-run finds the same session.
+     */
+    async openCheckout(input: OrderCheckoutInput): Promise<OrderCheckout> {
+      try {
+        return await openOrderCheckout(payments, input);
+      } catch (err) {
+        throw asApplicationFailure(err);
+      }
+    },
+
+    /** What the provider says of a checkout session whose webhook did not come: its decided charge, or null while none. */
+    async checkoutStatus(input: { sessionId: string }) {
+      const session = await payments.getCheckoutSession(input.sessionId);
+      if (session.chargeId === undefined) return null;
+      const charge = await payments.getCharge(session.chargeId);
+      if (charge.status === 'pending') return null;
+      return {
+        chargeId: charge.id,
+        status: charge.status,
+        amountMinor: charge.amountMinor,
+        currency: charge.currency,
+        createdMs: charge.created * 1000,
+        failureCode: charge.failureCode,
+        failureMessage: charge.failureMessage,
+      };
     },
 
     /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -22,6 +23,7 @@ import { refuse, requireText } from './refusal';
 import {
   BuyerDecision,
   cancelLinkUpdate,
+  CheckoutView,
   decideUpdate,
   DisputeResolution,
   OrderInput,
@@ -129,7 +131,14 @@ interface Said {
 }
 
 const OPEN_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment'];
-const CANCELLABLE_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp'];
+const CANCELLABLE_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp', 'awaiting_checkout'];
+/** Nothing paid yet: the order may still expire, and a hosted checkout's result may still arrive. */
+const UNPAID_STATES: OrderState[] = ['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'];
+
+/** Deals from this patch on pay at the provider's hosted checkout; earlier runs replay their token charges. */
+export const HOSTED_CHECKOUT_PATCH = 'hosted-checkout';
+/** The S116 reminder goes to the buyers who got the payment info (earlier runs: the attributed buyer, else the seller). */
+export const REMINDER_TO_BUYERS_PATCH = 'reminder-to-buyers';
 
 class Deal {
   readonly view: OrderView;
@@ -143,6 +152,10 @@ class Deal {
   private steps: number;
   private otpChallengeId?: string;
   private paymentSource?: PaymentSource;
+  /** Decided once, where the first payment info goes out (patched): this deal pays at the hosted checkout. */
+  private hosted?: boolean;
+  private checkoutAttempts = 0;
+  private readonly checkoutSessionIds: string[] = [];
   private chargeAttempts = 0;
   private readonly chargeIds: string[] = [];
   private chargeOutcome?: ChargeOutcome;
@@ -220,6 +233,13 @@ class Deal {
       {
         validator: (p) => {
           this.requirePayer(p.buyerId);
+          if (p.paymentSource === undefined) {
+            // The hosted checkout: nothing typed; the provider's page asks for the card.
+            if (this.hosted !== true || p.method !== 'card') refuse('InvalidInput', 'method must be card (the hosted checkout)');
+            this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set payment parameters');
+            if (this.input.variant === 'full' && this.view.state !== 'awaiting_checkout') this.requireOtpSendsLeft();
+            return;
+          }
           this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
           if (!isPaymentSourceType(p.paymentSource?.type))
             refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
@@ -269,6 +289,13 @@ class Deal {
       (r) => {
         // A result for the charge in flight is recorded once; the main flow acts on it. A repeat, or
         // a result for an earlier charge of this order, changes nothing (and is acknowledged).
+        if (this.isCurrentCheckoutResult(r)) {
+          // The hosted checkout: the charge is named only now, by its session (card, or a transfer into the ATM account).
+          this.chargeIds.push(r.chargeId);
+          this.view.chargeId = r.chargeId;
+          this.chargeOutcome = { ...r };
+          return { accepted: true as const };
+        }
         const awaiting = this.view.state === 'payment_pending' || this.view.parked?.reason === 'charge_result_missing';
         if (awaiting && r.chargeId === this.view.chargeId && this.chargeOutcome === undefined) {
           this.chargeOutcome = { ...r };
@@ -277,7 +304,9 @@ class Deal {
       },
       {
         validator: (r) => {
-          if (!this.chargeIds.includes(r.chargeId)) refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
+          const ofOurSession = r.checkoutSessionId !== undefined && this.checkoutSessionIds.includes(r.checkoutSessionId);
+          if (!this.chargeIds.includes(r.chargeId) && !ofOurSession)
+            refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
         },
       },
     );
@@ -484,6 +513,11 @@ class Deal {
   ): Promise<PaymentRequestOutcome> {
     const full = this.input.variant === 'full';
     const state: OrderState = this.view.state === 'awaiting_buyer' ? 'awaiting_payment' : this.view.state;
+    if (this.hosted === undefined) this.hosted = patched(HOSTED_CHECKOUT_PATCH);
+    // The full variant's buyer is known: the provider issues this order's ATM account now, so the
+    // payment info shows it. The simple variant opens it once the payer is fixed (S118).
+    const checkout = this.hosted && full ? await this.ensureCheckout() : undefined;
+    const account = checkout?.virtualAccount;
     said.push({
       scope,
       to: buyerId,
@@ -491,7 +525,19 @@ class Deal {
         kind: 'payment_info',
         product: this.input.product,
         paymentUrl: this.paymentUrl(),
-        paymentAccount: screening.paymentAccount,
+        ...(this.hosted
+          ? account
+            ? {
+                virtualAccount: {
+                  bankCode: account.bankCode,
+                  accountNumber: account.accountNumber,
+                  amountMinor: account.amountMinor,
+                  currency: this.input.product.currency,
+                  expiresAt: new Date(account.expiresAtMs).toISOString(),
+                },
+              }
+            : {}
+          : { paymentAccount: screening.paymentAccount }),
         verification: full ? 'otp' : 'none',
       },
     });
@@ -505,9 +551,14 @@ class Deal {
   // ------------------------------------------------------------------ S111–S116
 
   // S111: the buyer chose how to pay; S112 an OTP follows (full), or the charge starts (S118).
-  private async submitPaymentParameters(buyerId: string, source: PaymentSource, scope: string): Promise<PaymentParametersOutcome> {
+  private async submitPaymentParameters(
+    buyerId: string,
+    source: PaymentSource | undefined,
+    scope: string,
+  ): Promise<PaymentParametersOutcome> {
     {
       this.requirePayer(buyerId);
+      if (source === undefined) return this.payAtCheckout(buyerId, scope);
       this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
       this.paymentSource = source;
       if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
@@ -522,6 +573,64 @@ class Deal {
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
     }
+  }
+
+  // S111 at the hosted checkout: the full variant verifies the buyer by OTP first (S112–S113); the
+  // simple variant fixes the payer (S118). Then the buyer's browser goes to the provider's page.
+  private async payAtCheckout(buyerId: string, scope: string): Promise<PaymentParametersOutcome> {
+    this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set payment parameters');
+    if (this.view.state === 'awaiting_checkout') return { outcome: 'checkout', checkoutUrl: (await this.ensureCheckout()).url };
+    this.paymentSource = undefined;
+    if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
+    const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
+    if (!reserved.ok) {
+      if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
+      const code = this.input.product.transactionCode;
+      await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: reserved.detail, transactionCode: code } }]);
+      return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
+    }
+    this.view.buyerId = buyerId;
+    const checkout = await this.ensureCheckout();
+    this.view.state = 'awaiting_checkout';
+    return { outcome: 'checkout', checkoutUrl: checkout.url };
+  }
+
+  /** This order's open hosted checkout, opened (attempt n, its own idempotency key) when there is none. */
+  private async ensureCheckout(): Promise<CheckoutView> {
+    this.requireLock();
+    if (this.view.checkout !== undefined) return this.view.checkout;
+    const { product, durations } = this.input;
+    this.checkoutAttempts += 1;
+    const now = Date.now();
+    const opened = await act.openCheckout({
+      paymentCode: this.input.paymentCode,
+      attempt: this.checkoutAttempts,
+      amountMinor: product.totalMinor,
+      currency: product.currency,
+      description: `${product.productName} x${product.quantity}`,
+      paymentDeadlineMs: (this.view.paymentInfoSentAtMs ?? now) + durations.paymentExpiryMs,
+      openedAtMs: now,
+      publicBaseUrl: this.input.publicBaseUrl,
+    });
+    this.checkoutSessionIds.push(opened.sessionId);
+    this.view.checkout = {
+      sessionId: opened.sessionId,
+      url: opened.checkoutUrl,
+      expiresAtMs: opened.expiresAtMs,
+      ...(opened.virtualAccount ? { virtualAccount: opened.virtualAccount } : {}),
+    };
+    return this.view.checkout;
+  }
+
+  /** A result of the checkout session now open, for an order still waiting for its payment. */
+  private isCurrentCheckoutResult(r: PaymentResult): boolean {
+    return (
+      this.hosted === true &&
+      r.checkoutSessionId !== undefined &&
+      r.checkoutSessionId === this.view.checkout?.sessionId &&
+      this.chargeOutcome === undefined &&
+      UNPAID_STATES.includes(this.view.state)
+    );
   }
 
   // S112: a code bound to this buyer and this request; at most maxOtpSends per order, and a cap per buyer per hour.
@@ -568,6 +677,12 @@ class Deal {
             : { outcome: 'otp_exhausted' as const };
       }
       this.otpChallengeId = undefined;
+      if (this.hosted === true && this.paymentSource === undefined) {
+        // S114 at the provider: the buyer's browser goes to the hosted checkout; the result comes by webhook.
+        const checkout = await this.ensureCheckout();
+        this.view.state = 'awaiting_checkout';
+        return { outcome: 'checkout' as const, checkoutUrl: checkout.url };
+      }
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
     }
@@ -612,6 +727,14 @@ class Deal {
     const expiresAt = start + this.input.durations.paymentExpiryMs;
     for (;;) {
       if (this.view.state === 'cancelled') return 'cancelled';
+      if (this.hosted === true && this.chargeOutcome !== undefined && UNPAID_STATES.includes(this.view.state)) {
+        // The hosted checkout's result (card, or a transfer into the ATM account): the charge is decided.
+        this.view.state = 'payment_pending';
+        const outcome = this.takeChargeOutcome();
+        if (outcome.succeeded) return outcome;
+        await this.checkoutFailed(outcome);
+        continue;
+      }
       if (this.view.state === 'payment_pending') {
         const outcome = await this.waitForChargeOutcome();
         if (outcome.succeeded) return outcome;
@@ -621,7 +744,9 @@ class Deal {
       const now = Date.now();
       if (now >= expiresAt) {
         const expired = await this.exclusive(async () => {
-          if (!['awaiting_payment', 'awaiting_otp'].includes(this.view.state)) return false; // a charge started meanwhile
+          if (!UNPAID_STATES.includes(this.view.state) || this.chargeOutcome !== undefined) return false; // a charge started meanwhile
+          // A lost webhook must not expire a paid order: the provider is asked about the open checkout first.
+          if (this.hosted === true && (await this.askCheckout())) return false;
           this.view.state = 'expired';
           return true;
         });
@@ -630,24 +755,72 @@ class Deal {
       }
       if (!this.view.reminderSent && now >= reminderAt) {
         this.view.reminderSent = true;
-        await this.exclusive(() =>
-          this.tell([
-            {
-              scope: 'deal',
-              to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'),
-              message: {
-                kind: 'payment_reminder',
-                paymentUrl: this.paymentUrl(),
-                transactionCode: this.input.product.transactionCode,
-              },
-            },
-          ]),
-        );
+        await this.exclusive(() => this.tell(this.reminders()));
         continue;
       }
       const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
-      await condition(() => this.view.state === 'payment_pending' || this.view.state === 'cancelled', next - now);
+      await condition(
+        () =>
+          this.view.state === 'payment_pending' ||
+          this.view.state === 'cancelled' ||
+          (this.hosted === true && this.chargeOutcome !== undefined),
+        next - now,
+      );
     }
+  }
+
+  /** S116: the reminder, to whoever got the payment info and has not paid: never the seller. */
+  private reminders(): Said[] {
+    const message: DealMessage = {
+      kind: 'payment_reminder',
+      paymentUrl: this.paymentUrl(),
+      transactionCode: this.input.product.transactionCode,
+    };
+    if (!patched(REMINDER_TO_BUYERS_PATCH)) {
+      return [{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message }];
+    }
+    const buyers = this.view.buyerId !== undefined ? [this.view.buyerId] : [...this.screenedBuyers];
+    return buyers.map((to) => ({ scope: 'deal', to, message }));
+  }
+
+  /** Asks the provider about the open checkout (its webhook may be lost); true when it names a decided charge, now recorded. */
+  private async askCheckout(): Promise<boolean> {
+    const sessionId = this.view.checkout?.sessionId;
+    if (sessionId === undefined) return false;
+    const found = await act.checkoutStatus({ sessionId });
+    if (found === null) return false;
+    this.chargeIds.push(found.chargeId);
+    this.view.chargeId = found.chargeId;
+    this.chargeOutcome = {
+      eventId: `poll:${found.chargeId}`,
+      succeeded: found.status === 'succeeded',
+      amountMinor: found.amountMinor,
+      currency: found.currency,
+      occurredAtMs: found.createdMs,
+      failureCode: found.failureCode,
+      failureMessage: found.failureMessage,
+    };
+    return true;
+  }
+
+  /** The card was declined (or the challenge failed): the session is spent, so a new one is opened; the buyer may try again. */
+  private async checkoutFailed(outcome: ChargeOutcome): Promise<void> {
+    await this.exclusive(async () => {
+      this.view.state = 'awaiting_payment';
+      this.view.checkout = undefined;
+      await this.ensureCheckout();
+      await this.tell([
+        {
+          scope: `event:${outcome.eventId}`,
+          to: mustHave(this.view.buyerId, 'payer'),
+          message: {
+            kind: 'payment_failed',
+            reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            transactionCode: this.input.product.transactionCode,
+          },
+        },
+      ]);
+    });
   }
 
   /** The provider's webhook, or — when it does not come — the provider's own answer; else a person looks. */

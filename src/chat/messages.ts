@@ -16,6 +16,15 @@ export interface ProductSummary {
   transactionCode: string;
 }
 
+/** An ATM virtual account the payment provider issued for one order. */
+export interface VirtualAccountInfo {
+  bankCode: string;
+  accountNumber: string;
+  amountMinor: number;
+  currency: Currency;
+  expiresAt: string;
+}
+
 export type DealMessage =
   | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary } // S306
   | { kind: 'wallet_activation_request'; activationUrl: string; verificationCode: string } // S303, S503
@@ -30,7 +39,16 @@ export type DealMessage =
   | { kind: 'pending_payment_info'; product: ProductSummary; paymentUrl: string } // S107
   | { kind: 'phone_binding_request'; bindUrl: string } // S405
   | { kind: 'abnormal_binding'; reason: 'multiple_phones' | 'virtual_number' } // S406/S407
-  | { kind: 'payment_info'; product: ProductSummary; paymentUrl: string; paymentAccount: string; verification: 'otp' | 'none' } // S108, S118
+  | {
+      kind: 'payment_info';
+      product: ProductSummary;
+      paymentUrl: string;
+      /** Deals started before the hosted checkout: the collection account we derived. */
+      paymentAccount?: string;
+      /** The ATM account the provider issued for this order, with its expiry (ISO 8601). */
+      virtualAccount?: VirtualAccountInfo;
+      verification: 'otp' | 'none';
+    } // S108, S118
   | { kind: 'otp'; otp: string; expiresInSeconds: number; transactionCode: string } // S112
   | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116

@@ -36,6 +36,7 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
               occurredAtMs: event.created * 1000,
               failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
               failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
+              ...(event.data.checkoutSessionId !== undefined ? { checkoutSessionId: event.data.checkoutSessionId } : {}),
             } satisfies PaymentResult,
           }
         : undefined,

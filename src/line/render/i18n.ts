@@ -32,6 +32,11 @@ export interface Strings {
     quantity: string;
     total: string;
     paymentAccount: string;
+    bankCode: string;
+    virtualAccount: string;
+    payBy: string;
+    platformFee: string;
+    sellerReceives: string;
     verification: string;
     decisionDeadline: string;
     reason: string;
@@ -83,6 +88,8 @@ export interface Strings {
     phoneBindingRequest: string;
     abnormalBinding: string;
     paymentInfo: string;
+    paymentInfoHosted: string;
+    paymentInfoCardOnly: string;
     paymentFailed: string;
     paymentReminder: string;
     orderExpired: string;
@@ -145,6 +152,11 @@ const zhTW: Strings = {
     quantity: '數量',
     total: '總金額',
     paymentAccount: '付款帳號',
+    bankCode: '銀行代碼',
+    virtualAccount: 'ATM 虛擬帳號',
+    payBy: '轉帳期限',
+    platformFee: '平台手續費',
+    sellerReceives: '賣方實收',
     verification: '驗證方式',
     decisionDeadline: '確認期限',
     reason: '原因',
@@ -200,6 +212,9 @@ const zhTW: Strings = {
     phoneBindingRequest: '為保障交易安全,付款前須綁定一支手機號碼。',
     abnormalBinding: '在客服人員完成核實前,暫時無法繼續交易。',
     paymentInfo: '請確認金額與付款帳號後付款。',
+    paymentInfoHosted:
+      '可在期限前以 ATM 或網路銀行轉帳剛好的金額到以下虛擬帳號(由金流服務商核發,僅限本訂單),或點「立即付款」以信用卡付款。',
+    paymentInfoCardOnly: '請點「立即付款」,在金流服務商的安全付款頁以信用卡付款。',
     paymentFailed: '付款未完成,您的款項未被扣除。',
     paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
     orderExpired: '付款期限已過,此訂單已取消。',
@@ -263,6 +278,11 @@ const en: Strings = {
     quantity: 'Quantity',
     total: 'Total',
     paymentAccount: 'Payment account',
+    bankCode: 'Bank code',
+    virtualAccount: 'ATM virtual account',
+    payBy: 'Transfer by',
+    platformFee: 'Platform fee',
+    sellerReceives: 'Seller receives',
     verification: 'Verification',
     decisionDeadline: 'Decide by',
     reason: 'Reason',
@@ -318,6 +338,9 @@ const en: Strings = {
     phoneBindingRequest: 'For your safety, bind one phone number before paying.',
     abnormalBinding: 'You cannot continue until our support staff have verified you.',
     paymentInfo: 'Check the amount and the payment account, then pay.',
+    paymentInfoHosted:
+      'Transfer exactly the total to the virtual account below (issued by the payment provider for this order only) at an ATM or in online banking before the deadline, or tap Pay now to pay by card.',
+    paymentInfoCardOnly: "Tap Pay now to pay by card on the payment provider's secure page.",
     paymentFailed: 'The payment did not go through; you were not charged.',
     paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
     orderExpired: 'The payment period is over and this order is cancelled.',

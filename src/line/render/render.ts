@@ -106,20 +106,33 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   abnormal_binding: (m, { s }) =>
     cardMessage({ tone: 'danger', title: s.title.abnormal_binding, paragraphs: [s.abnormal[m.reason], s.body.abnormalBinding] }),
 
-  payment_info: (m, { s }) =>
-    cardMessage({
+  // The account shown is the one the provider issued for this order (never one we make up); a
+  // deal started before the hosted checkout shows the collection account it was given then.
+  payment_info: (m, { s, language }) => {
+    const account = m.virtualAccount;
+    const accountFacts: Fact[] = account
+      ? [
+          { label: s.label.bankCode, value: account.bankCode },
+          { label: s.label.virtualAccount, value: account.accountNumber, strong: true },
+          { label: s.label.payBy, value: formatDateTime(account.expiresAt, language), strong: true },
+        ]
+      : m.paymentAccount !== undefined
+        ? [{ label: s.label.paymentAccount, value: m.paymentAccount, strong: true }]
+        : [];
+    return cardMessage({
       tone: 'info',
       title: s.title.payment_info,
-      paragraphs: [s.body.paymentInfo],
+      paragraphs: [account ? s.body.paymentInfoHosted : m.paymentAccount !== undefined ? s.body.paymentInfo : s.body.paymentInfoCardOnly],
       facts: [
         { label: s.label.product, value: m.product.productName },
         { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
-        { label: s.label.paymentAccount, value: m.paymentAccount, strong: true },
+        ...accountFacts,
         { label: s.label.verification, value: s.verification[m.verification] },
         codeFact(m.product.transactionCode, s),
       ],
       buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
-    }),
+    });
+  },
 
   // A plain text: it shows whole in the notification and on every client, and is easy to copy.
   otp: (m, { s }) => ({

@@ -22,7 +22,10 @@ import {
 } from './client.js';
 
 const code = config.code;
-const STEPS = ['password-step', 'payment-step', 'otp-step', 'pending-step', 'progress'];
+const STEPS = ['password-step', 'payment-step', 'otp-step', 'checkout-step', 'pending-step', 'progress'];
+// The dynamic password this tab already proved, kept for this tab only: after the wallet
+// activation or the phone binding the buyer comes back here and the request resumes by itself.
+const PROVEN_KEY = `dynamicPassword:${code}`;
 const PROGRESS_STATES = ['escrow', 'disputed', 'settling', 'completed', 'refunded'];
 const FINAL_STATES = ['completed', 'refunded', 'expired', 'cancelled'];
 
@@ -55,6 +58,25 @@ function fillSummary(product) {
   $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(product.totalMinor, product.currency) });
 }
 
+/** The ATM account the provider issued for this order (the buyer's view only), and where the card is paid. */
+function fillCheckout(checkout, currency) {
+  const account = checkout?.virtualAccount;
+  show('#atm-account', account !== undefined);
+  if (account) {
+    $('#atm-bank-code').textContent = account.bankCode;
+    $('#atm-account-number').textContent = account.accountNumber;
+    $('#atm-amount').textContent = formatMoney(account.amountMinor, currency);
+    $('#atm-expires').textContent = formatDateTime(account.expiresAtMs);
+  }
+  if (checkout) $('#checkout-link').href = checkout.url;
+}
+
+/** To the provider's hosted checkout; it sends the browser back to /pages/pay/:code/return. */
+function goToCheckout(url) {
+  setStatus(t('pay.checkout.redirecting'));
+  window.location.assign(url);
+}
+
 async function load() {
   const res = await api('GET', `/api/orders/${code}`);
   if (!res.ok) {
@@ -78,6 +100,7 @@ function render() {
   const mine = view.viewer === 'buyer';
   const payer = mine || unlocked;
   fillSummary(view.product);
+  fillCheckout(view.checkout, view.product.currency);
   show('#summary', payer && view.state !== 'awaiting_buyer');
   $('#payment-verification').textContent = t(view.variant === 'simple' ? 'pay.info.none' : 'pay.info.otp');
   const declined = lastState === 'payment_pending' && view.state === 'awaiting_payment';
@@ -89,10 +112,12 @@ function render() {
       return showStep('password-step');
     case 'awaiting_payment':
       showStep(payer ? 'payment-step' : 'password-step');
-      if (declined) fieldError($('#source-form'), 'paymentSource.token', t('pay.declined'));
+      if (declined || view.chargeId !== undefined) $('#card-form [data-form-error]').textContent = t('pay.declined');
       return;
     case 'awaiting_otp':
       return showStep(payer ? 'otp-step' : 'password-step');
+    case 'awaiting_checkout':
+      return showStep(payer ? 'checkout-step' : 'password-step');
     case 'payment_pending':
       return showStep('pending-step');
     case 'expired':
@@ -187,28 +212,48 @@ function requestRefused(outcome) {
   }
 }
 
+/** What a payment request answered: on to the payment info, or where to go first (the password is kept for the way back). */
+async function requested(outcome, dynamicPassword) {
+  if (outcome.outcome === 'wrong_password') {
+    sessionStorage.removeItem(PROVEN_KEY);
+    return fieldError($('#password-form'), 'dynamicPassword', t('pay.outcome.wrong_password', { attemptsLeft: outcome.attemptsLeft }));
+  }
+  if (outcome.outcome !== 'payment_info') {
+    if (['wallet_activation_required', 'phone_binding_required', 'bind_required'].includes(outcome.outcome)) {
+      sessionStorage.setItem(PROVEN_KEY, dynamicPassword);
+    }
+    return requestRefused(outcome);
+  }
+  sessionStorage.removeItem(PROVEN_KEY);
+  unlocked = true;
+  await load();
+  $('#card-form button[type="submit"]').focus();
+}
+
+/** Back from the wallet activation or the phone binding: the request goes again with the password this tab proved. */
+async function resume() {
+  const kept = sessionStorage.getItem(PROVEN_KEY);
+  if (!kept || !view || !['awaiting_buyer', 'awaiting_payment'].includes(view.state) || unlocked) return;
+  const res = await api('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: kept });
+  if (res.ok) await requested(res.body, kept);
+}
+
 function bindForms() {
   bindForm($('#password-form'), async (values, send) => {
     hideNotice();
     const outcome = await send('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: values.dynamicPassword });
-    if (outcome.outcome === 'wrong_password') {
-      return fieldError($('#password-form'), 'dynamicPassword', t('pay.outcome.wrong_password', { attemptsLeft: outcome.attemptsLeft }));
-    }
-    if (outcome.outcome !== 'payment_info') return requestRefused(outcome);
-    unlocked = true;
-    await load();
-    $('#source-form').elements.namedItem('paymentSource.token').focus();
+    await requested(outcome, values.dynamicPassword);
   });
 
-  bindForm($('#source-form'), async (values, send) => {
-    const outcome = await send('POST', `/api/orders/${code}/payment-parameters`, {
-      paymentSource: { type: values['paymentSource.type'], token: values['paymentSource.token'] },
-    });
-    if (outcome.outcome === 'charging') lastState = 'payment_pending';
+  bindForm($('#card-form'), async (_values, send) => {
+    const outcome = await send('POST', `/api/orders/${code}/payment-parameters`, { method: 'card' });
+    if (outcome.outcome === 'checkout') return goToCheckout(outcome.checkoutUrl);
     await load();
     if (outcome.outcome === 'otp_sent') {
       setStatus(t('pay.otp.hint'));
       $('#otp-form').elements.namedItem('otp').focus();
+    } else if (outcome.outcome !== 'checkout') {
+      $('#card-form [data-form-error]').textContent = outcome.detail ?? t(`pay.outcome.${outcome.outcome}`);
     }
   });
 
@@ -218,8 +263,9 @@ function bindForms() {
     if (outcome.outcome === 'wrong_otp') return fieldError(form, 'otp', t('pay.otp.wrong', { attemptsLeft: outcome.attemptsLeft }));
     if (outcome.outcome === 'otp_expired') return fieldError(form, 'otp', t('pay.otp.expired'));
     if (outcome.outcome === 'otp_exhausted') return fieldError(form, 'otp', t('pay.otp.exhausted'));
-    lastState = 'payment_pending'; // so a decline that comes back before the next poll is still noticed
     form.reset();
+    if (outcome.outcome === 'checkout') return goToCheckout(outcome.checkoutUrl);
+    lastState = 'payment_pending'; // so a decline that comes back before the next poll is still noticed
     await load();
   });
 
@@ -244,6 +290,8 @@ start(async () => {
   if (!idToken()) goToLogin();
   setStatus(t('loading'));
   bindForms();
+  await load();
+  await resume();
   poll(load, 2000);
   setStatus('');
 });
