@@ -328,7 +328,6 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const session = await payments.getCheckoutSession(input.sessionId);
       if (session.chargeId === undefined) return null;
       const charge = await payments.getCharge(session.chargeId);
-      if (charge.status === 'pending') return null;
       return {
         chargeId: charge.id,
         status: charge.status,

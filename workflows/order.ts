@@ -725,6 +725,7 @@ class Deal {
     const start = mustHave(this.view.paymentInfoSentAtMs, 'payment info sent');
     const reminderAt = start + this.input.durations.paymentReminderMs;
     const expiresAt = start + this.input.durations.paymentExpiryMs;
+    let checkoutAskAt: number | undefined; // hosted checkout: when to ask the provider about the session the buyer went to
     for (;;) {
       if (this.view.state === 'cancelled') return 'cancelled';
       if (this.hosted === true && this.chargeOutcome !== undefined && UNPAID_STATES.includes(this.view.state)) {
@@ -746,7 +747,7 @@ class Deal {
         const expired = await this.exclusive(async () => {
           if (!UNPAID_STATES.includes(this.view.state) || this.chargeOutcome !== undefined) return false; // a charge started meanwhile
           // A lost webhook must not expire a paid order: the provider is asked about the open checkout first.
-          if (this.hosted === true && (await this.askCheckout())) return false;
+          if (this.hosted === true && (await this.askCheckout()) !== 'none') return false;
           this.view.state = 'expired';
           return true;
         });
@@ -758,12 +759,25 @@ class Deal {
         await this.exclusive(() => this.tell(this.reminders()));
         continue;
       }
-      const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
+      // The buyer went to the hosted checkout: without the provider's webhook, the provider is asked now and then.
+      if (this.view.state === 'awaiting_checkout' && checkoutAskAt !== undefined && now >= checkoutAskAt) {
+        checkoutAskAt = now + this.input.durations.chargeResultWaitMs;
+        await this.exclusive(async () => {
+          if (this.view.state === 'awaiting_checkout' && this.chargeOutcome === undefined) await this.askCheckout();
+        });
+        continue;
+      }
+      if (this.view.state !== 'awaiting_checkout') checkoutAskAt = undefined;
+      else if (checkoutAskAt === undefined) checkoutAskAt = now + this.input.durations.chargeResultWaitMs;
+      const timers = [this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt];
+      if (this.view.state === 'awaiting_checkout' && checkoutAskAt !== undefined) timers.push(checkoutAskAt);
+      const next = Math.min(...timers);
       await condition(
         () =>
           this.view.state === 'payment_pending' ||
           this.view.state === 'cancelled' ||
-          (this.hosted === true && this.chargeOutcome !== undefined),
+          (this.hosted === true &&
+            (this.chargeOutcome !== undefined || (this.view.state === 'awaiting_checkout' && checkoutAskAt === undefined))),
         next - now,
       );
     }
@@ -783,14 +797,22 @@ class Deal {
     return buyers.map((to) => ({ scope: 'deal', to, message }));
   }
 
-  /** Asks the provider about the open checkout (its webhook may be lost); true when it names a decided charge, now recorded. */
-  private async askCheckout(): Promise<boolean> {
+  /**
+   * Asks the provider about the open checkout (its webhook may be lost). A decided charge is
+   * recorded as its outcome; a charge still pending at the provider makes the order wait for it
+   * as for any charge (asked again, then parked for a person).
+   */
+  private async askCheckout(): Promise<'decided' | 'pending' | 'none'> {
     const sessionId = this.view.checkout?.sessionId;
-    if (sessionId === undefined) return false;
+    if (sessionId === undefined) return 'none';
     const found = await act.checkoutStatus({ sessionId });
-    if (found === null) return false;
-    this.chargeIds.push(found.chargeId);
+    if (found === null) return 'none';
+    if (!this.chargeIds.includes(found.chargeId)) this.chargeIds.push(found.chargeId);
     this.view.chargeId = found.chargeId;
+    if (found.status === 'pending') {
+      this.view.state = 'payment_pending';
+      return 'pending';
+    }
     this.chargeOutcome = {
       eventId: `poll:${found.chargeId}`,
       succeeded: found.status === 'succeeded',
@@ -800,7 +822,7 @@ class Deal {
       failureCode: found.failureCode,
       failureMessage: found.failureMessage,
     };
-    return true;
+    return 'decided';
   }
 
   /** The card was declined (or the challenge failed): the session is spent, so a new one is opened; the buyer may try again. */
