@@ -137,6 +137,8 @@ const UNPAID_STATES: OrderState[] = ['awaiting_payment', 'awaiting_otp', 'awaiti
 
 /** Deals from this patch on pay at the provider's hosted checkout; earlier runs replay their token charges. */
 export const HOSTED_CHECKOUT_PATCH = 'hosted-checkout';
+/** S104–S106 before S501: an intruder gets the attribution error whatever their wallet. */
+export const ATTRIBUTION_BEFORE_WALLET_PATCH = 'attribution-before-wallet';
 /** The S116 reminder goes to the buyers who got the payment info (earlier runs: the attributed buyer, else the seller). */
 export const REMINDER_TO_BUYERS_PATCH = 'reminder-to-buyers';
 
@@ -451,7 +453,10 @@ class Deal {
 
   // S104–S107 and S501–S504, S404–S407: the full variant attributes the code to one buyer.
   private async attribute(buyerId: string, screening: activities.Screening, scope: string): Promise<PaymentRequestOutcome> {
-    if (screening.walletState !== 'active') {
+    // S104–S106 come before S501: someone else's code is refused as such whatever the intruder's
+    // wallet (runs before this patch asked for the wallet first, and replay so).
+    const intruder = screening.holder !== undefined && screening.holder !== buyerId;
+    if (screening.walletState !== 'active' && !(intruder && patched(ATTRIBUTION_BEFORE_WALLET_PATCH))) {
       await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
       return { outcome: 'wallet_activation_required' };
     }

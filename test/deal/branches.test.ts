@@ -111,6 +111,27 @@ describe('deal branches', () => {
     expect(row.buyer_id).toBe(first.userId);
   });
 
+  it('S104–S106 before S501: an intruder on an attributed code gets the attribution error, whatever their wallet, and the seller is told', async () => {
+    const link = await newLink();
+    const holder = await readyBuyer();
+    expect((await request(holder, link)).body.outcome).toBe('payment_info');
+    const intruder = await h.newUser(); // no wallet, no phone
+    const refused = await request(intruder, link);
+    expect(refused.body).toEqual({ outcome: 'attribution_error' });
+    expect(h.chat.kindsTo(intruder.userId)).toContain('code_already_attributed');
+    expect(h.chat.kindsTo(intruder.userId)).not.toContain('wallet_activation_request');
+    await eventually(async () =>
+      h.chat
+        .messagesTo(seller.userId)
+        .some(
+          (m) =>
+            m.kind === 'attribution_error' &&
+            m.transactionCode === link.transactionCode &&
+            m.attemptedByName === h.line.state.getUser(intruder.userId)!.displayName,
+        ),
+    );
+  });
+
   it('S104–S107 under load: 20 buyers asking at once → exactly one attributed', async () => {
     const link = await newLink();
     const buyers = await Promise.all(Array.from({ length: 20 }, () => readyBuyer()));
