@@ -161,6 +161,8 @@ export interface OrderView {
   checkout?: CheckoutView;
   paymentInfoSentAtMs?: number;
   reminderSent: boolean;
+  /** When the link expires if no buyer got the payment info by then (LINK_EXPIRY_MS). */
+  linkExpiresAtMs?: number;
   decisionDeadlineMs?: number;
   dispute?: { reason: string; openedAtMs: number; escalated: boolean };
   parked?: { reason: ParkReason; atMs: number; detail: string };

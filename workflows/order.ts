@@ -96,6 +96,7 @@ export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Pr
     return continueAsNew<typeof orderWorkflow>(input, deal.carry());
   }
   if (opened === 'cancelled') return deal.cancel();
+  if (opened === 'link_expired') return deal.expireLink();
 
   // S111–S116: parameters, OTP, charge; a reminder, then expiry. A charge in flight is never cut off.
   const paid = await deal.waitForPayment();
@@ -402,11 +403,30 @@ class Deal {
 
   // ------------------------------------------------------------------ S101–S108, S117–S118
 
-  /** Stage zero ends when a buyer got the payment info, the seller cancelled, or history asks for a new run. */
-  async waitForBuyer(): Promise<'payment_info' | 'cancelled' | 'continue_as_new'> {
-    await condition(() => this.view.paymentInfoSentAtMs !== undefined || this.view.state === 'cancelled' || this.shouldContinueAsNew());
-    if (this.view.state === 'cancelled') return 'cancelled';
-    return this.view.paymentInfoSentAtMs !== undefined ? 'payment_info' : 'continue_as_new';
+  /**
+   * Stage zero ends when a buyer got the payment info, the seller cancelled, history asks for a
+   * new run, or nobody took the link in time (runs started before LINK_EXPIRY_MS wait on).
+   */
+  async waitForBuyer(): Promise<'payment_info' | 'cancelled' | 'continue_as_new' | 'link_expired'> {
+    const expiryMs = this.input.durations.linkExpiryMs;
+    if (expiryMs !== undefined && this.view.linkExpiresAtMs === undefined) this.view.linkExpiresAtMs = Date.now() + expiryMs;
+    const taken = () => this.view.paymentInfoSentAtMs !== undefined || this.view.state === 'cancelled' || this.shouldContinueAsNew();
+    for (;;) {
+      const expiresAt = this.view.linkExpiresAtMs;
+      if (expiresAt === undefined) await condition(taken);
+      else if (!(await condition(taken, Math.max(0, expiresAt - Date.now())))) {
+        // Taken by the lock, so a buyer's request in flight finishes first (and may still get the payment info).
+        const expired = await this.exclusive(async () => {
+          if (this.view.state !== 'awaiting_buyer' || this.view.paymentInfoSentAtMs !== undefined) return false;
+          this.view.state = 'expired';
+          return true;
+        });
+        if (expired) return 'link_expired';
+        continue;
+      }
+      if (this.view.state === 'cancelled') return 'cancelled';
+      return this.view.paymentInfoSentAtMs !== undefined ? 'payment_info' : 'continue_as_new';
+    }
   }
 
   /** Only stage zero can grow without bound (refused buyers); later stages are short. */
@@ -902,6 +922,32 @@ class Deal {
       state: 'expired',
       releaseLimits: true,
       messages: recipients.map((to) => ({ scope: 'deal', to, message: { kind: 'order_expired', transactionCode: code } })),
+    });
+  }
+
+  /** Nobody took the link in time: the seller is told (a buyer stuck before the payment info too); limits reserved are given back. */
+  async expireLink(): Promise<OrderView> {
+    const { product } = this.input;
+    const days = Math.max(1, Math.round((this.input.durations.linkExpiryMs ?? 0) / (24 * 60 * 60 * 1000)));
+    const buyer = this.view.buyerId;
+    return this.finish({
+      state: 'expired',
+      releaseLimits: true,
+      messages: [
+        {
+          scope: 'deal',
+          to: this.input.sellerId,
+          message: {
+            kind: 'link_expired',
+            transactionCode: product.transactionCode,
+            productName: product.productName,
+            expiredAfterDays: days,
+          },
+        },
+        ...(buyer
+          ? [{ scope: 'deal', to: buyer, message: { kind: 'order_expired' as const, transactionCode: product.transactionCode } }]
+          : []),
+      ],
     });
   }
 

@@ -53,6 +53,7 @@ export type DealMessage =
   | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
+  | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)
   | { kind: 'stage_one'; product: ProductSummary; progressUrl: string; qrImageUrl: string; decisionDeadline: string } // S203
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }

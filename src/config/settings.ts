@@ -22,6 +22,8 @@ export interface DealDurations {
   otpTtlMs: number;
   /** S114: without the provider's webhook by then, the deal asks the provider; still pending → parked for a person. */
   chargeResultWaitMs: number;
+  /** A link no buyer took (no payment info sent) expires after this and the seller is told. Absent in runs started before it. */
+  linkExpiryMs?: number;
 }
 
 export interface WalletPolicy {
@@ -375,6 +377,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       phoneBindingPeriodMs: duration('PHONE_BINDING_PERIOD_MS', 30 * DAY_MS),
       otpTtlMs: duration('OTP_TTL_MS', 5 * 60 * 1000),
       chargeResultWaitMs: duration('CHARGE_RESULT_WAIT_MS', 30 * MINUTE_MS),
+      linkExpiryMs: duration('LINK_EXPIRY_MS', 7 * DAY_MS),
     },
     wallet: {
       attemptsPerRound: integerSetting(env, 'WALLET_ATTEMPTS_PER_ROUND', 3, 1, 20),

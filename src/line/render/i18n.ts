@@ -93,6 +93,7 @@ export interface Strings {
     paymentFailed: string;
     paymentReminder: string;
     orderExpired: string;
+    linkExpired(p: { days: number }): string;
     stageOne: string;
     disputeOpened: string;
     disputeEscalated: string;
@@ -132,6 +133,7 @@ const zhTW: Strings = {
     payment_failed: '付款失敗',
     payment_reminder: '付款提醒',
     order_expired: '訂單已逾期',
+    link_expired: '付款連結已過期',
     stage_one: '款項已進入履約保證',
     dispute_opened: '交易爭議處理中',
     dispute_escalated: '爭議已轉交專人處理',
@@ -218,6 +220,7 @@ const zhTW: Strings = {
     paymentFailed: '付款未完成,您的款項未被扣除。',
     paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
     orderExpired: '付款期限已過,此訂單已取消。',
+    linkExpired: ({ days }) => `付款連結已過期:${days} 天內沒有買方付款。需要的話,請傳「sell」建立新的連結。`,
     stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
     disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
     disputeEscalated: '此爭議尚未解決,已轉交專人處理。款項仍由第三方保管。',
@@ -258,6 +261,7 @@ const en: Strings = {
     payment_failed: 'Payment failed',
     payment_reminder: 'Payment reminder',
     order_expired: 'Order expired',
+    link_expired: 'Payment link expired',
     stage_one: 'Payment held in escrow',
     dispute_opened: 'Dispute in progress',
     dispute_escalated: 'Dispute escalated',
@@ -344,6 +348,8 @@ const en: Strings = {
     paymentFailed: 'The payment did not go through; you were not charged.',
     paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
     orderExpired: 'The payment period is over and this order is cancelled.',
+    linkExpired: ({ days }) =>
+      `Payment link expired: no buyer paid within ${days} day${days === 1 ? '' : 's'}. Send "sell" to create a new one if you still need it.`,
     stageOne: "We hold the buyer's payment. Buyer: please decide before the deadline; no answer counts as agreement.",
     disputeOpened: 'The buyer disputed this deal. The money stays on hold and our support staff will contact both of you.',
     disputeEscalated: 'This dispute is not resolved yet and has been escalated. We still hold the money.',

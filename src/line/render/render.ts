@@ -163,6 +163,12 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
 
   order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
 
+  link_expired: (m, { s }) =>
+    notice(s, 'link_expired', 'warning', s.body.linkExpired({ days: m.expiredAfterDays }), [
+      { label: s.label.product, value: m.productName },
+      codeFact(m.transactionCode, s),
+    ]),
+
   stage_one: (m, { s, language }) =>
     cardMessage({
       tone: 'success',
