@@ -9,6 +9,8 @@ import type { PaymentLinkRow } from '../src/db/tables';
 import {
   collectionAccountFor,
   escrowAccountId,
+  feeAccountId,
+  feeTransferId,
   postTransferId,
   providerClearingAccountId,
   refundIdempotencyKey,
@@ -89,7 +91,7 @@ export interface StepCommit {
   disputeReason?: string;
   money?: MoneyMove;
   /** The settlement that was applied (money already moved by `settle`): for the read model and the audit. */
-  settled?: { sellerAmountMinor: number; buyerAmountMinor: number; currency: Currency; decidedBy: string };
+  settled?: { sellerAmountMinor: number; buyerAmountMinor: number; feeMinor?: number; currency: Currency; decidedBy: string };
   parkReason?: ParkReason;
   parkDetail?: string;
   /** The order ended before payment: give back the limits it reserved. */
@@ -111,6 +113,8 @@ export interface SettleInput {
   sellerAmountMinor: number;
   /** Escrow → provider clearing (the ledger's side of the refund). */
   buyerAmountMinor: number;
+  /** Escrow → the platform's fee account (absent: no fee). */
+  feeMinor?: number;
   /** What the provider must have refunded on this charge in all, once this settles. */
   providerRefundMinor: number;
   decidedBy: string;
@@ -388,6 +392,18 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           metadata: { decidedBy: input.decidedBy },
         });
       }
+      const fees = feeAccountId(input.currency);
+      if ((input.feeMinor ?? 0) > 0) {
+        holds.push({
+          id: feeTransferId(input.paymentCode, input.attempt),
+          debitAccountId: escrow,
+          creditAccountId: fees,
+          amountMinor: input.feeMinor ?? 0,
+          currency: input.currency,
+          kind: 'pending',
+          metadata: { decidedBy: input.decidedBy },
+        });
+      }
       if (input.buyerAmountMinor > 0) {
         holds.push({
           id: refundTransferId(input.paymentCode, input.attempt),
@@ -411,6 +427,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           .createAccounts([
             { id: clearing, currency: input.currency, kind: 'provider_clearing', shardCount: 32 },
             { id: wallet, currency: input.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true },
+            ...((input.feeMinor ?? 0) > 0 ? [{ id: fees, currency: input.currency, kind: 'fees' as const, shardCount: 32 }] : []),
           ])
           .then(refusedAccount);
         for (const hold of holds) await ledger.createTransfer(hold);
@@ -459,7 +476,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
             ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
             ...(step.settled !== undefined
-              ? { seller_paid_minor: step.settled.sellerAmountMinor, buyer_refunded_minor: step.settled.buyerAmountMinor }
+              ? {
+                  seller_paid_minor: step.settled.sellerAmountMinor,
+                  buyer_refunded_minor: step.settled.buyerAmountMinor,
+                  fee_minor: step.settled.feeMinor ?? 0,
+                }
               : {}),
             updated_at: trx.fn.now(),
           });

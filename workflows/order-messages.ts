@@ -2,6 +2,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DealDurations } from '../src/config/settings';
 import type { ProductSummary } from '../src/chat/messages';
 import type { PaymentSourceType } from '../src/domain/payment-sources';
+import type { DealFee } from '../src/deal/fees';
 
 /**
  * The order workflow's contract: its input, its state, and every interaction it accepts.
@@ -21,6 +22,8 @@ export interface OrderInput {
   /** OTP codes sent for this order at most (first send and resends): bounds guessing and history. */
   maxOtpSends: number;
   publicBaseUrl: string;
+  /** The platform fee, fixed at link creation (src/deal/fees.ts); absent in runs started before fees. */
+  fee?: DealFee;
 }
 
 export type OrderState =
@@ -156,6 +159,12 @@ export interface OrderView {
   sellerId: string;
   buyerId?: string;
   product: ProductSummary;
+  /** The platform fee and who pays it (shown before paying). */
+  fee?: DealFee;
+  /** What the buyer is charged: the total, plus the fee when the buyer pays it. */
+  chargeTotalMinor?: number;
+  /** Booked to the fee account at settlement. */
+  feeChargedMinor?: number;
   chargeId?: string;
   /** The hosted checkout the buyer pays in (the api shows it to the buyer only). */
   checkout?: CheckoutView;

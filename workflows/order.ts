@@ -18,6 +18,7 @@ import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
 import { TEXT_LIMITS } from '../src/domain/limits';
 import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment-sources';
+import { chargeTotalMinor, settleWithFee } from '../src/deal/fees';
 import { stepOptions } from './step-options';
 import { refuse, requireText } from './refusal';
 import {
@@ -183,6 +184,7 @@ class Deal {
       reminderSent: false,
       sellerPaidMinor: 0,
       buyerRefundedMinor: 0,
+      ...(input.fee !== undefined ? { fee: input.fee, chargeTotalMinor: chargeTotalMinor(input.product.totalMinor, input.fee) } : {}),
     };
     this.passwordFailures = carried?.passwordFailures ?? {};
     this.blockedBuyers = new Set(carried?.blockedBuyers ?? []);
@@ -564,6 +566,7 @@ class Deal {
             : {}
           : { paymentAccount: screening.paymentAccount }),
         verification: full ? 'otp' : 'none',
+        ...(this.input.fee !== undefined && this.input.fee.feeMinor > 0 ? { fee: this.input.fee } : {}),
       },
     });
     await this.commit({ state, messages: said });
@@ -630,7 +633,7 @@ class Deal {
     const opened = await act.openCheckout({
       paymentCode: this.input.paymentCode,
       attempt: this.checkoutAttempts,
-      amountMinor: product.totalMinor,
+      amountMinor: this.chargeMinor(),
       currency: product.currency,
       description: `${product.productName} x${product.quantity}`,
       paymentDeadlineMs: (this.view.paymentInfoSentAtMs ?? now) + durations.paymentExpiryMs,
@@ -725,7 +728,7 @@ class Deal {
       const { chargeId } = await act.startCharge({
         paymentCode: this.input.paymentCode,
         attempt: this.chargeAttempts,
-        amountMinor: this.input.product.totalMinor,
+        amountMinor: this.chargeMinor(),
         currency: this.input.product.currency,
         paymentSource: source,
       });
@@ -966,14 +969,14 @@ class Deal {
   /** S202–S203: the points go into this order's escrow and both parties are told; an amount that does not add up parks. */
   async stageOne(paid: ChargeOutcome): Promise<'held' | 'refunded'> {
     const { product, durations } = this.input;
-    const matches = paid.amountMinor === product.totalMinor && paid.currency === product.currency;
+    const matches = paid.amountMinor === this.chargeMinor() && paid.currency === product.currency;
     // Money the provider took in our currency is booked as it is, so the ledger matches the provider's statement.
     const bookedMinor = paid.currency === product.currency ? paid.amountMinor : 0;
     const stageOne = bookedMinor > 0 ? { kind: 'stage_one' as const, amountMinor: bookedMinor, currency: product.currency } : undefined;
     if (!matches) {
       this.view.chargedMinor = paid.amountMinor;
       await this.exclusive(() => this.commit({ state: this.view.state, money: stageOne, messages: [] }));
-      const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${product.totalMinor} ${product.currency}`;
+      const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${this.chargeMinor()} ${product.currency}`;
       const resolution = await this.park('amount_mismatch', detail);
       await this.refundAfterPark(resolution, bookedMinor, paid.amountMinor);
       return 'refunded';
@@ -984,14 +987,20 @@ class Deal {
     this.view.decisionDeadlineMs =
       fromPaymentMs - Date.now() > durations.decisionWindowMs / 2 ? fromPaymentMs : Date.now() + durations.decisionWindowMs;
     this.view.state = 'escrow';
-    const message: DealMessage = {
+    const message = (audience: 'buyer' | 'seller'): DealMessage => ({
       kind: 'stage_one',
       product,
       progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`,
       qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
-      decisionDeadline: new Date(this.view.decisionDeadlineMs).toISOString(),
-    };
-    await this.exclusive(() => this.commit({ state: 'escrow', money: stageOne, messages: this.toBoth('deal', message) }));
+      decisionDeadline: new Date(mustHave(this.view.decisionDeadlineMs, 'decision deadline')).toISOString(),
+      audience,
+    });
+    const buyer = mustHave(this.view.buyerId, 'buyer');
+    const said: Said[] = [
+      { scope: 'deal', to: buyer, message: message('buyer') },
+      { scope: 'deal', to: this.input.sellerId, message: message('seller') },
+    ];
+    await this.exclusive(() => this.commit({ state: 'escrow', money: stageOne, messages: said }));
     return 'held';
   }
 
@@ -1050,9 +1059,14 @@ class Deal {
   /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
   async settle(
     split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string },
-    providerRefundMinor = split.buyerAmountMinor,
+    options: { providerRefundMinor?: number; withoutFee?: boolean } = {},
   ): Promise<OrderView> {
     const { product } = this.input;
+    // The goods' total is shared out; the fee is taken from the seller's part pro rata (src/deal/fees.ts).
+    const shares = options.withoutFee
+      ? { sellerMinor: split.sellerAmountMinor, feeMinor: 0, buyerMinor: split.buyerAmountMinor }
+      : settleWithFee(product.totalMinor, this.input.fee, split.sellerAmountMinor, split.buyerAmountMinor);
+    const providerRefundMinor = options.providerRefundMinor ?? shares.buyerMinor;
     for (;;) {
       this.settleAttempts += 1;
       const settled = await this.exclusive(() =>
@@ -1063,8 +1077,9 @@ class Deal {
             sellerId: this.input.sellerId,
             chargeId: this.view.chargeId,
             currency: product.currency,
-            sellerAmountMinor: split.sellerAmountMinor,
-            buyerAmountMinor: split.buyerAmountMinor,
+            sellerAmountMinor: shares.sellerMinor,
+            buyerAmountMinor: shares.buyerMinor,
+            ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
             providerRefundMinor,
             decidedBy: split.decidedBy,
           }),
@@ -1073,8 +1088,9 @@ class Deal {
       if (settled.ok) break;
       await this.park('settlement_refused', settled.detail); // the only way on is a person's retry
     }
-    this.view.sellerPaidMinor = split.sellerAmountMinor;
-    this.view.buyerRefundedMinor = split.buyerAmountMinor;
+    this.view.sellerPaidMinor = shares.sellerMinor;
+    this.view.buyerRefundedMinor = shares.buyerMinor;
+    if (shares.feeMinor > 0) this.view.feeChargedMinor = shares.feeMinor;
     this.view.silentAgreement = this.decision?.silent === true;
     const outcome =
       split.buyerAmountMinor === 0 && providerRefundMinor === 0 ? 'released' : split.sellerAmountMinor === 0 ? 'refunded' : 'split';
@@ -1082,19 +1098,34 @@ class Deal {
       kind: 'transaction_result',
       product,
       outcome,
-      sellerPaidMinor: split.sellerAmountMinor,
-      buyerRefundedMinor: split.buyerAmountMinor,
+      sellerPaidMinor: shares.sellerMinor,
+      buyerRefundedMinor: shares.buyerMinor,
     };
-    const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: split.sellerAmountMinor };
+    const stageTwo: DealMessage = {
+      kind: 'stage_two',
+      product,
+      sellerPaidMinor: shares.sellerMinor,
+      ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
+    };
     return this.finish({
       state: split.sellerAmountMinor > 0 ? 'completed' : 'refunded',
-      settled: { ...split, currency: product.currency },
+      settled: {
+        sellerAmountMinor: shares.sellerMinor,
+        buyerAmountMinor: shares.buyerMinor,
+        ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
+        currency: product.currency,
+        decidedBy: split.decidedBy,
+      },
       messages: [...(split.sellerAmountMinor > 0 ? this.toBoth('deal', stageTwo) : []), ...this.toBoth('deal', result)],
     });
   }
 
   private async refundAfterPark(resolution: ParkedResolution, bookedMinor: number, chargedMinor: number): Promise<void> {
-    await this.settle({ sellerAmountMinor: 0, buyerAmountMinor: bookedMinor, decidedBy: resolution.agentId }, chargedMinor);
+    // Everything taken goes back, whatever the fee: the deal never happened.
+    await this.settle(
+      { sellerAmountMinor: 0, buyerAmountMinor: bookedMinor, decidedBy: resolution.agentId },
+      { providerRefundMinor: chargedMinor, withoutFee: true },
+    );
   }
 
   private async moneyStep(step: () => Promise<activities.SettleOutcome>): Promise<activities.SettleOutcome> {
@@ -1220,6 +1251,11 @@ class Deal {
 
   private toBoth(scope: string, message: DealMessage): Said[] {
     return [mustHave(this.view.buyerId, 'buyer'), this.input.sellerId].map((to) => ({ scope, to, message }));
+  }
+
+  /** What the buyer is charged: the total, plus the fee when the buyer pays it (runs before fees: the total). */
+  private chargeMinor(): number {
+    return chargeTotalMinor(this.input.product.totalMinor, this.input.fee);
   }
 
   private paymentUrl(): string {

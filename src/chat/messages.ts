@@ -1,5 +1,6 @@
 import type { Currency } from '../domain/money';
 import type { ParkReason } from '../../workflows/order-messages';
+import type { DealFee } from '../deal/fees';
 
 /**
  * What the deal says to people, as meaning rather than layout. The chat platform adapter
@@ -26,7 +27,7 @@ export interface VirtualAccountInfo {
 }
 
 export type DealMessage =
-  | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary } // S306
+  | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary; fee?: DealFee } // S306
   | { kind: 'wallet_activation_request'; activationUrl: string; verificationCode: string } // S303, S503
   | { kind: 'wallet_activated' } // S308
   | { kind: 'wallet_verification_failed'; attemptsLeft: number } // S309 re-verification
@@ -48,18 +49,28 @@ export type DealMessage =
       /** The ATM account the provider issued for this order, with its expiry (ISO 8601). */
       virtualAccount?: VirtualAccountInfo;
       verification: 'otp' | 'none';
+      /** The platform fee and who pays it; with the buyer paying it, the amount due is the total plus the fee. */
+      fee?: DealFee;
     } // S108, S118
   | { kind: 'otp'; otp: string; expiresInSeconds: number; transactionCode: string } // S112
   | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
   | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)
-  | { kind: 'stage_one'; product: ProductSummary; progressUrl: string; qrImageUrl: string; decisionDeadline: string } // S203
+  | {
+      kind: 'stage_one';
+      product: ProductSummary;
+      progressUrl: string;
+      qrImageUrl: string;
+      decisionDeadline: string;
+      /** Whose card: only the buyer's has Agree and Dispute (absent: a deal from before, both had them). */
+      audience?: 'buyer' | 'seller';
+    } // S203
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }
   | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched
   | { kind: 'order_cancelled'; transactionCode: string } // the seller withdrew the link (to the buyer who had it)
-  | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number } // S207
+  | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number; feeMinor?: number } // S207
   | {
       kind: 'transaction_result';
       product: ProductSummary;

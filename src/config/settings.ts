@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { developmentKey, keyRingFromEnv, type KeyRing } from '../crypto/key-ring';
 import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
+import { feeScheduleFromEnv } from '../deal/fee-settings';
+import type { FeeSchedule } from '../deal/fees';
 import { ConfigError, hostPortSetting, integerSetting, optionalString, secretSetting, urlSetting } from './env';
 
 /**
@@ -74,6 +76,8 @@ export interface Settings {
     hashSecret: string;
   };
   durations: DealDurations;
+  /** PLATFORM_FEES: the platform fee per currency (src/deal/fees.ts). */
+  fees: FeeSchedule;
   wallet: WalletPolicy;
   moneyOut: MoneyOutSettings;
   maxPasswordFailures: number;
@@ -379,6 +383,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       chargeResultWaitMs: duration('CHARGE_RESULT_WAIT_MS', 30 * MINUTE_MS),
       linkExpiryMs: duration('LINK_EXPIRY_MS', 7 * DAY_MS),
     },
+    fees: feeScheduleFromEnv(env),
     wallet: {
       attemptsPerRound: integerSetting(env, 'WALLET_ATTEMPTS_PER_ROUND', 3, 1, 20),
       lockoutMs: duration('WALLET_LOCKOUT_MS', 1 * DAY_MS),

@@ -10,6 +10,7 @@ import type { Currency } from '../domain/money';
 import { OrderStateAttribute, SellerIdAttribute } from '../temporal/search-attributes';
 import type { FlowVariant, OrderInput } from '../../workflows/order-messages';
 import { deriveDynamicPassword } from './dynamic-password';
+import { feeFor } from '../deal/fees';
 
 /**
  * S301–S306: a seller's fulfilment-transaction setup request becomes a payment link, once the
@@ -74,6 +75,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     currency: product.currency,
   });
   const workflowId = orderWorkflowId(paymentCode);
+  const fee = feeFor(totalMinor, settings.fees[product.currency]);
   await knex.transaction(async (trx) => {
     await trx('payment_links').insert({
       payment_code: paymentCode,
@@ -95,6 +97,8 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
       total_minor: totalMinor,
       currency: product.currency,
       product_name: product.name,
+      quoted_fee_minor: fee.feeMinor,
+      fee_payer: fee.payer,
     });
   });
   const input: OrderInput = {
@@ -107,6 +111,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     maxOtpAttempts: settings.maxOtpAttempts,
     maxOtpSends: settings.maxOtpSends,
     publicBaseUrl: settings.publicBaseUrl,
+    fee,
   };
   try {
     await deps.temporal.workflow.start('orderWorkflow', {
@@ -130,7 +135,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
   await deps.chat.send({
     to: sellerId,
     retryKey: `${workflowId}:link-created`,
-    message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary },
+    message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary, fee },
   });
   return { status: 'created', paymentCode, paymentUrl, dynamicPassword, transactionCode: summary.transactionCode };
 }

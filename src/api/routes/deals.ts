@@ -94,7 +94,15 @@ function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string
   const { sellerId, buyerId, ...deal } = view;
   const seller = { displayName: names.get(sellerId) ?? null };
   if (viewer === 'visitor')
-    return { paymentCode: view.paymentCode, state: view.state, variant: view.variant, product: view.product, seller, viewer };
+    return {
+      paymentCode: view.paymentCode,
+      state: view.state,
+      variant: view.variant,
+      product: view.product,
+      ...(view.fee !== undefined ? { fee: view.fee, chargeTotalMinor: view.chargeTotalMinor } : {}), // the price, as the link card says
+      seller,
+      viewer,
+    };
   if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
   const { checkout: _buyersOnly, ...sellers } = deal; // the checkout page and the ATM account are the buyer's
   return { ...sellers, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };

@@ -18,6 +18,7 @@ export function isLanguage(value: unknown): value is Language {
 type Outcome = Extract<DealMessage, { kind: 'transaction_result' }>['outcome'];
 type AbnormalReason = Extract<DealMessage, { kind: 'abnormal_binding' }>['reason'];
 type Verification = Extract<DealMessage, { kind: 'payment_info' }>['verification'];
+type FeePayer = 'seller' | 'buyer';
 
 export interface Strings {
   /** BCP 47 tag for dates and numbers. */
@@ -27,6 +28,7 @@ export interface Strings {
   title: Record<DealMessageKind, string>;
   label: {
     transactionCode: string;
+    amountDue: string;
     product: string;
     unitPrice: string;
     quantity: string;
@@ -37,6 +39,7 @@ export interface Strings {
     payBy: string;
     platformFee: string;
     sellerReceives: string;
+    feePaidBy: string;
     verification: string;
     decisionDeadline: string;
     reason: string;
@@ -69,6 +72,7 @@ export interface Strings {
   echo: { agree: string; dispute: string; resendOtp: string };
   progress: { stageOne: string; decision: string; stageTwo: string };
   verification: Record<Verification, string>;
+  feePayer: Record<FeePayer, string>;
   outcome: Record<Outcome, string>;
   abnormal: Record<AbnormalReason, string>;
   /** Why a deal waits for a person, as the parties read it. */
@@ -149,6 +153,7 @@ const zhTW: Strings = {
   },
   label: {
     transactionCode: '交易代碼',
+    amountDue: '應付金額',
     product: '商品',
     unitPrice: '單價',
     quantity: '數量',
@@ -159,6 +164,7 @@ const zhTW: Strings = {
     payBy: '轉帳期限',
     platformFee: '平台手續費',
     sellerReceives: '賣方實收',
+    feePaidBy: '手續費支付方',
     verification: '驗證方式',
     decisionDeadline: '確認期限',
     reason: '原因',
@@ -189,6 +195,7 @@ const zhTW: Strings = {
   echo: { agree: '我同意撥款', dispute: '我要提出異議', resendOtp: '請重新傳送驗證碼' },
   progress: { stageOne: '第一階段完成', decision: '確認期間', stageTwo: '第二階段' },
   verification: { otp: '付款前將以 LINE 傳送一次性驗證碼', none: '無需額外驗證' },
+  feePayer: { seller: '賣方(由撥款中扣除)', buyer: '買方(加在應付金額中)' },
   outcome: { released: '已撥付賣方', refunded: '已退款給買方', split: '部分撥付、部分退款', expired: '訂單逾期取消' },
   abnormal: {
     multiple_phones: '綁定期間內更換了多支手機號碼。',
@@ -277,6 +284,7 @@ const en: Strings = {
   },
   label: {
     transactionCode: 'Transaction code',
+    amountDue: 'Amount due',
     product: 'Product',
     unitPrice: 'Unit price',
     quantity: 'Quantity',
@@ -287,6 +295,7 @@ const en: Strings = {
     payBy: 'Transfer by',
     platformFee: 'Platform fee',
     sellerReceives: 'Seller receives',
+    feePaidBy: 'Fee paid by',
     verification: 'Verification',
     decisionDeadline: 'Decide by',
     reason: 'Reason',
@@ -317,6 +326,7 @@ const en: Strings = {
   echo: { agree: 'I agree to release the payment', dispute: 'I want to dispute', resendOtp: 'Please resend the code' },
   progress: { stageOne: 'Stage one done', decision: 'Decision window', stageTwo: 'Stage two' },
   verification: { otp: 'A one-time code is sent on LINE before paying', none: 'No extra verification' },
+  feePayer: { seller: 'Seller (taken from the payout)', buyer: 'Buyer (added to the amount due)' },
   outcome: { released: 'Released to seller', refunded: 'Refunded to buyer', split: 'Split', expired: 'Expired unpaid' },
   abnormal: {
     multiple_phones: 'Several phone numbers were bound within the binding period.',

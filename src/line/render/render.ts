@@ -1,6 +1,7 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
 import { formatMoney } from '../../domain/money';
+import { chargeTotalMinor, type DealFee } from '../../deal/fees';
 import { isMediaCode, watermarkUrl } from '../../media/params';
 import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
 import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
@@ -31,13 +32,12 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       paragraphs: [s.body.linkCreated],
       facts: [
         ...productFacts(m.product, s),
+        ...feeFacts(m.product, m.fee, s),
         { label: s.label.dynamicPassword, value: m.dynamicPassword, strong: true },
         codeFact(m.product.transactionCode, s),
       ],
-      buttons: [
-        { kind: 'copy', label: s.button.copyLink, text: `${m.paymentUrl}\n${s.label.dynamicPassword}: ${m.dynamicPassword}` },
-        { kind: 'uri', label: s.button.payNow, uri: m.paymentUrl },
-      ],
+      // The seller's own card: a way to share the link, no "Pay now" (a seller cannot pay their own link).
+      buttons: [{ kind: 'copy', label: s.button.copyLink, text: `${m.paymentUrl}\n${s.label.dynamicPassword}: ${m.dynamicPassword}` }],
     }),
 
   wallet_activation_request: (m, { s }) =>
@@ -125,7 +125,8 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       paragraphs: [account ? s.body.paymentInfoHosted : m.paymentAccount !== undefined ? s.body.paymentInfo : s.body.paymentInfoCardOnly],
       facts: [
         { label: s.label.product, value: m.product.productName },
-        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: m.fee === undefined },
+        ...feeFacts(m.product, m.fee, s, 'buyer'),
         ...accountFacts,
         { label: s.label.verification, value: s.verification[m.verification] },
         codeFact(m.product.transactionCode, s),
@@ -183,9 +184,14 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
         codeFact(m.product.transactionCode, s),
       ],
       image: { url: m.qrImageUrl, aspectRatio: '1:1' },
+      // Agree and Dispute are the buyer's to press; the seller follows the deal.
       buttons: [
-        postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
-        postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+        ...(m.audience === 'seller'
+          ? []
+          : [
+              postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
+              postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+            ]),
         { kind: 'uri', label: s.button.viewProgress, uri: m.progressUrl },
       ],
     }),
@@ -215,6 +221,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       facts: [
         { label: s.label.product, value: m.product.productName },
         { label: s.label.total, value: money(m.product.totalMinor, m.product) },
+        ...(m.feeMinor ? [{ label: s.label.platformFee, value: money(m.feeMinor, m.product) }] : []),
         { label: s.label.sellerPaid, value: money(m.sellerPaidMinor, m.product), strong: true },
         codeFact(m.product.transactionCode, s),
       ],
@@ -291,6 +298,25 @@ function codeFact(code: string, s: Strings): Fact {
 
 function money(amountMinor: number, product: ProductSummary): string {
   return formatMoney(amountMinor, product.currency);
+}
+
+/**
+ * The platform fee before paying: the fee and who pays it; to the seller what they receive, to
+ * the buyer what is due (the total plus the fee when the buyer pays it). Nothing when there is no fee.
+ */
+function feeFacts(product: ProductSummary, fee: DealFee | undefined, s: Strings, audience: 'seller' | 'buyer' = 'seller'): Fact[] {
+  if (fee === undefined || fee.feeMinor === 0) return [];
+  const facts: Fact[] = [
+    { label: s.label.platformFee, value: money(fee.feeMinor, product) },
+    { label: s.label.feePaidBy, value: s.feePayer[fee.payer] },
+  ];
+  if (audience === 'seller') {
+    const receives = fee.payer === 'seller' ? product.totalMinor - fee.feeMinor : product.totalMinor;
+    facts.push({ label: s.label.sellerReceives, value: money(receives, product), strong: true });
+  } else {
+    facts.push({ label: s.label.amountDue, value: money(chargeTotalMinor(product.totalMinor, fee), product), strong: true });
+  }
+  return facts;
 }
 
 function productFacts(product: ProductSummary, s: Strings): Fact[] {

@@ -55,7 +55,13 @@ function fillSummary(product) {
   const src = `${config.apiBase}/media/watermark/${encodeURIComponent(product.transactionCode)}.png?name=${encodeURIComponent(product.productName)}`;
   if (img.getAttribute('src') !== src) img.src = src;
   img.alt = t('product.image_alt', { name: product.productName });
-  $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(product.totalMinor, product.currency) });
+  const due = view?.chargeTotalMinor ?? product.totalMinor;
+  $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(due, product.currency) });
+  // The platform fee, before paying: who pays it and how much.
+  const fee = view?.fee;
+  show('#payment-fee', Boolean(fee && fee.feeMinor > 0));
+  if (fee && fee.feeMinor > 0)
+    $('#payment-fee').textContent = t(`pay.info.fee.${fee.payer}`, { fee: formatMoney(fee.feeMinor, product.currency) });
 }
 
 /** The ATM account the provider issued for this order (the buyer's view only), and where the card is paid. */
