@@ -21,6 +21,19 @@ import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment
 import { chargeTotalMinor, settleWithFee } from '../src/deal/fees';
 import { stepOptions } from './step-options';
 import { refuse, requireText } from './refusal';
+import type { Reason, StepAction } from '../src/deal/reasons';
+
+/** The English words of each step, for the API's refusal messages (people read the translated reason code). */
+const STEP_ACTION_WORDS: Record<StepAction, string> = {
+  request_payment: 'request payment',
+  set_payment_parameters: 'set payment parameters',
+  resend_otp: 'resend the OTP',
+  submit_otp: 'submit an OTP',
+  decide: 'decide',
+  extend_decision: 'extend the decision window',
+  resolve_dispute: 'resolve a dispute',
+  cancel_link: 'cancel the link',
+};
 import {
   BuyerDecision,
   cancelLinkUpdate,
@@ -241,11 +254,11 @@ class Deal {
           if (p.paymentSource === undefined) {
             // The hosted checkout: nothing typed; the provider's page asks for the card.
             if (this.hosted !== true || p.method !== 'card') refuse('InvalidInput', 'method must be card (the hosted checkout)');
-            this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set payment parameters');
+            this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
             if (this.input.variant === 'full' && this.view.state !== 'awaiting_checkout') this.requireOtpSendsLeft();
             return;
           }
-          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
           if (!isPaymentSourceType(p.paymentSource?.type))
             refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
           requireText(p.paymentSource.token, 'paymentSource.token');
@@ -260,7 +273,7 @@ class Deal {
         const scope = updateScope();
         return this.exclusive(async () => {
           this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireState(['awaiting_otp'], 'resend_otp');
           this.requireOtpSendsLeft();
           return this.issueOtp(r.buyerId, scope);
         });
@@ -268,7 +281,7 @@ class Deal {
       {
         validator: (r) => {
           this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireState(['awaiting_otp'], 'resend_otp');
           this.requireOtpSendsLeft();
         },
       },
@@ -283,7 +296,7 @@ class Deal {
       {
         validator: (s) => {
           this.requirePayer(s.buyerId);
-          this.requireState(['awaiting_otp'], 'submit an OTP');
+          this.requireState(['awaiting_otp'], 'submit_otp');
           requireText(s.otpProof, 'otpProof');
         },
       },
@@ -324,7 +337,8 @@ class Deal {
           const outcome = d.decision === 'dispute' ? ('disputed' as const) : ('releasing' as const);
           // Already taken from what the api kept when the window closed: the same answer, not a refusal.
           if (this.isDecisionTaken(d)) return { outcome };
-          if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
+          if (this.view.state !== 'escrow' || this.decision !== undefined)
+            refuse('IllegalStep', 'the decision window has closed', { code: 'decision_window_closed' });
           this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
           return { outcome };
         }),
@@ -345,13 +359,14 @@ class Deal {
       resolveDisputeUpdate,
       (r) =>
         this.exclusive(async () => {
-          if (this.view.state !== 'disputed' || this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
+          if (this.view.state !== 'disputed' || this.resolution !== undefined)
+            refuse('IllegalStep', 'this dispute is already resolved', { code: 'dispute_resolved' });
           this.resolution = r;
           return { outcome: 'resolving' as const };
         }),
       {
         validator: (r) => {
-          this.requireState(['disputed'], 'resolve a dispute');
+          this.requireState(['disputed'], 'resolve_dispute');
           requireText(r.agentId, 'agentId');
           const total = this.input.product.totalMinor;
           if (!isMinor(r.sellerAmountMinor) || !isMinor(r.buyerAmountMinor) || r.sellerAmountMinor + r.buyerAmountMinor !== total) {
@@ -367,15 +382,17 @@ class Deal {
       cancelLinkUpdate,
       (c) =>
         this.exclusive(async () => {
-          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-          this.requireState(CANCELLABLE_STATES, 'cancel the link'); // again: an OTP may have started a charge meanwhile
+          if (c.sellerId !== this.input.sellerId)
+            refuse('NotTheSeller', 'only the seller can cancel this link', { code: 'not_the_seller' });
+          this.requireState(CANCELLABLE_STATES, 'cancel_link'); // again: an OTP may have started a charge meanwhile
           this.view.state = 'cancelled'; // the main flow tells the buyer and ends
           return { outcome: 'cancelled' as const };
         }),
       {
         validator: (c) => {
-          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-          this.requireState(CANCELLABLE_STATES, 'cancel the link');
+          if (c.sellerId !== this.input.sellerId)
+            refuse('NotTheSeller', 'only the seller can cancel this link', { code: 'not_the_seller' });
+          this.requireState(CANCELLABLE_STATES, 'cancel_link');
         },
       },
     );
@@ -466,7 +483,16 @@ class Deal {
     }
     if (screening.limitRefusal) {
       await this.tell([
-        { scope, to: buyerId, message: { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code } },
+        {
+          scope,
+          to: buyerId,
+          message: {
+            kind: 'payment_failed',
+            reason: screening.limitRefusal.detail,
+            reasonCode: { code: 'limit_exceeded', rule: screening.limitRefusal.rule },
+            transactionCode: code,
+          },
+        },
       ]);
       return { outcome: 'limit_exceeded', rule: screening.limitRefusal.rule, detail: screening.limitRefusal.detail };
     }
@@ -587,14 +613,25 @@ class Deal {
     {
       this.requirePayer(buyerId);
       if (source === undefined) return this.payAtCheckout(buyerId, scope);
-      this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+      this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
       this.paymentSource = source;
       if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
       const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
       if (!reserved.ok) {
-        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
+        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
         const code = this.input.product.transactionCode;
-        await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: reserved.detail, transactionCode: code } }]);
+        await this.tell([
+          {
+            scope,
+            to: buyerId,
+            message: {
+              kind: 'payment_failed',
+              reason: reserved.detail,
+              reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
+              transactionCode: code,
+            },
+          },
+        ]);
         return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
       }
       this.view.buyerId = buyerId;
@@ -606,15 +643,26 @@ class Deal {
   // S111 at the hosted checkout: the full variant verifies the buyer by OTP first (S112–S113); the
   // simple variant fixes the payer (S118). Then the buyer's browser goes to the provider's page.
   private async payAtCheckout(buyerId: string, scope: string): Promise<PaymentParametersOutcome> {
-    this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set payment parameters');
+    this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
     if (this.view.state === 'awaiting_checkout') return { outcome: 'checkout', checkoutUrl: (await this.ensureCheckout()).url };
     this.paymentSource = undefined;
     if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
     const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
     if (!reserved.ok) {
-      if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
+      if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
       const code = this.input.product.transactionCode;
-      await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: reserved.detail, transactionCode: code } }]);
+      await this.tell([
+        {
+          scope,
+          to: buyerId,
+          message: {
+            kind: 'payment_failed',
+            reason: reserved.detail,
+            reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
+            transactionCode: code,
+          },
+        },
+      ]);
       return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
     }
     this.view.buyerId = buyerId;
@@ -683,7 +731,7 @@ class Deal {
   private async submitOtp(buyerId: string, otpProof: string, scope: string) {
     {
       this.requirePayer(buyerId);
-      this.requireState(['awaiting_otp'], 'submit an OTP');
+      this.requireState(['awaiting_otp'], 'submit_otp');
       const challengeId = this.otpChallengeId;
       if (challengeId === undefined) return { outcome: 'otp_expired' as const };
       const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: scope });
@@ -694,8 +742,18 @@ class Deal {
             : check.result === 'expired'
               ? 'the verification code expired; ask for a new one'
               : 'too many wrong codes; ask for a new one';
+        const reasonCode: Reason =
+          check.result === 'wrong'
+            ? { code: 'wrong_otp', attemptsLeft: check.attemptsLeft }
+            : check.result === 'expired'
+              ? { code: 'otp_expired' }
+              : { code: 'otp_exhausted' };
         await this.tell([
-          { scope, to: buyerId, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+          {
+            scope,
+            to: buyerId,
+            message: { kind: 'payment_failed', reason, reasonCode, transactionCode: this.input.product.transactionCode },
+          },
         ]);
         if (check.result !== 'wrong') this.otpChallengeId = undefined;
         return check.result === 'wrong'
@@ -742,7 +800,16 @@ class Deal {
       const reason =
         err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
       await this.tell([
-        { scope, to: payer, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+        {
+          scope,
+          to: payer,
+          message: {
+            kind: 'payment_failed',
+            reason,
+            reasonCode: { code: 'charge_not_started' },
+            transactionCode: this.input.product.transactionCode,
+          },
+        },
       ]);
       return { ok: false, reason };
     }
@@ -866,6 +933,7 @@ class Deal {
           message: {
             kind: 'payment_failed',
             reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
             transactionCode: this.input.product.transactionCode,
           },
         },
@@ -911,6 +979,7 @@ class Deal {
           message: {
             kind: 'payment_failed',
             reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
             transactionCode: this.input.product.transactionCode,
           },
         },
@@ -1234,15 +1303,15 @@ class Deal {
 
   /** Who may ask for payment now (validator, and again once the handler holds the lock). */
   private admitPaymentRequest(buyerId: string): void {
-    if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
-    if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
+    if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link', { code: 'self_dealing' });
+    if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order', { code: 'buyer_blocked' });
     if ((this.passwordFailures[buyerId] ?? 0) >= this.input.maxPasswordFailures)
-      refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
+      refuse('PasswordLocked', 'too many wrong dynamic passwords for this order', { code: 'password_locked' });
     // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
     if (this.isIntruder(buyerId)) return;
     if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId)
-      refuse('NotTheBuyer', 'someone else is paying for this link');
-    this.requireState(OPEN_STATES, 'request payment');
+      refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
+    this.requireState(OPEN_STATES, 'request_payment');
   }
 
   private keyed(said: Said): Outgoing {
@@ -1276,27 +1345,31 @@ class Deal {
     return this.input.variant === 'full' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId;
   }
 
-  private requireState(allowed: OrderState[], action: string): void {
-    if (!allowed.includes(this.view.state)) refuse('IllegalStep', `cannot ${action} while the order is ${this.view.state}`);
+  private requireState(allowed: OrderState[], action: StepAction): void {
+    const state = this.view.state;
+    if (!allowed.includes(state))
+      refuse('IllegalStep', `cannot ${STEP_ACTION_WORDS[action]} while the order is ${state}`, { code: 'illegal_step', action, state });
   }
 
   private requireOtpSendsLeft(): void {
-    if (this.otpSends >= this.input.maxOtpSends) refuse('OtpLimit', otpLimitDetail(this.input.maxOtpSends));
+    if (this.otpSends >= this.input.maxOtpSends)
+      refuse('OtpLimit', otpLimitDetail(this.input.maxOtpSends), { code: 'otp_limit', max: this.input.maxOtpSends });
   }
 
   /** The one buyer who may pay: the attributed buyer (full), or a screened buyer while nobody else pays (simple). */
   private requirePayer(buyerId: string): void {
     requireText(buyerId, 'buyerId');
     if (this.view.buyerId !== undefined) {
-      if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer');
+      if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer', { code: 'not_the_buyer' });
       return;
     }
     if (this.input.variant === 'full' || !this.screenedBuyers.has(buyerId))
-      refuse('NotTheBuyer', 'request the payment info for this order first');
+      refuse('NotTheBuyer', 'request the payment info for this order first', { code: 'request_payment_info_first' });
   }
 
   private requireBuyer(buyerId: string): void {
-    if (this.view.buyerId === undefined || buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'only the buyer of this order can decide');
+    if (this.view.buyerId === undefined || buyerId !== this.view.buyerId)
+      refuse('NotTheBuyer', 'only the buyer of this order can decide', { code: 'not_the_buyer' });
   }
 }
 

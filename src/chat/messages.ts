@@ -1,6 +1,7 @@
 import type { Currency } from '../domain/money';
 import type { ParkReason } from '../../workflows/order-messages';
 import type { DealFee } from '../deal/fees';
+import type { Reason } from '../deal/reasons';
 
 /**
  * What the deal says to people, as meaning rather than layout. The chat platform adapter
@@ -53,7 +54,14 @@ export type DealMessage =
       fee?: DealFee;
     } // S108, S118
   | { kind: 'otp'; otp: string; expiresInSeconds: number; transactionCode: string } // S112
-  | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
+  | {
+      kind: 'payment_failed';
+      /** English, for logs and deals from before reason codes. */
+      reason: string;
+      /** What the renderer translates (src/deal/reasons.ts). */
+      reasonCode?: Reason;
+      transactionCode: string;
+    } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
   | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)

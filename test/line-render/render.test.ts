@@ -124,6 +124,15 @@ describe('renderDealMessage', () => {
     expect(visibleText(link!)).not.toContain('立即付款');
   });
 
+  it('translates the reason code of a failed payment; English only for deals from before codes', () => {
+    const failed = { ...samplesFor(product).payment_failed, reason: 'wrong verification code, 2 tries left' };
+    const [zh] = renderDealMessage({ ...failed, reasonCode: { code: 'wrong_otp', attemptsLeft: 2 } }, 'zh-TW');
+    expect(visibleText(zh!)).toContain('驗證碼錯誤,還可以再試 2 次。');
+    expect(visibleText(zh!)).not.toContain('wrong verification code');
+    const [old] = renderDealMessage(failed, 'zh-TW');
+    expect(visibleText(old!)).toContain('wrong verification code');
+  });
+
   it('shows the platform fee before paying: to the seller what they receive, to the buyer what is due', () => {
     const samples = samplesFor({ ...product, totalMinor: 1000, currency: 'TWD' });
     const [sellerPays] = renderDealMessage({ ...samples.link_created, fee: { feeMinor: 25, payer: 'seller' } }, 'en');

@@ -1,4 +1,5 @@
-import { STRINGS } from '../../src/line/render';
+import { encodePostback, STRINGS } from '../../src/line/render';
+import { reasonText } from '../../src/deal/reasons';
 import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp, orderRow } from '../support/deal-steps';
 import { postbackData, seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
@@ -40,6 +41,14 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     const agree = postbackData(seenBy(h.line, buyer.userId), 'agree');
     expect(agree).toBe(`action=agree&order=${link.transactionCode}`);
 
+    // A step the deal refuses is explained in the buyer's language, from the workflow's reason code
+    // (it was "cannot resend the OTP while the order is escrow" inside a zh-TW chat).
+    await h.tap(buyer.userId, encodePostback({ action: 'resend_otp', transactionCode: link.transactionCode }));
+    const refusal = `${CHAT_TEXTS['zh-TW'].refused(reasonText({ code: 'illegal_step', action: 'resend_otp', state: 'escrow' }, 'zh-TW'))}`;
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text === refusal));
+    expect(refusal).toBe('無法執行:此交易目前「款項保管中」,無法重新傳送驗證碼。');
+    expect(seenBy(h.line, buyer.userId).some((m) => /cannot|while the order/.test(m.text))).toBe(false);
+
     // Only the buyer decides: the seller tapping the same button is told so, and nothing moves.
     await h.tap(seller.userId, agree!);
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].notYourOrder));
@@ -66,6 +75,7 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
       'message:done',
       'message:done',
+      'postback:done',
       'postback:done',
       'postback:done',
     ]);

@@ -93,6 +93,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
+    // No platform fee here (test/deal/fees.test.ts has them): amounts in these tests stay whole.
+    PLATFORM_FEES: JSON.stringify(Object.fromEntries(['TWD', 'JPY', 'THB', 'USD'].map((c) => [c, { bps: 0, minMinor: 0 }]))),
   });
 
   const knex = createKnex(testDatabaseUrl(), 20);

@@ -2,6 +2,7 @@ import type { messagingApi } from '@line/bot-sdk';
 import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
 import { formatMoney } from '../../domain/money';
 import { chargeTotalMinor, type DealFee } from '../../deal/fees';
+import { reasonText } from '../../deal/reasons';
 import { isMediaCode, watermarkUrl } from '../../media/params';
 import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
 import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
@@ -144,12 +145,16 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
     },
   }),
 
-  payment_failed: (m, { s }) =>
+  payment_failed: (m, { s, language }) =>
     cardMessage({
       tone: 'danger',
       title: s.title.payment_failed,
       paragraphs: [s.body.paymentFailed],
-      facts: [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)],
+      // The workflow's reason code, in the reader's language; the English text only for deals from before codes.
+      facts: [
+        { label: s.label.reason, value: m.reasonCode ? reasonText(m.reasonCode, language) : m.reason },
+        codeFact(m.transactionCode, s),
+      ],
       buttons: [postbackButton('resend_otp', m.transactionCode, s.button.resendOtp, s.echo.resendOtp)],
     }),
 

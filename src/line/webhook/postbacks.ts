@@ -3,7 +3,8 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { orderWorkflowId } from '../../domain/ids';
 import { recordDecisionIntent } from '../../deal/decision-intents';
 import { decideUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
-import { decodePostback, type DealPostback } from '../render';
+import { decodePostback, type DealPostback, type Language } from '../render';
+import { reasonOf, reasonText } from '../../deal/reasons';
 import type { EventContext, EventHandler } from './context';
 import { languageOf, ordersByTransactionCode, pickOrderFor, type OrderRef } from './lookup';
 import { text } from './respond';
@@ -24,14 +25,15 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
     ctx.log(`line inbox: ${event.webhookEventId}: postback data we did not produce; ignored`);
     return 'ignored';
   }
-  const texts = CHAT_TEXTS[await languageOf(ctx.knex, ctx.line, userId)];
+  const language = await languageOf(ctx.knex, ctx.line, userId);
+  const texts = CHAT_TEXTS[language];
   const say = (value: string) => ctx.responder.respond(event, userId, [text(value)], postback.action);
   const order = pickOrderFor(userId, await ordersByTransactionCode(ctx.knex, postback.transactionCode));
   if (!order) return say(texts.orderNotFound).then(() => 'done');
   if (postback.action === 'pay_now')
     return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
   if (order.buyerId !== userId) return say(texts.notYourOrder).then(() => 'done');
-  const refusal = await runUpdate(ctx, event, order, postback, userId);
+  const refusal = await runUpdate(ctx, event, order, postback, userId, language);
   // Success needs no answer: the workflow itself tells both parties what happened next.
   if (refusal !== undefined) await say(texts.refused(refusal));
   return 'done';
@@ -44,6 +46,7 @@ async function runUpdate(
   order: OrderRef,
   postback: DealPostback,
   buyerId: string,
+  language: Language,
 ): Promise<string | undefined> {
   const handle = ctx.temporal.workflow.getHandle(orderWorkflowId(order.paymentCode));
   const updateId = `line:${event.webhookEventId}`;
@@ -66,8 +69,12 @@ async function runUpdate(
     }
     return undefined;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.message;
-    if (err instanceof WorkflowNotFoundError) return 'this transaction has ended';
+    // People read the refusal's reason code in their language; the English message only when there is none.
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const reason = reasonOf(err.cause.details);
+      return reason ? reasonText(reason, language) : err.cause.message;
+    }
+    if (err instanceof WorkflowNotFoundError) return reasonText({ code: 'order_ended' }, language);
     throw err;
   }
 }
