@@ -21,6 +21,8 @@ export interface OrderInput {
   maxOtpAttempts: number;
   /** OTP codes sent for this order at most (first send and resends): bounds guessing and history. */
   maxOtpSends: number;
+  /** How often the buyer may extend the decision window (by durations.decisionExtensionMs); absent in runs before it: never. */
+  maxDecisionExtensions?: number;
   publicBaseUrl: string;
   /** The platform fee, fixed at link creation (src/deal/fees.ts); absent in runs started before fees. */
   fee?: DealFee;
@@ -173,6 +175,8 @@ export interface OrderView {
   /** When the link expires if no buyer got the payment info by then (LINK_EXPIRY_MS). */
   linkExpiresAtMs?: number;
   decisionDeadlineMs?: number;
+  /** Extensions of the decision window the buyer asked for so far. */
+  decisionExtensions?: number;
   dispute?: { reason: string; openedAtMs: number; escalated: boolean };
   parked?: { reason: ParkReason; atMs: number; detail: string };
   /** What the provider actually charged, when it differs from the product's total. */
@@ -188,6 +192,10 @@ export const submitOtpUpdate = defineUpdate<OtpOutcome, [OtpSubmission]>('submit
 export const resendOtpUpdate = defineUpdate<PaymentParametersOutcome, [{ buyerId: string }]>('resendOtp');
 export const paymentResultUpdate = defineUpdate<{ accepted: true }, [PaymentResult]>('paymentResult');
 export const decideUpdate = defineUpdate<{ outcome: 'releasing' | 'disputed' }, [BuyerDecision]>('decide');
+/** S204: the buyer asks for more time to decide (from the chat), at most maxDecisionExtensions times. */
+export const extendDecisionUpdate = defineUpdate<{ outcome: 'extended'; decisionDeadlineMs: number }, [{ buyerId: string }]>(
+  'extendDecision',
+);
 export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
 export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
 export const resolveParkedUpdate = defineUpdate<{ outcome: 'retrying' | 'refunding' }, [ParkedResolution]>('resolveParked');

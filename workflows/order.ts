@@ -40,6 +40,7 @@ import {
   CheckoutView,
   decideUpdate,
   DisputeResolution,
+  extendDecisionUpdate,
   OrderInput,
   OrderState,
   OrderView,
@@ -353,6 +354,26 @@ class Deal {
           }
         },
       },
+    );
+
+    setHandler(
+      extendDecisionUpdate,
+      (e) => {
+        const scope = updateScope();
+        return this.exclusive(async () => {
+          this.admitExtension(e.buyerId); // again, holding the lock: the window may have closed meanwhile
+          const extended = mustHave(this.view.decisionDeadlineMs, 'decision deadline') + (this.input.durations.decisionExtensionMs ?? 0);
+          const code = this.input.product.transactionCode;
+          await this.tell(
+            this.toBoth(scope, { kind: 'decision_extended', transactionCode: code, decisionDeadline: new Date(extended).toISOString() }),
+          );
+          // Changed after the last await: the main flow waits on the deadline.
+          this.view.decisionExtensions = (this.view.decisionExtensions ?? 0) + 1;
+          this.view.decisionDeadlineMs = extended;
+          return { outcome: 'extended' as const, decisionDeadlineMs: extended };
+        });
+      },
+      { validator: (e) => this.admitExtension(e.buyerId) },
     );
 
     setHandler(
@@ -1063,6 +1084,9 @@ class Deal {
       qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
       decisionDeadline: new Date(mustHave(this.view.decisionDeadlineMs, 'decision deadline')).toISOString(),
       audience,
+      ...(audience === 'buyer' && (this.input.maxDecisionExtensions ?? 0) > 0 && (durations.decisionExtensionMs ?? 0) > 0
+        ? { extendable: true }
+        : {}),
     });
     const buyer = mustHave(this.view.buyerId, 'buyer');
     const said: Said[] = [
@@ -1081,10 +1105,23 @@ class Deal {
    * found where the api and the chat inbox keep it before relaying it.
    */
   async waitForDecision(): Promise<Decision> {
-    const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
     const buyerId = mustHave(this.view.buyerId, 'buyer');
-    await condition(() => this.decision !== undefined, Math.max(0, deadlineMs - Date.now()));
+    for (;;) {
+      const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
+      // A buyer's extension moves the deadline: the wait starts again from the new one.
+      await condition(
+        () => this.decision !== undefined || this.view.decisionDeadlineMs !== deadlineMs,
+        Math.max(0, deadlineMs - Date.now()),
+      );
+      const decided = await this.closeDecision(buyerId, deadlineMs);
+      if (decided !== undefined) return decided;
+    }
+  }
+
+  /** The window closed (or a decision came): the decision, or undefined when an extension moved the deadline meanwhile. */
+  private closeDecision(buyerId: string, deadlineMs: number): Promise<Decision | undefined> {
     return this.exclusive(async () => {
+      if (this.decision === undefined && this.view.decisionDeadlineMs !== deadlineMs) return undefined;
       if (this.decision === undefined) {
         const inTime = await act.decisionTakenInTime({ paymentCode: this.input.paymentCode, buyerId, deadlineMs });
         this.decision = inTime
@@ -1312,6 +1349,18 @@ class Deal {
     if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId)
       refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
     this.requireState(OPEN_STATES, 'request_payment');
+  }
+
+  /** S204: the buyer, in the window still open, with an extension left. */
+  private admitExtension(buyerId: string): void {
+    this.requireBuyer(buyerId);
+    this.requireState(['escrow'], 'extend_decision');
+    const deadline = this.view.decisionDeadlineMs;
+    if (this.decision !== undefined || deadline === undefined || Date.now() >= deadline)
+      refuse('IllegalStep', 'the decision window has closed', { code: 'decision_window_closed' });
+    const max = this.input.maxDecisionExtensions ?? 0;
+    if ((this.view.decisionExtensions ?? 0) >= max || (this.input.durations.decisionExtensionMs ?? 0) <= 0)
+      refuse('IllegalStep', `the decision window can be extended at most ${max} times`, { code: 'extension_used', max });
   }
 
   private keyed(said: Said): Outgoing {

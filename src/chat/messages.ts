@@ -73,7 +73,10 @@ export type DealMessage =
       decisionDeadline: string;
       /** Whose card: only the buyer's has Agree and Dispute (absent: a deal from before, both had them). */
       audience?: 'buyer' | 'seller';
+      /** The buyer may ask for more time (an extend button on the buyer's card). */
+      extendable?: boolean;
     } // S203
+  | { kind: 'decision_extended'; transactionCode: string; decisionDeadline: string } // S204: the buyer asked for more time (to both)
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }
   | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched

@@ -110,6 +110,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     maxPasswordFailures: settings.maxPasswordFailures,
     maxOtpAttempts: settings.maxOtpAttempts,
     maxOtpSends: settings.maxOtpSends,
+    maxDecisionExtensions: settings.maxDecisionExtensions,
     publicBaseUrl: settings.publicBaseUrl,
     fee,
   };

@@ -54,7 +54,33 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].notYourOrder));
     expect((await orderRow(h, paymentCode)).state).toBe('escrow');
 
+    // The seller's stage-one card has no Agree/Dispute; the buyer's has them and "extend".
+    const sellerCard = seenBy(h.line, seller.userId).find((m) => m.text.includes(zh.title.stage_one))!;
+    expect(sellerCard.actions.filter((a) => a.type === 'postback')).toEqual([]);
+
+    // One extension of the decision window, asked from the chat; a second one is refused, in zh-TW.
+    const before = Number((await h.call('GET', `/api/orders/${paymentCode}`, buyer.token)).body.decisionDeadlineMs);
+    const extend = postbackData(seenBy(h.line, buyer.userId), 'extend');
+    expect(extend).toBe(`action=extend&order=${link.transactionCode}`);
+    await h.tap(buyer.userId, extend!);
+    for (const party of [buyer, seller]) {
+      await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.decision_extended)));
+    }
+    const after = Number((await h.call('GET', `/api/orders/${paymentCode}`, buyer.token)).body.decisionDeadlineMs);
+    expect(after - before).toBe(h.settings.durations.decisionExtensionMs);
+    await h.tap(buyer.userId, extend!);
+    const once = CHAT_TEXTS['zh-TW'].refused(reasonText({ code: 'extension_used', max: 1 }, 'zh-TW'));
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text === once));
+
+    // Agree asks first; nothing moves until the buyer confirms with the quick reply.
     await h.tap(buyer.userId, agree!);
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text.includes('確定要撥款')));
+    const question = seenBy(h.line, buyer.userId).find((m) => m.text.includes('確定要撥款'))!;
+    expect(question.text).toContain('2,400');
+    expect((await orderRow(h, paymentCode)).state).toBe('escrow');
+    const confirm = postbackData([question], 'confirm_agree');
+    expect(confirm).toBe(`action=confirm_agree&order=${link.transactionCode}`);
+    await h.tap(buyer.userId, confirm!);
     for (const party of [buyer, seller]) {
       await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.stage_two)));
     }
@@ -75,9 +101,7 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
       'message:done',
       'message:done',
-      'postback:done',
-      'postback:done',
-      'postback:done',
+      ...Array(6).fill('postback:done'), // resend (refused), the seller's agree, extend ×2, agree, confirm
     ]);
   });
 });

@@ -120,6 +120,11 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.keyboard.press('Tab');
     expect(await agree.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth)).toBe('solid 3px');
     await agree.click();
+    // Agree asks first: nothing is sent until the buyer confirms.
+    await expectText(page, '#agree-confirm-q', /確定要撥款 NT\$900 給賣家嗎/);
+    expect((await orderRow(h, link.paymentCode)).state).toBe('escrow');
+    await screenshot(page, 'pay-agree-confirm');
+    await page.getByRole('button', { name: '確認撥款給賣家' }).click();
     await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, {
       timeout: 30_000,
     });

@@ -59,6 +59,8 @@ export interface Strings {
   button: {
     payNow: string;
     agree: string;
+    confirmAgree: string;
+    extend: string;
     dispute: string;
     viewProgress: string;
     addFriend: string;
@@ -69,7 +71,9 @@ export interface Strings {
     copyCode: string;
   };
   /** What the chat shows as the user's own line after tapping a postback button. */
-  echo: { agree: string; dispute: string; resendOtp: string };
+  echo: { agree: string; confirmAgree: string; dispute: string; extend: string; resendOtp: string };
+  /** The question before an agreement is sent (S204): releasing cannot be undone. */
+  confirmAgree(p: { amount: string; transactionCode: string }): string;
   progress: { stageOne: string; decision: string; stageTwo: string };
   verification: Record<Verification, string>;
   feePayer: Record<FeePayer, string>;
@@ -97,6 +101,7 @@ export interface Strings {
     paymentFailed: string;
     paymentReminder: string;
     orderExpired: string;
+    decisionExtended: string;
     linkExpired(p: { days: number }): string;
     stageOne: string;
     disputeOpened: string;
@@ -137,6 +142,7 @@ const zhTW: Strings = {
     payment_failed: '付款失敗',
     payment_reminder: '付款提醒',
     order_expired: '訂單已逾期',
+    decision_extended: '確認期限已延長',
     link_expired: '付款連結已過期',
     stage_one: '款項已進入履約保證',
     dispute_opened: '交易爭議處理中',
@@ -183,6 +189,8 @@ const zhTW: Strings = {
   button: {
     payNow: '立即付款',
     agree: '同意撥款',
+    confirmAgree: '確認撥款給賣家',
+    extend: '延長確認期限',
     dispute: '提出異議',
     viewProgress: '查看交易進度',
     addFriend: '加入好友',
@@ -192,7 +200,9 @@ const zhTW: Strings = {
     copyLink: '複製連結與密碼',
     copyCode: '複製收款身分碼',
   },
-  echo: { agree: '我同意撥款', dispute: '我要提出異議', resendOtp: '請重新傳送驗證碼' },
+  echo: { agree: '我同意撥款', confirmAgree: '確認撥款', dispute: '我要提出異議', extend: '請延長確認期限', resendOtp: '請重新傳送驗證碼' },
+  confirmAgree: ({ amount, transactionCode }) =>
+    `確定要撥款 ${amount} 給賣家嗎?(交易代碼 ${transactionCode})\n撥款後無法取消。請確認已收到商品且沒有問題,再按「確認撥款給賣家」。`,
   progress: { stageOne: '第一階段完成', decision: '確認期間', stageTwo: '第二階段' },
   verification: { otp: '付款前將以 LINE 傳送一次性驗證碼', none: '無需額外驗證' },
   feePayer: { seller: '賣方(由撥款中扣除)', buyer: '買方(加在應付金額中)' },
@@ -227,6 +237,7 @@ const zhTW: Strings = {
     paymentFailed: '付款未完成,您的款項未被扣除。',
     paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
     orderExpired: '付款期限已過,此訂單已取消。',
+    decisionExtended: '買家延長了確認期限。期限內未回覆仍視為同意撥款。',
     linkExpired: ({ days }) => `付款連結已過期:${days} 天內沒有買方付款。需要的話,請傳「sell」建立新的連結。`,
     stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
     disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
@@ -268,6 +279,7 @@ const en: Strings = {
     payment_failed: 'Payment failed',
     payment_reminder: 'Payment reminder',
     order_expired: 'Order expired',
+    decision_extended: 'Decision window extended',
     link_expired: 'Payment link expired',
     stage_one: 'Payment held in escrow',
     dispute_opened: 'Dispute in progress',
@@ -314,6 +326,8 @@ const en: Strings = {
   button: {
     payNow: 'Pay now',
     agree: 'Agree, release',
+    confirmAgree: 'Yes, release it',
+    extend: 'Extend deadline',
     dispute: 'Dispute',
     viewProgress: 'View progress',
     addFriend: 'Add friend',
@@ -323,7 +337,15 @@ const en: Strings = {
     copyLink: 'Copy link+password',
     copyCode: 'Copy code',
   },
-  echo: { agree: 'I agree to release the payment', dispute: 'I want to dispute', resendOtp: 'Please resend the code' },
+  echo: {
+    agree: 'I agree to release the payment',
+    confirmAgree: 'Yes, release it',
+    dispute: 'I want to dispute',
+    extend: 'Please extend the deadline',
+    resendOtp: 'Please resend the code',
+  },
+  confirmAgree: ({ amount, transactionCode }) =>
+    `Release ${amount} to the seller? (transaction ${transactionCode})\nThis cannot be undone. Only confirm once you have the item and it is as described.`,
   progress: { stageOne: 'Stage one done', decision: 'Decision window', stageTwo: 'Stage two' },
   verification: { otp: 'A one-time code is sent on LINE before paying', none: 'No extra verification' },
   feePayer: { seller: 'Seller (taken from the payout)', buyer: 'Buyer (added to the amount due)' },
@@ -358,6 +380,7 @@ const en: Strings = {
     paymentFailed: 'The payment did not go through; you were not charged.',
     paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
     orderExpired: 'The payment period is over and this order is cancelled.',
+    decisionExtended: 'The buyer extended the decision window. No answer by the new deadline still counts as agreement.',
     linkExpired: ({ days }) =>
       `Payment link expired: no buyer paid within ${days} day${days === 1 ? '' : 's'}. Send "sell" to create a new one if you still need it.`,
     stageOne: "We hold the buyer's payment. Buyer: please decide before the deadline; no answer counts as agreement.",

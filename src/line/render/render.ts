@@ -1,6 +1,6 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
-import { formatMoney } from '../../domain/money';
+import { formatMoney, type Currency } from '../../domain/money';
 import { chargeTotalMinor, type DealFee } from '../../deal/fees';
 import { reasonText } from '../../deal/reasons';
 import { isMediaCode, watermarkUrl } from '../../media/params';
@@ -167,6 +167,12 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
     }),
 
+  decision_extended: (m, { s, language }) =>
+    notice(s, 'decision_extended', 'info', s.body.decisionExtended, [
+      { label: s.label.decisionDeadline, value: formatDateTime(m.decisionDeadline, language), strong: true },
+      codeFact(m.transactionCode, s),
+    ]),
+
   order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
 
   link_expired: (m, { s }) =>
@@ -196,6 +202,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
           : [
               postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
               postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+              ...(m.extendable ? [postbackButton('extend', m.product.transactionCode, s.button.extend, s.echo.extend)] : []),
             ]),
         { kind: 'uri', label: s.button.viewProgress, uri: m.progressUrl },
       ],
@@ -276,6 +283,23 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       { label: s.label.reason, value: m.reason },
     ]),
 };
+
+/**
+ * S204: the question the chat asks before an agreement is sent: releasing cannot be undone, so
+ * the buyer confirms with a second tap (a quick reply).
+ */
+export function confirmAgreeMessage(
+  deal: { amountMinor: number; currency: Currency; transactionCode: string },
+  language: Language = DEFAULT_LANGUAGE,
+): messagingApi.TextMessage {
+  const s = STRINGS[language];
+  const confirm = postbackButton('confirm_agree', deal.transactionCode, s.button.confirmAgree, s.echo.confirmAgree);
+  return {
+    type: 'text',
+    text: `${s.brand}${s.confirmAgree({ amount: formatMoney(deal.amountMinor, deal.currency), transactionCode: deal.transactionCode })}`,
+    quickReply: { items: [{ type: 'action', action: actionOf(confirm) }] },
+  };
+}
 
 /**
  * The LINE messages for one deal message, in the user's language. Pure: the same input gives

@@ -2,8 +2,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { orderWorkflowId } from '../../domain/ids';
 import { recordDecisionIntent } from '../../deal/decision-intents';
-import { decideUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
-import { decodePostback, type DealPostback, type Language } from '../render';
+import { decideUpdate, extendDecisionUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
+import { confirmAgreeMessage, decodePostback, type DealPostback, type Language } from '../render';
+import { isCurrency } from '../../domain/money';
 import { reasonOf, reasonText } from '../../deal/reasons';
 import type { EventContext, EventHandler } from './context';
 import { languageOf, ordersByTransactionCode, pickOrderFor, type OrderRef } from './lookup';
@@ -33,6 +34,15 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
   if (postback.action === 'pay_now')
     return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
   if (order.buyerId !== userId) return say(texts.notYourOrder).then(() => 'done');
+  if (postback.action === 'agree') {
+    // S204: releasing cannot be undone, so Agree asks first; the quick reply sends confirm_agree.
+    const row = await ctx.knex('orders').where({ payment_code: order.paymentCode }).first('total_minor', 'currency');
+    if (row && isCurrency(row.currency)) {
+      const deal = { amountMinor: Number(row.total_minor), currency: row.currency, transactionCode: postback.transactionCode };
+      await ctx.responder.respond(event, userId, [confirmAgreeMessage(deal, language)], postback.action);
+      return 'done';
+    }
+  }
   const refusal = await runUpdate(ctx, event, order, postback, userId, language);
   // Success needs no answer: the workflow itself tells both parties what happened next.
   if (refusal !== undefined) await say(texts.refused(refusal));
@@ -53,8 +63,10 @@ async function runUpdate(
   try {
     if (postback.action === 'resend_otp') {
       await handle.executeUpdate(resendOtpUpdate, { args: [{ buyerId }], updateId });
+    } else if (postback.action === 'extend') {
+      await handle.executeUpdate(extendDecisionUpdate, { args: [{ buyerId }], updateId });
     } else {
-      const decision = postback.action === 'agree' ? 'agree' : 'dispute';
+      const decision = postback.action === 'dispute' ? 'dispute' : 'agree'; // agree (confirmed)
       const reason = decision === 'dispute' ? CHAT_DISPUTE_REASON : undefined;
       // Kept first: if Temporal is down until after the window closes, the decision still counts.
       await recordDecisionIntent(ctx.knex, {

@@ -281,8 +281,24 @@ function bindForms() {
     await load();
   });
 
-  bindForm($('#agree-form'), async (_values, send) => {
+  // S204: releasing cannot be undone, so Agree asks first; only the confirmation sends it.
+  bindForm($('#agree-form'), async () => {
+    $('#agree-confirm-q').textContent = t('progress.agree.question', {
+      amount: formatMoney(view.product.totalMinor, view.product.currency),
+    });
+    show('#agree-form', false);
+    show('#agree-confirm', true);
+    $('#agree-confirm-form button[type="submit"]').focus();
+  });
+  $('#agree-cancel').addEventListener('click', () => {
+    show('#agree-confirm', false);
+    show('#agree-form', true);
+    $('#agree-form button[type="submit"]').focus();
+  });
+  bindForm($('#agree-confirm-form'), async (_values, send) => {
     await send('POST', `/api/orders/${code}/decision`, { decision: 'agree' });
+    show('#agree-confirm', false);
+    show('#agree-form', true);
     await load();
   });
 

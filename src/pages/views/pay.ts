@@ -112,6 +112,11 @@ export function payBody(t: Translate): Html {
     </figure>
     <div id="decision-forms" hidden>
       ${form({ id: 'agree-form', submit: t('progress.agree'), className: 'plain' })}
+      <div id="agree-confirm" role="alertdialog" aria-labelledby="agree-confirm-q" hidden>
+        <p id="agree-confirm-q"></p>
+        ${form({ id: 'agree-confirm-form', submit: t('progress.agree.confirm'), className: 'plain' })}
+        <p><button type="button" id="agree-cancel" class="secondary">${t('progress.agree.cancel')}</button></p>
+      </div>
       ${form({
         id: 'dispute-form',
         submit: t('progress.dispute.submit'),
