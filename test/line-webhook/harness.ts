@@ -23,7 +23,7 @@ import {
   type InboxProcessorDeps,
 } from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
-import { simulatorRouter } from '../../src/pages/simulator';
+import { edgeRouters } from '../../src/api/edge-routers';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from '../support/bundle';
 import type { DealHarness } from '../support/deal-harness';
@@ -148,7 +148,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     settings,
     verifier: lineIdentityVerifier(settings),
     extraRouters: [
-      simulatorRouter({ lineEmulatorUrl: line.baseUrl }),
+      // LINE Login, media, the chat simulator and our pages, as the api serves them outside production.
+      ...edgeRouters(settings),
       lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined }),
     ],
   });

@@ -12,6 +12,7 @@ import {
   goToLogin,
   hideNotice,
   idToken,
+  newIdempotencyKey,
   pageHref,
   poll,
   setStatus,
@@ -240,7 +241,10 @@ async function requested(outcome, dynamicPassword) {
 async function resume() {
   const kept = sessionStorage.getItem(PROVEN_KEY);
   if (!kept || !view || !['awaiting_buyer', 'awaiting_payment'].includes(view.state) || unlocked) return;
-  const res = await api('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: kept });
+  const res = await api('POST', `/api/orders/${code}/payment-requests`, {
+    body: { dynamicPassword: kept },
+    idempotencyKey: newIdempotencyKey(),
+  });
   if (res.ok) await requested(res.body, kept);
 }
 
