@@ -103,7 +103,12 @@ function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string
       seller,
       viewer,
     };
-  if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
+  if (viewer === 'buyer') {
+    // The card page is the buyer's after the OTP (S113) in the full variant; the ATM account from the payment info on.
+    const gated = view.variant === 'full' && view.state !== 'awaiting_checkout' && deal.checkout !== undefined;
+    const { url: _afterOtp, ...beforeOtp } = deal.checkout ?? { url: '' };
+    return { ...deal, ...(gated ? { checkout: beforeOtp } : {}), buyerId, seller, viewer };
+  }
   const { checkout: _buyersOnly, ...sellers } = deal; // the checkout page and the ATM account are the buyer's
   return { ...sellers, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
 }

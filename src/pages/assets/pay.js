@@ -75,7 +75,7 @@ function fillCheckout(checkout, currency) {
     $('#atm-amount').textContent = formatMoney(account.amountMinor, currency);
     $('#atm-expires').textContent = formatDateTime(account.expiresAtMs);
   }
-  if (checkout) $('#checkout-link').href = checkout.url;
+  if (checkout?.url) $('#checkout-link').href = checkout.url;
 }
 
 /** To the provider's hosted checkout; it sends the browser back to /pages/pay/:code/return. */
