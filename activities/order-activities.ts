@@ -327,6 +327,22 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
     },
 
+    /**
+     * The order ended unpaid (cancelled, expired): its checkout is closed at the provider, so a late
+     * card or ATM transfer cannot take money for an order that no longer takes it. A session the
+     * provider already completed is left as it is (answered 'decided').
+     */
+    async closeCheckout(input: { sessionId: string }): Promise<'closed' | 'decided'> {
+      try {
+        await payments.expireCheckoutSession(input.sessionId);
+        return 'closed';
+      } catch (err) {
+        if (!(err instanceof PaymentRefused)) throw err;
+        // Decided already: only a completed session took money (a declined card took none).
+        return (await payments.getCheckoutSession(input.sessionId)).status === 'complete' ? 'decided' : 'closed';
+      }
+    },
+
     /** What the provider says of a checkout session whose webhook did not come: its decided charge, or null while none. */
     async checkoutStatus(input: { sessionId: string }) {
       const session = await payments.getCheckoutSession(input.sessionId);

@@ -406,6 +406,9 @@ class Deal {
           if (c.sellerId !== this.input.sellerId)
             refuse('NotTheSeller', 'only the seller can cancel this link', { code: 'not_the_seller' });
           this.requireState(CANCELLABLE_STATES, 'cancel_link'); // again: an OTP may have started a charge meanwhile
+          // The checkout is closed at the provider first; a buyer who has just paid there keeps the deal.
+          if (this.hosted === true && (await this.closeCheckout()) === 'decided')
+            refuse('IllegalStep', 'the buyer has just paid', { code: 'illegal_step', action: 'cancel_link', state: 'payment_pending' });
           this.view.state = 'cancelled'; // the main flow tells the buyer and ends
           return { outcome: 'cancelled' as const };
         }),
@@ -862,8 +865,9 @@ class Deal {
       if (now >= expiresAt) {
         const expired = await this.exclusive(async () => {
           if (!UNPAID_STATES.includes(this.view.state) || this.chargeOutcome !== undefined) return false; // a charge started meanwhile
-          // A lost webhook must not expire a paid order: the provider is asked about the open checkout first.
-          if (this.hosted === true && (await this.askCheckout()) !== 'none') return false;
+          // The checkout is closed at the provider first, so nothing is paid into an expired order; a session
+          // the provider already decided (a lost webhook) is taken as the result instead of expiring.
+          if (this.hosted === true && (await this.closeCheckout()) === 'decided' && (await this.askCheckout()) !== 'none') return false;
           this.view.state = 'expired';
           return true;
         });
@@ -911,6 +915,13 @@ class Deal {
     }
     const buyers = this.view.buyerId !== undefined ? [this.view.buyerId] : [...this.screenedBuyers];
     return buyers.map((to) => ({ scope: 'deal', to, message }));
+  }
+
+  /** Closes the order's open checkout at the provider (page and ATM account); 'decided' when the provider already took a payment. */
+  private async closeCheckout(): Promise<'closed' | 'decided' | 'none'> {
+    const sessionId = this.view.checkout?.sessionId;
+    if (sessionId === undefined) return 'none';
+    return act.closeCheckout({ sessionId });
   }
 
   /**

@@ -286,6 +286,19 @@ describe('deal branches', () => {
     expect((await transferToVirtualAccount(h, account.accountNumber, 1200)).status).toBe(409);
   });
 
+  it('a cancelled order closes its checkout at the provider: a late transfer into its ATM account is refused', async () => {
+    const link = await newLink();
+    const buyer = await readyBuyer();
+    expect((await request(buyer, link)).body.outcome).toBe('payment_info');
+    const account = lastMessage(h, buyer.userId, 'payment_info').virtualAccount;
+    expect((await h.call('POST', `/api/orders/${link.paymentCode}/cancel`, seller.token)).body).toEqual({ outcome: 'cancelled' });
+    await eventually(async () => (await orderState(link)) === 'cancelled');
+    const late = await transferToVirtualAccount(h, account.accountNumber, 1200);
+    expect(late).toMatchObject({ status: 409, body: { type: expect.stringContaining('virtual-account-expired') } });
+    const session = [...h.payments.state.sessions.values()].find((r) => r.session.reference === link.paymentCode)!.session;
+    expect(session.status).toBe('expired');
+  });
+
   it('S302/S303: a seller without an enabled wallet is asked to activate it before any link', async () => {
     const newSeller = await h.newUser();
     const res = await h.call('POST', '/api/links', newSeller.token, { name: 'Lamp', unitPriceMinor: 500, quantity: 1 });

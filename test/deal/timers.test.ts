@@ -1,7 +1,16 @@
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { recordHistory } from '../support/histories';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, eventually, payThroughOtp, readyBuyer, type Party, orderRow } from '../support/deal-steps';
+import {
+  activateWallet,
+  createLink,
+  eventually,
+  payThroughOtp,
+  readyBuyer,
+  transferToVirtualAccount,
+  type Party,
+  orderRow,
+} from '../support/deal-steps';
 
 /** The deal's clocks, at second scale against the real server: reminder, expiry, decision window. */
 describe('deal timers', () => {
@@ -32,6 +41,9 @@ describe('deal timers', () => {
     // The orders row is written before the words go out: wait for them too.
     await eventually(async () => h.chat.kindsTo(buyer.userId).includes('order_expired'), 10_000);
     expect(h.chat.kindsTo(buyer.userId).filter((k) => k === 'payment_reminder')).toHaveLength(1);
+    // The order's checkout was closed at the provider: its ATM account takes nothing any more.
+    const account = h.chat.messagesTo(buyer.userId).find((m) => m.kind === 'payment_info')!.virtualAccount!;
+    expect((await transferToVirtualAccount(h, account.accountNumber, 2500)).status).toBe(409);
     const late = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
       paymentSource: { type: 'card', token: 'tok_visa' },
     });
