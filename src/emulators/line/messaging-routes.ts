@@ -25,6 +25,13 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
   router.use('/v2/bot', requireChannelToken(options), injectFaults(state), jsonBody());
   const validation = { allowLoopbackHttpMedia: options.allowLoopbackHttpMedia };
 
+  // [openapi] getMessageContent (served by api-data.line.me): the bytes of a picture a user sent.
+  router.get('/v2/bot/message/:messageId/content', (req, res) => {
+    const content = state.content(String(req.params.messageId));
+    if (!content) return lineError(res, 404, 'Not found');
+    res.set('content-type', content.contentType).send(content.body);
+  });
+
   router.post('/v2/bot/message/push', (req, res) => {
     const retryKey = req.get(RETRY_KEY_HEADER);
     recordAttempt(state, req, res, retryKey);

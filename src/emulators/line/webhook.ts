@@ -25,6 +25,29 @@ export function textEvent(userId: string, text: string): webhook.MessageEvent {
   };
 }
 
+/** [webhook.yml] StickerMessageContent: packageId, stickerId, stickerResourceType and quoteToken are required. */
+export function stickerEvent(userId: string, packageId = '446', stickerId = '1988'): webhook.MessageEvent {
+  return {
+    ...base(userId),
+    type: 'message',
+    replyToken: newReplyToken(),
+    message: { type: 'sticker', id: newMessageId(), packageId, stickerId, stickerResourceType: 'STATIC', quoteToken: newQuoteToken() },
+  };
+}
+
+/**
+ * [webhook.yml] ImageMessageContent: the picture itself is not in the event; the bot downloads it
+ * from GET /v2/bot/message/{messageId}/content (contentProvider.type `line`).
+ */
+export function imageEvent(userId: string, messageId: string): webhook.MessageEvent {
+  return {
+    ...base(userId),
+    type: 'message',
+    replyToken: newReplyToken(),
+    message: { type: 'image', id: messageId, contentProvider: { type: 'line' }, quoteToken: newQuoteToken() },
+  };
+}
+
 export function postbackEvent(userId: string, data: string, params?: Record<string, string>): webhook.PostbackEvent {
   return { ...base(userId), type: 'postback', replyToken: newReplyToken(), postback: params ? { data, params } : { data } };
 }

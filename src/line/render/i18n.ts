@@ -69,6 +69,7 @@ export interface Strings {
     resendOtp: string;
     copyLink: string;
     copyCode: string;
+    myWallet: string;
   };
   /** What the chat shows as the user's own line after tapping a postback button. */
   echo: { agree: string; confirmAgree: string; dispute: string; extend: string; resendOtp: string };
@@ -199,6 +200,7 @@ const zhTW: Strings = {
     resendOtp: '重新傳送驗證碼',
     copyLink: '複製連結與密碼',
     copyCode: '複製收款身分碼',
+    myWallet: '查看我的錢包',
   },
   echo: { agree: '我同意撥款', confirmAgree: '確認撥款', dispute: '我要提出異議', extend: '請延長確認期限', resendOtp: '請重新傳送驗證碼' },
   confirmAgree: ({ amount, transactionCode }) =>
@@ -336,6 +338,7 @@ const en: Strings = {
     resendOtp: 'Resend code',
     copyLink: 'Copy link+password',
     copyCode: 'Copy code',
+    myWallet: 'My wallet',
   },
   echo: {
     agree: 'I agree to release the payment',

@@ -2,14 +2,14 @@ import type { EventContext, EventHandler, HandlerOutcome } from './context';
 import { handleFollow, handleUnfollow } from './friendship';
 import type { InboxEvent } from './inbox';
 import { handlePostback } from './postbacks';
-import { handleText } from './sell';
+import { handleMessage } from './messages';
 
 /** Which handler an event type gets; types we do not act on (join, unsend, beacon…) are ignored. */
 const HANDLERS: Record<string, EventHandler> = {
   follow: handleFollow,
   unfollow: handleUnfollow,
   postback: handlePostback,
-  message: handleText,
+  message: handleMessage,
 };
 
 export async function handleInboxEvent(ctx: EventContext, event: InboxEvent): Promise<HandlerOutcome> {
