@@ -2,6 +2,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { activateWallet, eventually, lastMessage, orderRow, smsCodeSentTo, uniquePhone } from '../support/deal-steps';
 import { startLineDealHarness, type LineDealHarness } from '../line-webhook/harness';
+import { MENU_TEXTS } from '../../src/line/webhook/menu-texts';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
 
 /**
@@ -44,6 +45,10 @@ describeWithChromium('journey: the buyer pays, from the first chat message to th
     const buyerSide = await simulatorSide(chat, 1, buyer.userId);
     await sellerSide.locator('input.text').fill('賣 900 1 手作茶杯');
     await sellerSide.locator('form button').click();
+    // The sale asks for its currency (a quick reply).
+    const twd = sellerSide.locator('.log .msg button', { hasText: MENU_TEXTS['zh-TW'].currencyLabel.TWD }).last();
+    await twd.waitFor({ timeout: 15_000 });
+    await twd.click();
     const card = sellerSide.locator('.log .msg.card', { hasText: '付款連結已建立' });
     await card.waitFor({ timeout: 15_000 });
     expect(await card.locator('button', { hasText: '立即付款' }).count()).toBe(0);
