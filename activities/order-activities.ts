@@ -9,6 +9,8 @@ import type { PaymentLinkRow } from '../src/db/tables';
 import {
   collectionAccountFor,
   escrowAccountId,
+  feeAccountId,
+  feeTransferId,
   postTransferId,
   providerClearingAccountId,
   refundIdempotencyKey,
@@ -22,7 +24,7 @@ import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
-import { PaymentRefused, type PaymentProvider } from '../src/payment';
+import { openOrderCheckout, PaymentRefused, type OrderCheckout, type OrderCheckoutInput, type PaymentProvider } from '../src/payment';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
 import { maskIdentifier } from '../src/crypto';
@@ -89,7 +91,7 @@ export interface StepCommit {
   disputeReason?: string;
   money?: MoneyMove;
   /** The settlement that was applied (money already moved by `settle`): for the read model and the audit. */
-  settled?: { sellerAmountMinor: number; buyerAmountMinor: number; currency: Currency; decidedBy: string };
+  settled?: { sellerAmountMinor: number; buyerAmountMinor: number; feeMinor?: number; currency: Currency; decidedBy: string };
   parkReason?: ParkReason;
   parkDetail?: string;
   /** The order ended before payment: give back the limits it reserved. */
@@ -111,6 +113,8 @@ export interface SettleInput {
   sellerAmountMinor: number;
   /** Escrow → provider clearing (the ledger's side of the refund). */
   buyerAmountMinor: number;
+  /** Escrow → the platform's fee account (absent: no fee). */
+  feeMinor?: number;
   /** What the provider must have refunded on this charge in all, once this settles. */
   providerRefundMinor: number;
   decidedBy: string;
@@ -311,6 +315,50 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       }
     },
 
+    /**
+     * S108/S114: the order's hosted checkout at the provider (card page; for NT$ the ATM account it
+     * issues). Keyed by order and attempt, so a re-run finds the same session.
+     */
+    async openCheckout(input: OrderCheckoutInput): Promise<OrderCheckout> {
+      try {
+        return await openOrderCheckout(payments, input);
+      } catch (err) {
+        throw asApplicationFailure(err);
+      }
+    },
+
+    /**
+     * The order ended unpaid (cancelled, expired): its checkout is closed at the provider, so a late
+     * card or ATM transfer cannot take money for an order that no longer takes it. A session the
+     * provider already completed is left as it is (answered 'decided').
+     */
+    async closeCheckout(input: { sessionId: string }): Promise<'closed' | 'decided'> {
+      try {
+        await payments.expireCheckoutSession(input.sessionId);
+        return 'closed';
+      } catch (err) {
+        if (!(err instanceof PaymentRefused)) throw err;
+        // Decided already: only a completed session took money (a declined card took none).
+        return (await payments.getCheckoutSession(input.sessionId)).status === 'complete' ? 'decided' : 'closed';
+      }
+    },
+
+    /** What the provider says of a checkout session whose webhook did not come: its decided charge, or null while none. */
+    async checkoutStatus(input: { sessionId: string }) {
+      const session = await payments.getCheckoutSession(input.sessionId);
+      if (session.chargeId === undefined) return null;
+      const charge = await payments.getCharge(session.chargeId);
+      return {
+        chargeId: charge.id,
+        status: charge.status,
+        amountMinor: charge.amountMinor,
+        currency: charge.currency,
+        createdMs: charge.created * 1000,
+        failureCode: charge.failureCode,
+        failureMessage: charge.failureMessage,
+      };
+    },
+
     /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */
     async reservePayer(input: {
       paymentCode: string;
@@ -360,6 +408,18 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           metadata: { decidedBy: input.decidedBy },
         });
       }
+      const fees = feeAccountId(input.currency);
+      if ((input.feeMinor ?? 0) > 0) {
+        holds.push({
+          id: feeTransferId(input.paymentCode, input.attempt),
+          debitAccountId: escrow,
+          creditAccountId: fees,
+          amountMinor: input.feeMinor ?? 0,
+          currency: input.currency,
+          kind: 'pending',
+          metadata: { decidedBy: input.decidedBy },
+        });
+      }
       if (input.buyerAmountMinor > 0) {
         holds.push({
           id: refundTransferId(input.paymentCode, input.attempt),
@@ -383,6 +443,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           .createAccounts([
             { id: clearing, currency: input.currency, kind: 'provider_clearing', shardCount: 32 },
             { id: wallet, currency: input.currency, kind: 'user_wallet', debitsMustNotExceedCredits: true },
+            ...((input.feeMinor ?? 0) > 0 ? [{ id: fees, currency: input.currency, kind: 'fees' as const, shardCount: 32 }] : []),
           ])
           .then(refusedAccount);
         for (const hold of holds) await ledger.createTransfer(hold);
@@ -431,7 +492,11 @@ export function createOrderActivities(deps: OrderActivityDeps) {
             ...(step.chargeId !== undefined ? { charge_id: step.chargeId } : {}),
             ...(step.disputeReason !== undefined ? { dispute_reason: step.disputeReason } : {}),
             ...(step.settled !== undefined
-              ? { seller_paid_minor: step.settled.sellerAmountMinor, buyer_refunded_minor: step.settled.buyerAmountMinor }
+              ? {
+                  seller_paid_minor: step.settled.sellerAmountMinor,
+                  buyer_refunded_minor: step.settled.buyerAmountMinor,
+                  fee_minor: step.settled.feeMinor ?? 0,
+                }
               : {}),
             updated_at: trx.fn.now(),
           });

@@ -2,6 +2,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DealDurations } from '../src/config/settings';
 import type { ProductSummary } from '../src/chat/messages';
 import type { PaymentSourceType } from '../src/domain/payment-sources';
+import type { DealFee } from '../src/deal/fees';
 
 /**
  * The order workflow's contract: its input, its state, and every interaction it accepts.
@@ -20,13 +21,18 @@ export interface OrderInput {
   maxOtpAttempts: number;
   /** OTP codes sent for this order at most (first send and resends): bounds guessing and history. */
   maxOtpSends: number;
+  /** How often the buyer may extend the decision window (by durations.decisionExtensionMs); absent in runs before it: never. */
+  maxDecisionExtensions?: number;
   publicBaseUrl: string;
+  /** The platform fee, fixed at link creation (src/deal/fees.ts); absent in runs started before fees. */
+  fee?: DealFee;
 }
 
 export type OrderState =
   | 'awaiting_buyer' // link posted; no buyer has received payment info yet
   | 'awaiting_payment' // S108 payment info sent; waiting for payment parameters (S111)
   | 'awaiting_otp' // S112 OTP sent
+  | 'awaiting_checkout' // S113 passed (or S118 payer fixed): the buyer pays at the provider's hosted checkout
   | 'payment_pending' // S114 charge started; waiting for the provider's result (S201)
   | 'escrow' // S202/S203 stage one; the decision window runs (S204)
   | 'disputed' // S205 waiting for support
@@ -69,15 +75,32 @@ export type PaymentRequestOutcome =
   | { outcome: 'phone_binding_required' } // S405
   | { outcome: 'abnormal_binding'; reason: 'multiple_phones' | 'virtual_number' }; // S406/S407
 
+/** How the buyer pays: at the provider's hosted checkout (card), or — for runs started before it, and API integrations — a provider token. */
+export type PaymentMethod = 'card';
+
 export interface PaymentParameters {
   buyerId: string;
-  paymentSource: PaymentSource;
+  /** A provider token (deals started before the hosted checkout, and integrations that tokenise themselves). */
+  paymentSource?: PaymentSource;
+  /** The hosted checkout: nothing typed here; the provider's page asks for the card. */
+  method?: PaymentMethod;
+}
+
+/** The provider's hosted checkout for this order (src/payment/checkout.ts): shown to the buyer only. */
+export interface CheckoutView {
+  sessionId: string;
+  /** Where the buyer's browser goes to pay by card (after the OTP, in the full variant). */
+  url: string;
+  expiresAtMs: number;
+  /** The ATM account the provider issued for this order (NT$ only): pay exactly the total into it before it expires. */
+  virtualAccount?: { bankCode: string; accountNumber: string; amountMinor: number; currency: string; expiresAtMs: number };
 }
 
 export type PaymentParametersOutcome =
   | { outcome: 'otp_sent'; expiresAtMs: number } // S112
   | { outcome: 'otp_limit'; detail: string; retryAfterMs?: number } // too many codes sent: per order, or per buyer per hour
   | { outcome: 'charging' } // S118: the simple variant pays without an OTP
+  | { outcome: 'checkout'; checkoutUrl: string } // S114 (S118): go to the provider's hosted checkout
   | { outcome: 'limit_exceeded'; rule: string; detail: string } // S118: the payer's limits refuse this payment
   | { outcome: 'payment_failed'; reason: string }; // S115: the provider refused the charge
 
@@ -89,6 +112,7 @@ export interface OtpSubmission {
 
 export type OtpOutcome =
   | { outcome: 'charging' } // S114
+  | { outcome: 'checkout'; checkoutUrl: string } // S114: the OTP was right; go to the provider's hosted checkout
   | { outcome: 'wrong_otp'; attemptsLeft: number } // S115
   | { outcome: 'otp_expired' } // S115
   | { outcome: 'otp_exhausted' } // S115: ask for a new code
@@ -105,6 +129,8 @@ export interface PaymentResult {
   occurredAtMs: number;
   failureCode?: string;
   failureMessage?: string;
+  /** Set when the charge was made in one of this order's hosted checkout sessions: how the order recognises it. */
+  checkoutSessionId?: string;
 }
 
 export interface BuyerDecision {
@@ -135,10 +161,22 @@ export interface OrderView {
   sellerId: string;
   buyerId?: string;
   product: ProductSummary;
+  /** The platform fee and who pays it (shown before paying). */
+  fee?: DealFee;
+  /** What the buyer is charged: the total, plus the fee when the buyer pays it. */
+  chargeTotalMinor?: number;
+  /** Booked to the fee account at settlement. */
+  feeChargedMinor?: number;
   chargeId?: string;
+  /** The hosted checkout the buyer pays in (the api shows it to the buyer only). */
+  checkout?: CheckoutView;
   paymentInfoSentAtMs?: number;
   reminderSent: boolean;
+  /** When the link expires if no buyer got the payment info by then (LINK_EXPIRY_MS). */
+  linkExpiresAtMs?: number;
   decisionDeadlineMs?: number;
+  /** Extensions of the decision window the buyer asked for so far. */
+  decisionExtensions?: number;
   dispute?: { reason: string; openedAtMs: number; escalated: boolean };
   parked?: { reason: ParkReason; atMs: number; detail: string };
   /** What the provider actually charged, when it differs from the product's total. */
@@ -154,6 +192,10 @@ export const submitOtpUpdate = defineUpdate<OtpOutcome, [OtpSubmission]>('submit
 export const resendOtpUpdate = defineUpdate<PaymentParametersOutcome, [{ buyerId: string }]>('resendOtp');
 export const paymentResultUpdate = defineUpdate<{ accepted: true }, [PaymentResult]>('paymentResult');
 export const decideUpdate = defineUpdate<{ outcome: 'releasing' | 'disputed' }, [BuyerDecision]>('decide');
+/** S204: the buyer asks for more time to decide (from the chat), at most maxDecisionExtensions times. */
+export const extendDecisionUpdate = defineUpdate<{ outcome: 'extended'; decisionDeadlineMs: number }, [{ buyerId: string }]>(
+  'extendDecision',
+);
 export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
 export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
 export const resolveParkedUpdate = defineUpdate<{ outcome: 'retrying' | 'refunding' }, [ParkedResolution]>('resolveParked');

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -17,13 +18,29 @@ import type { DealMessage, Outgoing } from '../src/chat/messages';
 import { BuyerIdAttribute, OrderStateAttribute } from '../src/temporal/search-attributes';
 import { TEXT_LIMITS } from '../src/domain/limits';
 import { isPaymentSourceType, PAYMENT_SOURCE_TYPES } from '../src/domain/payment-sources';
+import { chargeTotalMinor, settleWithFee } from '../src/deal/fees';
 import { stepOptions } from './step-options';
 import { refuse, requireText } from './refusal';
+import type { Reason, StepAction } from '../src/deal/reasons';
+
+/** The English words of each step, for the API's refusal messages (people read the translated reason code). */
+const STEP_ACTION_WORDS: Record<StepAction, string> = {
+  request_payment: 'request payment',
+  set_payment_parameters: 'set payment parameters',
+  resend_otp: 'resend the OTP',
+  submit_otp: 'submit an OTP',
+  decide: 'decide',
+  extend_decision: 'extend the decision window',
+  resolve_dispute: 'resolve a dispute',
+  cancel_link: 'cancel the link',
+};
 import {
   BuyerDecision,
   cancelLinkUpdate,
+  CheckoutView,
   decideUpdate,
   DisputeResolution,
+  extendDecisionUpdate,
   OrderInput,
   OrderState,
   OrderView,
@@ -94,6 +111,7 @@ export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Pr
     return continueAsNew<typeof orderWorkflow>(input, deal.carry());
   }
   if (opened === 'cancelled') return deal.cancel();
+  if (opened === 'link_expired') return deal.expireLink();
 
   // S111–S116: parameters, OTP, charge; a reminder, then expiry. A charge in flight is never cut off.
   const paid = await deal.waitForPayment();
@@ -129,7 +147,16 @@ interface Said {
 }
 
 const OPEN_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment'];
-const CANCELLABLE_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp'];
+const CANCELLABLE_STATES: OrderState[] = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp', 'awaiting_checkout'];
+/** Nothing paid yet: the order may still expire, and a hosted checkout's result may still arrive. */
+const UNPAID_STATES: OrderState[] = ['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'];
+
+/** Deals from this patch on pay at the provider's hosted checkout; earlier runs replay their token charges. */
+export const HOSTED_CHECKOUT_PATCH = 'hosted-checkout';
+/** S104–S106 before S501: an intruder gets the attribution error whatever their wallet. */
+export const ATTRIBUTION_BEFORE_WALLET_PATCH = 'attribution-before-wallet';
+/** The S116 reminder goes to the buyers who got the payment info (earlier runs: the attributed buyer, else the seller). */
+export const REMINDER_TO_BUYERS_PATCH = 'reminder-to-buyers';
 
 class Deal {
   readonly view: OrderView;
@@ -143,6 +170,10 @@ class Deal {
   private steps: number;
   private otpChallengeId?: string;
   private paymentSource?: PaymentSource;
+  /** Decided once, where the first payment info goes out (patched): this deal pays at the hosted checkout. */
+  private hosted?: boolean;
+  private checkoutAttempts = 0;
+  private readonly checkoutSessionIds: string[] = [];
   private chargeAttempts = 0;
   private readonly chargeIds: string[] = [];
   private chargeOutcome?: ChargeOutcome;
@@ -167,6 +198,7 @@ class Deal {
       reminderSent: false,
       sellerPaidMinor: 0,
       buyerRefundedMinor: 0,
+      ...(input.fee !== undefined ? { fee: input.fee, chargeTotalMinor: chargeTotalMinor(input.product.totalMinor, input.fee) } : {}),
     };
     this.passwordFailures = carried?.passwordFailures ?? {};
     this.blockedBuyers = new Set(carried?.blockedBuyers ?? []);
@@ -220,7 +252,14 @@ class Deal {
       {
         validator: (p) => {
           this.requirePayer(p.buyerId);
-          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+          if (p.paymentSource === undefined) {
+            // The hosted checkout: nothing typed; the provider's page asks for the card.
+            if (this.hosted !== true || p.method !== 'card') refuse('InvalidInput', 'method must be card (the hosted checkout)');
+            this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
+            if (this.input.variant === 'full' && this.view.state !== 'awaiting_checkout') this.requireOtpSendsLeft();
+            return;
+          }
+          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
           if (!isPaymentSourceType(p.paymentSource?.type))
             refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
           requireText(p.paymentSource.token, 'paymentSource.token');
@@ -235,7 +274,7 @@ class Deal {
         const scope = updateScope();
         return this.exclusive(async () => {
           this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireState(['awaiting_otp'], 'resend_otp');
           this.requireOtpSendsLeft();
           return this.issueOtp(r.buyerId, scope);
         });
@@ -243,7 +282,7 @@ class Deal {
       {
         validator: (r) => {
           this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend the OTP');
+          this.requireState(['awaiting_otp'], 'resend_otp');
           this.requireOtpSendsLeft();
         },
       },
@@ -258,7 +297,7 @@ class Deal {
       {
         validator: (s) => {
           this.requirePayer(s.buyerId);
-          this.requireState(['awaiting_otp'], 'submit an OTP');
+          this.requireState(['awaiting_otp'], 'submit_otp');
           requireText(s.otpProof, 'otpProof');
         },
       },
@@ -269,6 +308,13 @@ class Deal {
       (r) => {
         // A result for the charge in flight is recorded once; the main flow acts on it. A repeat, or
         // a result for an earlier charge of this order, changes nothing (and is acknowledged).
+        if (this.isCurrentCheckoutResult(r)) {
+          // The hosted checkout: the charge is named only now, by its session (card, or a transfer into the ATM account).
+          this.chargeIds.push(r.chargeId);
+          this.view.chargeId = r.chargeId;
+          this.chargeOutcome = { ...r };
+          return { accepted: true as const };
+        }
         const awaiting = this.view.state === 'payment_pending' || this.view.parked?.reason === 'charge_result_missing';
         if (awaiting && r.chargeId === this.view.chargeId && this.chargeOutcome === undefined) {
           this.chargeOutcome = { ...r };
@@ -277,7 +323,9 @@ class Deal {
       },
       {
         validator: (r) => {
-          if (!this.chargeIds.includes(r.chargeId)) refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
+          const ofOurSession = r.checkoutSessionId !== undefined && this.checkoutSessionIds.includes(r.checkoutSessionId);
+          if (!this.chargeIds.includes(r.chargeId) && !ofOurSession)
+            refuse('UnknownCharge', `charge ${r.chargeId} is not (yet) a charge of this order`);
         },
       },
     );
@@ -290,7 +338,8 @@ class Deal {
           const outcome = d.decision === 'dispute' ? ('disputed' as const) : ('releasing' as const);
           // Already taken from what the api kept when the window closed: the same answer, not a refusal.
           if (this.isDecisionTaken(d)) return { outcome };
-          if (this.view.state !== 'escrow' || this.decision !== undefined) refuse('IllegalStep', 'the decision window has closed');
+          if (this.view.state !== 'escrow' || this.decision !== undefined)
+            refuse('IllegalStep', 'the decision window has closed', { code: 'decision_window_closed' });
           this.decision = { buyerId: d.buyerId, decision: d.decision, reason: d.reason };
           return { outcome };
         }),
@@ -308,16 +357,37 @@ class Deal {
     );
 
     setHandler(
+      extendDecisionUpdate,
+      (e) => {
+        const scope = updateScope();
+        return this.exclusive(async () => {
+          this.admitExtension(e.buyerId); // again, holding the lock: the window may have closed meanwhile
+          const extended = mustHave(this.view.decisionDeadlineMs, 'decision deadline') + (this.input.durations.decisionExtensionMs ?? 0);
+          const code = this.input.product.transactionCode;
+          await this.tell(
+            this.toBoth(scope, { kind: 'decision_extended', transactionCode: code, decisionDeadline: new Date(extended).toISOString() }),
+          );
+          // Changed after the last await: the main flow waits on the deadline.
+          this.view.decisionExtensions = (this.view.decisionExtensions ?? 0) + 1;
+          this.view.decisionDeadlineMs = extended;
+          return { outcome: 'extended' as const, decisionDeadlineMs: extended };
+        });
+      },
+      { validator: (e) => this.admitExtension(e.buyerId) },
+    );
+
+    setHandler(
       resolveDisputeUpdate,
       (r) =>
         this.exclusive(async () => {
-          if (this.view.state !== 'disputed' || this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
+          if (this.view.state !== 'disputed' || this.resolution !== undefined)
+            refuse('IllegalStep', 'this dispute is already resolved', { code: 'dispute_resolved' });
           this.resolution = r;
           return { outcome: 'resolving' as const };
         }),
       {
         validator: (r) => {
-          this.requireState(['disputed'], 'resolve a dispute');
+          this.requireState(['disputed'], 'resolve_dispute');
           requireText(r.agentId, 'agentId');
           const total = this.input.product.totalMinor;
           if (!isMinor(r.sellerAmountMinor) || !isMinor(r.buyerAmountMinor) || r.sellerAmountMinor + r.buyerAmountMinor !== total) {
@@ -333,15 +403,20 @@ class Deal {
       cancelLinkUpdate,
       (c) =>
         this.exclusive(async () => {
-          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-          this.requireState(CANCELLABLE_STATES, 'cancel the link'); // again: an OTP may have started a charge meanwhile
+          if (c.sellerId !== this.input.sellerId)
+            refuse('NotTheSeller', 'only the seller can cancel this link', { code: 'not_the_seller' });
+          this.requireState(CANCELLABLE_STATES, 'cancel_link'); // again: an OTP may have started a charge meanwhile
+          // The checkout is closed at the provider first; a buyer who has just paid there keeps the deal.
+          if (this.hosted === true && (await this.closeCheckout()) === 'decided')
+            refuse('IllegalStep', 'the buyer has just paid', { code: 'illegal_step', action: 'cancel_link', state: 'payment_pending' });
           this.view.state = 'cancelled'; // the main flow tells the buyer and ends
           return { outcome: 'cancelled' as const };
         }),
       {
         validator: (c) => {
-          if (c.sellerId !== this.input.sellerId) refuse('NotTheSeller', 'only the seller can cancel this link');
-          this.requireState(CANCELLABLE_STATES, 'cancel the link');
+          if (c.sellerId !== this.input.sellerId)
+            refuse('NotTheSeller', 'only the seller can cancel this link', { code: 'not_the_seller' });
+          this.requireState(CANCELLABLE_STATES, 'cancel_link');
         },
       },
     );
@@ -371,11 +446,30 @@ class Deal {
 
   // ------------------------------------------------------------------ S101–S108, S117–S118
 
-  /** Stage zero ends when a buyer got the payment info, the seller cancelled, or history asks for a new run. */
-  async waitForBuyer(): Promise<'payment_info' | 'cancelled' | 'continue_as_new'> {
-    await condition(() => this.view.paymentInfoSentAtMs !== undefined || this.view.state === 'cancelled' || this.shouldContinueAsNew());
-    if (this.view.state === 'cancelled') return 'cancelled';
-    return this.view.paymentInfoSentAtMs !== undefined ? 'payment_info' : 'continue_as_new';
+  /**
+   * Stage zero ends when a buyer got the payment info, the seller cancelled, history asks for a
+   * new run, or nobody took the link in time (runs started before LINK_EXPIRY_MS wait on).
+   */
+  async waitForBuyer(): Promise<'payment_info' | 'cancelled' | 'continue_as_new' | 'link_expired'> {
+    const expiryMs = this.input.durations.linkExpiryMs;
+    if (expiryMs !== undefined && this.view.linkExpiresAtMs === undefined) this.view.linkExpiresAtMs = Date.now() + expiryMs;
+    const taken = () => this.view.paymentInfoSentAtMs !== undefined || this.view.state === 'cancelled' || this.shouldContinueAsNew();
+    for (;;) {
+      const expiresAt = this.view.linkExpiresAtMs;
+      if (expiresAt === undefined) await condition(taken);
+      else if (!(await condition(taken, Math.max(0, expiresAt - Date.now())))) {
+        // Taken by the lock, so a buyer's request in flight finishes first (and may still get the payment info).
+        const expired = await this.exclusive(async () => {
+          if (this.view.state !== 'awaiting_buyer' || this.view.paymentInfoSentAtMs !== undefined) return false;
+          this.view.state = 'expired';
+          return true;
+        });
+        if (expired) return 'link_expired';
+        continue;
+      }
+      if (this.view.state === 'cancelled') return 'cancelled';
+      return this.view.paymentInfoSentAtMs !== undefined ? 'payment_info' : 'continue_as_new';
+    }
   }
 
   /** Only stage zero can grow without bound (refused buyers); later stages are short. */
@@ -413,7 +507,16 @@ class Deal {
     }
     if (screening.limitRefusal) {
       await this.tell([
-        { scope, to: buyerId, message: { kind: 'payment_failed', reason: screening.limitRefusal.detail, transactionCode: code } },
+        {
+          scope,
+          to: buyerId,
+          message: {
+            kind: 'payment_failed',
+            reason: screening.limitRefusal.detail,
+            reasonCode: { code: 'limit_exceeded', rule: screening.limitRefusal.rule },
+            transactionCode: code,
+          },
+        },
       ]);
       return { outcome: 'limit_exceeded', rule: screening.limitRefusal.rule, detail: screening.limitRefusal.detail };
     }
@@ -422,7 +525,10 @@ class Deal {
 
   // S104–S107 and S501–S504, S404–S407: the full variant attributes the code to one buyer.
   private async attribute(buyerId: string, screening: activities.Screening, scope: string): Promise<PaymentRequestOutcome> {
-    if (screening.walletState !== 'active') {
+    // S104–S106 come before S501: someone else's code is refused as such whatever the intruder's
+    // wallet (runs before this patch asked for the wallet first, and replay so).
+    const intruder = screening.holder !== undefined && screening.holder !== buyerId;
+    if (screening.walletState !== 'active' && !(intruder && patched(ATTRIBUTION_BEFORE_WALLET_PATCH))) {
       await act.ensureWalletActivation({ userId: buyerId }); // S502–S504: the activation workflow asks
       return { outcome: 'wallet_activation_required' };
     }
@@ -484,6 +590,11 @@ class Deal {
   ): Promise<PaymentRequestOutcome> {
     const full = this.input.variant === 'full';
     const state: OrderState = this.view.state === 'awaiting_buyer' ? 'awaiting_payment' : this.view.state;
+    if (this.hosted === undefined) this.hosted = patched(HOSTED_CHECKOUT_PATCH);
+    // The full variant's buyer is known: the provider issues this order's ATM account now, so the
+    // payment info shows it. The simple variant opens it once the payer is fixed (S118).
+    const checkout = this.hosted && full ? await this.ensureCheckout() : undefined;
+    const account = checkout?.virtualAccount;
     said.push({
       scope,
       to: buyerId,
@@ -491,8 +602,21 @@ class Deal {
         kind: 'payment_info',
         product: this.input.product,
         paymentUrl: this.paymentUrl(),
-        paymentAccount: screening.paymentAccount,
+        ...(this.hosted
+          ? account
+            ? {
+                virtualAccount: {
+                  bankCode: account.bankCode,
+                  accountNumber: account.accountNumber,
+                  amountMinor: account.amountMinor,
+                  currency: this.input.product.currency,
+                  expiresAt: new Date(account.expiresAtMs).toISOString(),
+                },
+              }
+            : {}
+          : { paymentAccount: screening.paymentAccount }),
         verification: full ? 'otp' : 'none',
+        ...(this.input.fee !== undefined && this.input.fee.feeMinor > 0 ? { fee: this.input.fee } : {}),
       },
     });
     await this.commit({ state, messages: said });
@@ -505,23 +629,108 @@ class Deal {
   // ------------------------------------------------------------------ S111–S116
 
   // S111: the buyer chose how to pay; S112 an OTP follows (full), or the charge starts (S118).
-  private async submitPaymentParameters(buyerId: string, source: PaymentSource, scope: string): Promise<PaymentParametersOutcome> {
+  private async submitPaymentParameters(
+    buyerId: string,
+    source: PaymentSource | undefined,
+    scope: string,
+  ): Promise<PaymentParametersOutcome> {
     {
       this.requirePayer(buyerId);
-      this.requireState(['awaiting_payment', 'awaiting_otp'], 'set payment parameters');
+      if (source === undefined) return this.payAtCheckout(buyerId, scope);
+      this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
       this.paymentSource = source;
       if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
       const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
       if (!reserved.ok) {
-        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link');
+        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
         const code = this.input.product.transactionCode;
-        await this.tell([{ scope, to: buyerId, message: { kind: 'payment_failed', reason: reserved.detail, transactionCode: code } }]);
+        await this.tell([
+          {
+            scope,
+            to: buyerId,
+            message: {
+              kind: 'payment_failed',
+              reason: reserved.detail,
+              reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
+              transactionCode: code,
+            },
+          },
+        ]);
         return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
       }
       this.view.buyerId = buyerId;
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
     }
+  }
+
+  // S111 at the hosted checkout: the full variant verifies the buyer by OTP first (S112–S113); the
+  // simple variant fixes the payer (S118). Then the buyer's browser goes to the provider's page.
+  private async payAtCheckout(buyerId: string, scope: string): Promise<PaymentParametersOutcome> {
+    this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
+    if (this.view.state === 'awaiting_checkout') return { outcome: 'checkout', checkoutUrl: (await this.ensureCheckout()).url };
+    this.paymentSource = undefined;
+    if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
+    const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
+    if (!reserved.ok) {
+      if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
+      const code = this.input.product.transactionCode;
+      await this.tell([
+        {
+          scope,
+          to: buyerId,
+          message: {
+            kind: 'payment_failed',
+            reason: reserved.detail,
+            reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
+            transactionCode: code,
+          },
+        },
+      ]);
+      return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
+    }
+    this.view.buyerId = buyerId;
+    const checkout = await this.ensureCheckout();
+    this.view.state = 'awaiting_checkout';
+    return { outcome: 'checkout', checkoutUrl: checkout.url };
+  }
+
+  /** This order's open hosted checkout, opened (attempt n, its own idempotency key) when there is none. */
+  private async ensureCheckout(): Promise<CheckoutView> {
+    this.requireLock();
+    if (this.view.checkout !== undefined) return this.view.checkout;
+    const { product, durations } = this.input;
+    this.checkoutAttempts += 1;
+    const now = Date.now();
+    const opened = await act.openCheckout({
+      paymentCode: this.input.paymentCode,
+      attempt: this.checkoutAttempts,
+      amountMinor: this.chargeMinor(),
+      currency: product.currency,
+      description: `${product.productName} x${product.quantity}`,
+      paymentDeadlineMs: (this.view.paymentInfoSentAtMs ?? now) + durations.paymentExpiryMs,
+      openedAtMs: now,
+      publicBaseUrl: this.input.publicBaseUrl,
+    });
+    this.checkoutSessionIds.push(opened.sessionId);
+    this.view.checkout = {
+      sessionId: opened.sessionId,
+      url: opened.checkoutUrl,
+      expiresAtMs: opened.expiresAtMs,
+      ...(opened.virtualAccount ? { virtualAccount: opened.virtualAccount } : {}),
+    };
+    return this.view.checkout;
+  }
+
+  /** A result of the checkout session now open, for an order still waiting for its payment. */
+  private isCurrentCheckoutResult(r: PaymentResult): boolean {
+    return (
+      this.hosted === true &&
+      r.checkoutSessionId !== undefined &&
+      r.checkoutSessionId === this.view.checkout?.sessionId &&
+      this.chargeOutcome === undefined &&
+      UNPAID_STATES.includes(this.view.state)
+    );
   }
 
   // S112: a code bound to this buyer and this request; at most maxOtpSends per order, and a cap per buyer per hour.
@@ -546,7 +755,7 @@ class Deal {
   private async submitOtp(buyerId: string, otpProof: string, scope: string) {
     {
       this.requirePayer(buyerId);
-      this.requireState(['awaiting_otp'], 'submit an OTP');
+      this.requireState(['awaiting_otp'], 'submit_otp');
       const challengeId = this.otpChallengeId;
       if (challengeId === undefined) return { outcome: 'otp_expired' as const };
       const check = await act.verifyOtp({ challengeId, buyerId, otpProof, checkKey: scope });
@@ -557,8 +766,18 @@ class Deal {
             : check.result === 'expired'
               ? 'the verification code expired; ask for a new one'
               : 'too many wrong codes; ask for a new one';
+        const reasonCode: Reason =
+          check.result === 'wrong'
+            ? { code: 'wrong_otp', attemptsLeft: check.attemptsLeft }
+            : check.result === 'expired'
+              ? { code: 'otp_expired' }
+              : { code: 'otp_exhausted' };
         await this.tell([
-          { scope, to: buyerId, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+          {
+            scope,
+            to: buyerId,
+            message: { kind: 'payment_failed', reason, reasonCode, transactionCode: this.input.product.transactionCode },
+          },
         ]);
         if (check.result !== 'wrong') this.otpChallengeId = undefined;
         return check.result === 'wrong'
@@ -568,6 +787,12 @@ class Deal {
             : { outcome: 'otp_exhausted' as const };
       }
       this.otpChallengeId = undefined;
+      if (this.hosted === true && this.paymentSource === undefined) {
+        // S114 at the provider: the buyer's browser goes to the hosted checkout; the result comes by webhook.
+        const checkout = await this.ensureCheckout();
+        this.view.state = 'awaiting_checkout';
+        return { outcome: 'checkout' as const, checkoutUrl: checkout.url };
+      }
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' as const } : { outcome: 'payment_failed' as const, reason: started.reason };
     }
@@ -585,7 +810,7 @@ class Deal {
       const { chargeId } = await act.startCharge({
         paymentCode: this.input.paymentCode,
         attempt: this.chargeAttempts,
-        amountMinor: this.input.product.totalMinor,
+        amountMinor: this.chargeMinor(),
         currency: this.input.product.currency,
         paymentSource: source,
       });
@@ -599,7 +824,16 @@ class Deal {
       const reason =
         err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : 'the payment could not be started';
       await this.tell([
-        { scope, to: payer, message: { kind: 'payment_failed', reason, transactionCode: this.input.product.transactionCode } },
+        {
+          scope,
+          to: payer,
+          message: {
+            kind: 'payment_failed',
+            reason,
+            reasonCode: { code: 'charge_not_started' },
+            transactionCode: this.input.product.transactionCode,
+          },
+        },
       ]);
       return { ok: false, reason };
     }
@@ -610,8 +844,17 @@ class Deal {
     const start = mustHave(this.view.paymentInfoSentAtMs, 'payment info sent');
     const reminderAt = start + this.input.durations.paymentReminderMs;
     const expiresAt = start + this.input.durations.paymentExpiryMs;
+    let checkoutAskAt: number | undefined; // hosted checkout: when to ask the provider about the session the buyer went to
     for (;;) {
       if (this.view.state === 'cancelled') return 'cancelled';
+      if (this.hosted === true && this.chargeOutcome !== undefined && UNPAID_STATES.includes(this.view.state)) {
+        // The hosted checkout's result (card, or a transfer into the ATM account): the charge is decided.
+        this.view.state = 'payment_pending';
+        const outcome = this.takeChargeOutcome();
+        if (outcome.succeeded) return outcome;
+        await this.checkoutFailed(outcome);
+        continue;
+      }
       if (this.view.state === 'payment_pending') {
         const outcome = await this.waitForChargeOutcome();
         if (outcome.succeeded) return outcome;
@@ -621,7 +864,10 @@ class Deal {
       const now = Date.now();
       if (now >= expiresAt) {
         const expired = await this.exclusive(async () => {
-          if (!['awaiting_payment', 'awaiting_otp'].includes(this.view.state)) return false; // a charge started meanwhile
+          if (!UNPAID_STATES.includes(this.view.state) || this.chargeOutcome !== undefined) return false; // a charge started meanwhile
+          // The checkout is closed at the provider first, so nothing is paid into an expired order; a session
+          // the provider already decided (a lost webhook) is taken as the result instead of expiring.
+          if (this.hosted === true && (await this.closeCheckout()) === 'decided' && (await this.askCheckout()) !== 'none') return false;
           this.view.state = 'expired';
           return true;
         });
@@ -630,24 +876,101 @@ class Deal {
       }
       if (!this.view.reminderSent && now >= reminderAt) {
         this.view.reminderSent = true;
-        await this.exclusive(() =>
-          this.tell([
-            {
-              scope: 'deal',
-              to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'),
-              message: {
-                kind: 'payment_reminder',
-                paymentUrl: this.paymentUrl(),
-                transactionCode: this.input.product.transactionCode,
-              },
-            },
-          ]),
-        );
+        await this.exclusive(() => this.tell(this.reminders()));
         continue;
       }
-      const next = this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt;
-      await condition(() => this.view.state === 'payment_pending' || this.view.state === 'cancelled', next - now);
+      // The buyer went to the hosted checkout: without the provider's webhook, the provider is asked now and then.
+      if (this.view.state === 'awaiting_checkout' && checkoutAskAt !== undefined && now >= checkoutAskAt) {
+        checkoutAskAt = now + this.input.durations.chargeResultWaitMs;
+        await this.exclusive(async () => {
+          if (this.view.state === 'awaiting_checkout' && this.chargeOutcome === undefined) await this.askCheckout();
+        });
+        continue;
+      }
+      if (this.view.state !== 'awaiting_checkout') checkoutAskAt = undefined;
+      else if (checkoutAskAt === undefined) checkoutAskAt = now + this.input.durations.chargeResultWaitMs;
+      const timers = [this.view.reminderSent || reminderAt >= expiresAt ? expiresAt : reminderAt];
+      if (this.view.state === 'awaiting_checkout' && checkoutAskAt !== undefined) timers.push(checkoutAskAt);
+      const next = Math.min(...timers);
+      await condition(
+        () =>
+          this.view.state === 'payment_pending' ||
+          this.view.state === 'cancelled' ||
+          (this.hosted === true &&
+            (this.chargeOutcome !== undefined || (this.view.state === 'awaiting_checkout' && checkoutAskAt === undefined))),
+        next - now,
+      );
     }
+  }
+
+  /** S116: the reminder, to whoever got the payment info and has not paid: never the seller. */
+  private reminders(): Said[] {
+    const message: DealMessage = {
+      kind: 'payment_reminder',
+      paymentUrl: this.paymentUrl(),
+      transactionCode: this.input.product.transactionCode,
+    };
+    if (!patched(REMINDER_TO_BUYERS_PATCH)) {
+      return [{ scope: 'deal', to: mustHave(this.view.buyerId ?? this.input.sellerId, 'recipient'), message }];
+    }
+    const buyers = this.view.buyerId !== undefined ? [this.view.buyerId] : [...this.screenedBuyers];
+    return buyers.map((to) => ({ scope: 'deal', to, message }));
+  }
+
+  /** Closes the order's open checkout at the provider (page and ATM account); 'decided' when the provider already took a payment. */
+  private async closeCheckout(): Promise<'closed' | 'decided' | 'none'> {
+    const sessionId = this.view.checkout?.sessionId;
+    if (sessionId === undefined) return 'none';
+    return act.closeCheckout({ sessionId });
+  }
+
+  /**
+   * Asks the provider about the open checkout (its webhook may be lost). A decided charge is
+   * recorded as its outcome; a charge still pending at the provider makes the order wait for it
+   * as for any charge (asked again, then parked for a person).
+   */
+  private async askCheckout(): Promise<'decided' | 'pending' | 'none'> {
+    const sessionId = this.view.checkout?.sessionId;
+    if (sessionId === undefined) return 'none';
+    const found = await act.checkoutStatus({ sessionId });
+    if (found === null) return 'none';
+    if (!this.chargeIds.includes(found.chargeId)) this.chargeIds.push(found.chargeId);
+    this.view.chargeId = found.chargeId;
+    if (found.status === 'pending') {
+      this.view.state = 'payment_pending';
+      return 'pending';
+    }
+    this.chargeOutcome = {
+      eventId: `poll:${found.chargeId}`,
+      succeeded: found.status === 'succeeded',
+      amountMinor: found.amountMinor,
+      currency: found.currency,
+      occurredAtMs: found.createdMs,
+      failureCode: found.failureCode,
+      failureMessage: found.failureMessage,
+    };
+    return 'decided';
+  }
+
+  /** The card was declined (or the challenge failed): the session is spent, so a new one is opened; the buyer may try again. */
+  private async checkoutFailed(outcome: ChargeOutcome): Promise<void> {
+    await this.exclusive(async () => {
+      this.view.state = 'awaiting_payment';
+      this.view.checkout = undefined;
+      await this.ensureCheckout();
+      await this.tell([
+        {
+          scope: `event:${outcome.eventId}`,
+          to: mustHave(this.view.buyerId, 'payer'),
+          message: {
+            kind: 'payment_failed',
+            reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
+            transactionCode: this.input.product.transactionCode,
+          },
+        },
+      ]);
+    });
   }
 
   /** The provider's webhook, or — when it does not come — the provider's own answer; else a person looks. */
@@ -688,6 +1011,7 @@ class Deal {
           message: {
             kind: 'payment_failed',
             reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
             transactionCode: this.input.product.transactionCode,
           },
         },
@@ -702,6 +1026,32 @@ class Deal {
       state: 'expired',
       releaseLimits: true,
       messages: recipients.map((to) => ({ scope: 'deal', to, message: { kind: 'order_expired', transactionCode: code } })),
+    });
+  }
+
+  /** Nobody took the link in time: the seller is told (a buyer stuck before the payment info too); limits reserved are given back. */
+  async expireLink(): Promise<OrderView> {
+    const { product } = this.input;
+    const days = Math.max(1, Math.round((this.input.durations.linkExpiryMs ?? 0) / (24 * 60 * 60 * 1000)));
+    const buyer = this.view.buyerId;
+    return this.finish({
+      state: 'expired',
+      releaseLimits: true,
+      messages: [
+        {
+          scope: 'deal',
+          to: this.input.sellerId,
+          message: {
+            kind: 'link_expired',
+            transactionCode: product.transactionCode,
+            productName: product.productName,
+            expiredAfterDays: days,
+          },
+        },
+        ...(buyer
+          ? [{ scope: 'deal', to: buyer, message: { kind: 'order_expired' as const, transactionCode: product.transactionCode } }]
+          : []),
+      ],
     });
   }
 
@@ -720,14 +1070,14 @@ class Deal {
   /** S202–S203: the points go into this order's escrow and both parties are told; an amount that does not add up parks. */
   async stageOne(paid: ChargeOutcome): Promise<'held' | 'refunded'> {
     const { product, durations } = this.input;
-    const matches = paid.amountMinor === product.totalMinor && paid.currency === product.currency;
+    const matches = paid.amountMinor === this.chargeMinor() && paid.currency === product.currency;
     // Money the provider took in our currency is booked as it is, so the ledger matches the provider's statement.
     const bookedMinor = paid.currency === product.currency ? paid.amountMinor : 0;
     const stageOne = bookedMinor > 0 ? { kind: 'stage_one' as const, amountMinor: bookedMinor, currency: product.currency } : undefined;
     if (!matches) {
       this.view.chargedMinor = paid.amountMinor;
       await this.exclusive(() => this.commit({ state: this.view.state, money: stageOne, messages: [] }));
-      const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${product.totalMinor} ${product.currency}`;
+      const detail = `the provider charged ${paid.amountMinor} ${paid.currency}; the order is ${this.chargeMinor()} ${product.currency}`;
       const resolution = await this.park('amount_mismatch', detail);
       await this.refundAfterPark(resolution, bookedMinor, paid.amountMinor);
       return 'refunded';
@@ -738,14 +1088,23 @@ class Deal {
     this.view.decisionDeadlineMs =
       fromPaymentMs - Date.now() > durations.decisionWindowMs / 2 ? fromPaymentMs : Date.now() + durations.decisionWindowMs;
     this.view.state = 'escrow';
-    const message: DealMessage = {
+    const message = (audience: 'buyer' | 'seller'): DealMessage => ({
       kind: 'stage_one',
       product,
       progressUrl: `${this.input.publicBaseUrl}/pages/pay/${this.input.paymentCode}`,
       qrImageUrl: `${this.input.publicBaseUrl}/media/qr/${product.transactionCode}.png`,
-      decisionDeadline: new Date(this.view.decisionDeadlineMs).toISOString(),
-    };
-    await this.exclusive(() => this.commit({ state: 'escrow', money: stageOne, messages: this.toBoth('deal', message) }));
+      decisionDeadline: new Date(mustHave(this.view.decisionDeadlineMs, 'decision deadline')).toISOString(),
+      audience,
+      ...(audience === 'buyer' && (this.input.maxDecisionExtensions ?? 0) > 0 && (durations.decisionExtensionMs ?? 0) > 0
+        ? { extendable: true }
+        : {}),
+    });
+    const buyer = mustHave(this.view.buyerId, 'buyer');
+    const said: Said[] = [
+      { scope: 'deal', to: buyer, message: message('buyer') },
+      { scope: 'deal', to: this.input.sellerId, message: message('seller') },
+    ];
+    await this.exclusive(() => this.commit({ state: 'escrow', money: stageOne, messages: said }));
     return 'held';
   }
 
@@ -757,10 +1116,23 @@ class Deal {
    * found where the api and the chat inbox keep it before relaying it.
    */
   async waitForDecision(): Promise<Decision> {
-    const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
     const buyerId = mustHave(this.view.buyerId, 'buyer');
-    await condition(() => this.decision !== undefined, Math.max(0, deadlineMs - Date.now()));
+    for (;;) {
+      const deadlineMs = mustHave(this.view.decisionDeadlineMs, 'decision deadline');
+      // A buyer's extension moves the deadline: the wait starts again from the new one.
+      await condition(
+        () => this.decision !== undefined || this.view.decisionDeadlineMs !== deadlineMs,
+        Math.max(0, deadlineMs - Date.now()),
+      );
+      const decided = await this.closeDecision(buyerId, deadlineMs);
+      if (decided !== undefined) return decided;
+    }
+  }
+
+  /** The window closed (or a decision came): the decision, or undefined when an extension moved the deadline meanwhile. */
+  private closeDecision(buyerId: string, deadlineMs: number): Promise<Decision | undefined> {
     return this.exclusive(async () => {
+      if (this.decision === undefined && this.view.decisionDeadlineMs !== deadlineMs) return undefined;
       if (this.decision === undefined) {
         const inTime = await act.decisionTakenInTime({ paymentCode: this.input.paymentCode, buyerId, deadlineMs });
         this.decision = inTime
@@ -804,9 +1176,14 @@ class Deal {
   /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
   async settle(
     split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string },
-    providerRefundMinor = split.buyerAmountMinor,
+    options: { providerRefundMinor?: number; withoutFee?: boolean } = {},
   ): Promise<OrderView> {
     const { product } = this.input;
+    // The goods' total is shared out; the fee is taken from the seller's part pro rata (src/deal/fees.ts).
+    const shares = options.withoutFee
+      ? { sellerMinor: split.sellerAmountMinor, feeMinor: 0, buyerMinor: split.buyerAmountMinor }
+      : settleWithFee(product.totalMinor, this.input.fee, split.sellerAmountMinor, split.buyerAmountMinor);
+    const providerRefundMinor = options.providerRefundMinor ?? shares.buyerMinor;
     for (;;) {
       this.settleAttempts += 1;
       const settled = await this.exclusive(() =>
@@ -817,8 +1194,9 @@ class Deal {
             sellerId: this.input.sellerId,
             chargeId: this.view.chargeId,
             currency: product.currency,
-            sellerAmountMinor: split.sellerAmountMinor,
-            buyerAmountMinor: split.buyerAmountMinor,
+            sellerAmountMinor: shares.sellerMinor,
+            buyerAmountMinor: shares.buyerMinor,
+            ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
             providerRefundMinor,
             decidedBy: split.decidedBy,
           }),
@@ -827,8 +1205,9 @@ class Deal {
       if (settled.ok) break;
       await this.park('settlement_refused', settled.detail); // the only way on is a person's retry
     }
-    this.view.sellerPaidMinor = split.sellerAmountMinor;
-    this.view.buyerRefundedMinor = split.buyerAmountMinor;
+    this.view.sellerPaidMinor = shares.sellerMinor;
+    this.view.buyerRefundedMinor = shares.buyerMinor;
+    if (shares.feeMinor > 0) this.view.feeChargedMinor = shares.feeMinor;
     this.view.silentAgreement = this.decision?.silent === true;
     const outcome =
       split.buyerAmountMinor === 0 && providerRefundMinor === 0 ? 'released' : split.sellerAmountMinor === 0 ? 'refunded' : 'split';
@@ -836,19 +1215,34 @@ class Deal {
       kind: 'transaction_result',
       product,
       outcome,
-      sellerPaidMinor: split.sellerAmountMinor,
-      buyerRefundedMinor: split.buyerAmountMinor,
+      sellerPaidMinor: shares.sellerMinor,
+      buyerRefundedMinor: shares.buyerMinor,
     };
-    const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: split.sellerAmountMinor };
+    const stageTwo: DealMessage = {
+      kind: 'stage_two',
+      product,
+      sellerPaidMinor: shares.sellerMinor,
+      ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
+    };
     return this.finish({
       state: split.sellerAmountMinor > 0 ? 'completed' : 'refunded',
-      settled: { ...split, currency: product.currency },
+      settled: {
+        sellerAmountMinor: shares.sellerMinor,
+        buyerAmountMinor: shares.buyerMinor,
+        ...(shares.feeMinor > 0 ? { feeMinor: shares.feeMinor } : {}),
+        currency: product.currency,
+        decidedBy: split.decidedBy,
+      },
       messages: [...(split.sellerAmountMinor > 0 ? this.toBoth('deal', stageTwo) : []), ...this.toBoth('deal', result)],
     });
   }
 
   private async refundAfterPark(resolution: ParkedResolution, bookedMinor: number, chargedMinor: number): Promise<void> {
-    await this.settle({ sellerAmountMinor: 0, buyerAmountMinor: bookedMinor, decidedBy: resolution.agentId }, chargedMinor);
+    // Everything taken goes back, whatever the fee: the deal never happened.
+    await this.settle(
+      { sellerAmountMinor: 0, buyerAmountMinor: bookedMinor, decidedBy: resolution.agentId },
+      { providerRefundMinor: chargedMinor, withoutFee: true },
+    );
   }
 
   private async moneyStep(step: () => Promise<activities.SettleOutcome>): Promise<activities.SettleOutcome> {
@@ -957,15 +1351,27 @@ class Deal {
 
   /** Who may ask for payment now (validator, and again once the handler holds the lock). */
   private admitPaymentRequest(buyerId: string): void {
-    if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link');
-    if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order');
+    if (buyerId === this.input.sellerId) refuse('SelfDealing', 'you cannot pay for your own payment link', { code: 'self_dealing' });
+    if (this.blockedBuyers.has(buyerId)) refuse('BuyerBlocked', 'this buyer is blocked for this order', { code: 'buyer_blocked' });
     if ((this.passwordFailures[buyerId] ?? 0) >= this.input.maxPasswordFailures)
-      refuse('PasswordLocked', 'too many wrong dynamic passwords for this order');
+      refuse('PasswordLocked', 'too many wrong dynamic passwords for this order', { code: 'password_locked' });
     // Someone else's code: S106 answers it whatever the order's state, and says nothing of that state.
     if (this.isIntruder(buyerId)) return;
     if (this.input.variant === 'simple' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId)
-      refuse('NotTheBuyer', 'someone else is paying for this link');
-    this.requireState(OPEN_STATES, 'request payment');
+      refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
+    this.requireState(OPEN_STATES, 'request_payment');
+  }
+
+  /** S204: the buyer, in the window still open, with an extension left. */
+  private admitExtension(buyerId: string): void {
+    this.requireBuyer(buyerId);
+    this.requireState(['escrow'], 'extend_decision');
+    const deadline = this.view.decisionDeadlineMs;
+    if (this.decision !== undefined || deadline === undefined || Date.now() >= deadline)
+      refuse('IllegalStep', 'the decision window has closed', { code: 'decision_window_closed' });
+    const max = this.input.maxDecisionExtensions ?? 0;
+    if ((this.view.decisionExtensions ?? 0) >= max || (this.input.durations.decisionExtensionMs ?? 0) <= 0)
+      refuse('IllegalStep', `the decision window can be extended at most ${max} times`, { code: 'extension_used', max });
   }
 
   private keyed(said: Said): Outgoing {
@@ -974,6 +1380,11 @@ class Deal {
 
   private toBoth(scope: string, message: DealMessage): Said[] {
     return [mustHave(this.view.buyerId, 'buyer'), this.input.sellerId].map((to) => ({ scope, to, message }));
+  }
+
+  /** What the buyer is charged: the total, plus the fee when the buyer pays it (runs before fees: the total). */
+  private chargeMinor(): number {
+    return chargeTotalMinor(this.input.product.totalMinor, this.input.fee);
   }
 
   private paymentUrl(): string {
@@ -994,27 +1405,31 @@ class Deal {
     return this.input.variant === 'full' && this.view.buyerId !== undefined && this.view.buyerId !== buyerId;
   }
 
-  private requireState(allowed: OrderState[], action: string): void {
-    if (!allowed.includes(this.view.state)) refuse('IllegalStep', `cannot ${action} while the order is ${this.view.state}`);
+  private requireState(allowed: OrderState[], action: StepAction): void {
+    const state = this.view.state;
+    if (!allowed.includes(state))
+      refuse('IllegalStep', `cannot ${STEP_ACTION_WORDS[action]} while the order is ${state}`, { code: 'illegal_step', action, state });
   }
 
   private requireOtpSendsLeft(): void {
-    if (this.otpSends >= this.input.maxOtpSends) refuse('OtpLimit', otpLimitDetail(this.input.maxOtpSends));
+    if (this.otpSends >= this.input.maxOtpSends)
+      refuse('OtpLimit', otpLimitDetail(this.input.maxOtpSends), { code: 'otp_limit', max: this.input.maxOtpSends });
   }
 
   /** The one buyer who may pay: the attributed buyer (full), or a screened buyer while nobody else pays (simple). */
   private requirePayer(buyerId: string): void {
     requireText(buyerId, 'buyerId');
     if (this.view.buyerId !== undefined) {
-      if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer');
+      if (buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'this order is attributed to another buyer', { code: 'not_the_buyer' });
       return;
     }
     if (this.input.variant === 'full' || !this.screenedBuyers.has(buyerId))
-      refuse('NotTheBuyer', 'request the payment info for this order first');
+      refuse('NotTheBuyer', 'request the payment info for this order first', { code: 'request_payment_info_first' });
   }
 
   private requireBuyer(buyerId: string): void {
-    if (this.view.buyerId === undefined || buyerId !== this.view.buyerId) refuse('NotTheBuyer', 'only the buyer of this order can decide');
+    if (this.view.buyerId === undefined || buyerId !== this.view.buyerId)
+      refuse('NotTheBuyer', 'only the buyer of this order can decide', { code: 'not_the_buyer' });
   }
 }
 

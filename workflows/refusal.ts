@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { TEXT_LIMITS } from '../src/domain/limits';
+import type { Reason } from '../src/deal/reasons';
 
 /**
  * Refusals for update validators: a non-retryable `ApplicationFailure` whose type the api maps
@@ -23,8 +24,9 @@ export type RefusalType =
   | 'UnknownVerification'
   | 'SameApprover';
 
-export function refuse(type: RefusalType, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+/** The English `message` is for the API and logs; `reason` (a code, in the details) is what renderers translate for people. */
+export function refuse(type: RefusalType, message: string, reason?: Reason): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(reason ? { details: [reason] } : {}) });
 }
 
 /** Non-empty text of at most 200 characters, or an `InvalidInput` refusal naming the field. */

@@ -48,15 +48,16 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/orders/{code}/payment-parameters': {
     post: {
-      summary: 'S111: payment source; S112 sends the OTP',
+      summary:
+        "S111: `method: card` pays at the provider's hosted checkout (S112 sends the OTP first in the full variant; the answer or the OTP's gives `checkoutUrl`); `paymentSource` (a provider token) is kept for integrations that tokenise themselves",
       security: user,
       idempotent: true,
-      body: { paymentSource: { type: 'object' } },
+      body: { method: { enum: ['card'] }, paymentSource: { type: 'object' } },
     },
   },
   '/api/orders/{code}/otp': {
     post: {
-      summary: 'S113–S115: the OTP back; the charge starts',
+      summary: 'S113–S115: the OTP back; then the hosted checkout (`checkoutUrl`), or the charge starts (token)',
       security: user,
       idempotent: true,
       body: { otp: { type: 'string', pattern: '^\\d{6}$' } },

@@ -1,5 +1,7 @@
 import type { Currency } from '../domain/money';
 import type { ParkReason } from '../../workflows/order-messages';
+import type { DealFee } from '../deal/fees';
+import type { Reason } from '../deal/reasons';
 
 /**
  * What the deal says to people, as meaning rather than layout. The chat platform adapter
@@ -16,8 +18,17 @@ export interface ProductSummary {
   transactionCode: string;
 }
 
+/** An ATM virtual account the payment provider issued for one order. */
+export interface VirtualAccountInfo {
+  bankCode: string;
+  accountNumber: string;
+  amountMinor: number;
+  currency: Currency;
+  expiresAt: string;
+}
+
 export type DealMessage =
-  | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary } // S306
+  | { kind: 'link_created'; paymentUrl: string; dynamicPassword: string; product: ProductSummary; fee?: DealFee } // S306
   | { kind: 'wallet_activation_request'; activationUrl: string; verificationCode: string } // S303, S503
   | { kind: 'wallet_activated' } // S308
   | { kind: 'wallet_verification_failed'; attemptsLeft: number } // S309 re-verification
@@ -30,17 +41,47 @@ export type DealMessage =
   | { kind: 'pending_payment_info'; product: ProductSummary; paymentUrl: string } // S107
   | { kind: 'phone_binding_request'; bindUrl: string } // S405
   | { kind: 'abnormal_binding'; reason: 'multiple_phones' | 'virtual_number' } // S406/S407
-  | { kind: 'payment_info'; product: ProductSummary; paymentUrl: string; paymentAccount: string; verification: 'otp' | 'none' } // S108, S118
+  | {
+      kind: 'payment_info';
+      product: ProductSummary;
+      paymentUrl: string;
+      /** Deals started before the hosted checkout: the collection account we derived. */
+      paymentAccount?: string;
+      /** The ATM account the provider issued for this order, with its expiry (ISO 8601). */
+      virtualAccount?: VirtualAccountInfo;
+      verification: 'otp' | 'none';
+      /** The platform fee and who pays it; with the buyer paying it, the amount due is the total plus the fee. */
+      fee?: DealFee;
+    } // S108, S118
   | { kind: 'otp'; otp: string; expiresInSeconds: number; transactionCode: string } // S112
-  | { kind: 'payment_failed'; reason: string; transactionCode: string } // S115
+  | {
+      kind: 'payment_failed';
+      /** English, for logs and deals from before reason codes. */
+      reason: string;
+      /** What the renderer translates (src/deal/reasons.ts). */
+      reasonCode?: Reason;
+      transactionCode: string;
+    } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
-  | { kind: 'stage_one'; product: ProductSummary; progressUrl: string; qrImageUrl: string; decisionDeadline: string } // S203
+  | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)
+  | {
+      kind: 'stage_one';
+      product: ProductSummary;
+      progressUrl: string;
+      qrImageUrl: string;
+      decisionDeadline: string;
+      /** Whose card: only the buyer's has Agree and Dispute (absent: a deal from before, both had them). */
+      audience?: 'buyer' | 'seller';
+      /** The buyer may ask for more time (an extend button on the buyer's card). */
+      extendable?: boolean;
+    } // S203
+  | { kind: 'decision_extended'; transactionCode: string; decisionDeadline: string } // S204: the buyer asked for more time (to both)
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }
   | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched
   | { kind: 'order_cancelled'; transactionCode: string } // the seller withdrew the link (to the buyer who had it)
-  | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number } // S207
+  | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number; feeMinor?: number } // S207
   | {
       kind: 'transaction_result';
       product: ProductSummary;

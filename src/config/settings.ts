@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { developmentKey, keyRingFromEnv, type KeyRing } from '../crypto/key-ring';
 import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
 import { LOG_LEVELS, type LogLevelName } from '../observability/logger';
+import { feeScheduleFromEnv } from '../deal/fee-settings';
+import type { FeeSchedule } from '../deal/fees';
 import { ConfigError, hostPortSetting, integerSetting, optionalString, secretSetting, urlSetting } from './env';
 
 /**
@@ -23,6 +25,10 @@ export interface DealDurations {
   otpTtlMs: number;
   /** S114: without the provider's webhook by then, the deal asks the provider; still pending → parked for a person. */
   chargeResultWaitMs: number;
+  /** A link no buyer took (no payment info sent) expires after this and the seller is told. Absent in runs started before it. */
+  linkExpiryMs?: number;
+  /** S204: how much one extension of the decision window adds (the buyer asks from the chat). Absent in runs before it. */
+  decisionExtensionMs?: number;
 }
 
 export interface WalletPolicy {
@@ -75,12 +81,16 @@ export interface Settings {
     hashSecret: string;
   };
   durations: DealDurations;
+  /** PLATFORM_FEES: the platform fee per currency (src/deal/fees.ts). */
+  fees: FeeSchedule;
   wallet: WalletPolicy;
   moneyOut: MoneyOutSettings;
   maxPasswordFailures: number;
   maxOtpAttempts: number;
   /** MAX_OTP_SENDS_PER_ORDER: codes sent for one order at most (first and resends). */
   maxOtpSends: number;
+  /** DECISION_EXTENSIONS_MAX: how often a buyer may extend the decision window (0: never). */
+  maxDecisionExtensions: number;
   /** OTP_SENDS_PER_BUYER_HOUR: codes one buyer may be sent per hour, over all orders. */
   otpSendsPerBuyerHour: number;
   line: LineSettings;
@@ -421,7 +431,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       phoneBindingPeriodMs: duration('PHONE_BINDING_PERIOD_MS', 30 * DAY_MS),
       otpTtlMs: duration('OTP_TTL_MS', 5 * 60 * 1000),
       chargeResultWaitMs: duration('CHARGE_RESULT_WAIT_MS', 30 * MINUTE_MS),
+      linkExpiryMs: duration('LINK_EXPIRY_MS', 7 * DAY_MS),
+      decisionExtensionMs: duration('DECISION_EXTENSION_MS', 3 * DAY_MS),
     },
+    fees: feeScheduleFromEnv(env),
     wallet: {
       attemptsPerRound: integerSetting(env, 'WALLET_ATTEMPTS_PER_ROUND', 3, 1, 20),
       lockoutMs: duration('WALLET_LOCKOUT_MS', 1 * DAY_MS),
@@ -438,6 +451,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     maxPasswordFailures: integerSetting(env, 'MAX_PASSWORD_FAILURES', 5, 1, 100),
     maxOtpAttempts: integerSetting(env, 'MAX_OTP_ATTEMPTS', 5, 1, 10),
     maxOtpSends: integerSetting(env, 'MAX_OTP_SENDS_PER_ORDER', 5, 1, 20),
+    maxDecisionExtensions: integerSetting(env, 'DECISION_EXTENSIONS_MAX', 1, 0, 5),
     otpSendsPerBuyerHour: integerSetting(env, 'OTP_SENDS_PER_BUYER_HOUR', 10, 1, 100),
     line: {
       channelId: requiredInProduction('LINE_CHANNEL_ID', optionalString(env, 'LINE_CHANNEL_ID'), '1650000000'),

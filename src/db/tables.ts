@@ -20,6 +20,11 @@ export interface OrderRow {
   charge_id: string | null;
   seller_paid_minor: string;
   buyer_refunded_minor: string;
+  /** Booked to the fee account at settlement (0 before). */
+  fee_minor: string;
+  /** The fee quoted when the link was created, and who pays it (null: a deal from before fees). */
+  quoted_fee_minor: string;
+  fee_payer: 'seller' | 'buyer' | null;
   state_version: string;
   dispute_reason: string | null;
   park_reason: string | null;
@@ -28,9 +33,21 @@ export interface OrderRow {
   updated_at: Date;
 }
 type OrderWrite = Partial<
-  Omit<OrderRow, 'total_minor' | 'seller_paid_minor' | 'buyer_refunded_minor' | 'state_version' | 'updated_at' | 'created_at'>
+  Omit<
+    OrderRow,
+    | 'total_minor'
+    | 'seller_paid_minor'
+    | 'buyer_refunded_minor'
+    | 'fee_minor'
+    | 'quoted_fee_minor'
+    | 'state_version'
+    | 'updated_at'
+    | 'created_at'
+  >
 > & {
   total_minor?: number | string;
+  fee_minor?: number | string;
+  quoted_fee_minor?: number | string;
   seller_paid_minor?: number | string;
   buyer_refunded_minor?: number | string;
   state_version?: number | string;

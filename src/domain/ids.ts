@@ -49,6 +49,8 @@ export const escrowAccountId = (paymentCode: string) => `escrow:${paymentCode}`;
 export const walletAccountId = (userId: string, currency: string) => `wallet:${userId}:${currency}`;
 export const providerClearingAccountId = (currency: string) => `provider-clearing:${currency}`;
 export const payoutClearingAccountId = (currency: string) => `payout-clearing:${currency}`;
+/** The platform's fee income, one account per currency. */
+export const feeAccountId = (currency: string) => `platform-fees:${currency}`;
 
 /** Transfer ids are idempotency keys: derived from the order and the step, never random. */
 export const stageOneTransferId = (paymentCode: string) => `order:${paymentCode}:stage-one`;
@@ -58,6 +60,7 @@ export const stageOneTransferId = (paymentCode: string) => `order:${paymentCode}
  */
 export const releaseTransferId = (paymentCode: string, attempt: number) => `order:${paymentCode}:release:${attempt}`;
 export const refundTransferId = (paymentCode: string, attempt: number) => `order:${paymentCode}:refund:${attempt}`;
+export const feeTransferId = (paymentCode: string, attempt: number) => `order:${paymentCode}:fee:${attempt}`;
 export const postTransferId = (pendingId: string) => `${pendingId}:post`;
 export const voidTransferId = (pendingId: string) => `${pendingId}:void`;
 /** The provider's idempotency key for one settlement attempt's refund. */

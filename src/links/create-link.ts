@@ -10,6 +10,7 @@ import type { Currency } from '../domain/money';
 import { OrderStateAttribute, SellerIdAttribute } from '../temporal/search-attributes';
 import type { FlowVariant, OrderInput } from '../../workflows/order-messages';
 import { deriveDynamicPassword } from './dynamic-password';
+import { feeFor } from '../deal/fees';
 
 /**
  * S301–S306: a seller's fulfilment-transaction setup request becomes a payment link, once the
@@ -87,6 +88,7 @@ export async function createPaymentLink(
     currency: product.currency,
   });
   const workflowId = orderWorkflowId(paymentCode);
+  const fee = feeFor(totalMinor, settings.fees[product.currency]);
   const link = {
     payment_code: paymentCode,
     seller_id: sellerId,
@@ -110,6 +112,8 @@ export async function createPaymentLink(
       total_minor: totalMinor,
       currency: product.currency,
       product_name: product.name,
+      quoted_fee_minor: fee.feeMinor,
+      fee_payer: fee.payer,
     });
     return true;
   });
@@ -129,7 +133,9 @@ export async function createPaymentLink(
     maxPasswordFailures: settings.maxPasswordFailures,
     maxOtpAttempts: settings.maxOtpAttempts,
     maxOtpSends: settings.maxOtpSends,
+    maxDecisionExtensions: settings.maxDecisionExtensions,
     publicBaseUrl: settings.publicBaseUrl,
+    fee,
   };
   try {
     await deps.temporal.workflow.start('orderWorkflow', {
@@ -160,7 +166,7 @@ export async function createPaymentLink(
     await deps.chat.send({
       to: sellerId,
       retryKey: `${workflowId}:link-created`,
-      message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary },
+      message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary, fee },
     });
     return { status: 'created', paymentCode, paymentUrl, dynamicPassword, transactionCode: summary.transactionCode };
   }

@@ -35,6 +35,8 @@ export interface PaymentProvider {
   /** A hosted checkout for an order: the page to send the buyer to, and its virtual account when ATM was asked for. */
   createCheckoutSession(input: CheckoutSessionInput, idempotencyKey: string): Promise<CheckoutSession>;
   getCheckoutSession(id: string): Promise<CheckoutSession>;
+  /** Closes an open session (its page and its ATM account); 409 (PaymentRefused) when it was already decided. */
+  expireCheckoutSession(id: string): Promise<CheckoutSession>;
 }
 
 export function createPaymentProvider(options: ProviderClientOptions): PaymentProvider {
@@ -51,6 +53,8 @@ export function createPaymentProvider(options: ProviderClientOptions): PaymentPr
       api({ method: 'POST', path: '/v1/checkout/sessions', body: input, idempotencyKey, responseSchema: checkoutSessionSchema }),
     getCheckoutSession: (id) =>
       api({ method: 'GET', path: `/v1/checkout/sessions/${encodeURIComponent(id)}`, responseSchema: checkoutSessionSchema }),
+    expireCheckoutSession: (id) =>
+      api({ method: 'POST', path: `/v1/checkout/sessions/${encodeURIComponent(id)}/expire`, responseSchema: checkoutSessionSchema }),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { Browser } from 'playwright-core';
-import { createPaymentProvider, openOrderCheckout, type OrderCheckout } from '../../src/payment';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, dealInEscrow, eventually, readyBuyer } from '../support/deal-steps';
+import { activateWallet, createLink, dealInEscrow, eventually, lastMessage, readyBuyer } from '../support/deal-steps';
 import {
   collectPageErrors,
   describeWithChromium,
@@ -17,8 +16,7 @@ import { startPagesSite, type PagesSite } from '../pages/site';
  * The buyer at the provider's hosted checkout, in a phone-sized Chromium: the card form (with
  * the order's ATM account), a card that asks for the issuer's 3-D-Secure-like challenge, the
  * one-time code read off the issuer's page, and back at our return page, which reads the order.
- * The deal workflow does not open sessions yet (journey work): the test opens one with our
- * client, for an order waiting for this buyer's payment.
+ * The order opens its own session with the payment info and gives the card page after the OTP.
  */
 describeWithChromium("paying at the provider's hosted checkout, in chromium", () => {
   let h: DealHarness;
@@ -44,19 +42,20 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
       dynamicPassword: link.dynamicPassword,
     });
     expect(requested.body.outcome).toBe('payment_info');
-
-    const provider = createPaymentProvider({ baseUrl: h.payments.baseUrl, apiKey: h.settings.payments.apiKey });
-    const now = Date.now();
-    const opened: OrderCheckout = await openOrderCheckout(provider, {
-      paymentCode: link.paymentCode,
-      attempt: 1,
-      amountMinor: 900,
-      currency: 'TWD',
-      description: '手作茶杯 x 2',
-      paymentDeadlineMs: now + 3600_000,
-      openedAtMs: now,
-      publicBaseUrl: site.baseUrl,
+    // The order opened its checkout with the payment info; the card page is given after the OTP.
+    expect((await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.checkout.url).toBeUndefined();
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { method: 'card' });
+    const verified = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, {
+      otp: lastMessage(h, buyer.userId, 'otp').otp,
     });
+    expect(verified.body.outcome).toBe('checkout');
+    const checkout = (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.checkout;
+    const opened = {
+      sessionId: checkout.sessionId as string,
+      checkoutUrl: verified.body.checkoutUrl as string,
+      virtualAccount: checkout.virtualAccount,
+    };
+    expect(checkout.url).toBe(opened.checkoutUrl);
 
     const context = await phoneContext(browser, buyer.token);
     const page = await context.newPage();
@@ -83,9 +82,10 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
     // Back at our return page, which reads the order through our api.
     const orderRead = page.waitForResponse((r) => r.url().endsWith(`/api/orders/${link.paymentCode}`) && r.status() === 200);
     await page.getByRole('button', { name: '驗證' }).click();
-    await page.waitForURL(`${site.baseUrl}/pages/pay/${link.paymentCode}/return?session_id=${opened.sessionId}`);
+    await page.waitForURL(`${h.baseUrl}/pages/pay/${link.paymentCode}/return?session_id=${opened.sessionId}`);
     await orderRead;
-    await expectText(page, '#confirming', /我們正在確認您的付款/);
+    // The order recognises its session in the provider's webhook: the page says the money is held.
+    await expectText(page, '#return-outcome', /付款已確認,款項由我們保管中/);
     expect(await page.getAttribute('#to-payment', 'href')).toBe(`/pages/pay/${link.paymentCode}`);
     await screenshot(page, 'checkout-return-confirming');
 
@@ -95,7 +95,7 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
       type: 'charge.succeeded',
       data: { reference: link.paymentCode, amountMinor: 900, currency: 'TWD', checkoutSessionId: opened.sessionId },
     });
-    await eventually(async () => h.payments.state.deliveries.some((d) => d.url === `${site.baseUrl}/webhooks/payments`));
+    await eventually(async () => h.payments.state.deliveries.some((d) => d.url === `${h.baseUrl}/webhooks/payments`));
     expect(errors).toEqual([]);
     await context.close();
   });

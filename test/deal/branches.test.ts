@@ -9,6 +9,9 @@ import {
   eventually,
   lastMessage,
   payThroughOtp,
+  payByCard,
+  CARDS,
+  transferToVirtualAccount,
   readyBuyer as readyBuyerOf,
   type Link,
   type Party,
@@ -108,6 +111,27 @@ describe('deal branches', () => {
     expect(row.buyer_id).toBe(first.userId);
   });
 
+  it('S104–S106 before S501: an intruder on an attributed code gets the attribution error, whatever their wallet, and the seller is told', async () => {
+    const link = await newLink();
+    const holder = await readyBuyer();
+    expect((await request(holder, link)).body.outcome).toBe('payment_info');
+    const intruder = await h.newUser(); // no wallet, no phone
+    const refused = await request(intruder, link);
+    expect(refused.body).toEqual({ outcome: 'attribution_error' });
+    expect(h.chat.kindsTo(intruder.userId)).toContain('code_already_attributed');
+    expect(h.chat.kindsTo(intruder.userId)).not.toContain('wallet_activation_request');
+    await eventually(async () =>
+      h.chat
+        .messagesTo(seller.userId)
+        .some(
+          (m) =>
+            m.kind === 'attribution_error' &&
+            m.transactionCode === link.transactionCode &&
+            m.attemptedByName === h.line.state.getUser(intruder.userId)!.displayName,
+        ),
+    );
+  });
+
   it('S104–S107 under load: 20 buyers asking at once → exactly one attributed', async () => {
     const link = await newLink();
     const buyers = await Promise.all(Array.from({ length: 20 }, () => readyBuyer()));
@@ -154,9 +178,7 @@ describe('deal branches', () => {
     const link = await newLink();
     const buyer = await readyBuyer();
     await request(buyer, link);
-    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
-      paymentSource: { type: 'card', token: 'tok_visa' },
-    });
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { method: 'card' });
     const real = lastMessage(h, buyer.userId, 'otp').otp as string;
     const wrong = real === '000000' ? '111111' : '000000';
     const first = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: wrong });
@@ -170,21 +192,31 @@ describe('deal branches', () => {
     const resent = await h.call('POST', `/api/orders/${link.paymentCode}/otp/resend`, buyer.token);
     expect(resent.body.outcome).toBe('otp_sent');
     const fresh = lastMessage(h, buyer.userId, 'otp').otp as string;
-    expect((await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: fresh })).body.outcome).toBe('charging');
+    const verified = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp: fresh });
+    expect(verified.body.outcome).toBe('checkout');
+    await payByCard(verified.body.checkoutUrl, CARDS.succeeds);
     await eventually(async () => (await orderState(link)) === 'escrow');
   });
 
-  it('S115/S201: a declined card fails with the reason and the buyer pays again', async () => {
+  it('S115/S201: a card declined at the hosted checkout fails with the reason; a new session, and the buyer pays again', async () => {
     const link = await newLink();
     const buyer = await readyBuyer();
-    await payThroughOtp(h, buyer, link, 'tok_decline');
+    await payThroughOtp(h, buyer, link, CARDS.declined);
     await eventually(async () => h.chat.messagesTo(buyer.userId).some((m) => m.kind === 'payment_failed'));
-    await eventually(async () => (await orderState(link)) === 'awaiting_payment');
-    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
-      paymentSource: { type: 'card', token: 'tok_visa' },
+    const view = async () => (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body;
+    await eventually(async () => (await view()).state === 'awaiting_payment');
+    const sessions = [...h.payments.state.sessions.values()].filter((r) => r.session.reference === link.paymentCode);
+    expect(sessions.map((r) => r.session.status).sort()).toEqual(['failed', 'open']);
+    const open = sessions.find((r) => r.session.status === 'open')!.session;
+    expect((await view()).checkout).toMatchObject({
+      sessionId: open.id,
+      virtualAccount: { accountNumber: open.virtualAccount!.accountNumber },
     });
+    await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { method: 'card' });
     const otp = lastMessage(h, buyer.userId, 'otp').otp;
-    await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
+    const verified = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
+    expect(verified.body.checkoutUrl).toBe(open.url);
+    await payByCard(verified.body.checkoutUrl, CARDS.succeeds);
     await eventually(async () => (await orderState(link)) === 'escrow');
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor).toBe(1200); // paid once, not twice
@@ -227,12 +259,44 @@ describe('deal branches', () => {
     const buyer = await h.newUser(); // no wallet, no phone: the simple flow does not ask
     const res = await request(buyer, link);
     expect(res.body).toMatchObject({ outcome: 'payment_info', verification: 'none' });
-    const paid = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
-      paymentSource: { type: 'card', token: 'tok_visa' },
-    });
-    expect(paid.body).toEqual({ outcome: 'charging' });
+    const paid = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { method: 'card' });
+    expect(paid.body).toEqual({ outcome: 'checkout', checkoutUrl: expect.stringContaining('/checkout/cs_') });
+    await payByCard(paid.body.checkoutUrl, CARDS.succeeds);
     await eventually(async () => (await orderState(link)) === 'escrow');
     expect(h.chat.kindsTo(buyer.userId)).not.toContain('otp');
+  });
+
+  it('S108/S201: a transfer of the total into the ATM account the provider issued pays the order, no card and no OTP', async () => {
+    const link = await newLink();
+    const buyer = await readyBuyer();
+    expect((await request(buyer, link)).body.outcome).toBe('payment_info');
+    const account = lastMessage(h, buyer.userId, 'payment_info').virtualAccount;
+    expect(account).toMatchObject({
+      bankCode: expect.stringMatching(/^\d{3}$/),
+      accountNumber: expect.stringMatching(/^\d{14}$/),
+      amountMinor: 1200,
+    });
+    const sent = await transferToVirtualAccount(h, account.accountNumber, 1200);
+    expect(sent.status).toBe(201);
+    await eventually(async () => (await orderState(link)) === 'escrow');
+    const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
+    expect(escrow.creditsPostedMinor).toBe(1200);
+    expect(h.chat.kindsTo(buyer.userId)).not.toContain('otp');
+    // The account takes one transfer: a second one is refused by the provider, so nothing is paid twice.
+    expect((await transferToVirtualAccount(h, account.accountNumber, 1200)).status).toBe(409);
+  });
+
+  it('a cancelled order closes its checkout at the provider: a late transfer into its ATM account is refused', async () => {
+    const link = await newLink();
+    const buyer = await readyBuyer();
+    expect((await request(buyer, link)).body.outcome).toBe('payment_info');
+    const account = lastMessage(h, buyer.userId, 'payment_info').virtualAccount;
+    expect((await h.call('POST', `/api/orders/${link.paymentCode}/cancel`, seller.token)).body).toEqual({ outcome: 'cancelled' });
+    await eventually(async () => (await orderState(link)) === 'cancelled');
+    const late = await transferToVirtualAccount(h, account.accountNumber, 1200);
+    expect(late).toMatchObject({ status: 409, body: { type: expect.stringContaining('virtual-account-expired') } });
+    const session = [...h.payments.state.sessions.values()].find((r) => r.session.reference === link.paymentCode)!.session;
+    expect(session.status).toBe('expired');
   });
 
   it('S302/S303: a seller without an enabled wallet is asked to activate it before any link', async () => {

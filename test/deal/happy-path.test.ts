@@ -20,7 +20,21 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     expect(h.chat.kindsTo(seller.userId)).toContain('link_created');
 
     await payThroughOtp(h, buyer, link);
+    // S108: the payment info shows the ATM account the provider issued for this order, with its expiry.
+    const info = h.chat.messagesTo(buyer.userId).find((m) => m.kind === 'payment_info') as any;
+    const session = [...h.payments.state.sessions.values()].find((r) => r.session.reference === link.paymentCode)!.session;
+    expect(info.paymentAccount).toBeUndefined();
+    expect(info.virtualAccount).toEqual({
+      bankCode: session.virtualAccount!.bankCode,
+      accountNumber: session.virtualAccount!.accountNumber,
+      amountMinor: 9000,
+      currency: 'TWD',
+      expiresAt: new Date(session.virtualAccount!.expiresAt * 1000).toISOString(),
+    });
     await eventually(async () => (await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.state === 'escrow');
+    // The checkout is the buyer's: the seller's view does not carry it.
+    expect((await h.call('GET', `/api/orders/${link.paymentCode}`, buyer.token)).body.checkout.sessionId).toBe(session.id);
+    expect((await h.call('GET', `/api/orders/${link.paymentCode}`, seller.token)).body.checkout).toBeUndefined();
 
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(9000);
@@ -47,6 +61,7 @@ describe('a whole deal through the api, the worker and the real Temporal server'
     const row = await orderRow(h, link.paymentCode);
     expect(row.state).toBe('completed');
     expect(Number(row.seller_paid_minor)).toBe(9000);
-    await recordHistory(h, `order:${link.paymentCode}`, 'happy-path');
+    // 'happy-path' was recorded before the hosted checkout (a token charge): it stays, to prove those runs replay.
+    await recordHistory(h, `order:${link.paymentCode}`, 'hosted-checkout');
   });
 });

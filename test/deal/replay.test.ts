@@ -61,6 +61,13 @@ describe('replay of committed workflow histories', () => {
     expect(patches('wallet-activation/unlocked-by-support')).toEqual(['wallet-unlock']);
   });
 
+  it('has the deal on both sides of patched(hosted-checkout): a token charge from before, and the hosted checkout', () => {
+    expect(ids).toEqual(expect.arrayContaining(['order/happy-path', 'order/hosted-checkout']));
+    const patches = (id: string) => patchesIn(histories.find((h) => h.id === id)!.json);
+    expect(patches('order/happy-path')).toEqual([]); // recorded before the hosted checkout: cannot be re-recorded
+    expect(patches('order/hosted-checkout')).toEqual(['hosted-checkout']);
+  });
+
   it('replays each of them deterministically', async () => {
     const bundle = await sharedWorkflowBundle();
     const replays = histories.map((h) => ({ workflowId: h.id, history: historyFromJSON(h.json) }));

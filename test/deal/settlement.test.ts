@@ -154,7 +154,13 @@ describe('settlement in every currency, and parking', () => {
         id: `evt_mismatch_${link.paymentCode}`,
         type: 'charge.succeeded',
         created: Math.floor(Date.now() / 1000),
-        data: { chargeId: charge.id, reference: link.paymentCode, amountMinor: total - 500, currency: 'TWD' },
+        data: {
+          chargeId: charge.id,
+          reference: link.paymentCode,
+          amountMinor: total - 500,
+          currency: 'TWD',
+          checkoutSessionId: charge.checkoutSessionId,
+        },
       });
       expect(sent.status).toBe(200);
       await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');

@@ -111,6 +111,40 @@ describe('renderDealMessage', () => {
     expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
   });
 
+  it("buttons for the party they serve: the seller's stage-one card has no Agree/Dispute, the seller's link card no Pay now", () => {
+    const samples = samplesFor(product);
+    const postbacksOf = (out: messagingApi.Message) => actionsIn(out).filter((a) => a.type === 'postback');
+    const [buyers] = renderDealMessage({ ...samples.stage_one, audience: 'buyer' }, 'zh-TW');
+    const [sellers] = renderDealMessage({ ...samples.stage_one, audience: 'seller' }, 'zh-TW');
+    expect(postbacksOf(buyers!)).toHaveLength(2);
+    expect(postbacksOf(sellers!)).toEqual([]);
+    expect(actionsIn(sellers!)).toContainEqual(expect.objectContaining({ type: 'uri', uri: samples.stage_one.progressUrl }));
+    const [link] = renderDealMessage(samples.link_created, 'zh-TW');
+    expect(actionsIn(link!).filter((a) => a.type === 'uri')).toEqual([]);
+    expect(visibleText(link!)).not.toContain('立即付款');
+  });
+
+  it('translates the reason code of a failed payment; English only for deals from before codes', () => {
+    const failed = { ...samplesFor(product).payment_failed, reason: 'wrong verification code, 2 tries left' };
+    const [zh] = renderDealMessage({ ...failed, reasonCode: { code: 'wrong_otp', attemptsLeft: 2 } }, 'zh-TW');
+    expect(visibleText(zh!)).toContain('驗證碼錯誤,還可以再試 2 次。');
+    expect(visibleText(zh!)).not.toContain('wrong verification code');
+    const [old] = renderDealMessage(failed, 'zh-TW');
+    expect(visibleText(old!)).toContain('wrong verification code');
+  });
+
+  it('shows the platform fee before paying: to the seller what they receive, to the buyer what is due', () => {
+    const samples = samplesFor({ ...product, totalMinor: 1000, currency: 'TWD' });
+    const [sellerPays] = renderDealMessage({ ...samples.link_created, fee: { feeMinor: 25, payer: 'seller' } }, 'en');
+    expect(visibleText(sellerPays!)).toEqual(expect.stringContaining('Platform fee'));
+    expect(visibleText(sellerPays!)).toContain('TWD 975');
+    const [buyerPays] = renderDealMessage({ ...samples.payment_info, fee: { feeMinor: 25, payer: 'buyer' } }, 'zh-TW');
+    expect(visibleText(buyerPays!)).toContain('平台手續費');
+    expect(visibleText(buyerPays!)).toContain('TWD 1,025');
+    const [none] = renderDealMessage(samples.payment_info, 'en');
+    expect(visibleText(none!)).not.toContain('Platform fee');
+  });
+
   it('sends the OTP as plain text with a resend quick reply', () => {
     const [out] = renderDealMessage(samplesFor(product).otp, 'zh-TW');
     expect(out!.type).toBe('text');

@@ -56,6 +56,8 @@ export function samplesFor(p: ProductSummary): Samples {
     payment_failed: { kind: 'payment_failed', reason: 'wrong verification code', transactionCode: code },
     payment_reminder: { kind: 'payment_reminder', paymentUrl: `https://pay.example/p/${code}`, transactionCode: code },
     order_expired: { kind: 'order_expired', transactionCode: code },
+    decision_extended: { kind: 'decision_extended', transactionCode: code, decisionDeadline: '2026-05-04T10:00:00.000Z' },
+    link_expired: { kind: 'link_expired', transactionCode: code, productName: p.productName, expiredAfterDays: 7 },
     stage_one: {
       kind: 'stage_one',
       product: p,

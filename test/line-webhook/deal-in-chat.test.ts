@@ -1,4 +1,5 @@
-import { STRINGS } from '../../src/line/render';
+import { encodePostback, STRINGS } from '../../src/line/render';
+import { reasonText } from '../../src/deal/reasons';
 import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp, orderRow } from '../support/deal-steps';
 import { postbackData, seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
@@ -47,12 +48,46 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     const agree = postbackData(seenBy(h.line, buyer.userId), 'agree');
     expect(agree).toBe(`action=agree&order=${link.transactionCode}`);
 
+    // A step the deal refuses is explained in the buyer's language, from the workflow's reason code
+    // (it was "cannot resend the OTP while the order is escrow" inside a zh-TW chat).
+    await h.tap(buyer.userId, encodePostback({ action: 'resend_otp', transactionCode: link.transactionCode }));
+    const refusal = `${CHAT_TEXTS['zh-TW'].refused(reasonText({ code: 'illegal_step', action: 'resend_otp', state: 'escrow' }, 'zh-TW'))}`;
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text === refusal));
+    expect(refusal).toBe('無法執行:此交易目前「款項保管中」,無法重新傳送驗證碼。');
+    expect(seenBy(h.line, buyer.userId).some((m) => /cannot|while the order/.test(m.text))).toBe(false);
+
     // Only the buyer decides: the seller tapping the same button is told so, and nothing moves.
     await h.tap(seller.userId, agree!);
     await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].notYourOrder));
     expect((await orderRow(h, paymentCode)).state).toBe('escrow');
 
+    // The seller's stage-one card has no Agree/Dispute; the buyer's has them and "extend".
+    const sellerCard = seenBy(h.line, seller.userId).find((m) => m.text.includes(zh.title.stage_one))!;
+    expect(sellerCard.actions.filter((a) => a.type === 'postback')).toEqual([]);
+
+    // One extension of the decision window, asked from the chat; a second one is refused, in zh-TW.
+    const before = Number((await h.call('GET', `/api/orders/${paymentCode}`, buyer.token)).body.decisionDeadlineMs);
+    const extend = postbackData(seenBy(h.line, buyer.userId), 'extend');
+    expect(extend).toBe(`action=extend&order=${link.transactionCode}`);
+    await h.tap(buyer.userId, extend!);
+    for (const party of [buyer, seller]) {
+      await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.decision_extended)));
+    }
+    const after = Number((await h.call('GET', `/api/orders/${paymentCode}`, buyer.token)).body.decisionDeadlineMs);
+    expect(after - before).toBe(h.settings.durations.decisionExtensionMs);
+    await h.tap(buyer.userId, extend!);
+    const once = CHAT_TEXTS['zh-TW'].refused(reasonText({ code: 'extension_used', max: 1 }, 'zh-TW'));
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text === once));
+
+    // Agree asks first; nothing moves until the buyer confirms with the quick reply.
     await h.tap(buyer.userId, agree!);
+    await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text.includes('確定要撥款')));
+    const question = seenBy(h.line, buyer.userId).find((m) => m.text.includes('確定要撥款'))!;
+    expect(question.text).toContain('2,400');
+    expect((await orderRow(h, paymentCode)).state).toBe('escrow');
+    const confirm = postbackData([question], 'confirm_agree');
+    expect(confirm).toBe(`action=confirm_agree&order=${link.transactionCode}`);
+    await h.tap(buyer.userId, confirm!);
     for (const party of [buyer, seller]) {
       await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(zh.title.stage_two)));
     }
@@ -70,12 +105,11 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     const inbox = () =>
       h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
     await eventually(async () => (await inbox()).every((r) => r.processed_at !== null));
-    // sell, the currency tapped, the seller's refused agree, the buyer's agree.
+    // sell; then the postbacks below.
     expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
       'message:done',
-      'postback:done',
-      'postback:done',
-      'postback:done',
+      // the currency tapped, resend (refused), the seller's agree, extend ×2, agree, confirm
+      ...Array(7).fill('postback:done'),
     ]);
   });
 });

@@ -23,7 +23,7 @@ import {
   type InboxProcessorDeps,
 } from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
-import { simulatorRouter } from '../../src/pages/simulator';
+import { edgeRouters } from '../../src/api/edge-routers';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from '../support/bundle';
 import type { DealHarness } from '../support/deal-harness';
@@ -93,6 +93,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
+    // No platform fee here (test/deal/fees.test.ts has them): amounts in these tests stay whole.
+    PLATFORM_FEES: JSON.stringify(Object.fromEntries(['TWD', 'JPY', 'THB', 'USD'].map((c) => [c, { bps: 0, minMinor: 0 }]))),
   });
 
   const knex = createKnex(testDatabaseUrl(), 20);
@@ -146,7 +148,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     settings,
     verifier: lineIdentityVerifier(settings),
     extraRouters: [
-      simulatorRouter({ lineEmulatorUrl: line.baseUrl }),
+      // LINE Login, media, the chat simulator and our pages, as the api serves them outside production.
+      ...edgeRouters(settings),
       lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined }),
     ],
   });

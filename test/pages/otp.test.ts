@@ -19,7 +19,7 @@ describeWithChromium('the OTP step of the payment page', () => {
     await h?.close();
   });
 
-  async function buyerAtOtp(cardToken: string): Promise<{ page: Page; buyer: Party; paymentCode: string; errors: string[] }> {
+  async function buyerAtOtp(): Promise<{ page: Page; buyer: Party; paymentCode: string; errors: string[] }> {
     const seller = await h.newUser();
     const buyer = await h.newUser();
     await activateWallet(h, seller);
@@ -31,17 +31,24 @@ describeWithChromium('the OTP step of the payment page', () => {
     await page.goto(`${site.baseUrl}/pages/pay/${link.paymentCode}?lang=en`);
     await page.getByRole('textbox', { name: 'Dynamic password', exact: true }).fill(link.dynamicPassword);
     await page.getByRole('button', { name: 'Check password' }).click();
-    await page.getByRole('textbox', { name: 'Payment token', exact: true }).fill(cardToken);
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Pay by card' }).click();
     await page.waitForSelector('#otp-step:not([hidden])');
     await eventually(async () => lastMessage(h, buyer.userId, 'otp') !== undefined);
     return { page, buyer, paymentCode: link.paymentCode, errors };
   }
 
+  /** The provider's hosted card form (zh-TW: the session's language). */
+  async function payOnHostedPage(page: Page, cardNumber: string): Promise<void> {
+    await page.getByLabel('卡號').fill(cardNumber);
+    await page.getByLabel('有效期限(MM/YY)').fill('12/34');
+    await page.getByLabel('安全碼').fill('123');
+    await page.getByRole('button', { name: /付款/ }).click();
+  }
+
   const otpBox = (page: Page) => page.getByRole('textbox', { name: '6-digit verification code', exact: true });
 
   it('shows a wrong code and a malformed code next to the field, and a double submit is one request', async () => {
-    const { page, buyer, paymentCode, errors } = await buyerAtOtp('tok_visa');
+    const { page, buyer, paymentCode, errors } = await buyerAtOtp();
     const otp: string = lastMessage(h, buyer.userId, 'otp').otp;
 
     await otpBox(page).fill('12345');
@@ -68,24 +75,30 @@ describeWithChromium('the OTP step of the payment page', () => {
       form.requestSubmit();
       form.requestSubmit();
     });
-    await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
+    await page.waitForURL(/\/checkout\/cs_/);
     expect(otpPosts).toHaveLength(1);
     expect(otpPosts[0]).toMatch(/^[\w-]{8,}$/);
-    const charges = await orderRow(h, paymentCode);
-    expect(charges.state).toBe('escrow');
+    await payOnHostedPage(page, '4242 4242 4242 4242');
+    await page.waitForURL(/\/return\?session_id=cs_/);
+    await eventually(async () => (await orderRow(h, paymentCode)).state === 'escrow');
     expect(errors).toEqual([]);
   });
 
-  it('a declined card brings the buyer back to the payment method with the reason; a new code and another card pay', async () => {
-    const { page, buyer, paymentCode, errors } = await buyerAtOtp('tok_decline');
+  it('a card declined at the provider brings the buyer back with the reason; a new code and another card pay', async () => {
+    const { page, buyer, paymentCode, errors } = await buyerAtOtp();
     await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
     await page.getByRole('button', { name: 'Pay now' }).click();
-    await expectText(page, '#source-paymentSource-token-error', /did not go through/);
+    await page.waitForURL(/\/checkout\/cs_/);
+    await payOnHostedPage(page, '4000 0000 0000 0002');
+    await page.click('#back'); // the provider's failure page leads back to our return page
+    // Our return page (the provider sends no language back: zh-TW, our default) says it was not paid.
+    await expectText(page, '#return-outcome', /還沒收到這筆付款/);
+    await page.goto(`${site.baseUrl}/pages/pay/${paymentCode}?lang=en`);
+    await expectText(page, '#card-form [data-form-error]', /did not go through/);
     await screenshot(page, 'pay-declined');
 
     const before = h.chat.messagesTo(buyer.userId).filter((m) => m.kind === 'otp').length;
-    await page.getByRole('textbox', { name: 'Payment token', exact: true }).fill('tok_visa');
-    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Pay by card' }).click();
     await page.waitForSelector('#otp-step:not([hidden])');
     // "Send a new code" issues another one; only the newest is accepted.
     await page.getByRole('button', { name: 'Send a new code' }).click();
@@ -93,6 +106,10 @@ describeWithChromium('the OTP step of the payment page', () => {
     await eventually(async () => h.chat.messagesTo(buyer.userId).filter((m) => m.kind === 'otp').length >= before + 2);
     await otpBox(page).fill(lastMessage(h, buyer.userId, 'otp').otp);
     await page.getByRole('button', { name: 'Pay now' }).click();
+    await page.waitForURL(/\/checkout\/cs_/);
+    await payOnHostedPage(page, '4242 4242 4242 4242');
+    await page.waitForURL(/\/return\?session_id=cs_/);
+    await page.click('#to-payment');
     await page.waitForSelector('#decision-forms:not([hidden])', { timeout: 30_000 });
     expect((await orderRow(h, paymentCode)).state).toBe('escrow');
     expect(errors).toEqual([]);

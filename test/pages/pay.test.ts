@@ -75,16 +75,16 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.keyboard.type(link.dynamicPassword);
     await page.keyboard.press('Enter');
 
-    // Pending-payment info with the watermarked picture, then the payment source.
+    // Pending-payment info with the watermarked picture and the ATM account the provider issued; nothing about the card is typed here.
     await page.waitForSelector('#payment-step:not([hidden])');
     await expectText(page, '[data-fact="productName"]', /手作茶杯/);
     await expectText(page, '[data-fact="quantity"]', /^2$/);
     await expectText(page, '[data-fact="transactionCode"]', new RegExp(`^${link.transactionCode}$`));
     await expectText(page, '[data-fact="total"]', /900/);
     await expectImageLoaded(page, '#product-image');
+    await expectText(page, '#atm-account-number', /^\d{14}$/);
     await screenshot(page, 'pay-payment-info');
-    await page.getByRole('textbox', { name: '付款憑證', exact: true }).fill('tok_visa');
-    await page.getByRole('button', { name: '下一步' }).click();
+    await page.getByRole('button', { name: '以信用卡付款' }).click();
 
     // OTP from the recorded chat.
     await page.waitForSelector('#otp-step:not([hidden])');
@@ -92,6 +92,16 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await screenshot(page, 'pay-otp');
     await page.getByRole('textbox', { name: '6 位數付款驗證碼', exact: true }).fill(lastMessage(h, buyer.userId, 'otp').otp);
     await page.getByRole('button', { name: '確認付款' }).click();
+
+    // The provider's hosted card page, then back to our return page, then the deal.
+    await page.waitForURL(/\/checkout\/cs_/);
+    await page.getByLabel('卡號').fill('4242 4242 4242 4242');
+    await page.getByLabel('有效期限(MM/YY)').fill('12/34');
+    await page.getByLabel('安全碼').fill('123');
+    await page.getByRole('button', { name: /付款/ }).click();
+    await page.waitForURL(/\/pages\/pay\/[^/]+\/return\?session_id=cs_/);
+    await expectText(page, '#return-outcome', /付款已確認/);
+    await page.click('#to-payment');
 
     // Stage one: progress, QR code, countdown, the buyer's decision.
     await page.waitForSelector('#progress:not([hidden])', { timeout: 30_000 });
@@ -110,6 +120,11 @@ describeWithChromium('a whole deal through the pages in a phone-sized chromium',
     await page.keyboard.press('Tab');
     expect(await agree.evaluate((el) => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth)).toBe('solid 3px');
     await agree.click();
+    // Agree asks first: nothing is sent until the buyer confirms.
+    await expectText(page, '#agree-confirm-q', /確定要撥款 NT\$900 給賣家嗎/);
+    expect((await orderRow(h, link.paymentCode)).state).toBe('escrow');
+    await screenshot(page, 'pay-agree-confirm');
+    await page.getByRole('button', { name: '確認撥款給賣家' }).click();
     await page.waitForFunction(() => document.querySelector('[data-stage="two"]')?.getAttribute('data-status') === 'done', undefined, {
       timeout: 30_000,
     });

@@ -8,7 +8,9 @@ import path from 'node:path';
 describe('the README lists every setting', () => {
   const root = path.join(__dirname, '..', '..');
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const sources = ['src/config/settings.ts', 'src/limits/policy.ts'].map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+  const sources = ['src/config/settings.ts', 'src/limits/policy.ts', 'src/deal/fee-settings.ts']
+    .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+    .join('\n');
   const prefixed = ['PAYMENT', 'BANKCENTER', 'PAYOUT'].flatMap((p) =>
     ['BASE_URL', 'API_KEY', 'WEBHOOK_SECRET', 'TIMEOUT_MS'].map((s) => `${p}_${s}`),
   );

@@ -119,6 +119,8 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
     WALLET_LOCKOUT_MS: '2000',
+    // No platform fee unless a test asks for one (test/deal/fees.test.ts): other areas' amounts stay whole.
+    PLATFORM_FEES: JSON.stringify(Object.fromEntries(['TWD', 'JPY', 'THB', 'USD'].map((c) => [c, { bps: 0, minMinor: 0 }]))),
     // One test plays many people through one api: rate limits are tested on their own (test/edge/rate-limits.test.ts).
     RATE_LIMIT_LOGIN_MAX: '1000000',
     RATE_LIMIT_OTP_MAX: '1000000',

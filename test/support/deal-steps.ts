@@ -80,19 +80,47 @@ export async function smsCodeSentTo(h: DealHarness, phone: string): Promise<stri
   return code;
 }
 
-/** S101–S114 for a buyer with an active wallet and a bound phone: request, parameters, OTP. */
-export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, token = 'tok_visa'): Promise<void> {
+/** Test cards of the provider's hosted checkout (the emulator's contract): what each does. */
+export const CARDS = { succeeds: '4242424242424242', declined: '4000000000000002', challenge: '4000000000003220' } as const;
+
+/**
+ * S101–S114 for a buyer with an active wallet and a bound phone: request, parameters (the hosted
+ * checkout: nothing typed), OTP, then the card on the provider's page, posted as a browser does.
+ */
+export async function payThroughOtp(h: DealHarness, buyer: Party, link: Link, card: string = CARDS.succeeds): Promise<void> {
   const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
     dynamicPassword: link.dynamicPassword,
   });
   if (requested.body.outcome !== 'payment_info') throw new Error(`request: ${requested.status} ${JSON.stringify(requested.body)}`);
-  const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, {
-    paymentSource: { type: 'card', token },
-  });
+  const params = await h.call('POST', `/api/orders/${link.paymentCode}/payment-parameters`, buyer.token, { method: 'card' });
   if (params.body.outcome !== 'otp_sent') throw new Error(`parameters: ${params.status} ${JSON.stringify(params.body)}`);
   const otp = lastMessage(h, buyer.userId, 'otp').otp;
-  const paid = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
-  if (paid.body.outcome !== 'charging') throw new Error(`otp: ${paid.status} ${JSON.stringify(paid.body)}`);
+  const verified = await h.call('POST', `/api/orders/${link.paymentCode}/otp`, buyer.token, { otp });
+  if (verified.body.outcome !== 'checkout') throw new Error(`otp: ${verified.status} ${JSON.stringify(verified.body)}`);
+  await payByCard(verified.body.checkoutUrl, card);
+}
+
+/** The provider's hosted card form, posted as a browser posts it; answers where the provider sends the browser. */
+export async function payByCard(checkoutUrl: string, cardNumber: string): Promise<{ status: number; location: string | null }> {
+  const res = await fetch(`${checkoutUrl}/card`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ cardNumber, expiry: '12/34', cvc: '123' }).toString(),
+  });
+  await res.text();
+  if (res.status >= 400) throw new Error(`hosted card form: ${res.status}`);
+  return { status: res.status, location: res.headers.get('location') };
+}
+
+/** Money arriving at the order's ATM virtual account, as the emulated bank reports it (its control route). */
+export async function transferToVirtualAccount(h: DealHarness, accountNumber: string, amountMinor: number) {
+  const res = await fetch(`${h.payments.baseUrl}/__emulator/virtual-accounts/${accountNumber}/transfers`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.settings.payments.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ amountMinor }),
+  });
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 /**

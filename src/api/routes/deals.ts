@@ -49,13 +49,17 @@ const productSchema = z
   .refine((p) => p.unitPriceMinor * p.quantity <= MAX_AMOUNT_MINOR, { message: `total must be at most ${MAX_AMOUNT_MINOR}` });
 
 const passwordSchema = z.object({ dynamicPassword: z.string().trim().min(1).max(TEXT_LIMITS.dynamicPasswordMaxChars) }).strict();
-const parametersSchema = z
-  .object({
-    paymentSource: z
-      .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) })
-      .strict(),
-  })
-  .strict();
+/** The hosted checkout (`method: card`: nothing typed here), or a provider token from an integration that tokenises itself. */
+const parametersSchema = z.union([
+  z.object({ method: z.literal('card') }).strict(),
+  z
+    .object({
+      paymentSource: z
+        .object({ type: z.enum(PAYMENT_SOURCE_TYPES), token: z.string().min(1).max(TEXT_LIMITS.paymentTokenMaxChars) })
+        .strict(),
+    })
+    .strict(),
+]);
 const otpSchema = z
   .object({
     otp: z
@@ -90,9 +94,23 @@ function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string
   const { sellerId, buyerId, ...deal } = view;
   const seller = { displayName: names.get(sellerId) ?? null };
   if (viewer === 'visitor')
-    return { paymentCode: view.paymentCode, state: view.state, variant: view.variant, product: view.product, seller, viewer };
-  if (viewer === 'buyer') return { ...deal, buyerId, seller, viewer };
-  return { ...deal, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
+    return {
+      paymentCode: view.paymentCode,
+      state: view.state,
+      variant: view.variant,
+      product: view.product,
+      ...(view.fee !== undefined ? { fee: view.fee, chargeTotalMinor: view.chargeTotalMinor } : {}), // the price, as the link card says
+      seller,
+      viewer,
+    };
+  if (viewer === 'buyer') {
+    // The card page is the buyer's after the OTP (S113) in the full variant; the ATM account from the payment info on.
+    const gated = view.variant === 'full' && view.state !== 'awaiting_checkout' && deal.checkout !== undefined;
+    const { url: _afterOtp, ...beforeOtp } = deal.checkout ?? { url: '' };
+    return { ...deal, ...(gated ? { checkout: beforeOtp } : {}), buyerId, seller, viewer };
+  }
+  const { checkout: _buyersOnly, ...sellers } = deal; // the checkout page and the ATM account are the buyer's
+  return { ...sellers, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
 }
 
 export interface DealRouteDeps extends LinkDeps {
@@ -210,7 +228,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     res.json(
       await step(req, res, () =>
         sendUpdate(handle, submitPaymentParametersUpdate, {
-          args: [{ buyerId: res.locals.userId, paymentSource: body.paymentSource }],
+          args: [{ buyerId: res.locals.userId, ...('method' in body ? { method: body.method } : { paymentSource: body.paymentSource }) }],
           updateId: updateIdFrom(req, res),
         }),
       ),

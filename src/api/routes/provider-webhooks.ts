@@ -31,6 +31,8 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
       currency: event.data.currency,
       occurredAtMs: event.created * 1000,
       ...failureOf(event.data),
+      // The hosted checkout's charges name their session: how the order recognises a charge it did not start itself.
+      ...(event.data.checkoutSessionId !== undefined ? { checkoutSessionId: event.data.checkoutSessionId } : {}),
     }),
   };
 

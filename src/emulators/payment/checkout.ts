@@ -243,6 +243,22 @@ export function checkoutApiRoutes(state: PaymentEmulatorState, options: Checkout
       });
     });
 
+    // Stripe's POST /v1/checkout/sessions/{id}/expire: the merchant closes an open session (its page
+    // and its virtual account take nothing more). A session already decided answers 409 with its status.
+    api.post('/v1/checkout/sessions/:id/expire', (req, res) => {
+      const record = findSession(state, req.params.id);
+      if (!record) return send(res, problem(404, 'checkout-session-not-found', 'No such checkout session', req.params.id));
+      const { session } = record;
+      if (session.status === 'open') {
+        session.status = 'expired';
+        record.challenge = undefined;
+        if (session.virtualAccount?.status === 'awaiting_transfer') session.virtualAccount.status = 'expired';
+      }
+      if (session.status !== 'expired')
+        return send(res, problem(409, 'checkout-session-not-open', 'The checkout session is not open', `it is ${session.status}`));
+      send(res, json(200, sessionBody(session)));
+    });
+
     api.get('/v1/checkout/sessions/:id', (req, res) => {
       const record = findSession(state, req.params.id);
       send(

@@ -47,6 +47,8 @@
  * - `POST /v1/checkout/sessions` (Idempotency-Key) → `201` session (below); `400` when a field
  *   breaks the rules, `422 payment-method-unavailable` for `atm` in another currency than TWD.
  * - `GET /v1/checkout/sessions/{id}` → the session as it stands.
+ * - `POST /v1/checkout/sessions/{id}/expire` (Stripe's "expire a session") → `200` the session,
+ *   expired with its virtual account; `409 checkout-session-not-open` when it was already decided.
  * - The buyer opens `url` (no credentials: the unguessable id is the capability): a card form,
  *   and the virtual account when `atm` was asked for. One session has one outcome: the first
  *   card that succeeds or fails, or the first transfer, decides it; the other way closes.

@@ -18,6 +18,7 @@ export function isLanguage(value: unknown): value is Language {
 type Outcome = Extract<DealMessage, { kind: 'transaction_result' }>['outcome'];
 type AbnormalReason = Extract<DealMessage, { kind: 'abnormal_binding' }>['reason'];
 type Verification = Extract<DealMessage, { kind: 'payment_info' }>['verification'];
+type FeePayer = 'seller' | 'buyer';
 
 export interface Strings {
   /** BCP 47 tag for dates and numbers. */
@@ -27,11 +28,18 @@ export interface Strings {
   title: Record<DealMessageKind, string>;
   label: {
     transactionCode: string;
+    amountDue: string;
     product: string;
     unitPrice: string;
     quantity: string;
     total: string;
     paymentAccount: string;
+    bankCode: string;
+    virtualAccount: string;
+    payBy: string;
+    platformFee: string;
+    sellerReceives: string;
+    feePaidBy: string;
     verification: string;
     decisionDeadline: string;
     reason: string;
@@ -51,6 +59,8 @@ export interface Strings {
   button: {
     payNow: string;
     agree: string;
+    confirmAgree: string;
+    extend: string;
     dispute: string;
     viewProgress: string;
     addFriend: string;
@@ -62,9 +72,12 @@ export interface Strings {
     myWallet: string;
   };
   /** What the chat shows as the user's own line after tapping a postback button. */
-  echo: { agree: string; dispute: string; resendOtp: string };
+  echo: { agree: string; confirmAgree: string; dispute: string; extend: string; resendOtp: string };
+  /** The question before an agreement is sent (S204): releasing cannot be undone. */
+  confirmAgree(p: { amount: string; transactionCode: string }): string;
   progress: { stageOne: string; decision: string; stageTwo: string };
   verification: Record<Verification, string>;
+  feePayer: Record<FeePayer, string>;
   outcome: Record<Outcome, string>;
   abnormal: Record<AbnormalReason, string>;
   /** Why a deal waits for a person, as the parties read it. */
@@ -84,9 +97,13 @@ export interface Strings {
     phoneBindingRequest: string;
     abnormalBinding: string;
     paymentInfo: string;
+    paymentInfoHosted: string;
+    paymentInfoCardOnly: string;
     paymentFailed: string;
     paymentReminder: string;
     orderExpired: string;
+    decisionExtended: string;
+    linkExpired(p: { days: number }): string;
     stageOne: string;
     disputeOpened: string;
     disputeEscalated: string;
@@ -126,6 +143,8 @@ const zhTW: Strings = {
     payment_failed: '付款失敗',
     payment_reminder: '付款提醒',
     order_expired: '訂單已逾期',
+    decision_extended: '確認期限已延長',
+    link_expired: '付款連結已過期',
     stage_one: '款項已進入履約保證',
     dispute_opened: '交易爭議處理中',
     dispute_escalated: '爭議已轉交專人處理',
@@ -141,11 +160,18 @@ const zhTW: Strings = {
   },
   label: {
     transactionCode: '交易代碼',
+    amountDue: '應付金額',
     product: '商品',
     unitPrice: '單價',
     quantity: '數量',
     total: '總金額',
     paymentAccount: '付款帳號',
+    bankCode: '銀行代碼',
+    virtualAccount: 'ATM 虛擬帳號',
+    payBy: '轉帳期限',
+    platformFee: '平台手續費',
+    sellerReceives: '賣方實收',
+    feePaidBy: '手續費支付方',
     verification: '驗證方式',
     decisionDeadline: '確認期限',
     reason: '原因',
@@ -164,6 +190,8 @@ const zhTW: Strings = {
   button: {
     payNow: '立即付款',
     agree: '同意撥款',
+    confirmAgree: '確認撥款給賣家',
+    extend: '延長確認期限',
     dispute: '提出異議',
     viewProgress: '查看交易進度',
     addFriend: '加入好友',
@@ -174,9 +202,12 @@ const zhTW: Strings = {
     copyCode: '複製收款身分碼',
     myWallet: '查看我的錢包',
   },
-  echo: { agree: '我同意撥款', dispute: '我要提出異議', resendOtp: '請重新傳送驗證碼' },
+  echo: { agree: '我同意撥款', confirmAgree: '確認撥款', dispute: '我要提出異議', extend: '請延長確認期限', resendOtp: '請重新傳送驗證碼' },
+  confirmAgree: ({ amount, transactionCode }) =>
+    `確定要撥款 ${amount} 給賣家嗎?(交易代碼 ${transactionCode})\n撥款後無法取消。請確認已收到商品且沒有問題,再按「確認撥款給賣家」。`,
   progress: { stageOne: '第一階段完成', decision: '確認期間', stageTwo: '第二階段' },
   verification: { otp: '付款前將以 LINE 傳送一次性驗證碼', none: '無需額外驗證' },
+  feePayer: { seller: '賣方(由撥款中扣除)', buyer: '買方(加在應付金額中)' },
   outcome: { released: '已撥付賣方', refunded: '已退款給買方', split: '部分撥付、部分退款', expired: '訂單逾期取消' },
   abnormal: {
     multiple_phones: '綁定期間內更換了多支手機號碼。',
@@ -202,9 +233,14 @@ const zhTW: Strings = {
     phoneBindingRequest: '為保障交易安全,付款前須綁定一支手機號碼。',
     abnormalBinding: '在客服人員完成核實前,暫時無法繼續交易。',
     paymentInfo: '請確認金額與付款帳號後付款。',
+    paymentInfoHosted:
+      '可在期限前以 ATM 或網路銀行轉帳剛好的金額到以下虛擬帳號(由金流服務商核發,僅限本訂單),或點「立即付款」以信用卡付款。',
+    paymentInfoCardOnly: '請點「立即付款」,在金流服務商的安全付款頁以信用卡付款。',
     paymentFailed: '付款未完成,您的款項未被扣除。',
     paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
     orderExpired: '付款期限已過,此訂單已取消。',
+    decisionExtended: '買家延長了確認期限。期限內未回覆仍視為同意撥款。',
+    linkExpired: ({ days }) => `付款連結已過期:${days} 天內沒有買方付款。需要的話,請傳「sell」建立新的連結。`,
     stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
     disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
     disputeEscalated: '此爭議尚未解決,已轉交專人處理。款項仍由第三方保管。',
@@ -245,6 +281,8 @@ const en: Strings = {
     payment_failed: 'Payment failed',
     payment_reminder: 'Payment reminder',
     order_expired: 'Order expired',
+    decision_extended: 'Decision window extended',
+    link_expired: 'Payment link expired',
     stage_one: 'Payment held in escrow',
     dispute_opened: 'Dispute in progress',
     dispute_escalated: 'Dispute escalated',
@@ -260,11 +298,18 @@ const en: Strings = {
   },
   label: {
     transactionCode: 'Transaction code',
+    amountDue: 'Amount due',
     product: 'Product',
     unitPrice: 'Unit price',
     quantity: 'Quantity',
     total: 'Total',
     paymentAccount: 'Payment account',
+    bankCode: 'Bank code',
+    virtualAccount: 'ATM virtual account',
+    payBy: 'Transfer by',
+    platformFee: 'Platform fee',
+    sellerReceives: 'Seller receives',
+    feePaidBy: 'Fee paid by',
     verification: 'Verification',
     decisionDeadline: 'Decide by',
     reason: 'Reason',
@@ -283,6 +328,8 @@ const en: Strings = {
   button: {
     payNow: 'Pay now',
     agree: 'Agree, release',
+    confirmAgree: 'Yes, release it',
+    extend: 'Extend deadline',
     dispute: 'Dispute',
     viewProgress: 'View progress',
     addFriend: 'Add friend',
@@ -293,9 +340,18 @@ const en: Strings = {
     copyCode: 'Copy code',
     myWallet: 'My wallet',
   },
-  echo: { agree: 'I agree to release the payment', dispute: 'I want to dispute', resendOtp: 'Please resend the code' },
+  echo: {
+    agree: 'I agree to release the payment',
+    confirmAgree: 'Yes, release it',
+    dispute: 'I want to dispute',
+    extend: 'Please extend the deadline',
+    resendOtp: 'Please resend the code',
+  },
+  confirmAgree: ({ amount, transactionCode }) =>
+    `Release ${amount} to the seller? (transaction ${transactionCode})\nThis cannot be undone. Only confirm once you have the item and it is as described.`,
   progress: { stageOne: 'Stage one done', decision: 'Decision window', stageTwo: 'Stage two' },
   verification: { otp: 'A one-time code is sent on LINE before paying', none: 'No extra verification' },
+  feePayer: { seller: 'Seller (taken from the payout)', buyer: 'Buyer (added to the amount due)' },
   outcome: { released: 'Released to seller', refunded: 'Refunded to buyer', split: 'Split', expired: 'Expired unpaid' },
   abnormal: {
     multiple_phones: 'Several phone numbers were bound within the binding period.',
@@ -321,9 +377,15 @@ const en: Strings = {
     phoneBindingRequest: 'For your safety, bind one phone number before paying.',
     abnormalBinding: 'You cannot continue until our support staff have verified you.',
     paymentInfo: 'Check the amount and the payment account, then pay.',
+    paymentInfoHosted:
+      'Transfer exactly the total to the virtual account below (issued by the payment provider for this order only) at an ATM or in online banking before the deadline, or tap Pay now to pay by card.',
+    paymentInfoCardOnly: "Tap Pay now to pay by card on the payment provider's secure page.",
     paymentFailed: 'The payment did not go through; you were not charged.',
     paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
     orderExpired: 'The payment period is over and this order is cancelled.',
+    decisionExtended: 'The buyer extended the decision window. No answer by the new deadline still counts as agreement.',
+    linkExpired: ({ days }) =>
+      `Payment link expired: no buyer paid within ${days} day${days === 1 ? '' : 's'}. Send "sell" to create a new one if you still need it.`,
     stageOne: "We hold the buyer's payment. Buyer: please decide before the deadline; no answer counts as agreement.",
     disputeOpened: 'The buyer disputed this deal. The money stays on hold and our support staff will contact both of you.',
     disputeEscalated: 'This dispute is not resolved yet and has been escalated. We still hold the money.',

@@ -1,4 +1,4 @@
-export { renderDealMessage, type RenderOptions } from './render';
+export { confirmAgreeMessage, renderDealMessage, type RenderOptions } from './render';
 export { DEFAULT_LANGUAGE, LANGUAGES, STRINGS, isLanguage, type Language, type Strings } from './i18n';
 export {
   InvalidPostback,

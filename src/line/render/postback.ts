@@ -7,7 +7,7 @@ import { POSTBACK_DATA_MAX_CHARS } from '../limits';
  * trusts nothing; and it only says what was tapped — the handler must still check that the
  * user who tapped is allowed to act on that order.
  */
-export const POSTBACK_ACTIONS = ['agree', 'dispute', 'pay_now', 'resend_otp'] as const;
+export const POSTBACK_ACTIONS = ['agree', 'confirm_agree', 'dispute', 'extend', 'pay_now', 'resend_otp'] as const;
 export type PostbackActionName = (typeof POSTBACK_ACTIONS)[number];
 
 /** Transaction codes (TX-ABCD-EFGH), payment codes and workflow ids (order:…) all fit. */

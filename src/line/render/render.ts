@@ -1,6 +1,8 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { DealMessage, DealMessageKind, ProductSummary } from '../../chat/messages';
-import { formatMoney } from '../../domain/money';
+import { formatMoney, type Currency } from '../../domain/money';
+import { chargeTotalMinor, type DealFee } from '../../deal/fees';
+import { reasonText } from '../../deal/reasons';
 import { isMediaCode, watermarkUrl } from '../../media/params';
 import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
 import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
@@ -31,13 +33,12 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       paragraphs: [s.body.linkCreated],
       facts: [
         ...productFacts(m.product, s),
+        ...feeFacts(m.product, m.fee, s),
         { label: s.label.dynamicPassword, value: m.dynamicPassword, strong: true },
         codeFact(m.product.transactionCode, s),
       ],
-      buttons: [
-        { kind: 'copy', label: s.button.copyLink, text: `${m.paymentUrl}\n${s.label.dynamicPassword}: ${m.dynamicPassword}` },
-        { kind: 'uri', label: s.button.payNow, uri: m.paymentUrl },
-      ],
+      // The seller's own card: a way to share the link, no "Pay now" (a seller cannot pay their own link).
+      buttons: [{ kind: 'copy', label: s.button.copyLink, text: `${m.paymentUrl}\n${s.label.dynamicPassword}: ${m.dynamicPassword}` }],
     }),
 
   wallet_activation_request: (m, { s }) =>
@@ -106,20 +107,34 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   abnormal_binding: (m, { s }) =>
     cardMessage({ tone: 'danger', title: s.title.abnormal_binding, paragraphs: [s.abnormal[m.reason], s.body.abnormalBinding] }),
 
-  payment_info: (m, { s }) =>
-    cardMessage({
+  // The account shown is the one the provider issued for this order (never one we make up); a
+  // deal started before the hosted checkout shows the collection account it was given then.
+  payment_info: (m, { s, language }) => {
+    const account = m.virtualAccount;
+    const accountFacts: Fact[] = account
+      ? [
+          { label: s.label.bankCode, value: account.bankCode },
+          { label: s.label.virtualAccount, value: account.accountNumber, strong: true },
+          { label: s.label.payBy, value: formatDateTime(account.expiresAt, language), strong: true },
+        ]
+      : m.paymentAccount !== undefined
+        ? [{ label: s.label.paymentAccount, value: m.paymentAccount, strong: true }]
+        : [];
+    return cardMessage({
       tone: 'info',
       title: s.title.payment_info,
-      paragraphs: [s.body.paymentInfo],
+      paragraphs: [account ? s.body.paymentInfoHosted : m.paymentAccount !== undefined ? s.body.paymentInfo : s.body.paymentInfoCardOnly],
       facts: [
         { label: s.label.product, value: m.product.productName },
-        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
-        { label: s.label.paymentAccount, value: m.paymentAccount, strong: true },
+        { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: m.fee === undefined },
+        ...feeFacts(m.product, m.fee, s, 'buyer'),
+        ...accountFacts,
         { label: s.label.verification, value: s.verification[m.verification] },
         codeFact(m.product.transactionCode, s),
       ],
       buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
-    }),
+    });
+  },
 
   // A plain text: it shows whole in the notification and on every client, and is easy to copy.
   otp: (m, { s }) => ({
@@ -130,12 +145,16 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
     },
   }),
 
-  payment_failed: (m, { s }) =>
+  payment_failed: (m, { s, language }) =>
     cardMessage({
       tone: 'danger',
       title: s.title.payment_failed,
       paragraphs: [s.body.paymentFailed],
-      facts: [{ label: s.label.reason, value: m.reason }, codeFact(m.transactionCode, s)],
+      // The workflow's reason code, in the reader's language; the English text only for deals from before codes.
+      facts: [
+        { label: s.label.reason, value: m.reasonCode ? reasonText(m.reasonCode, language) : m.reason },
+        codeFact(m.transactionCode, s),
+      ],
       buttons: [postbackButton('resend_otp', m.transactionCode, s.button.resendOtp, s.echo.resendOtp)],
     }),
 
@@ -148,7 +167,19 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       buttons: [{ kind: 'uri', label: s.button.payNow, uri: m.paymentUrl }],
     }),
 
+  decision_extended: (m, { s, language }) =>
+    notice(s, 'decision_extended', 'info', s.body.decisionExtended, [
+      { label: s.label.decisionDeadline, value: formatDateTime(m.decisionDeadline, language), strong: true },
+      codeFact(m.transactionCode, s),
+    ]),
+
   order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
+
+  link_expired: (m, { s }) =>
+    notice(s, 'link_expired', 'warning', s.body.linkExpired({ days: m.expiredAfterDays }), [
+      { label: s.label.product, value: m.productName },
+      codeFact(m.transactionCode, s),
+    ]),
 
   stage_one: (m, { s, language }) =>
     cardMessage({
@@ -164,9 +195,15 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
         codeFact(m.product.transactionCode, s),
       ],
       image: { url: m.qrImageUrl, aspectRatio: '1:1' },
+      // Agree and Dispute are the buyer's to press; the seller follows the deal.
       buttons: [
-        postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
-        postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+        ...(m.audience === 'seller'
+          ? []
+          : [
+              postbackButton('agree', m.product.transactionCode, s.button.agree, s.echo.agree),
+              postbackButton('dispute', m.product.transactionCode, s.button.dispute, s.echo.dispute),
+              ...(m.extendable ? [postbackButton('extend', m.product.transactionCode, s.button.extend, s.echo.extend)] : []),
+            ]),
         { kind: 'uri', label: s.button.viewProgress, uri: m.progressUrl },
       ],
     }),
@@ -196,6 +233,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       facts: [
         { label: s.label.product, value: m.product.productName },
         { label: s.label.total, value: money(m.product.totalMinor, m.product) },
+        ...(m.feeMinor ? [{ label: s.label.platformFee, value: money(m.feeMinor, m.product) }] : []),
         { label: s.label.sellerPaid, value: money(m.sellerPaidMinor, m.product), strong: true },
         codeFact(m.product.transactionCode, s),
       ],
@@ -260,6 +298,23 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
 };
 
 /**
+ * S204: the question the chat asks before an agreement is sent: releasing cannot be undone, so
+ * the buyer confirms with a second tap (a quick reply).
+ */
+export function confirmAgreeMessage(
+  deal: { amountMinor: number; currency: Currency; transactionCode: string },
+  language: Language = DEFAULT_LANGUAGE,
+): messagingApi.TextMessage {
+  const s = STRINGS[language];
+  const confirm = postbackButton('confirm_agree', deal.transactionCode, s.button.confirmAgree, s.echo.confirmAgree);
+  return {
+    type: 'text',
+    text: `${s.brand}${s.confirmAgree({ amount: formatMoney(deal.amountMinor, deal.currency), transactionCode: deal.transactionCode })}`,
+    quickReply: { items: [{ type: 'action', action: actionOf(confirm) }] },
+  };
+}
+
+/**
  * The LINE messages for one deal message, in the user's language. Pure: the same input gives
  * the same JSON, which is what lets a retried push reuse its retry key.
  */
@@ -285,6 +340,25 @@ function codeFact(code: string, s: Strings): Fact {
 
 function money(amountMinor: number, product: ProductSummary): string {
   return formatMoney(amountMinor, product.currency);
+}
+
+/**
+ * The platform fee before paying: the fee and who pays it; to the seller what they receive, to
+ * the buyer what is due (the total plus the fee when the buyer pays it). Nothing when there is no fee.
+ */
+function feeFacts(product: ProductSummary, fee: DealFee | undefined, s: Strings, audience: 'seller' | 'buyer' = 'seller'): Fact[] {
+  if (fee === undefined || fee.feeMinor === 0) return [];
+  const facts: Fact[] = [
+    { label: s.label.platformFee, value: money(fee.feeMinor, product) },
+    { label: s.label.feePaidBy, value: s.feePayer[fee.payer] },
+  ];
+  if (audience === 'seller') {
+    const receives = fee.payer === 'seller' ? product.totalMinor - fee.feeMinor : product.totalMinor;
+    facts.push({ label: s.label.sellerReceives, value: money(receives, product), strong: true });
+  } else {
+    facts.push({ label: s.label.amountDue, value: money(chargeTotalMinor(product.totalMinor, fee), product), strong: true });
+  }
+  return facts;
 }
 
 function productFacts(product: ProductSummary, s: Strings): Fact[] {

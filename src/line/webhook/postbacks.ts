@@ -2,8 +2,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { orderWorkflowId } from '../../domain/ids';
 import { recordDecisionIntent } from '../../deal/decision-intents';
-import { decideUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
-import { decodePostback, type DealPostback } from '../render';
+import { decideUpdate, extendDecisionUpdate, resendOtpUpdate } from '../../../workflows/order-messages';
+import { confirmAgreeMessage, decodePostback, type DealPostback, type Language } from '../render';
+import { isCurrency } from '../../domain/money';
+import { reasonOf, reasonText } from '../../deal/reasons';
 import type { EventContext, EventHandler } from './context';
 import { languageOf, ordersByTransactionCode, pickOrderFor, type OrderRef } from './lookup';
 import { text } from './respond';
@@ -29,14 +31,24 @@ export const handlePostback: EventHandler = async (ctx, event, userId) => {
     ctx.log(`line inbox: ${event.webhookEventId}: postback data we did not produce; ignored`);
     return 'ignored';
   }
-  const texts = CHAT_TEXTS[await languageOf(ctx.knex, ctx.line, userId)];
+  const language = await languageOf(ctx.knex, ctx.line, userId);
+  const texts = CHAT_TEXTS[language];
   const say = (value: string) => ctx.responder.respond(event, userId, [text(value)], postback.action);
   const order = pickOrderFor(userId, await ordersByTransactionCode(ctx.knex, postback.transactionCode));
   if (!order) return say(texts.orderNotFound).then(() => 'done');
   if (postback.action === 'pay_now')
     return say(texts.payHere(`${ctx.settings.publicBaseUrl}/pages/pay/${order.paymentCode}`)).then(() => 'done');
   if (order.buyerId !== userId) return say(texts.notYourOrder).then(() => 'done');
-  const refusal = await runUpdate(ctx, event, order, postback, userId);
+  if (postback.action === 'agree') {
+    // S204: releasing cannot be undone, so Agree asks first; the quick reply sends confirm_agree.
+    const row = await ctx.knex('orders').where({ payment_code: order.paymentCode }).first('total_minor', 'currency');
+    if (row && isCurrency(row.currency)) {
+      const deal = { amountMinor: Number(row.total_minor), currency: row.currency, transactionCode: postback.transactionCode };
+      await ctx.responder.respond(event, userId, [confirmAgreeMessage(deal, language)], postback.action);
+      return 'done';
+    }
+  }
+  const refusal = await runUpdate(ctx, event, order, postback, userId, language);
   // Success needs no answer: the workflow itself tells both parties what happened next.
   if (refusal !== undefined) await say(texts.refused(refusal));
   return 'done';
@@ -49,14 +61,17 @@ async function runUpdate(
   order: OrderRef,
   postback: DealPostback,
   buyerId: string,
+  language: Language,
 ): Promise<string | undefined> {
   const handle = ctx.temporal.workflow.getHandle(orderWorkflowId(order.paymentCode));
   const updateId = `line:${event.webhookEventId}`;
   try {
     if (postback.action === 'resend_otp') {
       await handle.executeUpdate(resendOtpUpdate, { args: [{ buyerId }], updateId });
+    } else if (postback.action === 'extend') {
+      await handle.executeUpdate(extendDecisionUpdate, { args: [{ buyerId }], updateId });
     } else {
-      const decision = postback.action === 'agree' ? 'agree' : 'dispute';
+      const decision = postback.action === 'dispute' ? 'dispute' : 'agree'; // agree (confirmed)
       const reason = decision === 'dispute' ? CHAT_DISPUTE_REASON : undefined;
       // Kept first: if Temporal is down until after the window closes, the decision still counts.
       await recordDecisionIntent(ctx.knex, {
@@ -71,8 +86,12 @@ async function runUpdate(
     }
     return undefined;
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.message;
-    if (err instanceof WorkflowNotFoundError) return 'this transaction has ended';
+    // People read the refusal's reason code in their language; the English message only when there is none.
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const reason = reasonOf(err.cause.details);
+      return reason ? reasonText(reason, language) : err.cause.message;
+    }
+    if (err instanceof WorkflowNotFoundError) return reasonText({ code: 'order_ended' }, language);
     throw err;
   }
 }

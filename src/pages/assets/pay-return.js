@@ -3,6 +3,8 @@
 import { $, api, config, goToLogin, idToken, pageHref, poll, show, showNotice, start, t } from './client.js';
 
 const code = config.code;
+// The session the provider sends back: once the order has opened another one, this one was spent without paying.
+const returnedSession = new URLSearchParams(location.search).get('session_id');
 const WAITING_STATES = ['awaiting_buyer', 'awaiting_payment', 'awaiting_otp', 'payment_pending'];
 const PAID_STATES = ['escrow', 'disputed', 'settling', 'completed', 'refunded'];
 const POLL_INTERVAL_MS = 1500;
@@ -31,7 +33,7 @@ async function check() {
     showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
     return false;
   }
-  const { state } = res.body;
+  const { state, checkout } = res.body;
   if (PAID_STATES.includes(state)) {
     outcome('pay.return.confirmed');
     $('#to-payment').textContent = t('pay.return.to_deal');
@@ -39,6 +41,10 @@ async function check() {
   }
   if (state === 'parked' || state === 'expired' || state === 'cancelled') {
     outcome(state === 'parked' ? 'pay.return.parked' : `pay.outcome.${state}`);
+    return false;
+  }
+  if (state === 'awaiting_payment' && returnedSession && checkout && checkout.sessionId !== returnedSession) {
+    outcome('pay.return.not_paid');
     return false;
   }
   if (WAITING_STATES.includes(state) && polls >= POLLS_BEFORE_SLOW) {

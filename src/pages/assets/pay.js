@@ -12,6 +12,7 @@ import {
   goToLogin,
   hideNotice,
   idToken,
+  newIdempotencyKey,
   pageHref,
   poll,
   setStatus,
@@ -23,7 +24,10 @@ import {
 import { waitForFriendship } from './bind.js';
 
 const code = config.code;
-const STEPS = ['password-step', 'payment-step', 'otp-step', 'pending-step', 'progress'];
+const STEPS = ['password-step', 'payment-step', 'otp-step', 'checkout-step', 'pending-step', 'progress'];
+// The dynamic password this tab already proved, kept for this tab only: after the wallet
+// activation or the phone binding the buyer comes back here and the request resumes by itself.
+const PROVEN_KEY = `dynamicPassword:${code}`;
 const PROGRESS_STATES = ['escrow', 'disputed', 'settling', 'completed', 'refunded'];
 const FINAL_STATES = ['completed', 'refunded', 'expired', 'cancelled'];
 
@@ -53,7 +57,32 @@ function fillSummary(product) {
   const src = `${config.apiBase}/media/watermark/${encodeURIComponent(product.transactionCode)}.png?name=${encodeURIComponent(product.productName)}`;
   if (img.getAttribute('src') !== src) img.src = src;
   img.alt = t('product.image_alt', { name: product.productName });
-  $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(product.totalMinor, product.currency) });
+  const due = view?.chargeTotalMinor ?? product.totalMinor;
+  $('#payment-total').textContent = t('pay.info.total', { total: formatMoney(due, product.currency) });
+  // The platform fee, before paying: who pays it and how much.
+  const fee = view?.fee;
+  show('#payment-fee', Boolean(fee && fee.feeMinor > 0));
+  if (fee && fee.feeMinor > 0)
+    $('#payment-fee').textContent = t(`pay.info.fee.${fee.payer}`, { fee: formatMoney(fee.feeMinor, product.currency) });
+}
+
+/** The ATM account the provider issued for this order (the buyer's view only), and where the card is paid. */
+function fillCheckout(checkout, currency) {
+  const account = checkout?.virtualAccount;
+  show('#atm-account', account !== undefined);
+  if (account) {
+    $('#atm-bank-code').textContent = account.bankCode;
+    $('#atm-account-number').textContent = account.accountNumber;
+    $('#atm-amount').textContent = formatMoney(account.amountMinor, currency);
+    $('#atm-expires').textContent = formatDateTime(account.expiresAtMs);
+  }
+  if (checkout?.url) $('#checkout-link').href = checkout.url;
+}
+
+/** To the provider's hosted checkout; it sends the browser back to /pages/pay/:code/return. */
+function goToCheckout(url) {
+  setStatus(t('pay.checkout.redirecting'));
+  window.location.assign(url);
 }
 
 async function load() {
@@ -79,6 +108,7 @@ function render() {
   const mine = view.viewer === 'buyer';
   const payer = mine || unlocked;
   fillSummary(view.product);
+  fillCheckout(view.checkout, view.product.currency);
   show('#summary', payer && view.state !== 'awaiting_buyer');
   $('#payment-verification').textContent = t(view.variant === 'simple' ? 'pay.info.none' : 'pay.info.otp');
   const declined = lastState === 'payment_pending' && view.state === 'awaiting_payment';
@@ -90,10 +120,12 @@ function render() {
       return showStep('password-step');
     case 'awaiting_payment':
       showStep(payer ? 'payment-step' : 'password-step');
-      if (declined) fieldError($('#source-form'), 'paymentSource.token', t('pay.declined'));
+      if (declined || view.chargeId !== undefined) $('#card-form [data-form-error]').textContent = t('pay.declined');
       return;
     case 'awaiting_otp':
       return showStep(payer ? 'otp-step' : 'password-step');
+    case 'awaiting_checkout':
+      return showStep(payer ? 'checkout-step' : 'password-step');
     case 'payment_pending':
       return showStep('pending-step');
     case 'expired':
@@ -194,28 +226,51 @@ function requestRefused(outcome) {
   }
 }
 
+/** What a payment request answered: on to the payment info, or where to go first (the password is kept for the way back). */
+async function requested(outcome, dynamicPassword) {
+  if (outcome.outcome === 'wrong_password') {
+    sessionStorage.removeItem(PROVEN_KEY);
+    return fieldError($('#password-form'), 'dynamicPassword', t('pay.outcome.wrong_password', { attemptsLeft: outcome.attemptsLeft }));
+  }
+  if (outcome.outcome !== 'payment_info') {
+    if (['wallet_activation_required', 'phone_binding_required', 'bind_required'].includes(outcome.outcome)) {
+      sessionStorage.setItem(PROVEN_KEY, dynamicPassword);
+    }
+    return requestRefused(outcome);
+  }
+  sessionStorage.removeItem(PROVEN_KEY);
+  unlocked = true;
+  await load();
+  $('#card-form button[type="submit"]').focus();
+}
+
+/** Back from the wallet activation or the phone binding: the request goes again with the password this tab proved. */
+async function resume() {
+  const kept = sessionStorage.getItem(PROVEN_KEY);
+  if (!kept || !view || !['awaiting_buyer', 'awaiting_payment'].includes(view.state) || unlocked) return;
+  const res = await api('POST', `/api/orders/${code}/payment-requests`, {
+    body: { dynamicPassword: kept },
+    idempotencyKey: newIdempotencyKey(),
+  });
+  if (res.ok) await requested(res.body, kept);
+}
+
 function bindForms() {
   bindForm($('#password-form'), async (values, send) => {
     hideNotice();
     const outcome = await send('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: values.dynamicPassword });
-    if (outcome.outcome === 'wrong_password') {
-      return fieldError($('#password-form'), 'dynamicPassword', t('pay.outcome.wrong_password', { attemptsLeft: outcome.attemptsLeft }));
-    }
-    if (outcome.outcome !== 'payment_info') return requestRefused(outcome);
-    unlocked = true;
-    await load();
-    $('#source-form').elements.namedItem('paymentSource.token').focus();
+    await requested(outcome, values.dynamicPassword);
   });
 
-  bindForm($('#source-form'), async (values, send) => {
-    const outcome = await send('POST', `/api/orders/${code}/payment-parameters`, {
-      paymentSource: { type: values['paymentSource.type'], token: values['paymentSource.token'] },
-    });
-    if (outcome.outcome === 'charging') lastState = 'payment_pending';
+  bindForm($('#card-form'), async (_values, send) => {
+    const outcome = await send('POST', `/api/orders/${code}/payment-parameters`, { method: 'card' });
+    if (outcome.outcome === 'checkout') return goToCheckout(outcome.checkoutUrl);
     await load();
     if (outcome.outcome === 'otp_sent') {
       setStatus(t('pay.otp.hint'));
       $('#otp-form').elements.namedItem('otp').focus();
+    } else if (outcome.outcome !== 'checkout') {
+      $('#card-form [data-form-error]').textContent = outcome.detail ?? t(`pay.outcome.${outcome.outcome}`);
     }
   });
 
@@ -225,8 +280,9 @@ function bindForms() {
     if (outcome.outcome === 'wrong_otp') return fieldError(form, 'otp', t('pay.otp.wrong', { attemptsLeft: outcome.attemptsLeft }));
     if (outcome.outcome === 'otp_expired') return fieldError(form, 'otp', t('pay.otp.expired'));
     if (outcome.outcome === 'otp_exhausted') return fieldError(form, 'otp', t('pay.otp.exhausted'));
-    lastState = 'payment_pending'; // so a decline that comes back before the next poll is still noticed
     form.reset();
+    if (outcome.outcome === 'checkout') return goToCheckout(outcome.checkoutUrl);
+    lastState = 'payment_pending'; // so a decline that comes back before the next poll is still noticed
     await load();
   });
 
@@ -236,8 +292,24 @@ function bindForms() {
     await load();
   });
 
-  bindForm($('#agree-form'), async (_values, send) => {
+  // S204: releasing cannot be undone, so Agree asks first; only the confirmation sends it.
+  bindForm($('#agree-form'), async () => {
+    $('#agree-confirm-q').textContent = t('progress.agree.question', {
+      amount: formatMoney(view.product.totalMinor, view.product.currency),
+    });
+    show('#agree-form', false);
+    show('#agree-confirm', true);
+    $('#agree-confirm-form button[type="submit"]').focus();
+  });
+  $('#agree-cancel').addEventListener('click', () => {
+    show('#agree-confirm', false);
+    show('#agree-form', true);
+    $('#agree-form button[type="submit"]').focus();
+  });
+  bindForm($('#agree-confirm-form'), async (_values, send) => {
     await send('POST', `/api/orders/${code}/decision`, { decision: 'agree' });
+    show('#agree-confirm', false);
+    show('#agree-form', true);
     await load();
   });
 
@@ -251,6 +323,8 @@ start(async () => {
   if (!idToken()) goToLogin();
   setStatus(t('loading'));
   bindForms();
+  await load();
+  await resume();
   poll(load, 2000);
   setStatus('');
 });

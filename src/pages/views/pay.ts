@@ -1,7 +1,6 @@
 import { html, type Html } from '../html';
-import { PAYMENT_SOURCE_TYPES } from '../../domain/payment-sources';
 import type { Translate } from '../i18n';
-import { field, form, section, select } from './controls';
+import { field, form, section } from './controls';
 import { notice } from './notice';
 
 /**
@@ -49,18 +48,39 @@ export function payBody(t: Translate): Html {
     }),
   });
 
-  const source = form({
-    id: 'source-form',
-    submit: t('pay.source.submit'),
-    detailField: 'paymentSource.token',
+  // Nothing about the card is typed here: the provider's hosted checkout asks for it (after our
+  // OTP in the full variant). The ATM account is the one the provider issued for this order.
+  const atm = html`<div id="atm-account" hidden>
+    <h3>${t('pay.atm.heading')}</h3>
+    <p>${t('pay.atm.hint')}</p>
+    <dl class="facts">
+      <div>
+        <dt>${t('pay.atm.bank_code')}</dt>
+        <dd id="atm-bank-code"></dd>
+      </div>
+      <div>
+        <dt>${t('pay.atm.account')}</dt>
+        <dd id="atm-account-number"></dd>
+      </div>
+      <div>
+        <dt>${t('pay.atm.amount')}</dt>
+        <dd id="atm-amount"></dd>
+      </div>
+      <div>
+        <dt>${t('pay.atm.expires')}</dt>
+        <dd id="atm-expires"></dd>
+      </div>
+    </dl>
+  </div>`;
+  const card = form({
+    id: 'card-form',
+    submit: t('pay.card.submit'),
     className: 'plain',
-    body: html`${select({
-      form: 'source',
-      name: 'paymentSource.type',
-      label: t('pay.source.type'),
-      options: PAYMENT_SOURCE_TYPES.map((v) => ({ value: v, label: t(`pay.source.${v}`) })),
-    })}${field({ form: 'source', name: 'paymentSource.token', label: t('pay.source.token'), hint: t('pay.source.token.hint'), autocomplete: 'off' })}`,
+    body: html`<h3>${t('pay.card.heading')}</h3>
+      <p>${t('pay.card.hint')}</p>`,
   });
+  const checkout = html`<p>${t('pay.checkout.hint')}</p>
+    <p><a id="checkout-link" class="button-link" href="#">${t('pay.checkout.continue')}</a></p>`;
 
   const otp = html`${form({
     id: 'otp-form',
@@ -92,6 +112,11 @@ export function payBody(t: Translate): Html {
     </figure>
     <div id="decision-forms" hidden>
       ${form({ id: 'agree-form', submit: t('progress.agree'), className: 'plain' })}
+      <div id="agree-confirm" role="alertdialog" aria-labelledby="agree-confirm-q" hidden>
+        <p id="agree-confirm-q"></p>
+        ${form({ id: 'agree-confirm-form', submit: t('progress.agree.confirm'), className: 'plain' })}
+        <p><button type="button" id="agree-cancel" class="secondary">${t('progress.agree.cancel')}</button></p>
+      </div>
       ${form({
         id: 'dispute-form',
         submit: t('progress.dispute.submit'),
@@ -114,9 +139,10 @@ export function payBody(t: Translate): Html {
     'payment-step',
     t('pay.info.heading'),
     html`<p id="payment-total" class="total"></p>
+      <p id="payment-fee" hidden></p>
       <p id="payment-verification"></p>
-      ${source}`,
+      ${card} ${atm}`,
   )}
-  ${section('otp-step', t('pay.otp.heading'), otp)} ${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)}
-  ${section('progress', t('progress.heading'), progress)}`;
+  ${section('otp-step', t('pay.otp.heading'), otp)} ${section('checkout-step', t('pay.checkout.heading'), checkout)}
+  ${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)} ${section('progress', t('progress.heading'), progress)}`;
 }
