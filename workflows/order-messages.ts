@@ -140,6 +140,8 @@ export interface OrderView {
   reminderSent: boolean;
   decisionDeadlineMs?: number;
   dispute?: { reason: string; openedAtMs: number; escalated: boolean };
+  /** The support agent's note on the dispute's resolution, as both parties received it. */
+  resolutionNote?: string;
   parked?: { reason: ParkReason; atMs: number; detail: string };
   /** What the provider actually charged, when it differs from the product's total. */
   chargedMinor?: number;

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -106,12 +107,15 @@ export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Pr
   // S204–S206: the buyer decides within the window; silence is agreement.
   const decision = await deal.waitForDecision();
   if (decision.decision === 'dispute') {
-    await deal.openDispute(decision.reason ?? ''); // S205: support steps in
+    // S205: support steps in; the buyer is asked for a reason and photos in the chat.
+    const conversation = await deal.openDispute(decision.reason ?? '');
     const resolution = await deal.waitForResolution();
     return deal.settle({
       sellerAmountMinor: resolution.sellerAmountMinor,
       buyerAmountMinor: resolution.buyerAmountMinor,
       decidedBy: resolution.agentId,
+      // Both parties read the agent's note with the outcome (deals disputed before this change settle as they did).
+      ...(conversation && resolution.note ? { note: resolution.note } : {}),
     });
   }
   return deal.settle({
@@ -773,16 +777,32 @@ class Deal {
     });
   }
 
-  // S205: dispute info to both; support staff step in.
-  async openDispute(reason: string): Promise<void> {
+  /**
+   * S205: dispute info to both; support staff step in. The buyer is also asked for a reason (quick
+   * replies or their own words) and photos, which the chat attaches to the dispute
+   * (src/line/webhook/dispute-evidence.ts). Answers whether this deal has that conversation.
+   */
+  async openDispute(reason: string): Promise<boolean> {
     this.view.dispute = { reason, openedAtMs: Date.now(), escalated: false };
+    const conversation = patched('dispute-conversation');
+    const { transactionCode } = this.input.product;
+    const ask: Said[] = conversation
+      ? [
+          {
+            scope: 'deal',
+            to: mustHave(this.view.buyerId, 'buyer'),
+            message: { kind: 'evidence_request', transactionCode, role: 'buyer', reasons: true },
+          },
+        ]
+      : [];
     await this.exclusive(() =>
       this.commit({
         state: 'disputed',
         disputeReason: reason,
-        messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
+        messages: [...this.toBoth('deal', { kind: 'dispute_opened', transactionCode, reason }), ...ask],
       }),
     );
+    return conversation;
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
@@ -803,7 +823,7 @@ class Deal {
 
   /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
   async settle(
-    split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string },
+    split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string; note?: string },
     providerRefundMinor = split.buyerAmountMinor,
   ): Promise<OrderView> {
     const { product } = this.input;
@@ -838,11 +858,18 @@ class Deal {
       outcome,
       sellerPaidMinor: split.sellerAmountMinor,
       buyerRefundedMinor: split.buyerAmountMinor,
+      ...(split.note ? { note: split.note } : {}),
     };
+    if (split.note) this.view.resolutionNote = split.note;
     const stageTwo: DealMessage = { kind: 'stage_two', product, sellerPaidMinor: split.sellerAmountMinor };
     return this.finish({
       state: split.sellerAmountMinor > 0 ? 'completed' : 'refunded',
-      settled: { ...split, currency: product.currency },
+      settled: {
+        sellerAmountMinor: split.sellerAmountMinor,
+        buyerAmountMinor: split.buyerAmountMinor,
+        decidedBy: split.decidedBy,
+        currency: product.currency,
+      },
       messages: [...(split.sellerAmountMinor > 0 ? this.toBoth('deal', stageTwo) : []), ...this.toBoth('deal', result)],
     });
   }

@@ -189,6 +189,8 @@ export interface LineSettings {
   loginChannelSecret: string;
   /** Messaging API base (https://api.line.me); the emulator's root in development. */
   apiBaseUrl: string;
+  /** LINE_DATA_API_BASE_URL: content users sent (https://api-data.line.me); defaults to LINE_API_BASE_URL when that is set (the emulator serves both). */
+  dataApiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
   loginBaseUrl: string;
   /** LINE_LOGIN_API_BASE_URL: LINE Login token/verify API (https://api.line.me); defaults to apiBaseUrl. */
@@ -399,6 +401,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       channelAccessToken: credential('LINE_CHANNEL_ACCESS_TOKEN', 'emulator-channel-access-token'),
       loginChannelSecret: credential('LINE_LOGIN_CHANNEL_SECRET', 'emulator-login-channel-secret'),
       apiBaseUrl: lineApiBaseUrl,
+      dataApiBaseUrl:
+        urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
+        (env.LINE_API_BASE_URL ? lineApiBaseUrl : 'https://api-data.line.me'),
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
       loginApiBaseUrl: urlSetting(env, 'LINE_LOGIN_API_BASE_URL', ['http:', 'https:']) ?? lineApiBaseUrl,
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',

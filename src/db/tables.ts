@@ -151,8 +151,10 @@ export interface ChatDeliveryRow {
   sent_at: Date;
   status: 'delivered' | 'undeliverable';
   error: string | null;
+  message_ciphertext: string | null;
 }
-type ChatDeliveryWrite = Pick<ChatDeliveryRow, 'retry_key' | 'to_user_id' | 'kind'> & Partial<Pick<ChatDeliveryRow, 'status' | 'error'>>;
+type ChatDeliveryWrite = Pick<ChatDeliveryRow, 'retry_key' | 'to_user_id' | 'kind'> &
+  Partial<Pick<ChatDeliveryRow, 'status' | 'error' | 'message_ciphertext'>>;
 
 declare module 'knex/types/tables' {
   interface Tables {

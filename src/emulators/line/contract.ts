@@ -82,3 +82,10 @@ export function jsonBytes(value: unknown): number {
 export function signWebhookBody(channelSecret: string, body: string | Buffer): string {
   return createHmac('sha256', channelSecret).update(body).digest('base64');
 }
+
+/**
+ * [openapi] messaging-api-blob.yml GET /v2/bot/message/{messageId}/content on https://api-data.line.me:
+ * the binary a user sent (image, video, audio, file), with its Content-Type; 404 when there is no such
+ * content. [ref] #get-content: content is kept for a limited time and then gone (404).
+ */
+export const MESSAGE_CONTENT_PATH = '/v2/bot/message/:messageId/content';

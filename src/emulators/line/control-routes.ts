@@ -4,7 +4,7 @@ import { newUserId } from './ids';
 import { issueIdToken } from './login-routes';
 import type { ResolvedOptions } from './options';
 import { Faults, LineEmulatorState } from './state';
-import { followEvent, postbackEvent, sendWebhook, textEvent, unfollowEvent } from './webhook';
+import { followEvent, imageEvent, postbackEvent, sendWebhook, textEvent, unfollowEvent } from './webhook';
 
 /** Test and dev controls under /__emulator; not part of LINE. */
 export const CONTROL_PREFIX = '/__emulator';
@@ -34,6 +34,13 @@ const userSchema = z.object({
 const userEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), userId: z.string(), text: z.string().min(1) }),
   z.object({ type: z.literal('postback'), userId: z.string(), data: z.string().min(1) }),
+  // A photo the user sends: its bytes become content the data API serves under the new message id.
+  z.object({
+    type: z.literal('image'),
+    userId: z.string(),
+    contentType: z.enum(['image/jpeg', 'image/png']),
+    contentBase64: z.string().min(1),
+  }),
   z.object({ type: z.literal('follow'), userId: z.string() }),
   z.object({ type: z.literal('unfollow'), userId: z.string() }),
 ]);
@@ -51,7 +58,7 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     if (req.method === 'OPTIONS') return void res.sendStatus(204);
     next();
   });
-  router.use(CONTROL_PREFIX, express.json());
+  router.use(CONTROL_PREFIX, express.json({ limit: '4mb' })); // a photo the simulator sends, base64
 
   router.get(`${CONTROL_PREFIX}/faults`, (_req, res) => {
     res.json(state.faults);
@@ -112,14 +119,22 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     const event =
       input.type === 'text'
         ? textEvent(input.userId, input.text)
-        : input.type === 'postback'
-          ? postbackEvent(input.userId, input.data)
-          : input.type === 'follow'
-            ? followEvent(input.userId)
-            : unfollowEvent(input.userId);
+        : input.type === 'image'
+          ? imageOf(state, input.userId, input.contentType, Buffer.from(input.contentBase64, 'base64'))
+          : input.type === 'postback'
+            ? postbackEvent(input.userId, input.data)
+            : input.type === 'follow'
+              ? followEvent(input.userId)
+              : unfollowEvent(input.userId);
     const result = await sendWebhook(options.webhookUrl, options.channelSecret, [event], { state, destination: options.botUserId });
     res.json({ event, deliveries: result.deliveries });
   });
 
   return router;
+}
+
+function imageOf(state: LineEmulatorState, userId: string, contentType: string, bytes: Buffer) {
+  const event = imageEvent(userId);
+  state.addContent((event.message as { id: string }).id, contentType, bytes);
+  return event;
 }

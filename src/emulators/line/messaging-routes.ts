@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from './contract';
+import { MESSAGE_CONTENT_PATH, REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from './contract';
 import { bearerToken, lineError, requestIdOf, sleep, validationError } from './http';
 import type { ResolvedOptions } from './options';
 import type { LineEmulatorState } from './state';
@@ -80,6 +80,13 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
     if (!user || !user.friend) return lineError(res, 404, 'Not found');
     const { userId, displayName, pictureUrl, statusMessage, language } = user;
     res.json({ userId, displayName, pictureUrl, statusMessage, language });
+  });
+
+  // The data API (api-data.line.me in production; this emulator serves both hosts' paths).
+  router.get(MESSAGE_CONTENT_PATH, (req, res) => {
+    const content = state.getContent(String(req.params.messageId));
+    if (!content) return lineError(res, 404, 'Not found');
+    res.set('content-type', content.contentType).send(content.bytes);
   });
 
   router.get('/v2/bot/info', (_req, res) => {

@@ -108,11 +108,23 @@ export class LineEmulatorState {
   private readonly grants = new Map<string, AuthorizationGrant>();
   private readonly loginTokens = new Map<string, LoginAccessToken>();
   private pushTimes: number[] = [];
+  /** What users sent that LINE keeps as content (images): served by the data API until deleted. */
+  private readonly contents = new Map<string, { contentType: string; bytes: Buffer }>();
   faults: Faults = { ...NO_FAULTS };
   /** POST /oauth2/v2.1/verify requests received, answered or refused: what a client's verification costs LINE. */
   idTokenVerifyRequests = 0;
 
   constructor(readonly now: () => number = Date.now) {}
+
+  // --- message content (api-data.line.me)
+
+  addContent(messageId: string, contentType: string, bytes: Buffer): void {
+    this.contents.set(messageId, { contentType, bytes });
+  }
+
+  getContent(messageId: string): { contentType: string; bytes: Buffer } | undefined {
+    return this.contents.get(messageId);
+  }
 
   // --- users and friendship
 

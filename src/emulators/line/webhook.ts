@@ -25,6 +25,16 @@ export function textEvent(userId: string, text: string): webhook.MessageEvent {
   };
 }
 
+/** An image the user sent; its bytes are fetched from the data API by message id (contentProvider line). */
+export function imageEvent(userId: string, messageId: string = newMessageId()): webhook.MessageEvent {
+  return {
+    ...base(userId),
+    type: 'message',
+    replyToken: newReplyToken(),
+    message: { type: 'image', id: messageId, quoteToken: newQuoteToken(), contentProvider: { type: 'line' } },
+  };
+}
+
 export function postbackEvent(userId: string, data: string, params?: Record<string, string>): webhook.PostbackEvent {
   return { ...base(userId), type: 'postback', replyToken: newReplyToken(), postback: params ? { data, params } : { data } };
 }
