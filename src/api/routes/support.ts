@@ -25,6 +25,9 @@ const resolutionSchema = z
   })
   .strict();
 
+/** Why a person acts (the console always asks); optional for API callers that predate it. */
+const reasonSchema = z.object({ reason: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars).optional() }).strict();
+
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
   const viewer = requireStaff(deps.staffAuth, 'viewer');
@@ -73,7 +76,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
-    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
+    const { reason } = reasonSchema.parse(req.body ?? {});
+    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}`, reason });
     res.json({ cleared });
   });
 
@@ -81,6 +85,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   router.post('/api/support/users/:userId/wallet/unlock', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const staff: StaffMember = res.locals.staff;
+    const { reason } = reasonSchema.parse(req.body ?? {});
     const updateId = updateIdFrom(req, res);
     const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
     if (!wallet) throw new HttpProblem(404, 'not-found', 'this user has no wallet');
@@ -93,7 +98,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
       actor: `support:${staff.staffId}`,
       action: 'wallet.unlocked',
       subject: `user:${userId}`,
-      details: { lockouts: view.lockouts },
+      details: { lockouts: view.lockouts, ...(reason ? { reason } : {}) },
     });
     res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });
   });
