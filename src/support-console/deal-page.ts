@@ -83,9 +83,9 @@ export async function readDealPage(
   const audit = (
     await knex('audit_log')
       .whereIn('subject', [paymentCode, `order:${paymentCode}`])
-      .orderBy('id')
-      .select('id', 'at', 'actor', 'action', 'details')
-  ).map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, details: r.details }));
+      .orderBy('seq')
+      .select('seq', 'at', 'actor', 'action', 'details')
+  ).map((r) => ({ id: Number(r.seq), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, details: r.details }));
 
   const deliveries = await knex('chat_deliveries')
     .where('retry_key', 'like', `${orderWorkflowId(paymentCode)}:%`)

@@ -23,6 +23,7 @@ import {
   type InboxProcessorDeps,
 } from '../../src/line/webhook';
 import { createPaymentProvider } from '../../src/payment';
+import { pagesRouter } from '../../src/pages';
 import { simulatorRouter } from '../../src/pages/simulator';
 import { createEscrowWorker } from '../../worker/create-worker';
 import { sharedWorkflowBundle } from '../support/bundle';
@@ -148,6 +149,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     extraRouters: [
       simulatorRouter({ lineEmulatorUrl: line.baseUrl }),
       lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined }),
+      // The pages (the support console among them), as the api serves them in production.
+      pagesRouter({ temporalUiUrl: settings.temporalUiUrl, temporalNamespace: settings.temporalNamespace }),
     ],
   });
   server.on('request', app);

@@ -49,6 +49,12 @@ export async function phoneContext(browser: Browser, idToken?: string): Promise<
   return context;
 }
 
+/** A desktop browser window (the support console is a desktop page). */
+export const DESKTOP_VIEWPORT = { width: 1440, height: 900 };
+export async function desktopContext(browser: Browser, locale = 'en-US'): Promise<BrowserContext> {
+  return browser.newContext({ viewport: DESKTOP_VIEWPORT, deviceScaleFactor: 1, locale });
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
