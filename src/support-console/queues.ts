@@ -58,7 +58,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
         }),
     sortable: ['ageMs', 'deadlineAt', 'totalMinor', 'productName', 'evidence'],
     defaultSort: { sort: 'ageMs', dir: 'desc' },
-    text: ['transactionCode', 'productName', 'buyerName', 'sellerName', 'reason'],
+    text: ['transactionCode', 'productName', 'buyerName', 'sellerName', 'buyerId', 'sellerId', 'reason'],
     exact: ['currency', 'escalated'],
   },
   payouts: {
@@ -80,7 +80,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
         }),
     sortable: ['ageMs', 'amountMinor', 'approvalCount'],
     defaultSort: { sort: 'ageMs', dir: 'desc' },
-    text: ['payoutId', 'userName', 'accountMasked'],
+    text: ['payoutId', 'userName', 'userId', 'accountMasked'],
     exact: ['currency'],
   },
   // S406/S407: more than one phone within the binding period, or a virtual number, and not yet cleared by support.
@@ -101,7 +101,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
         }),
     sortable: ['lastBoundAt', 'phones'],
     defaultSort: { sort: 'lastBoundAt', dir: 'desc' },
-    text: ['userName', 'masks'],
+    text: ['userName', 'userId', 'masks'],
     exact: ['virtualNumber'],
   },
   lockouts: {
@@ -117,7 +117,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
         }),
     sortable: ['updatedAt', 'lockedUntil', 'lockouts'],
     defaultSort: { sort: 'updatedAt', dir: 'desc' },
-    text: ['userName'],
+    text: ['userName', 'userId'],
     exact: [],
   },
   parked: {
@@ -159,7 +159,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
         }),
     sortable: ['gaveUpAt', 'receivedAt', 'attempts'],
     defaultSort: { sort: 'gaveUpAt', dir: 'desc' },
-    text: ['eventType', 'userName', 'lastError', 'failureKind'],
+    text: ['eventId', 'eventType', 'userName', 'userId', 'lastError', 'failureKind'],
     exact: ['eventType', 'failureKind'],
   },
 };
