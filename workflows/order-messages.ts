@@ -139,7 +139,8 @@ export interface OrderView {
   paymentInfoSentAtMs?: number;
   reminderSent: boolean;
   decisionDeadlineMs?: number;
-  dispute?: { reason: string; openedAtMs: number; escalated: boolean };
+  /** deadlineMs: when the dispute escalates; support may extend it (deals disputed before that change have none). */
+  dispute?: { reason: string; openedAtMs: number; escalated: boolean; deadlineMs?: number };
   /** The support agent's note on the dispute's resolution, as both parties received it. */
   resolutionNote?: string;
   parked?: { reason: ParkReason; atMs: number; detail: string };
@@ -158,5 +159,13 @@ export const paymentResultUpdate = defineUpdate<{ accepted: true }, [PaymentResu
 export const decideUpdate = defineUpdate<{ outcome: 'releasing' | 'disputed' }, [BuyerDecision]>('decide');
 export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
 export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
+/** Support gives a dispute more time before it escalates (e.g. waiting for a party's evidence). */
+export interface DeadlineExtension {
+  agentId: string;
+  extendByMs: number;
+  reason: string;
+}
+export const DEADLINE_EXTENSION_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+export const extendDisputeDeadlineUpdate = defineUpdate<{ deadlineMs: number }, [DeadlineExtension]>('extendDisputeDeadline');
 export const resolveParkedUpdate = defineUpdate<{ outcome: 'retrying' | 'refunding' }, [ParkedResolution]>('resolveParked');
 export const orderViewQuery = defineQuery<OrderView>('orderView');

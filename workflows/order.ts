@@ -40,6 +40,8 @@ import {
   PaymentSource,
   requestPaymentUpdate,
   resendOtpUpdate,
+  DEADLINE_EXTENSION_MAX_MS,
+  extendDisputeDeadlineUpdate,
   resolveDisputeUpdate,
   resolveParkedUpdate,
   submitOtpUpdate,
@@ -307,6 +309,27 @@ class Deal {
           if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
             refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
           }
+        },
+      },
+    );
+
+    // Only a dispute that waits on dispute.deadlineMs (patched 'dispute-deadline') can be given more time.
+    setHandler(
+      extendDisputeDeadlineUpdate,
+      (e) =>
+        this.exclusive(async () => {
+          const dispute = mustHave(this.view.dispute, 'dispute');
+          this.requireExtensible();
+          dispute.deadlineMs = mustHave(dispute.deadlineMs, 'dispute deadline') + e.extendByMs;
+          return { deadlineMs: dispute.deadlineMs };
+        }),
+      {
+        validator: (e) => {
+          this.requireExtensible();
+          requireText(e.agentId, 'agentId');
+          requireText(e.reason, 'reason');
+          if (!isMinor(e.extendByMs) || e.extendByMs <= 0 || e.extendByMs > DEADLINE_EXTENSION_MAX_MS)
+            refuse('InvalidInput', `extendByMs must be a positive integer of at most ${DEADLINE_EXTENSION_MAX_MS}`);
         },
       },
     );
@@ -806,7 +829,22 @@ class Deal {
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
-    if (!(await condition(() => this.resolution !== undefined, this.input.durations.disputeEscalationMs))) {
+    const dispute = mustHave(this.view.dispute, 'dispute');
+    let inTime: boolean;
+    if (patched('dispute-deadline')) {
+      // The deadline can move (support extends it), so the wait starts again whenever it does.
+      dispute.deadlineMs = dispute.openedAtMs + this.input.durations.disputeEscalationMs;
+      for (;;) {
+        const deadlineMs = dispute.deadlineMs;
+        const leftMs = deadlineMs - Date.now();
+        if (this.resolution !== undefined || leftMs <= 0) break;
+        await condition(() => this.resolution !== undefined || dispute.deadlineMs !== deadlineMs, leftMs);
+      }
+      inTime = this.resolution !== undefined;
+    } else {
+      inTime = await condition(() => this.resolution !== undefined, this.input.durations.disputeEscalationMs);
+    }
+    if (!inTime) {
       await this.exclusive(async () => {
         if (this.resolution !== undefined) return; // resolved while the timer fired
         mustHave(this.view.dispute, 'dispute').escalated = true;
@@ -1023,6 +1061,14 @@ class Deal {
 
   private requireState(allowed: OrderState[], action: string): void {
     if (!allowed.includes(this.view.state)) refuse('IllegalStep', `cannot ${action} while the order is ${this.view.state}`);
+  }
+
+  private requireExtensible(): void {
+    this.requireState(['disputed'], 'extend the dispute deadline');
+    if (this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
+    const dispute = this.view.dispute;
+    if (dispute?.deadlineMs === undefined) refuse('IllegalStep', 'this dispute has no deadline that can be extended');
+    if (dispute.escalated) refuse('IllegalStep', 'this dispute has already been escalated to a person');
   }
 
   private requireOtpSendsLeft(): void {

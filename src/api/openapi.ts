@@ -195,6 +195,14 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
       body: { to: { enum: ['buyer', 'seller'] }, text: { type: 'string' }, reason: { type: 'string' } },
     },
   },
+  '/api/support/console/deals/{code}/deadline': {
+    post: {
+      summary: 'Give an open dispute more time before it escalates, with a reason (agent+)',
+      security: staff,
+      idempotent: true,
+      body: { extendByHours: { type: 'integer', minimum: 1 }, reason: { type: 'string' } },
+    },
+  },
   '/api/support/console/deals/{code}/evidence-requests': {
     post: {
       summary: 'Ask a party for their side (words and photos in the chat), with a reason (agent+)',

@@ -24,6 +24,8 @@ export interface OrderRow {
   dispute_reason: string | null;
   park_reason: string | null;
   park_detail: string | null;
+  /** When an open dispute escalates, once support moved it (0024); null: opened + DISPUTE_ESCALATION_MS. */
+  dispute_deadline_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -133,6 +133,11 @@ export const CONSOLE_ZH = {
   'console.ask.done': '已請{role}在聊天室提供說明與照片。',
   'console.reason': '原因(會記錄於稽核紀錄)',
   'console.operations.banner': '系統狀態:{summary}',
+  'console.deal.deadline': '爭議轉交期限',
+  'console.deadline.heading': '延長爭議期限',
+  'console.deadline.hours': '延長時數',
+  'console.deadline.submit': '延長期限',
+  'console.deadline.done': '已延長;新期限:{at}。',
 };
 
 export const CONSOLE_EN: Record<keyof typeof CONSOLE_ZH, string> = {
@@ -266,4 +271,9 @@ export const CONSOLE_EN: Record<keyof typeof CONSOLE_ZH, string> = {
   'console.ask.done': 'Asked the {role} for their side and photos in the chat.',
   'console.reason': 'Reason (kept in the audit log)',
   'console.operations.banner': 'Operations: {summary}',
+  'console.deal.deadline': 'Dispute escalates',
+  'console.deadline.heading': 'Extend the dispute deadline',
+  'console.deadline.hours': 'Extend by (hours)',
+  'console.deadline.submit': 'Extend the deadline',
+  'console.deadline.done': 'Extended; the dispute now escalates {at}.',
 };

@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
-import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
+import { escrowAccountId, orderWorkflowId, walletAccountId } from '../../src/domain/ids';
+import { orderViewQuery } from '../../workflows/order-messages';
 import { STRINGS } from '../../src/line/render';
 import { DISPUTE_STRINGS } from '../../src/line/render/dispute-strings';
 import { solidPng } from '../console/png';
@@ -129,6 +130,18 @@ describeWithChromium('the desktop console: a dispute from the chat to a split wi
     await expectImageLoaded(page, '#evidence figure[data-role="seller"] img');
     await page.locator('#evidence').scrollIntoViewIfNeeded();
     await screenshot(page, 'console-deal-both-sides');
+
+    // More time before the dispute escalates, with a reason: the workflow moves its timer.
+    const deadline = page.locator('#deadline-form');
+    await deadline.getByRole('combobox', { name: 'Extend by (hours)' }).selectOption('48');
+    await deadline.getByRole('textbox', { name: /Reason/ }).fill('waiting for the courier report');
+    await deadline.getByRole('button', { name: 'Extend the deadline' }).click();
+    await expectText(page, '#status', /Extended; the dispute now escalates/);
+    const { dispute } = await h.client.workflow.getHandle(orderWorkflowId(link.paymentCode)).query(orderViewQuery);
+    expect(dispute!.deadlineMs! - dispute!.openedAtMs).toBe(h.settings.durations.disputeEscalationMs + 48 * 3_600_000);
+    const moved = await h.knex('orders').where({ payment_code: link.paymentCode }).first('dispute_deadline_at');
+    expect(moved?.dispute_deadline_at?.getTime()).toBe(dispute!.deadlineMs);
+    await screenshot(page, 'console-deadline-extended');
 
     // A split with a note both parties read in LINE.
     const resolve = page.locator('#resolve-form');

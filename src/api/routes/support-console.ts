@@ -5,7 +5,10 @@ import type { Knex } from 'knex';
 import type { ChatPort } from '../../chat/port';
 import { fieldKeyRingFromEnv } from '../../crypto';
 import { evidenceImage } from '../../deal/evidence';
-import { PAYMENT_CODE_PATTERN } from '../../domain/ids';
+import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
+import { DEADLINE_EXTENSION_MAX_MS, extendDisputeDeadlineUpdate } from '../../../workflows/order-messages';
+import { updateIdFrom } from '../idempotency';
+import { sendUpdate } from '../updates';
 import { TEXT_LIMITS } from '../../domain/limits';
 import { askForEvidence, messageParty, NoSuchParty } from '../../support-console/actions';
 import { readDealPage } from '../../support-console/deal-page';
@@ -26,6 +29,17 @@ const messageSchema = z
   .strict();
 const evidenceRequestSchema = z
   .object({ from: z.enum(['buyer', 'seller']), note: z.string().trim().max(TEXT_LIMITS.staffNoteMaxChars).optional(), reason })
+  .strict();
+const HOUR_MS = 60 * 60 * 1000;
+const deadlineSchema = z
+  .object({
+    extendByHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(DEADLINE_EXTENSION_MAX_MS / HOUR_MS),
+    reason,
+  })
   .strict();
 const searchSchema = z.object({ q: z.string().trim().min(1).max(100) }).strict();
 
@@ -131,6 +145,27 @@ export function supportConsoleRoutes(deps: SupportConsoleDeps): Router {
       reason: body.reason,
     });
     res.status(201).json({ sent: body.to });
+  });
+
+  // More time before an open dispute escalates; the workflow moves its own timer and answers the new deadline.
+  router.post('/api/support/console/deals/:code/deadline', agent, async (req, res) => {
+    const paymentCode = code(req.params.code);
+    const body = deadlineSchema.parse(req.body);
+    const staff: StaffMember = res.locals.staff;
+    const { deadlineMs } = await sendUpdate(deps.temporal.workflow.getHandle(orderWorkflowId(paymentCode)), extendDisputeDeadlineUpdate, {
+      args: [{ agentId: staff.staffId, extendByMs: body.extendByHours * HOUR_MS, reason: body.reason }],
+      updateId: updateIdFrom(req, res),
+    });
+    await deps
+      .knex('orders')
+      .where({ payment_code: paymentCode, state: 'disputed' })
+      .update({ dispute_deadline_at: new Date(deadlineMs) });
+    await auditSupportAction(deps.knex, staff, 'support.deadline_extended', `order:${paymentCode}`, {
+      extendByHours: body.extendByHours,
+      deadline: new Date(deadlineMs).toISOString(),
+      reason: body.reason,
+    });
+    res.json({ deadline: new Date(deadlineMs).toISOString() });
   });
 
   router.post('/api/support/console/deals/:code/evidence-requests', agent, async (req, res) => {

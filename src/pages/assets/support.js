@@ -362,6 +362,7 @@ async function openDeal(code) {
   set('transactionCode', order.transactionCode);
   set('paymentCode', order.paymentCode);
   set('reason', order.disputeReason ?? (order.parkReason ? t(`support.parked.reason.${order.parkReason}`) : undefined));
+  set('deadline', page.view?.dispute?.deadlineMs ? formatDateTime(page.view.dispute.deadlineMs) : undefined);
   $('#temporal-link').href = page.temporalUrl;
 
   $('#parties tbody').replaceChildren(
@@ -424,6 +425,7 @@ async function openDeal(code) {
   $('#amounts-hint').textContent = t('support.resolve.amounts_hint', { total: order.totalMinor });
   prefillAmounts();
   show('#parked-form', order.state === 'parked');
+  show('#deadline-form', order.state === 'disputed' && !!page.view?.dispute?.deadlineMs && !page.view.dispute.escalated);
   show('#deal', true);
   $('#deal-heading').scrollIntoView?.({ block: 'start' });
   return order.state;
@@ -608,6 +610,20 @@ function bindForms() {
     $('#parked-form').reset();
     show('#parked-form', false);
     follow(code, ['parked', 'settling']);
+    await loadQueue();
+  });
+
+  bindForm($('#deadline-form'), async (values, send) => {
+    if (!values.reason.trim()) return fieldError($('#deadline-form'), 'reason', t('error.required'));
+    const out = await send(
+      'POST',
+      `/api/support/console/deals/${encodeURIComponent(current.code)}/deadline`,
+      { extendByHours: Number(values.extendByHours), reason: values.reason.trim() },
+      staff,
+    );
+    setStatus(t('console.deadline.done', { at: formatDateTime(Date.parse(out.deadline)) }));
+    $('#deadline-form').reset();
+    await openDeal(current.code);
     await loadQueue();
   });
 

@@ -185,6 +185,17 @@ export function supportBody(t: Translate): Html {
       ${field({ form: 'parked', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
   });
 
+  const deadline = form({
+    id: 'deadline-form',
+    submit: t('console.deadline.submit'),
+    detailField: 'reason',
+    className: 'card',
+    hidden: true,
+    body: html`<h3>${t('console.deadline.heading')}</h3>
+      ${select({ form: 'deadline', name: 'extendByHours', label: t('console.deadline.hours'), options: ['24', '48', '72', '168'].map((v) => ({ value: v, label: v })) })}
+      ${field({ form: 'deadline', name: 'reason', label: t('console.reason') })}`,
+  });
+
   const table = (id: string, columns: MessageKey[]) =>
     html`<div class="table-wrap">
       <table id="${id}" class="grid">
@@ -209,6 +220,7 @@ export function supportBody(t: Translate): Html {
           ['transactionCode', 'product.transaction_code'],
           ['paymentCode', 'console.deal.payment_code'],
           ['reason', 'support.detail.reason'],
+          ['deadline', 'console.deal.deadline'],
         ] as const
       ).map(
         ([name, key]) =>
@@ -219,7 +231,7 @@ export function supportBody(t: Translate): Html {
       )}
     </dl>
     <p><a id="temporal-link" target="_blank" rel="noopener noreferrer">${t('support.detail.temporal')}</a></p>
-    ${parties} ${resolve} ${parked} ${dealForms}
+    ${parties} ${resolve} ${parked} ${deadline} ${dealForms}
     <h3>${t('console.deal.evidence')}</h3>
     <p id="evidence-none" hidden>${t('console.deal.evidence.none')}</p>
     <div id="evidence" class="evidence"></div>
