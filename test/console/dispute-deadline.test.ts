@@ -2,6 +2,7 @@ import { orderWorkflowId } from '../../src/domain/ids';
 import { orderViewQuery } from '../../workflows/order-messages';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
+import { recordHistory } from '../support/histories';
 
 /**
  * Issue 11: support extends a dispute's deadline; the workflow moves its own escalation timer.
@@ -56,5 +57,19 @@ describe('extending a dispute deadline', () => {
     const audit = await h.knex('audit_log').where({ subject: `order:${extended}`, action: 'support.deadline_extended' });
     expect(audit).toHaveLength(1);
     expect(audit[0].details).toMatchObject({ extendByHours: 2, reason: 'waiting for the seller' });
+
+    // Both settle by a person's split with a note; their histories (conversation, extension, escalation) are golden.
+    for (const code of [extended, left]) {
+      const resolved = await h.call('POST', `/api/support/orders/${code}/resolution`, h.staff.tokens.agent, {
+        resolution: 'split',
+        sellerAmountMinor: 1000,
+        buyerAmountMinor: 2000,
+        note: 'scratch confirmed; a third to the seller',
+      });
+      expect(resolved.status).toBe(200);
+      await eventually(async () => (await orderState(h, code)) === 'completed');
+    }
+    await recordHistory(h, orderWorkflowId(extended), 'dispute-deadline-extended');
+    await recordHistory(h, orderWorkflowId(left), 'dispute-escalated-with-note');
   });
 });
