@@ -1,7 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { InvalidWebhook } from '../payment';
+import { InvalidWebhook, SIGNATURE_HEADER } from '../payment';
 import { sendProblem } from './problem';
 import { sendUpdate } from './updates';
 
@@ -16,13 +16,15 @@ import { sendUpdate } from './updates';
  * - relayed → 200 with the event id. Only our own outage answers 5xx, which providers retry.
  * The update id is the provider's event id, so a redelivery changes nothing.
  */
-export interface SignedWebhook<E extends { id: string }> {
+export interface SignedWebhook<E extends { id: string; data: { reference: string } }> {
   path: string;
-  /** Checks the signature (header `signatureHeader`) and the event's shape; throws InvalidWebhook. */
+  /** Checks the signature (the providers' common `X-Signature` header) and the event's shape; throws InvalidWebhook. */
   parse(rawBody: Buffer, signature: string | undefined): E;
-  signatureHeader: string;
-  /** Where the event goes, or undefined for a reference that is not one of ours. */
-  target(event: E): { workflowId: string; update: UpdateDefinition<unknown, [any]>; arg: unknown } | undefined;
+  /** The workflow a reference belongs to, or undefined for a reference that is not one of ours. */
+  workflowIdFor(reference: string): string | undefined;
+  update: UpdateDefinition<unknown, [any]>;
+  /** The update's argument, from the event. */
+  arg(event: E): unknown;
 }
 
 const WEBHOOK_BODY_LIMIT = '64kb';
@@ -33,12 +35,12 @@ export function signedWebhookRouter(temporal: Client, hooks: Array<SignedWebhook
   for (const hook of hooks) {
     router.post(hook.path, raw, async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const event = parseSignedOr401(res, () => hook.parse(body, req.get(hook.signatureHeader)));
+      const event = parseSignedOr401(res, () => hook.parse(body, req.get(SIGNATURE_HEADER)));
       if (!event) return;
-      const target = hook.target(event);
-      if (!target) return void res.status(200).json({ received: event.id, ignored: 'unknown reference' });
+      const workflowId = hook.workflowIdFor(event.data.reference);
+      if (!workflowId) return void res.status(200).json({ received: event.id, ignored: 'unknown reference' });
       await relayToWorkflow(res, event.id, () =>
-        sendUpdate(temporal.workflow.getHandle(target.workflowId), target.update, { updateId: event.id, args: [target.arg] }),
+        sendUpdate(temporal.workflow.getHandle(workflowId), hook.update, { updateId: event.id, args: [hook.arg(event)] }),
       );
     });
   }

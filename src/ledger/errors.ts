@@ -49,104 +49,92 @@ export class TransferIdConflict extends LedgerError {
   }
 }
 
-export class AccountsMustBeDifferent extends LedgerError {
-  readonly code = 'accounts_must_be_different';
+/** A refusal about one account in one transfer. */
+abstract class TransferAccountRefusal extends LedgerError {
   readonly retryable = false;
   constructor(
     readonly transferId: string,
     readonly accountId: string,
+    problem: string,
   ) {
-    super(`ledger transfer ${transferId} debits and credits the same account ${accountId}`);
+    super(`ledger transfer ${transferId}: ${problem}`);
   }
 }
 
-export class CurrencyMismatch extends LedgerError {
+export class AccountsMustBeDifferent extends TransferAccountRefusal {
+  readonly code = 'accounts_must_be_different';
+  constructor(transferId: string, accountId: string) {
+    super(transferId, accountId, `debits and credits the same account ${accountId}`);
+  }
+}
+
+export class CurrencyMismatch extends TransferAccountRefusal {
   readonly code = 'currency_mismatch';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly accountId: string,
-  ) {
-    super(`ledger transfer ${transferId}: currency differs from account ${accountId}`);
+  constructor(transferId: string, accountId: string) {
+    super(transferId, accountId, `currency differs from account ${accountId}`);
   }
 }
 
 /** A debit would take a debits-must-not-exceed-credits account below zero available. */
-export class InsufficientFunds extends LedgerError {
+export class InsufficientFunds extends TransferAccountRefusal {
   readonly code = 'insufficient_funds';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly accountId: string,
-  ) {
-    super(`ledger transfer ${transferId}: insufficient funds in ${accountId}`);
+  constructor(transferId: string, accountId: string) {
+    super(transferId, accountId, `insufficient funds in ${accountId}`);
   }
 }
 
 /** The mirror of InsufficientFunds for a credits-must-not-exceed-debits account. */
-export class CreditsExceedDebits extends LedgerError {
+export class CreditsExceedDebits extends TransferAccountRefusal {
   readonly code = 'credits_exceed_debits';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly accountId: string,
-  ) {
-    super(`ledger transfer ${transferId}: credits would exceed debits of ${accountId}`);
+  constructor(transferId: string, accountId: string) {
+    super(transferId, accountId, `credits would exceed debits of ${accountId}`);
   }
 }
 
-export class PendingTransferNotFound extends LedgerError {
+/** A refusal about the pending transfer a post or void names. */
+abstract class PendingTransferRefusal extends LedgerError {
+  readonly retryable = false;
+  constructor(
+    readonly transferId: string,
+    readonly pendingId: string,
+    problem: string,
+  ) {
+    super(`ledger transfer ${transferId}: ${problem}`);
+  }
+}
+
+export class PendingTransferNotFound extends PendingTransferRefusal {
   readonly code = 'pending_transfer_not_found';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly pendingId: string,
-  ) {
-    super(`ledger transfer ${transferId}: pending transfer ${pendingId} does not exist`);
+  constructor(transferId: string, pendingId: string) {
+    super(transferId, pendingId, `pending transfer ${pendingId} does not exist`);
   }
 }
 
-export class PendingTransferNotPending extends LedgerError {
+export class PendingTransferNotPending extends PendingTransferRefusal {
   readonly code = 'pending_transfer_not_pending';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly pendingId: string,
-  ) {
-    super(`ledger transfer ${transferId}: ${pendingId} is not a pending transfer`);
+  constructor(transferId: string, pendingId: string) {
+    super(transferId, pendingId, `${pendingId} is not a pending transfer`);
   }
 }
 
-export class PendingAlreadyPosted extends LedgerError {
+export class PendingAlreadyPosted extends PendingTransferRefusal {
   readonly code = 'pending_already_posted';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly pendingId: string,
-  ) {
-    super(`ledger transfer ${transferId}: pending transfer ${pendingId} is already posted`);
+  constructor(transferId: string, pendingId: string) {
+    super(transferId, pendingId, `pending transfer ${pendingId} is already posted`);
   }
 }
 
-export class PendingAlreadyVoided extends LedgerError {
+export class PendingAlreadyVoided extends PendingTransferRefusal {
   readonly code = 'pending_already_voided';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly pendingId: string,
-  ) {
-    super(`ledger transfer ${transferId}: pending transfer ${pendingId} is already voided`);
+  constructor(transferId: string, pendingId: string) {
+    super(transferId, pendingId, `pending transfer ${pendingId} is already voided`);
   }
 }
 
-export class ExceedsPendingAmount extends LedgerError {
+export class ExceedsPendingAmount extends PendingTransferRefusal {
   readonly code = 'exceeds_pending_amount';
-  readonly retryable = false;
-  constructor(
-    readonly transferId: string,
-    readonly pendingId: string,
-  ) {
-    super(`ledger transfer ${transferId}: posts more than pending transfer ${pendingId} holds`);
+  constructor(transferId: string, pendingId: string) {
+    super(transferId, pendingId, `posts more than pending transfer ${pendingId} holds`);
   }
 }
 

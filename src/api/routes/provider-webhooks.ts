@@ -2,7 +2,7 @@ import { WEBHOOK_PATHS } from '../../domain/webhooks';
 import type { Client } from '@temporalio/client';
 import type { Settings } from '../../config/settings';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN, payoutWorkflowId, quickReceiveWorkflowId } from '../../domain/ids';
-import { parsePaymentEvent, SIGNATURE_HEADER, type PaymentEvent } from '../../payment';
+import { parsePaymentEvent, type PaymentEvent } from '../../payment';
 import { parsePayoutEvent } from '../../payout';
 import { parseBankCenterEvent } from '../../bankcenter';
 import type { PayoutEvent } from '../../payout/contract';
@@ -20,67 +20,55 @@ export function providerWebhookRoutes(deps: { temporal: Client; settings: Settin
   // the order compares them with its total before booking.
   const payments: SignedWebhook<PaymentEvent> = {
     path: WEBHOOK_PATHS.payments,
-    signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePaymentEvent(raw, signature, settings.payments.webhookSecret),
-    target: (event) =>
-      PAYMENT_CODE_PATTERN.test(event.data.reference)
-        ? {
-            workflowId: orderWorkflowId(event.data.reference),
-            update: paymentResultUpdate,
-            arg: {
-              eventId: event.id,
-              chargeId: event.data.chargeId,
-              succeeded: event.type === 'charge.succeeded',
-              amountMinor: event.data.amountMinor,
-              currency: event.data.currency,
-              occurredAtMs: event.created * 1000,
-              failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-              failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-            } satisfies PaymentResult,
-          }
-        : undefined,
+    workflowIdFor: (reference) => (PAYMENT_CODE_PATTERN.test(reference) ? orderWorkflowId(reference) : undefined),
+    update: paymentResultUpdate,
+    arg: (event): PaymentResult => ({
+      eventId: event.id,
+      chargeId: event.data.chargeId,
+      succeeded: event.type === 'charge.succeeded',
+      amountMinor: event.data.amountMinor,
+      currency: event.data.currency,
+      occurredAtMs: event.created * 1000,
+      ...failureOf(event.data),
+    }),
   };
 
   // S604/S704: the verification center's result.
   const bankCenter: SignedWebhook<BankCenterEvent> = {
     path: WEBHOOK_PATHS.bankCenter,
-    signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parseBankCenterEvent(raw, signature, settings.bankCenter.webhookSecret),
-    target: (event) =>
-      event.data.reference.startsWith(quickReceiveWorkflowId(''))
-        ? {
-            workflowId: event.data.reference,
-            update: verificationResultUpdate,
-            arg: {
-              eventId: event.id,
-              verificationId: event.data.verificationId,
-              succeeded: event.type === 'verification.succeeded',
-              reason: 'reason' in event.data ? event.data.reason : undefined,
-            } satisfies VerificationResult,
-          }
-        : undefined,
+    workflowIdFor: (reference) => (reference.startsWith(quickReceiveWorkflowId('')) ? reference : undefined),
+    update: verificationResultUpdate,
+    arg: (event): VerificationResult => ({
+      eventId: event.id,
+      verificationId: event.data.verificationId,
+      succeeded: event.type === 'verification.succeeded',
+      reason: 'reason' in event.data ? event.data.reason : undefined,
+    }),
   };
 
   // The payout provider's result.
   const payouts: SignedWebhook<PayoutEvent> = {
     path: WEBHOOK_PATHS.payouts,
-    signatureHeader: SIGNATURE_HEADER,
     parse: (raw, signature) => parsePayoutEvent(raw, signature, settings.payouts.webhookSecret),
-    target: (event) =>
-      event.data.reference.startsWith(payoutWorkflowId(''))
-        ? {
-            workflowId: event.data.reference,
-            update: payoutResultUpdate,
-            arg: {
-              eventId: event.id,
-              providerPayoutId: event.data.payoutId,
-              paid: event.type === 'payout.paid',
-              failureCode: 'failureCode' in event.data ? event.data.failureCode : undefined,
-              failureMessage: 'failureMessage' in event.data ? event.data.failureMessage : undefined,
-            } satisfies PayoutResult,
-          }
-        : undefined,
+    workflowIdFor: (reference) => (reference.startsWith(payoutWorkflowId('')) ? reference : undefined),
+    update: payoutResultUpdate,
+    arg: (event): PayoutResult => ({
+      eventId: event.id,
+      providerPayoutId: event.data.payoutId,
+      paid: event.type === 'payout.paid',
+      ...failureOf(event.data),
+    }),
   };
 
   return signedWebhookRouter(deps.temporal, [payments, bankCenter, payouts]);
+}
+
+/** A failed charge or payout carries the provider's code and message; a success carries neither. */
+function failureOf(data: object): { failureCode?: string; failureMessage?: string } {
+  return {
+    failureCode: 'failureCode' in data ? (data.failureCode as string) : undefined,
+    failureMessage: 'failureMessage' in data ? (data.failureMessage as string) : undefined,
+  };
 }
