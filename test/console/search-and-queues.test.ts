@@ -100,6 +100,8 @@ describe('support console search and queues', () => {
     expect(second.body.rows).toHaveLength(1);
     expect(second.body.rows[0].userId).toBe(asc.body.rows[1].userId);
 
+    const viewed = await h.knex('audit_log').where({ action: 'support.viewed', subject: 'queue:bindings' }).orderBy('seq', 'desc').first();
+    expect(viewed).toMatchObject({ actor: 'support:viewer-vic', details: { page: 2, rows: 1 } });
     expect((await page('sort=userId')).status).toBe(422);
     expect((await page('nonsense=1')).status).toBe(422);
     expect((await page('pageSize=1000')).status).toBe(422);

@@ -175,7 +175,10 @@ describeWithChromium('the desktop console: a dispute from the chat to a split wi
       reason: 'both sides before a split',
     });
     expect(audit.some((a) => a.action === 'support.dispute_resolved' && a.details.note === note)).toBe(true);
-    expect(audit.filter((a) => a.action === 'support.viewed' && a.actor === 'support:agent-amy').length).toBeGreaterThan(1);
+    const views = audit.filter((a) => a.action === 'support.viewed' && a.actor === 'support:agent-amy');
+    expect(views.filter((v) => Array.isArray(v.details.parts)).length).toBeGreaterThan(1);
+    const photos = (await h.knex('dispute_evidence').where({ payment_code: link.paymentCode, kind: 'image' })).map((e) => Number(e.id));
+    expect(views.filter((v) => v.details.evidence !== undefined).map((v) => v.details.evidence)).toEqual(expect.arrayContaining(photos));
     expect(errors).toEqual([]);
     await context.close();
   });
