@@ -111,3 +111,15 @@ export async function evidenceImage(
   if (!row?.content_ciphertext) return undefined;
   return { contentType: row.content_type, bytes: Buffer.from(decryptField(ring, row.content_ciphertext), 'base64') };
 }
+
+/** The latest words each of these deals' buyers wrote for their dispute (opened for staff: a queue view is audited). */
+export async function latestBuyerWords(knex: Knex, ring: KeyRing, paymentCodes: string[]): Promise<Map<string, string>> {
+  if (paymentCodes.length === 0) return new Map();
+  const rows = await knex('dispute_evidence')
+    .distinctOn('payment_code')
+    .whereIn('payment_code', paymentCodes)
+    .where({ role: 'buyer', kind: 'text' })
+    .orderBy([{ column: 'payment_code' }, { column: 'id', order: 'desc' }])
+    .select('payment_code', 'text_ciphertext');
+  return new Map(rows.map((r) => [r.payment_code, decryptField(ring, r.text_ciphertext)]));
+}

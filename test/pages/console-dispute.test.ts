@@ -74,6 +74,7 @@ describeWithChromium('the desktop console: a dispute from the chat to a split wi
     await row.waitFor();
     await expectText(page, '#queue-page', /Page 1 of 1 \(1 rows\)/);
     expect(await row.locator('td').nth(8).textContent()).toBe('2');
+    expect(await row.locator('td').nth(5).textContent()).toBe(`“${words.reasons[1]}”`);
     await screenshot(page, 'console-disputes-queue');
 
     // Found by the TX code the buyer quotes: the deal's page opens.

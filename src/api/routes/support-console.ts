@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { ChatPort } from '../../chat/port';
 import { fieldKeyRingFromEnv } from '../../crypto';
-import { evidenceImage } from '../../deal/evidence';
+import { evidenceImage, latestBuyerWords } from '../../deal/evidence';
 import { orderWorkflowId, PAYMENT_CODE_PATTERN } from '../../domain/ids';
 import { DEADLINE_EXTENSION_MAX_MS, extendDisputeDeadlineUpdate } from '../../../workflows/order-messages';
 import { updateIdFrom } from '../idempotency';
@@ -77,6 +77,15 @@ export function supportConsoleRoutes(deps: SupportConsoleDeps): Router {
     } catch (err) {
       if (err instanceof QueueInputError) throw new HttpProblem(422, 'invalid-input', err.message);
       throw err;
+    }
+    // An open dispute's reason as the buyer gave it in the chat, when they did (sealed in dispute_evidence).
+    if (name === 'disputes') {
+      const words = await latestBuyerWords(
+        deps.knex,
+        ring,
+        page.rows.map((r) => String(r.paymentCode)),
+      );
+      for (const row of page.rows) row.buyerSays = words.get(String(row.paymentCode)) ?? null;
     }
     await auditSupportView(deps.knex, res.locals.staff, `queue:${name}`, { page: page.page, rows: page.rows.length });
     res.json(page);
