@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /**
  * Headless Debian chromium driven by playwright-core, sized like a phone. The page tests skip
@@ -58,6 +58,12 @@ export async function desktopContext(browser: Browser, locale = 'en-US'): Promis
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** One part of a long page, at full resolution (a whole-page shot of the console is too tall to read). */
+export async function screenshotOf(locator: Locator, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await locator.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 /** Fails the test with what the page logged when its scripts threw. */

@@ -16,6 +16,7 @@ import {
   expectText,
   launchBrowser,
   screenshot,
+  screenshotOf,
   unlabelledControls,
 } from './browser';
 import { signInToConsole } from './staff-sign-in';
@@ -131,6 +132,7 @@ describeWithChromium('the desktop console: a dispute from the chat to a split wi
     await expectImageLoaded(page, '#evidence figure[data-role="seller"] img');
     await page.locator('#evidence').scrollIntoViewIfNeeded();
     await screenshot(page, 'console-deal-both-sides');
+    await screenshotOf(page.locator('#evidence'), 'console-evidence-both-parties');
 
     // More time before the dispute escalates, with a reason: the workflow moves its timer.
     const deadline = page.locator('#deadline-form');
@@ -157,6 +159,7 @@ describeWithChromium('the desktop console: a dispute from the chat to a split wi
     await expectText(page, '#messages', new RegExp(note.slice(0, 20)));
     await page.locator('#messages').scrollIntoViewIfNeeded();
     await screenshot(page, 'console-deal-split');
+    await screenshotOf(page.locator('#messages'), 'console-messages-as-seen');
 
     const row2 = await orderRow(h, link.paymentCode);
     expect([Number(row2.seller_paid_minor), Number(row2.buyer_refunded_minor)]).toEqual([3600, 5400]);
