@@ -25,8 +25,9 @@ const resolutionSchema = z
   })
   .strict();
 
-/** Why a person acts (the console always asks); optional for API callers that predate it. */
-const reasonSchema = z.object({ reason: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars).optional() }).strict();
+/** Why a person acts (the console always sends one). A call without a body predates it; a body must carry a reason. */
+const reasonSchema = z.object({ reason: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars) }).strict();
+const reasonOf = (body: unknown): string | undefined => (body === undefined ? undefined : reasonSchema.parse(body).reason);
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
@@ -76,7 +77,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
-    const { reason } = reasonSchema.parse(req.body ?? {});
+    const reason = reasonOf(req.body);
     const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}`, reason });
     res.json({ cleared });
   });
@@ -85,7 +86,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   router.post('/api/support/users/:userId/wallet/unlock', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const staff: StaffMember = res.locals.staff;
-    const { reason } = reasonSchema.parse(req.body ?? {});
+    // `{}` stays accepted here (callers before the console sent it); a reason, when given, is checked.
+    const reason = reasonOf(req.body && Object.keys(req.body).length === 0 ? undefined : req.body);
     const updateId = updateIdFrom(req, res);
     const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
     if (!wallet) throw new HttpProblem(404, 'not-found', 'this user has no wallet');
