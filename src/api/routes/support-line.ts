@@ -38,7 +38,8 @@ export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthentica
     const id = String(req.params.id);
     if (!EVENT_ID_PATTERN.test(id)) throw new HttpProblem(404, 'not-found', 'no such event');
     const staff: StaffMember = res.locals.staff;
-    const reason = req.body === undefined ? undefined : redriveSchema.parse(req.body).reason;
+    const sent = Number(req.get('content-length') ?? '0') > 0 || req.get('transfer-encoding') !== undefined;
+    const reason = sent ? redriveSchema.parse(req.body ?? null).reason : undefined;
     const result = await redriveEvents(deps.knex, { eventIds: [id] }, `support:${staff.staffId}`, reason);
     if (result.redriven.length === 0)
       throw new HttpProblem(409, 'not-gave-up', 'only an event that gave up can be re-driven (unknown, pending or handled)');
