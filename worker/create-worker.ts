@@ -39,7 +39,7 @@ export async function createEscrowWorker(options: EscrowWorkerOptions): Promise<
     dataConverter: options.dataConverter,
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentLocalActivityExecutions: 200,
-    maxCachedWorkflows: 2000,
+    maxCachedWorkflows: options.deps.settings.workerMaxCachedWorkflows,
     shutdownGraceTime: '10s',
   });
 }

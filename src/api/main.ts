@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     verifier: lineIdentityVerifier(settings),
     extraRouters: [
       lineWebhookRouter({ knex: system.knex, channelSecret: settings.line.channelSecret, onStored: () => inbox.wake() }),
-      ...edgeRouters(settings),
+      ...edgeRouters(settings, system.knex),
     ],
   });
   const server = http.createServer(app);

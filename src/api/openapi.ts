@@ -21,8 +21,9 @@ const money = { amountMinor: { type: 'integer', minimum: 1 }, currency: { enum: 
 export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/links': {
     post: {
-      summary: 'S301–S306: create a payment link (seller; wallet must be enabled)',
+      summary: 'S301–S306: create a payment link (seller; wallet must be enabled); a retry with the same Idempotency-Key gets the same link',
       security: user,
+      idempotent: true,
       body: {
         name: { type: 'string' },
         unitPriceMinor: { type: 'integer' },
@@ -71,6 +72,12 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/orders/{code}/cancel': { post: { summary: 'Seller withdraws an unpaid link', security: user, idempotent: true } },
   '/api/wallet': { get: { summary: "The caller's e-wallet state", security: user } },
+  '/api/friendship': {
+    get: {
+      summary: 'S103: whether the caller has added our official account (after its follow event), and where to add it',
+      security: user,
+    },
+  },
   '/api/wallet/activation': {
     post: { summary: 'S302–S303 / S502–S503: request activation', security: user },
     get: { summary: 'The activation workflow as it stands', security: user },
@@ -124,6 +131,12 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/payouts': { post: { summary: 'Wallet → verified bank account', security: user, idempotent: true, body: money } },
   '/api/payouts/{id}': { get: { summary: "One of the caller's payouts", security: user } },
+  '/api/wallet/statement': {
+    get: {
+      summary: 'The caller’s e-wallet: balance per currency (available, held, withdrawing) and movements with their deals',
+      security: user,
+    },
+  },
   '/api/support/disputes': { get: { summary: 'Dispute queue (viewer+)', security: staff } },
   '/api/support/orders/{code}': { get: { summary: 'An order with its messages (viewer+)', security: staff } },
   '/api/support/orders/{code}/resolution': {

@@ -61,6 +61,8 @@ export interface Settings {
   temporalAddress?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** Deals a worker keeps in memory between their steps; an evicted deal is replayed from its history when it wakes. */
+  workerMaxCachedWorkflows: number;
   publicBaseUrl: string;
   apiPort: number;
   /** 127.0.0.1 by default; 0.0.0.0 in a container behind a load balancer. */
@@ -189,13 +191,22 @@ export interface LineSettings {
   loginChannelSecret: string;
   /** Messaging API base (https://api.line.me); the emulator's root in development. */
   apiBaseUrl: string;
-  /** LINE_DATA_API_BASE_URL: content users sent (https://api-data.line.me); defaults to LINE_API_BASE_URL when that is set (the emulator serves both). */
+  /**
+   * LINE_DATA_API_BASE_URL: where LINE serves what users sent (https://api-data.line.me); defaults
+   * to LINE_API_BASE_URL when that is set (the emulator serves both at its root).
+   */
   dataApiBaseUrl: string;
   /** LINE Login authorize base (https://access.line.me). */
   loginBaseUrl: string;
   /** LINE_LOGIN_API_BASE_URL: LINE Login token/verify API (https://api.line.me); defaults to apiBaseUrl. */
   loginApiBaseUrl: string;
   addFriendUrl: string;
+  /**
+   * LIFF_ID: our LIFF app (its endpoint URL is PUBLIC_BASE_URL). When set, the chat and the rich
+   * menu open our pages through https://liff.line.me/<id>/…, and the pages take the user's ID
+   * token from liff.getIDToken() inside LINE; unset, they are plain pages with LINE Login.
+   */
+  liffId?: string;
   /** LINE_API_TIMEOUT_MS: one Messaging API request gives up after this (then it is retried). */
   apiTimeoutMs: number;
   /** LINE_LOGIN_TIMEOUT_MS: one LINE Login request (token, verify, friendship) gives up after this. */
@@ -261,6 +272,13 @@ const list = (raw: string | undefined) =>
 
 /** Static staff and operator tokens were replaced by OpenID Connect; a leftover setting must not look as if it still worked. */
 const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
+
+/** LINE's LIFF ids are the LINE Login channel id, a dash and 8 characters (e.g. 1650000000-AbCdEfGh). */
+function liffIdSetting(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{10}-[A-Za-z0-9]{8}$/.test(value)) throw new ConfigError('LIFF_ID', 'must look like 1234567890-AbCdEfGh');
+  return value;
+}
 
 function refuseRetiredSettings(env: Record<string, string | undefined>): void {
   for (const name of RETIRED_SETTINGS) {
@@ -361,6 +379,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
+    workerMaxCachedWorkflows: integerSetting(env, 'WORKER_MAX_CACHED_WORKFLOWS', 2000, 2, 100_000),
     publicBaseUrl: requiredInProduction(
       'PUBLIC_BASE_URL',
       urlSetting(env, 'PUBLIC_BASE_URL', ['http:', 'https:']),
@@ -401,12 +420,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       channelAccessToken: credential('LINE_CHANNEL_ACCESS_TOKEN', 'emulator-channel-access-token'),
       loginChannelSecret: credential('LINE_LOGIN_CHANNEL_SECRET', 'emulator-login-channel-secret'),
       apiBaseUrl: lineApiBaseUrl,
-      dataApiBaseUrl:
-        urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
-        (env.LINE_API_BASE_URL ? lineApiBaseUrl : 'https://api-data.line.me'),
       loginBaseUrl: urlSetting(env, 'LINE_LOGIN_BASE_URL', ['http:', 'https:']) ?? 'https://access.line.me',
       loginApiBaseUrl: urlSetting(env, 'LINE_LOGIN_API_BASE_URL', ['http:', 'https:']) ?? lineApiBaseUrl,
+      dataApiBaseUrl:
+        urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
+        (optionalString(env, 'LINE_API_BASE_URL') !== undefined ? lineApiBaseUrl : 'https://api-data.line.me'),
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
+      liffId: liffIdSetting(optionalString(env, 'LIFF_ID')),
       apiTimeoutMs: timeout('LINE_API_TIMEOUT_MS'),
       loginTimeoutMs: timeout('LINE_LOGIN_TIMEOUT_MS'),
     },
@@ -511,5 +531,26 @@ export function smsSettings(env: Record<string, string | undefined>, production:
       bindingsPerWindow: integerSetting(env, 'PHONE_BINDINGS_PER_WINDOW', 3, 1, 100),
       bindingsWindowMs: duration('PHONE_BINDINGS_WINDOW_MS', 30 * DAY_MS),
     },
+  };
+}
+
+/** `npm run cluster`: how many of each process, the Temporal server's shards, and where Temporal keeps its state. */
+export interface ClusterSettings {
+  workers: number;
+  apis: number;
+  historyShards: number;
+  /** A role owning Temporal's two databases (`<name>` and `<name>_visibility`); embedded PostgreSQL otherwise. */
+  temporalPostgresUrl?: string;
+  /** The Temporal Web UI's port (8233, or a free one when taken). */
+  uiPort: number;
+}
+
+export function clusterSettings(env: Record<string, string | undefined>): ClusterSettings {
+  return {
+    workers: integerSetting(env, 'CLUSTER_WORKERS', 2, 1, 32),
+    apis: integerSetting(env, 'CLUSTER_APIS', 2, 1, 32),
+    historyShards: integerSetting(env, 'TEMPORAL_HISTORY_SHARDS', 16, 1, 16_384),
+    temporalPostgresUrl: urlSetting(env, 'TEMPORAL_POSTGRES_URL', ['postgres:', 'postgresql:']),
+    uiPort: integerSetting(env, 'TEMPORAL_UI_PORT', 8233, 0, 65535),
   };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /**
  * Identifier helpers, one place for every workflow id and ledger account id so a reader can
@@ -8,7 +8,19 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** 128 random bits in Crockford base32 (26 chars): unguessable payment codes and tokens. */
 export function randomCode(bytes = 16): string {
-  const buf = randomBytes(bytes);
+  return crockford(randomBytes(bytes));
+}
+
+/**
+ * A payment code made from a seller's Idempotency-Key: the same seller and key always name the
+ * same link, so a retried request finds the link it made instead of making a second one. Keyed
+ * with a secret so nobody can predict another seller's code from a key.
+ */
+export function paymentCodeFromKey(secret: string, sellerId: string, idempotencyKey: string): string {
+  return crockford(createHmac('sha256', secret).update(`payment-link\n${sellerId}\n${idempotencyKey}`).digest().subarray(0, 16));
+}
+
+function crockford(buf: Uint8Array): string {
   let bits = 0;
   let value = 0;
   let out = '';

@@ -22,6 +22,11 @@ export function isAmountMinor(value: unknown): value is number {
 // TWD 0 is the product's choice, not ISO 4217's 2: LINE Pay Taiwan charges whole dollars.
 const MINOR_DIGITS: Record<Currency, number> = { TWD: 0, JPY: 0, THB: 2, USD: 2 };
 
+/** Digits below the unit: a price typed in whole units times 10^digits is its amountMinor. */
+export function minorDigits(currency: Currency): number {
+  return MINOR_DIGITS[currency];
+}
+
 export function formatMoney(amountMinor: number, currency: Currency): string {
   const digits = MINOR_DIGITS[currency];
   const major = digits === 0 ? String(amountMinor) : (amountMinor / 10 ** digits).toFixed(digits);

@@ -36,7 +36,14 @@ export interface LedgerOptions {
 /** The pool behind `knex` bounds concurrency: give it at least as many connections as callers. */
 export function createLedger(knex: Knex, options: LedgerOptions = {}): Ledger {
   const sql = ledgerSql(knex);
-  const batcher = options.autoBatch === false ? undefined : transferBatcher((inputs) => createTransfers(sql, inputs), options.autoBatch);
+  const batcher =
+    options.autoBatch === false
+      ? undefined
+      : transferBatcher(
+          (inputs) => createTransfers(sql, inputs),
+          (input) => createTransfer(sql, input),
+          options.autoBatch,
+        );
   return {
     createAccount: (input) => createAccount(sql, input),
     createAccounts: (inputs) => createAccounts(sql, inputs),

@@ -114,7 +114,7 @@ export function createLineAdapter(options: LineAdapterOptions): LineAdapter {
  * socket timeouts end it; a push retried meanwhile carries the same X-Line-Retry-Key, so LINE
  * delivers it once.
  */
-function withTimeout<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
+export function withTimeout<T>(call: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new LineRequestTimeout(timeoutMs)), timeoutMs);

@@ -1,11 +1,11 @@
-import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { matchWatchlist } from '../watchlist';
 import { startWalletActivation } from '../wallet/activation';
 import type { ChatPort } from '../chat/port';
 import type { ProductSummary } from '../chat/messages';
 import type { Settings } from '../config/settings';
-import { orderWorkflowId, randomCode, transactionCode } from '../domain/ids';
+import { orderWorkflowId, paymentCodeFromKey, randomCode, transactionCode } from '../domain/ids';
 import type { Currency } from '../domain/money';
 import { OrderStateAttribute, SellerIdAttribute } from '../temporal/search-attributes';
 import type { FlowVariant, OrderInput } from '../../workflows/order-messages';
@@ -29,7 +29,9 @@ export interface ProductInfo {
 export type CreateLinkResult =
   | { status: 'created'; paymentCode: string; paymentUrl: string; dynamicPassword: string; transactionCode: string }
   | { status: 'wallet_activation_required'; activationUrl: string }
-  | { status: 'refused'; reason: 'watch_listed' | 'wallet_invalidated' };
+  | { status: 'refused'; reason: 'watch_listed' | 'wallet_invalidated' }
+  /** The seller's Idempotency-Key already made a different link. */
+  | { status: 'key_reused' };
 
 export interface LinkDeps {
   knex: Knex;
@@ -38,7 +40,18 @@ export interface LinkDeps {
   settings: Settings;
 }
 
-export async function createPaymentLink(deps: LinkDeps, sellerId: string, product: ProductInfo): Promise<CreateLinkResult> {
+/**
+ * With an idempotency key (the api's Idempotency-Key header, or the LINE webhook event that asked
+ * for the sale) a retry - after a timeout, a crash, a redelivered event - finds the link the first
+ * call made: the same payment code, the workflow started once, the card sent under the same
+ * retry key. Without one, every call makes a new link.
+ */
+export async function createPaymentLink(
+  deps: LinkDeps,
+  sellerId: string,
+  product: ProductInfo,
+  idempotencyKey?: string,
+): Promise<CreateLinkResult> {
   const { knex, settings } = deps;
   await knex('users').insert({ user_id: sellerId }).onConflict('user_id').ignore();
   if ((await matchWatchlist(knex, settings.secrets.hashSecret, { lineUserId: sellerId })).length > 0) {
@@ -52,7 +65,7 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
   }
 
   // S305–S306
-  const paymentCode = randomCode();
+  const paymentCode = idempotencyKey ? paymentCodeFromKey(settings.secrets.hashSecret, sellerId, idempotencyKey) : randomCode();
   const totalMinor = product.unitPriceMinor * product.quantity;
   if (!Number.isSafeInteger(totalMinor)) throw new Error('total overflows');
   const summary: ProductSummary = {
@@ -74,19 +87,21 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
     currency: product.currency,
   });
   const workflowId = orderWorkflowId(paymentCode);
-  await knex.transaction(async (trx) => {
-    await trx('payment_links').insert({
-      payment_code: paymentCode,
-      seller_id: sellerId,
-      product_name: product.name,
-      unit_price_minor: product.unitPriceMinor,
-      quantity: product.quantity,
-      total_minor: totalMinor,
-      currency: product.currency,
-      image_url: product.imageUrl ?? null,
-      description: product.description ?? null,
-      variant: product.variant,
-    });
+  const link = {
+    payment_code: paymentCode,
+    seller_id: sellerId,
+    product_name: product.name,
+    unit_price_minor: product.unitPriceMinor,
+    quantity: product.quantity,
+    total_minor: totalMinor,
+    currency: product.currency,
+    image_url: product.imageUrl ?? null,
+    description: product.description ?? null,
+    variant: product.variant,
+  };
+  const inserted = await knex.transaction(async (trx) => {
+    const rows = await trx('payment_links').insert(link).onConflict('payment_code').ignore().returning('payment_code');
+    if (rows.length === 0) return false; // this key's link exists (only a derived code can collide)
     await trx('orders').insert({
       payment_code: paymentCode,
       workflow_id: workflowId,
@@ -96,7 +111,15 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
       currency: product.currency,
       product_name: product.name,
     });
+    return true;
   });
+  if (!inserted) {
+    const existing = await knex('payment_links').where({ payment_code: paymentCode }).first();
+    const same =
+      existing !== undefined &&
+      (Object.keys(link) as Array<keyof typeof link>).every((k) => String(existing[k] ?? '') === String(link[k] ?? ''));
+    if (!same) return { status: 'key_reused' };
+  }
   const input: OrderInput = {
     paymentCode: paymentCode,
     sellerId,
@@ -120,17 +143,25 @@ export async function createPaymentLink(deps: LinkDeps, sellerId: string, produc
       ],
     });
   } catch (err) {
+    // A retry of a call that got this far: the workflow runs already.
+    if (!inserted && err instanceof WorkflowExecutionAlreadyStartedError) return sendLinkCard();
+    if (!inserted) throw err; // the first call's rows stay: the next retry starts the workflow
     await knex.transaction(async (trx) => {
       await trx('orders').where({ payment_code: paymentCode }).delete();
       await trx('payment_links').where({ payment_code: paymentCode }).delete();
     });
     throw err;
   }
-  const paymentUrl = `${settings.publicBaseUrl}/pages/pay/${paymentCode}`;
-  await deps.chat.send({
-    to: sellerId,
-    retryKey: `${workflowId}:link-created`,
-    message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary },
-  });
-  return { status: 'created', paymentCode, paymentUrl, dynamicPassword, transactionCode: summary.transactionCode };
+  return sendLinkCard();
+
+  // S306: the card goes out under one retry key per link, so a retried call never says it twice.
+  async function sendLinkCard(): Promise<CreateLinkResult> {
+    const paymentUrl = `${settings.publicBaseUrl}/pages/pay/${paymentCode}`;
+    await deps.chat.send({
+      to: sellerId,
+      retryKey: `${workflowId}:link-created`,
+      message: { kind: 'link_created', paymentUrl, dynamicPassword, product: summary },
+    });
+    return { status: 'created', paymentCode, paymentUrl, dynamicPassword, transactionCode: summary.transactionCode };
+  }
 }

@@ -10,6 +10,8 @@ export interface MediaRouterOptions {
   sourceImageFor?: (code: string) => Promise<string | null>;
   /** What the QR code of a transaction encodes, e.g. its progress page; the code itself by default. */
   qrTextFor?: (code: string) => string;
+  /** Our official account's add-friend URL, drawn as a QR code at /media/add-friend.png (S103). */
+  addFriendUrl?: string;
   /** Cache-Control max-age. The pictures are a pure function of the URL, so caches may keep them. */
   maxAgeSeconds?: number;
 }
@@ -45,6 +47,15 @@ export function mediaRouter(options: MediaRouterOptions = {}): Router {
         res,
         watermarkedProductImage({ transactionCode: code.data, productName: query.data.name ?? '', sourceImageSvgOrNull: source }),
       );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.get('/media/add-friend.png', async (_req, res, next) => {
+    if (!options.addFriendUrl) return next();
+    try {
+      sendPng(res, await qrPng(options.addFriendUrl));
     } catch (err) {
       next(err);
     }

@@ -3,7 +3,10 @@ import { escapeXml, svgToPng, wrapText } from './svg';
 export interface WatermarkInput {
   transactionCode: string;
   productName: string;
-  /** The seller's picture as SVG markup; null draws a placeholder card with the product name. */
+  /**
+   * The seller's picture as SVG markup, or as a `data:image/png|jpeg;base64,…` URL (a photo sent
+   * in the chat); null draws a placeholder card with the product name.
+   */
   sourceImageSvgOrNull: string | null;
 }
 
@@ -43,10 +46,13 @@ function watermark(escapedCode: string): string {
   return `<g transform="rotate(-30 ${c} ${c})" font-family="${FONT}" font-size="34" font-weight="bold" fill="#000000" fill-opacity="0.16">${texts.join('')}</g>`;
 }
 
-/** Nested SVG through a data URL: resvg draws it without fetching anything. */
-function embedded(sourceSvg: string): string {
-  const href = `data:image/svg+xml;base64,${Buffer.from(sourceSvg, 'utf8').toString('base64')}`;
-  return `<image href="${href}" x="${PICTURE.x}" y="${PICTURE.y}" width="${PICTURE.width}" height="${PICTURE.height}" preserveAspectRatio="xMidYMid meet"/>`;
+/** Nested SVG (or a photo) through a data URL: resvg draws it without fetching anything. */
+function embedded(source: string): string {
+  const photo = /^data:image\/(?:png|jpeg);base64,[A-Za-z0-9+/=]+$/.test(source);
+  const href = photo ? source : `data:image/svg+xml;base64,${Buffer.from(source, 'utf8').toString('base64')}`;
+  // A photo fills the frame (cropped), a drawing is shown whole.
+  const fit = photo ? 'xMidYMid slice' : 'xMidYMid meet';
+  return `<image href="${href}" x="${PICTURE.x}" y="${PICTURE.y}" width="${PICTURE.width}" height="${PICTURE.height}" preserveAspectRatio="${fit}"/>`;
 }
 
 function placeholder(productName: string): string {

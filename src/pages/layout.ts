@@ -25,6 +25,8 @@ export interface PageSpec {
 }
 
 export const ASSET_PREFIX = '/pages/assets';
+/** The bundled LIFF SDK (src/pages/liff-sdk.ts), loaded before the page's module when LIFF_ID is set. */
+export const LIFF_SDK_FILE = 'liff-sdk.js';
 
 /** The same page in the other language, keeping every other query parameter. */
 function otherLanguageHref(url: string, lang: Lang): string {
@@ -50,6 +52,7 @@ export function renderPage(spec: PageSpec): string {
         <script type="application/json" id="page-data">
           ${jsonForScript(data)}
         </script>
+        ${spec.script && data.liffId ? html`<script src="${ASSET_PREFIX}/${LIFF_SDK_FILE}"></script>` : ''}
         ${spec.script ? html`<script type="module" src="${ASSET_PREFIX}/${spec.script}"></script>` : ''}
       </head>
       <body${spec.wide ? html` class="wide"` : ''}>

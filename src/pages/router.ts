@@ -3,8 +3,9 @@ import { PAYMENT_CODE_PATTERN } from '../domain/ids';
 import { loadAssets } from './assets';
 import { html, type Html } from './html';
 import { langFromQuery, messages, translator, type MessageKey, type Translate } from './i18n';
-import { ASSET_PREFIX, renderPage } from './layout';
-import { bankBody, phoneBody, trackBody, walletBody } from './views/account';
+import { ASSET_PREFIX, LIFF_SDK_FILE, renderPage } from './layout';
+import { liffSdkScript } from './liff-sdk';
+import { bankBody, dealsBody, phoneBody, trackBody, walletBody } from './views/account';
 import { payBody } from './views/pay';
 import { payReturnBody } from './views/pay-return';
 import { supportBody } from './views/support';
@@ -17,6 +18,8 @@ export interface PagesRouterOptions {
   temporalNamespace?: string;
   /** Where a page sends someone without a LINE ID token; `?next=<path>` is appended. */
   loginPath?: string;
+  /** Our LIFF app (LIFF_ID): inside LINE the pages take the ID token from liff.getIDToken(). */
+  liffId?: string;
 }
 
 const DEFAULT_TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
@@ -45,13 +48,17 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
   const namespace = options.temporalNamespace ?? 'default';
   const loginPath = options.loginPath ?? '/auth/line/login';
   const apiOrigin = apiBase === '' ? '' : ` ${new URL(apiBase).origin}`;
+  const liffId = options.liffId;
+  // The LIFF SDK talks to LINE (app info, tokens) and loads its pictures from LINE's CDN.
+  const liffOrigins = liffId ? ' https://*.line.me https://*.line-scdn.net' : '';
   // The payment page must not be framed (clickjacking) nor run anything but our own scripts.
   const csp = [
     "default-src 'none'",
-    "script-src 'self'",
+    // The LIFF SDK loads its client extensions from LINE's CDN.
+    `script-src 'self'${liffId ? ' https://static.line-scdn.net' : ''}`,
     "style-src 'self'",
-    `img-src 'self' data:${apiOrigin}`,
-    `connect-src 'self'${apiOrigin}`,
+    `img-src 'self' data:${apiOrigin}${liffOrigins}`,
+    `connect-src 'self'${apiOrigin}${liffOrigins}`,
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -85,7 +92,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
         wide: page.wide,
         t,
         url: req.originalUrl,
-        data: { lang, strings: messages(lang), apiBase, loginPath, ...extra },
+        data: { lang, strings: messages(lang), apiBase, loginPath, ...(liffId ? { liffId } : {}), ...extra },
       }),
     );
   };
@@ -119,6 +126,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
     }),
   );
   router.get('/pages/wallet', send({ title: 'wallet.title', script: 'wallet.js', body: walletBody }));
+  router.get('/pages/deals', send({ title: 'deals.title', script: 'deals.js', body: dealsBody }));
   router.get('/pages/phone', send({ title: 'phone.title', script: 'phone.js', body: phoneBody }));
   router.get('/pages/bank', send({ title: 'bank.title', script: 'bank.js', body: bankBody }));
   router.get(
@@ -131,6 +139,20 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
       data: () => ({ temporalWorkflowUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/` }),
     }),
   );
+
+  router.get(`${ASSET_PREFIX}/${LIFF_SDK_FILE}`, async (_req, res, next) => {
+    if (!liffId) return next();
+    try {
+      res.set({
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'public, max-age=300',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.send(await liffSdkScript());
+    } catch (err) {
+      next(err);
+    }
+  });
 
   router.get(`${ASSET_PREFIX}/:file`, (req, res, next) => {
     const asset = assets.get(String(req.params.file));

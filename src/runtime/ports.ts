@@ -26,3 +26,24 @@ export async function isPortOpen(host: string, port: number, timeoutMs = 500): P
     socket.once('error', () => done(false));
   });
 }
+
+/**
+ * A free TCP port below 32768. Temporal keeps its services' ports in `smallint` columns
+ * (cluster_membership), so ports from the kernel's ephemeral range (32768+) cannot be used.
+ */
+export async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free port below 32768');
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

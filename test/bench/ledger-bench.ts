@@ -373,7 +373,7 @@ async function main(): Promise<void> {
     console.log('');
     machine.forEach((m) => console.log(`- ${m}`));
     console.log(
-      '- every client calls createTransfer for one transfer at a time; concurrent calls are group-committed (one round trip and one commit for what arrives while a batch is in flight); "one commit each" turns that off; pgbench tps = tpcb-like transactions/s',
+      '- every client calls createTransfer for one transfer at a time; adaptive group commit (up to 8 calls in flight, each alone; what waits for a busy slot goes in one batch: one round trip, one commit); "one commit each" turns that off; pgbench tps = tpcb-like transactions/s',
     );
     console.log('');
     console.log(`| ${header.join(' | ')} |`);

@@ -38,6 +38,42 @@ describe('Idempotency-Key scope', () => {
     expect(info).toHaveLength(1);
   });
 
+  it('a seller retrying link creation with one key gets one link, one workflow, one card; the key on another product is refused', async () => {
+    const seller = await h.newUser();
+    await activateWallet(h, seller);
+    const key = { 'idempotency-key': 'link-retry-0001' };
+    // Ten retries at once, as a client with a short timeout and a flaky network sends them.
+    const answers = await Promise.all(Array.from({ length: 10 }, () => h.call('POST', '/api/links', seller.token, product, key)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+    const codes = new Set(answers.map((a) => a.body.paymentCode));
+    expect(codes.size).toBe(1);
+    const [paymentCode] = [...codes];
+    expect(answers.every((a) => a.body.dynamicPassword === answers[0].body.dynamicPassword)).toBe(true);
+    expect(await h.knex('payment_links').where({ seller_id: seller.userId }).count({ n: '*' })).toEqual([{ n: '1' }]);
+    expect(await h.knex('orders').where({ seller_id: seller.userId }).count({ n: '*' })).toEqual([{ n: '1' }]);
+    const cards = h.chat.messagesTo(seller.userId).filter((m) => m.kind === 'link_created');
+    expect(cards).toHaveLength(1);
+    // The workflow runs, once: a buyer can use the link.
+    const buyer = await readyBuyer(h);
+    const requested = await h.call('POST', `/api/orders/${paymentCode}/payment-requests`, buyer.token, {
+      dynamicPassword: answers[0].body.dynamicPassword,
+    });
+    expect(requested.body.outcome).toBe('payment_info');
+
+    const other = await h.call('POST', '/api/links', seller.token, { ...product, unitPriceMinor: 999 }, key);
+    expect({ status: other.status, type: other.body.type }).toEqual({
+      status: 422,
+      type: expect.stringContaining('idempotency-key-reused'),
+    });
+    expect(await h.knex('payment_links').where({ seller_id: seller.userId }).count({ n: '*' })).toEqual([{ n: '1' }]);
+    // Another seller's same key is their own link.
+    const second = await h.newUser();
+    await activateWallet(h, second);
+    const theirs = await h.call('POST', '/api/links', second.token, product, key);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.paymentCode).not.toBe(paymentCode);
+  });
+
   it('the same key on two routes of one order are two steps', async () => {
     const seller = await h.newUser();
     await activateWallet(h, seller);
@@ -66,6 +102,7 @@ describe('Idempotency-Key scope', () => {
   const code = '0'.repeat(26);
   const user = 'U' + '0'.repeat(32);
   it.each([
+    ['POST', '/api/links', 'user', product],
     ['POST', `/api/orders/${code}/payment-requests`, 'user', { dynamicPassword: 'x' }],
     ['POST', `/api/orders/${code}/otp/resend`, 'user', undefined],
     ['POST', `/api/orders/${code}/cancel`, 'user', undefined],

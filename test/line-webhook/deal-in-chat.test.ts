@@ -3,6 +3,7 @@ import { activateWallet, bindPhone, eventually, lastMessage, payThroughOtp, orde
 import { postbackData, seenBy } from './chat-view';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 import { CHAT_TEXTS } from '../../src/line/webhook/texts';
+import { MENU_TEXTS } from '../../src/line/webhook/menu-texts';
 
 const zh = STRINGS['zh-TW'];
 
@@ -19,15 +20,21 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     const seller = await h.newUser();
     const buyer = await h.newUser();
 
-    // S302/S303: a seller without a wallet is asked to enable it first, in the chat.
-    await h.say(seller.userId, '賣 1200 2 二手相機');
-    await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === CHAT_TEXTS['zh-TW'].walletActivationRequired));
-    await activateWallet(h, seller);
+    // S301 from the chat: the sale waits for its currency (a quick reply).
+    await h.say(seller.userId, '賣 1,200 2 二手相機');
+    const twd = () =>
+      seenBy(h.line, seller.userId)
+        .flatMap((m) => m.actions)
+        .find((a) => a.label === MENU_TEXTS['zh-TW'].currencyLabel.TWD)?.data;
+    await eventually(async () => twd() !== undefined);
+    await h.tap(seller.userId, twd()!);
+    // S302/S303: a seller without a wallet is asked to enable it first, in the chat; the sale waits.
+    await eventually(async () => seenBy(h.line, seller.userId).some((m) => m.text === MENU_TEXTS['zh-TW'].saleWaitsForWallet));
     await activateWallet(h, buyer);
     await bindPhone(h, buyer);
 
-    // S301–S306 from the chat: the link card arrives in the seller's LINE.
-    await h.say(seller.userId, '賣 1,200 2 二手相機');
+    // S304–S306: once the wallet is active the link card arrives in the seller's LINE, without typing sell again.
+    await activateWallet(h, seller);
     await eventually(async () => lastMessage(h, seller.userId, 'link_created') !== undefined);
     const created = lastMessage(h, seller.userId, 'link_created');
     expect(created.product).toMatchObject({ productName: '二手相機', unitPriceMinor: 1200, quantity: 2, totalMinor: 2400 });
@@ -63,9 +70,10 @@ describe('a whole deal driven from the chat: signed webhooks in, LINE messages o
     const inbox = () =>
       h.knex('line_inbox').whereIn('user_id', [seller.userId, buyer.userId]).select('event_type', 'outcome', 'processed_at');
     await eventually(async () => (await inbox()).every((r) => r.processed_at !== null));
+    // sell, the currency tapped, the seller's refused agree, the buyer's agree.
     expect((await inbox()).map((r) => `${r.event_type}:${r.outcome}`).sort()).toEqual([
       'message:done',
-      'message:done',
+      'postback:done',
       'postback:done',
       'postback:done',
     ]);

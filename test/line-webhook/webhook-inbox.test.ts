@@ -177,6 +177,8 @@ describe('the LINE webhook and its inbox', () => {
     const longest = '超長品名'.repeat(PRODUCT_NAME_MAX_CHARS / 4);
     expect(longest).toHaveLength(PRODUCT_NAME_MAX_CHARS);
     await h.say(seller.userId, `賣 999 3 ${longest}`);
+    await eventually(async () => h.line.state.messagesTo(seller.userId).length > 0);
+    await h.tap(seller.userId, 'm=currency&c=TWD');
     await eventually(async () => lastMessage(h, seller.userId, 'link_created') !== undefined);
     expect(lastMessage(h, seller.userId, 'link_created').product.productName).toBe(longest);
     // The emulator validates every message like LINE (alt text, sizes, labels): it was delivered.

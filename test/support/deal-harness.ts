@@ -169,7 +169,7 @@ export async function startDealHarness(options: HarnessOptions = {}): Promise<De
     chat,
     settings,
     verifier: lineIdentityVerifier(settings),
-    extraRouters: edgeRouters(settings),
+    extraRouters: edgeRouters(settings, knex),
   });
   server.on('request', app);
 

@@ -10,6 +10,8 @@ import { sendUpdate } from '../updates';
 import { updateIdFrom } from '../idempotency';
 import { requireUser, type IdentityVerifier } from '../identity';
 import { phoneBindingRoutes } from './phone-binding';
+import type { ChatPort } from '../../chat/port';
+import { createPendingSale } from '../../links/sale-drafts';
 
 /** The user's own account: e-wallet activation (S302–S309, S501–S504) and phone binding (S404–S407). */
 const verificationSchema = z
@@ -24,6 +26,7 @@ const verificationSchema = z
 export function accountRoutes(deps: {
   knex: Knex;
   temporal: Client;
+  chat: ChatPort;
   settings: Settings;
   verifier: IdentityVerifier;
   loginUrl: (req: Request) => string;
@@ -47,9 +50,19 @@ export function accountRoutes(deps: {
     const userId: string = res.locals.userId;
     const handle = deps.temporal.workflow.getHandle(walletActivationWorkflowId(userId));
     const proof = walletCodeProof(deps.settings.secrets.hashSecret, userId, body.code);
-    res.json(
-      await sendUpdate(handle, submitWalletVerificationUpdate, { args: [{ userId, codeProof: proof }], updateId: updateIdFrom(req, res) }),
-    );
+    const result = await sendUpdate(handle, submitWalletVerificationUpdate, {
+      args: [{ userId, codeProof: proof }],
+      updateId: updateIdFrom(req, res),
+    });
+    // A sale begun in the chat before the wallet existed becomes its payment link now (issue 10).
+    if (result.outcome === 'activated') await createPendingSale(deps, userId);
+    res.json(result);
+  });
+
+  // S103 bind request: the pay page waits here for the follow event before it carries on.
+  router.get('/api/friendship', user, async (_req, res) => {
+    const row = await deps.knex('users').where({ user_id: res.locals.userId }).first('is_friend');
+    res.json({ friend: row?.is_friend === true, addFriendUrl: deps.settings.line.addFriendUrl });
   });
 
   router.get('/api/wallet/activation', user, async (_req, res) => {

@@ -20,7 +20,7 @@ import {
   submitPaymentParametersUpdate,
 } from '../../../workflows/order-messages';
 import { sendUpdate } from '../updates';
-import { updateIdFrom } from '../idempotency';
+import { idempotencyKeyFrom, updateIdFrom } from '../idempotency';
 import { HttpProblem } from '../problem';
 import type { IdentityVerifier } from '../identity';
 import { requireUser } from '../identity';
@@ -135,8 +135,11 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   // S301–S306: the seller's setup request.
   router.post('/api/links', user, async (req, res) => {
     const product = productSchema.parse(req.body);
-    const result = await createPaymentLink(deps, res.locals.userId, product);
+    const result = await createPaymentLink(deps, res.locals.userId, product, idempotencyKeyFrom(req));
     if (result.status === 'created') return void res.status(201).json(result);
+    if (result.status === 'key_reused') {
+      throw new HttpProblem(422, 'idempotency-key-reused', 'this Idempotency-Key already created a different payment link');
+    }
     if (result.status === 'wallet_activation_required') {
       throw new HttpProblem(409, 'wallet-activation-required', 'enable your e-wallet first; we sent you the activation request', {
         activationUrl: result.activationUrl,

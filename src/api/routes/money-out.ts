@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { activeReceivingAccount, revokeReceivingCodes, sealBankEntry } from '../../bank-accounts';
+import { revokeReceivingCodes, sealBankEntry } from '../../bank-accounts';
 import { bankCodeSchema, accountNumberSchema, holderNameSchema, verificationCodeSchema } from '../../bankcenter';
 import type { Settings } from '../../config/settings';
-import { payoutWorkflowId, quickReceiveWorkflowId, walletAccountId } from '../../domain/ids';
+import { quickReceiveWorkflowId } from '../../domain/ids';
+import { payoutBody, payoutIdFor, requestWithdrawal } from '../../wallet/withdraw';
+import { walletStatement } from '../../wallet/statement';
 import { CURRENCIES, MAX_AMOUNT_MINOR } from '../../domain/money';
-import { createLedger } from '../../ledger';
-import type { PayoutWorkflowInput } from '../../../workflows/payout-messages';
 import type { QuickReceiveInput } from '../../../workflows/quick-receive-messages';
 import { quickReceiveViewQuery, requestQuickReceiveUpdate } from '../../../workflows/quick-receive-messages';
 import { HttpProblem } from '../problem';
@@ -70,16 +63,12 @@ export interface MoneyOutDeps {
   loginUrl: (req: Request) => string;
 }
 
-/** A payout's id from its owner and their Idempotency-Key: the same request always names the same payout. */
-export function payoutIdFor(userId: string, idempotencyKey: string): string {
-  return `pyt_${createHash('sha256').update(`${userId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
-}
+export { payoutIdFor };
 
 export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
   const ring = deps.settings.keys.field;
-  const ledger = createLedger(deps.knex);
   const timings = deps.settings.moneyOut;
   const { taskQueue } = deps.settings;
 
@@ -161,62 +150,18 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
   router.post('/api/payouts', user, async (req, res) => {
     const key = idempotencyKeyFrom(req, { required: true })!;
     const body = payoutSchema.parse(req.body);
-    const userId: string = res.locals.userId;
-    const payoutId = payoutIdFor(userId, key);
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify([body.amountMinor, body.currency]))
-      .digest('hex');
-    const existing = await deps.knex('payouts').where({ payout_id: payoutId }).first();
-    if (existing && existing.request_fingerprint !== fingerprint) {
+    const result = await requestWithdrawal(deps, { userId: res.locals.userId, idempotencyKey: key, ...body });
+    if (result.ok) return void res.status(result.created ? 202 : 200).json(result.payout);
+    if (result.reason === 'idempotency_key_reuse')
       throw new HttpProblem(409, 'idempotency-key-reuse', 'this Idempotency-Key was first used for a different payout');
-    }
-    if (!existing) {
-      if (!(await activeReceivingAccount(deps.knex, userId))) {
-        throw new HttpProblem(409, 'bank-account-required', 'register a verified bank account (quick receive) first');
-      }
-      const wallet = await ledger.lookupAccount(walletAccountId(userId, body.currency));
-      const available = wallet ? ((await ledger.balance(wallet.id)).availableMinor ?? 0) : 0;
-      if (wallet?.currency !== body.currency || available < body.amountMinor) {
-        throw new HttpProblem(
-          409,
-          'insufficient-funds',
-          `the wallet has ${available} available in ${wallet?.currency ?? body.currency}; asked for ${body.amountMinor} ${body.currency}`,
-        );
-      }
-      await deps
-        .knex('payouts')
-        .insert({
-          payout_id: payoutId,
-          user_id: userId,
-          request_fingerprint: fingerprint,
-          amount_minor: body.amountMinor,
-          currency: body.currency,
-          state: 'requested',
-        })
-        .onConflict('payout_id')
-        .ignore();
-    }
-    try {
-      await deps.temporal.workflow.start('payoutWorkflow', {
-        taskQueue,
-        workflowId: payoutWorkflowId(payoutId),
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [
-          {
-            payoutId,
-            userId,
-            amountMinor: body.amountMinor,
-            currency: body.currency,
-            resultWaitMs: timings.payoutResultWaitMs,
-          } satisfies PayoutWorkflowInput,
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // finished already: the row says how
-    }
-    const row = await deps.knex('payouts').where({ payout_id: payoutId }).first();
-    res.status(existing ? 200 : 202).json(payoutBody(row));
+    if (result.reason === 'bank_account_required')
+      throw new HttpProblem(409, 'bank-account-required', 'register a verified bank account (quick receive) first');
+    throw new HttpProblem(
+      409,
+      'insufficient-funds',
+      `the wallet has ${result.availableMinor} available in ${body.currency}; asked for ${body.amountMinor} ${body.currency}`,
+      { availableMinor: result.availableMinor },
+    );
   });
 
   router.get('/api/payouts/:id', user, async (req, res) => {
@@ -227,20 +172,10 @@ export function moneyOutRoutes(deps: MoneyOutDeps): Router {
     res.json(payoutBody(row));
   });
 
-  return router;
-}
+  // The wallet page: balance per currency (available / held / withdrawing) and movements with their deals.
+  router.get('/api/wallet/statement', user, async (_req, res) => {
+    res.json(await walletStatement(deps.knex, res.locals.userId));
+  });
 
-/** The read-model row as its owner sees it: the account only masked. */
-function payoutBody(row: Record<string, any>) {
-  return {
-    payoutId: row.payout_id,
-    state: row.state,
-    amountMinor: Number(row.amount_minor),
-    currency: row.currency,
-    accountMasked: row.account_masked ?? undefined,
-    holdReasons: row.hold_reasons ?? [],
-    failureReason: row.failure_reason ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
+  return router;
 }

@@ -4,6 +4,7 @@ import { controlRoutes } from './control-routes';
 import { assignRequestId, lineError } from './http';
 import { loginRoutes } from './login-routes';
 import { messagingRoutes } from './messaging-routes';
+import { richMenuRoutes } from './rich-menu-routes';
 import { LineEmulatorOptions, ResolvedOptions, resolveOptions } from './options';
 import { LineEmulatorState } from './state';
 
@@ -26,6 +27,7 @@ export function createLineEmulator(options: LineEmulatorOptions = {}): LineEmula
   app.use(controlRoutes(state, resolved));
   // Before the Messaging API routes: /v2/bot/friendship/status takes a user token, not the channel's.
   app.use(loginRoutes(state, resolved));
+  app.use(richMenuRoutes(state, resolved));
   app.use(messagingRoutes(state, resolved));
   app.use((_req, res) => lineError(res, 404, 'Not found'));
   return { app, state, options: resolved };

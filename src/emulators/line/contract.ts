@@ -84,8 +84,18 @@ export function signWebhookBody(channelSecret: string, body: string | Buffer): s
 }
 
 /**
- * [openapi] messaging-api-blob.yml GET /v2/bot/message/{messageId}/content on https://api-data.line.me:
- * the binary a user sent (image, video, audio, file), with its Content-Type; 404 when there is no such
- * content. [ref] #get-content: content is kept for a limited time and then gone (404).
+ * [ref] #rich-menu-object and #upload-rich-menu-image: a rich menu is 800–2500 px wide, at least
+ * 250 px high, with width/height at least 1.45; its chat bar text at most 14 characters, its
+ * name at most 300 ([openapi] RichMenuRequest), at most 20 tappable areas; its image a JPEG or
+ * PNG of exactly that size, at most 1 MB, uploaded once. A default menu or a user's menu must
+ * have its image.
  */
-export const MESSAGE_CONTENT_PATH = '/v2/bot/message/:messageId/content';
+export const RICH_MENU_WIDTH_MIN = 800;
+export const RICH_MENU_WIDTH_MAX = 2500;
+export const RICH_MENU_HEIGHT_MIN = 250;
+export const RICH_MENU_ASPECT_RATIO_MIN = 1.45;
+export const RICH_MENU_CHAT_BAR_TEXT_MAX_CHARS = 14;
+export const RICH_MENU_NAME_MAX_CHARS = 300;
+export const RICH_MENU_AREAS_MAX = 20;
+export const RICH_MENU_IMAGE_MAX_BYTES = 1024 * 1024;
+export const RICH_MENU_IMAGE_TYPES: readonly string[] = ['image/jpeg', 'image/png'];

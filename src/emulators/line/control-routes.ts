@@ -1,10 +1,10 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { newUserId } from './ids';
+import { newMessageId, newUserId } from './ids';
 import { issueIdToken } from './login-routes';
 import type { ResolvedOptions } from './options';
 import { Faults, LineEmulatorState } from './state';
-import { followEvent, imageEvent, postbackEvent, sendWebhook, textEvent, unfollowEvent } from './webhook';
+import { followEvent, imageEvent, postbackEvent, sendWebhook, stickerEvent, textEvent, unfollowEvent } from './webhook';
 
 /** Test and dev controls under /__emulator; not part of LINE. */
 export const CONTROL_PREFIX = '/__emulator';
@@ -31,15 +31,20 @@ const userSchema = z.object({
   friend: z.boolean().optional(),
 });
 
+/** A picture of up to 10 MB ([ref] #wh-image leaves the size to the app; LINE compresses photos well below that). */
+const CONTENT_MAX_BYTES = 10 * 1024 * 1024;
+const CONTENT_MAX_BASE64_CHARS = Math.ceil(CONTENT_MAX_BYTES / 3) * 4;
+
 const userEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), userId: z.string(), text: z.string().min(1) }),
   z.object({ type: z.literal('postback'), userId: z.string(), data: z.string().min(1) }),
-  // A photo the user sends: its bytes become content the data API serves under the new message id.
+  z.object({ type: z.literal('sticker'), userId: z.string(), packageId: z.string().optional(), stickerId: z.string().optional() }),
+  // A picture the user sends: its bytes (base64) become the message's content.
   z.object({
     type: z.literal('image'),
     userId: z.string(),
     contentType: z.enum(['image/jpeg', 'image/png']),
-    contentBase64: z.string().min(1),
+    contentBase64: z.string().min(1).max(CONTENT_MAX_BASE64_CHARS),
   }),
   z.object({ type: z.literal('follow'), userId: z.string() }),
   z.object({ type: z.literal('unfollow'), userId: z.string() }),
@@ -58,7 +63,7 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     if (req.method === 'OPTIONS') return void res.sendStatus(204);
     next();
   });
-  router.use(CONTROL_PREFIX, express.json({ limit: '4mb' })); // a photo the simulator sends, base64
+  router.use(CONTROL_PREFIX, express.json({ limit: CONTENT_MAX_BASE64_CHARS + 1024 }));
 
   router.get(`${CONTROL_PREFIX}/faults`, (_req, res) => {
     res.json(state.faults);
@@ -116,25 +121,28 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     if (!parsed.success) return void res.status(400).json({ message: 'invalid event', issues: parsed.error.issues });
     const input = parsed.data;
     if (!state.getUser(input.userId)) return void res.status(404).json({ message: 'unknown emulated user' });
-    const event =
-      input.type === 'text'
-        ? textEvent(input.userId, input.text)
-        : input.type === 'image'
-          ? imageOf(state, input.userId, input.contentType, Buffer.from(input.contentBase64, 'base64'))
-          : input.type === 'postback'
-            ? postbackEvent(input.userId, input.data)
-            : input.type === 'follow'
-              ? followEvent(input.userId)
-              : unfollowEvent(input.userId);
+    const event = (() => {
+      switch (input.type) {
+        case 'text':
+          return textEvent(input.userId, input.text);
+        case 'postback':
+          return postbackEvent(input.userId, input.data);
+        case 'sticker':
+          return stickerEvent(input.userId, input.packageId, input.stickerId);
+        case 'image': {
+          const messageId = newMessageId();
+          state.storeContent(messageId, input.contentType, Buffer.from(input.contentBase64, 'base64'));
+          return imageEvent(input.userId, messageId);
+        }
+        case 'follow':
+          return followEvent(input.userId);
+        case 'unfollow':
+          return unfollowEvent(input.userId);
+      }
+    })();
     const result = await sendWebhook(options.webhookUrl, options.channelSecret, [event], { state, destination: options.botUserId });
     res.json({ event, deliveries: result.deliveries });
   });
 
   return router;
-}
-
-function imageOf(state: LineEmulatorState, userId: string, contentType: string, bytes: Buffer) {
-  const event = imageEvent(userId);
-  state.addContent((event.message as { id: string }).id, contentType, bytes);
-  return event;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { MESSAGE_CONTENT_PATH, REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from './contract';
+import { REQUEST_BODY_MAX_BYTES, UUID_PATTERN } from './contract';
 import { bearerToken, lineError, requestIdOf, sleep, validationError } from './http';
 import type { ResolvedOptions } from './options';
 import type { LineEmulatorState } from './state';
@@ -24,6 +24,13 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
   const router = Router();
   router.use('/v2/bot', requireChannelToken(options), injectFaults(state), jsonBody());
   const validation = { allowLoopbackHttpMedia: options.allowLoopbackHttpMedia };
+
+  // [openapi] getMessageContent (served by api-data.line.me): the bytes of a picture a user sent.
+  router.get('/v2/bot/message/:messageId/content', (req, res) => {
+    const content = state.content(String(req.params.messageId));
+    if (!content) return lineError(res, 404, 'Not found');
+    res.set('content-type', content.contentType).send(content.body);
+  });
 
   router.post('/v2/bot/message/push', (req, res) => {
     const retryKey = req.get(RETRY_KEY_HEADER);
@@ -80,13 +87,6 @@ export function messagingRoutes(state: LineEmulatorState, options: ResolvedOptio
     if (!user || !user.friend) return lineError(res, 404, 'Not found');
     const { userId, displayName, pictureUrl, statusMessage, language } = user;
     res.json({ userId, displayName, pictureUrl, statusMessage, language });
-  });
-
-  // The data API (api-data.line.me in production; this emulator serves both hosts' paths).
-  router.get(MESSAGE_CONTENT_PATH, (req, res) => {
-    const content = state.getContent(String(req.params.messageId));
-    if (!content) return lineError(res, 404, 'Not found');
-    res.set('content-type', content.contentType).send(content.bytes);
   });
 
   router.get('/v2/bot/info', (_req, res) => {

@@ -10,6 +10,16 @@ export interface EmulatedUser {
   friend: boolean;
 }
 
+export interface EmulatedRichMenu {
+  richMenuId: string;
+  size: { width: number; height: number };
+  selected: boolean;
+  name: string;
+  chatBarText: string;
+  areas: unknown[];
+  image?: { contentType: string; body: Buffer };
+}
+
 export interface DeliveredMessage {
   id: string;
   quoteToken: string;
@@ -108,21 +118,58 @@ export class LineEmulatorState {
   private readonly grants = new Map<string, AuthorizationGrant>();
   private readonly loginTokens = new Map<string, LoginAccessToken>();
   private pushTimes: number[] = [];
-  /** What users sent that LINE keeps as content (images): served by the data API until deleted. */
-  private readonly contents = new Map<string, { contentType: string; bytes: Buffer }>();
+  /** What users sent as pictures, by message id (GET /v2/bot/message/{messageId}/content). */
+  private readonly contents = new Map<string, { contentType: string; body: Buffer }>();
   faults: Faults = { ...NO_FAULTS };
   /** POST /oauth2/v2.1/verify requests received, answered or refused: what a client's verification costs LINE. */
   idTokenVerifyRequests = 0;
 
   constructor(readonly now: () => number = Date.now) {}
 
-  // --- message content (api-data.line.me)
+  // --- rich menus
 
-  addContent(messageId: string, contentType: string, bytes: Buffer): void {
-    this.contents.set(messageId, { contentType, bytes });
+  private readonly richMenus = new Map<string, EmulatedRichMenu>();
+  private readonly userRichMenus = new Map<string, string>();
+  defaultRichMenuId: string | undefined;
+
+  addRichMenu(menu: Omit<EmulatedRichMenu, 'image'>): void {
+    this.richMenus.set(menu.richMenuId, { ...menu });
   }
 
-  getContent(messageId: string): { contentType: string; bytes: Buffer } | undefined {
+  richMenu(richMenuId: string): EmulatedRichMenu | undefined {
+    return this.richMenus.get(richMenuId);
+  }
+
+  listRichMenus(): EmulatedRichMenu[] {
+    return [...this.richMenus.values()];
+  }
+
+  deleteRichMenu(richMenuId: string): boolean {
+    if (this.defaultRichMenuId === richMenuId) this.defaultRichMenuId = undefined;
+    for (const [user, menu] of this.userRichMenus) if (menu === richMenuId) this.userRichMenus.delete(user);
+    return this.richMenus.delete(richMenuId);
+  }
+
+  linkRichMenu(userId: string, richMenuId: string): void {
+    this.userRichMenus.set(userId, richMenuId);
+  }
+
+  unlinkRichMenu(userId: string): void {
+    this.userRichMenus.delete(userId);
+  }
+
+  /** The menu a user sees: their own, else the default (LINE's precedence). */
+  richMenuOf(userId: string): string | undefined {
+    return this.userRichMenus.get(userId);
+  }
+
+  // --- message content (pictures users sent)
+
+  storeContent(messageId: string, contentType: string, body: Buffer): void {
+    this.contents.set(messageId, { contentType, body });
+  }
+
+  content(messageId: string): { contentType: string; body: Buffer } | undefined {
     return this.contents.get(messageId);
   }
 

@@ -8,6 +8,13 @@ import {
   MESSAGES_PER_REQUEST_MIN,
   POSTBACK_DATA_MAX_CHARS,
   QUICK_REPLY_MAX_ITEMS,
+  RICH_MENU_AREAS_MAX,
+  RICH_MENU_ASPECT_RATIO_MIN,
+  RICH_MENU_CHAT_BAR_TEXT_MAX_CHARS,
+  RICH_MENU_HEIGHT_MIN,
+  RICH_MENU_NAME_MAX_CHARS,
+  RICH_MENU_WIDTH_MAX,
+  RICH_MENU_WIDTH_MIN,
   TEMPLATE_ALT_TEXT_MAX_CHARS,
   TEXT_MAX_CHARS,
   URI_ACTION_MAX_CHARS,
@@ -245,6 +252,44 @@ function validateTemplate(check: Checker, value: unknown, path: string): void {
       });
       break;
   }
+}
+
+/** [openapi] RichMenuRequest, with the limits of [ref] #rich-menu-object (contract.ts). */
+export function validateRichMenu(body: Json, options: ValidationOptions): ErrorDetail[] {
+  const check = new Checker(options);
+  const size = check.object(body.size, 'size');
+  const width = size?.width;
+  const height = size?.height;
+  if (size) {
+    if (!Number.isInteger(width) || (width as number) < RICH_MENU_WIDTH_MIN || (width as number) > RICH_MENU_WIDTH_MAX)
+      check.fail('size.width', `Must be between ${RICH_MENU_WIDTH_MIN} and ${RICH_MENU_WIDTH_MAX}`);
+    if (!Number.isInteger(height) || (height as number) < RICH_MENU_HEIGHT_MIN)
+      check.fail('size.height', `Must be at least ${RICH_MENU_HEIGHT_MIN}`);
+    else if (Number.isInteger(width) && (width as number) / (height as number) < RICH_MENU_ASPECT_RATIO_MIN)
+      check.fail('size', `width/height must be at least ${RICH_MENU_ASPECT_RATIO_MIN}`);
+  }
+  if (typeof body.selected !== 'boolean') check.fail('selected', 'Must be a boolean');
+  check.string(body, 'name', '', RICH_MENU_NAME_MAX_CHARS);
+  check.string(body, 'chatBarText', '', RICH_MENU_CHAT_BAR_TEXT_MAX_CHARS);
+  const areas = check.array(body, 'areas', '', 0, RICH_MENU_AREAS_MAX);
+  areas?.forEach((value, i) => {
+    const path = `areas[${i}]`;
+    const area = check.object(value, path);
+    const bounds = area && check.object(area.bounds, `${path}.bounds`);
+    if (bounds) {
+      for (const key of ['x', 'y', 'width', 'height']) {
+        const n = bounds[key];
+        if (!Number.isInteger(n) || (n as number) < (key === 'x' || key === 'y' ? 0 : 1))
+          check.fail(`${path}.bounds.${key}`, 'Invalid value');
+      }
+      if (Number.isInteger(width) && (bounds.x as number) + (bounds.width as number) > (width as number))
+        check.fail(`${path}.bounds`, 'The area is outside the rich menu');
+      if (Number.isInteger(height) && (bounds.y as number) + (bounds.height as number) > (height as number))
+        check.fail(`${path}.bounds`, 'The area is outside the rich menu');
+    }
+    if (area) validateAction(check, area.action, `${path}.action`, false);
+  });
+  return check.details.map((d) => ({ ...d, property: d.property.replace(/^\./, '') }));
 }
 
 function validateAction(check: Checker, value: unknown, path: string, labelRequired: boolean): void {

@@ -25,13 +25,26 @@ export function textEvent(userId: string, text: string): webhook.MessageEvent {
   };
 }
 
-/** An image the user sent; its bytes are fetched from the data API by message id (contentProvider line). */
-export function imageEvent(userId: string, messageId: string = newMessageId()): webhook.MessageEvent {
+/** [webhook.yml] StickerMessageContent: packageId, stickerId, stickerResourceType and quoteToken are required. */
+export function stickerEvent(userId: string, packageId = '446', stickerId = '1988'): webhook.MessageEvent {
   return {
     ...base(userId),
     type: 'message',
     replyToken: newReplyToken(),
-    message: { type: 'image', id: messageId, quoteToken: newQuoteToken(), contentProvider: { type: 'line' } },
+    message: { type: 'sticker', id: newMessageId(), packageId, stickerId, stickerResourceType: 'STATIC', quoteToken: newQuoteToken() },
+  };
+}
+
+/**
+ * [webhook.yml] ImageMessageContent: the picture itself is not in the event; the bot downloads it
+ * from GET /v2/bot/message/{messageId}/content (contentProvider.type `line`).
+ */
+export function imageEvent(userId: string, messageId: string): webhook.MessageEvent {
+  return {
+    ...base(userId),
+    type: 'message',
+    replyToken: newReplyToken(),
+    message: { type: 'image', id: messageId, contentProvider: { type: 'line' }, quoteToken: newQuoteToken() },
   };
 }
 

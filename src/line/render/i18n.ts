@@ -59,6 +59,7 @@ export interface Strings {
     resendOtp: string;
     copyLink: string;
     copyCode: string;
+    myWallet: string;
   };
   /** What the chat shows as the user's own line after tapping a postback button. */
   echo: { agree: string; dispute: string; resendOtp: string };
@@ -173,6 +174,7 @@ const zhTW: Strings = {
     resendOtp: '重新傳送驗證碼',
     copyLink: '複製連結與密碼',
     copyCode: '複製收款身分碼',
+    myWallet: '查看我的錢包',
   },
   echo: { agree: '我同意撥款', dispute: '我要提出異議', resendOtp: '請重新傳送驗證碼' },
   progress: { stageOne: '第一階段完成', decision: '確認期間', stageTwo: '第二階段' },
@@ -293,6 +295,7 @@ const en: Strings = {
     resendOtp: 'Resend code',
     copyLink: 'Copy link+password',
     copyCode: 'Copy code',
+    myWallet: 'My wallet',
   },
   echo: { agree: 'I agree to release the payment', dispute: 'I want to dispute', resendOtp: 'Please resend the code' },
   progress: { stageOne: 'Stage one done', decision: 'Decision window', stageTwo: 'Stage two' },

@@ -207,7 +207,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
 
   order_cancelled: (m, { s }) => notice(s, 'order_cancelled', 'warning', s.body.orderCancelled, [codeFact(m.transactionCode, s)]),
 
-  stage_two: (m, { s }) =>
+  stage_two: (m, { s, language, options }) =>
     cardMessage({
       tone: 'success',
       title: s.title.stage_two,
@@ -219,6 +219,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
         { label: s.label.sellerPaid, value: money(m.sellerPaidMinor, m.product), strong: true },
         codeFact(m.product.transactionCode, s),
       ],
+      buttons: walletButton(s, language, options),
     }),
 
   transaction_result: (m, { s, language }) =>
@@ -251,19 +252,31 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   quick_receive_failed: (m, { s }) =>
     notice(s, 'quick_receive_failed', 'danger', s.body.quickReceiveFailed, [{ label: s.label.reason, value: m.reason }]),
 
-  payout_sent: (m, { s }) =>
-    notice(s, 'payout_sent', 'success', s.body.payoutSent, [
-      { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
-      { label: s.label.account, value: m.accountMasked },
-    ]),
+  payout_sent: (m, { s, language, options }) =>
+    cardMessage({
+      tone: 'success',
+      title: s.title.payout_sent,
+      paragraphs: [s.body.payoutSent],
+      facts: [
+        { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
+        { label: s.label.account, value: m.accountMasked },
+      ],
+      buttons: walletButton(s, language, options),
+    }),
 
   payout_held: (_m, { s }) => notice(s, 'payout_held', 'warning', s.body.payoutHeld),
 
-  payout_failed: (m, { s }) =>
-    notice(s, 'payout_failed', 'danger', s.body.payoutFailed, [
-      { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
-      { label: s.label.reason, value: m.reason },
-    ]),
+  payout_failed: (m, { s, language, options }) =>
+    cardMessage({
+      tone: 'danger',
+      title: s.title.payout_failed,
+      paragraphs: [s.body.payoutFailed],
+      facts: [
+        { label: s.label.amount, value: formatMoney(m.amountMinor, m.currency), strong: true },
+        { label: s.label.reason, value: m.reason },
+      ],
+      buttons: walletButton(s, language, options),
+    }),
 };
 
 /**
@@ -325,6 +338,17 @@ function watermarkHero(product: ProductSummary, paymentUrl: string, options: Ren
   const base = options.mediaBaseUrl ?? originOf(paymentUrl);
   if (!base) return undefined;
   return { url: watermarkUrl(base, product.transactionCode, product.productName), aspectRatio: '1:1' };
+}
+
+/**
+ * Stage two and payouts point at the wallet page (balance, movements, withdraw), served by the
+ * same api as the media; none when we do not know where that is.
+ */
+function walletButton(s: Strings, language: Language, options: RenderOptions): CardButton[] {
+  if (!options.mediaBaseUrl) return [];
+  const url = new URL('/pages/wallet', options.mediaBaseUrl);
+  if (language === 'en') url.searchParams.set('lang', 'en');
+  return [{ kind: 'uri', label: s.button.myWallet, uri: url.toString() }];
 }
 
 function originOf(url: string): string | undefined {

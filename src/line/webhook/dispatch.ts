@@ -3,7 +3,7 @@ import { handleDisputeMessage } from './dispute-evidence';
 import { handleFollow, handleUnfollow } from './friendship';
 import type { InboxEvent } from './inbox';
 import { handlePostback } from './postbacks';
-import { handleText } from './sell';
+import { handleMessage } from './messages';
 
 /** Which handler an event type gets; types we do not act on (join, unsend, beacon…) are ignored. */
 const HANDLERS: Record<string, EventHandler> = {
@@ -11,7 +11,7 @@ const HANDLERS: Record<string, EventHandler> = {
   unfollow: handleUnfollow,
   postback: handlePostback,
   // A dispute waiting for this user's reason or photos takes their message first (issue 11).
-  message: async (ctx, event, userId) => (await handleDisputeMessage(ctx, event, userId)) ?? handleText(ctx, event, userId),
+  message: async (ctx, event, userId) => (await handleDisputeMessage(ctx, event, userId)) ?? handleMessage(ctx, event, userId),
 };
 
 export async function handleInboxEvent(ctx: EventContext, event: InboxEvent): Promise<HandlerOutcome> {

@@ -1,8 +1,9 @@
 import { fieldKeyRingFromEnv, type KeyRing } from '../../crypto';
 import { attachEvidence, evidenceTargetFor } from '../../deal/evidence';
-import { createLineContentClient, type LineContentClient } from '../content';
+import { HTTPFetchError } from '@line/bot-sdk';
+import { lineContentFetcher, type MessageContent } from '../content';
 import { DISPUTE_STRINGS } from '../render/dispute-strings';
-import { parseCommand } from './commands';
+import { parseIntent } from './intents';
 import type { EventContext, HandlerOutcome } from './context';
 import type { InboxEvent } from './inbox';
 import { languageOf } from './lookup';
@@ -19,7 +20,7 @@ export async function handleDisputeMessage(ctx: EventContext, event: InboxEvent,
   if (!message || typeof message.id !== 'string') return undefined;
   const typed = message.type === 'text' && typeof message.text === 'string' ? message.text.trim() : undefined;
   if (message.type !== 'image' && !typed) return undefined;
-  if (typed !== undefined && parseCommand(typed).kind !== 'help') return undefined;
+  if (typed !== undefined && parseIntent(typed).kind !== 'unknown') return undefined;
   const target = await evidenceTargetFor(ctx.knex, userId);
   if (!target) return undefined;
 
@@ -31,7 +32,11 @@ export async function handleDisputeMessage(ctx: EventContext, event: InboxEvent,
     await say(words.reasonKept(typed.length > 60 ? `${typed.slice(0, 60)}…` : typed));
     return 'done';
   }
-  const content = await contentClient(ctx).get(message.id);
+  const content = await fetchContent(ctx)(message.id).catch((err: unknown) => {
+    // LINE keeps content for a while only: gone (404) is an answer to the user, anything else is retried.
+    if (err instanceof HTTPFetchError && err.status === 404) return undefined;
+    throw err;
+  });
   if (!content) {
     await say(words.photoFailed);
     return 'done';
@@ -41,18 +46,18 @@ export async function handleDisputeMessage(ctx: EventContext, event: InboxEvent,
   return 'done';
 }
 
-const clients = new WeakMap<object, LineContentClient>();
-function contentClient(ctx: EventContext): LineContentClient {
-  let client = clients.get(ctx.settings);
-  if (!client) {
-    client = createLineContentClient({
+const fetchers = new WeakMap<object, (messageId: string) => Promise<MessageContent>>();
+function fetchContent(ctx: EventContext): (messageId: string) => Promise<MessageContent> {
+  let fetcher = fetchers.get(ctx.settings);
+  if (!fetcher) {
+    fetcher = lineContentFetcher({
       channelAccessToken: ctx.settings.line.channelAccessToken,
       dataApiBaseUrl: ctx.settings.line.dataApiBaseUrl,
       timeoutMs: ctx.settings.line.apiTimeoutMs,
     });
-    clients.set(ctx.settings, client);
+    fetchers.set(ctx.settings, fetcher);
   }
-  return client;
+  return fetcher;
 }
 
 let ring: KeyRing | undefined;

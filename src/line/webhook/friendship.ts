@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import { CHAT_TEXTS } from './texts';
 import { languageFromProfile } from './lookup';
 import { text } from './respond';
-import type { EventHandler } from './context';
+import type { EventContext, EventHandler } from './context';
+import type { Language } from '../render';
+import { linkRichMenu } from '../rich-menu';
+import { withMenu } from './menu';
 
 /**
  * follow/unfollow set users.is_friend (the bound-user check of S102), compare-and-set on the
@@ -26,9 +29,17 @@ export const handleFollow: EventHandler = async (ctx, event, userId) => {
   const profile = await ctx.line.getProfile(userId);
   const language = languageFromProfile(profile?.language);
   if (profile) await ctx.knex('users').where({ user_id: userId }).update({ display_name: profile.displayName, language });
-  await ctx.responder.respond(event, userId, [text(CHAT_TEXTS[language].welcome)], 'welcome');
+  await ctx.responder.respond(event, userId, [withMenu(text(CHAT_TEXTS[language].welcome), language)], 'welcome');
+  await linkMenu(ctx, userId, language);
   return 'done';
 };
+
+/** The rich menu of the user's language; the menu is a convenience, so LINE refusing it never fails the event. */
+export async function linkMenu(ctx: EventContext, userId: string, language: Language): Promise<void> {
+  await linkRichMenu(ctx.settings, ctx.knex, userId, language).catch((err) =>
+    ctx.log(`line inbox: rich menu not linked for a user: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
 
 export const handleUnfollow: EventHandler = async (ctx, event, userId) =>
   (await applyFriendship(ctx.knex, userId, false, event.timestampMs)) ? 'done' : 'ignored';

@@ -9,6 +9,8 @@ import { languageOf, ordersByTransactionCode, pickOrderFor, type OrderRef } from
 import { text } from './respond';
 import { CHAT_TEXTS } from './texts';
 import type { InboxEvent } from './inbox';
+import { decodeMenuPostback } from './menu-postback';
+import { handleMenuPostback } from './menu-postbacks';
 
 /**
  * Postback buttons of the deal's cards (S204 agree/dispute, pay now, resend OTP). The data says
@@ -19,7 +21,10 @@ import type { InboxEvent } from './inbox';
 export const CHAT_DISPUTE_REASON = 'disputed in chat';
 
 export const handlePostback: EventHandler = async (ctx, event, userId) => {
-  const postback = decodePostback((event.payload as { postback?: { data?: unknown } }).postback?.data);
+  const data = (event.payload as { postback?: { data?: unknown } }).postback?.data;
+  const menu = decodeMenuPostback(data);
+  if (menu) return handleMenuPostback(ctx, event, userId, menu);
+  const postback = decodePostback(data);
   if (!postback) {
     ctx.log(`line inbox: ${event.webhookEventId}: postback data we did not produce; ignored`);
     return 'ignored';

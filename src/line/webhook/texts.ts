@@ -21,8 +21,12 @@ const zhTW: ChatTexts = {
   help: [
     '【履約保證】可用指令:',
     `・賣 <價格> <數量> <品名> — 建立付款連結,例如「賣 1200 1 二手相機」`,
+    '・我的交易 — 查看您的交易',
+    '・錢包 — 查看餘額;提領 — 把錢轉到銀行帳戶',
+    '・取消 — 取消還沒有人付款的付款連結',
+    '・English — switch to English',
     '・說明 — 顯示本說明',
-    '買方請點選賣方提供的付款連結並輸入動態密碼付款。',
+    '買方請點選賣方提供的付款連結並輸入動態密碼付款。驗證碼請輸入在要求驗證碼的頁面,不要傳到聊天室。',
   ].join('\n'),
   welcome: '感謝加入好友!我們替買賣雙方保管款項,確認收貨後才撥款給賣方。輸入「說明」查看可用指令。',
   sellInvalid: {
@@ -43,8 +47,12 @@ const en: ChatTexts = {
   help: [
     '[Escrow] Commands:',
     '• sell <price> <qty> <name> — create a payment link, e.g. "sell 1200 1 used camera"',
+    '• my deals — your deals',
+    '• wallet — your balance; withdraw — move it to your bank account',
+    '• cancel — cancel a payment link nobody has paid',
+    '• 中文 — 切換為中文',
     '• help — show this help',
-    'Buyers open the payment link the seller gave them and enter its dynamic password.',
+    'Buyers open the payment link the seller gave them and enter its dynamic password. Enter verification codes on the page that asked for them, not in the chat.',
   ].join('\n'),
   welcome: 'Thanks for adding us! We hold the payment until the buyer confirms, then pay the seller. Send "help" to see what you can do.',
   sellInvalid: {

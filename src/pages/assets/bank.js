@@ -1,7 +1,26 @@
 // Quick receive (S601–S607, S701–S707): verify a bank account with the verification center and
 // get a receiving identity code. The center answers asynchronously, so a pending answer is
 // followed by polling GET /api/quick-receive until it says code or failed.
-import { $, api, bindForm, disableForm, goToLogin, idToken, poll, routeExists, setStatus, show, showNotice, start, t } from './client.js';
+import {
+  $,
+  api,
+  bindForm,
+  disableForm,
+  goToLogin,
+  idToken,
+  pageHref,
+  poll,
+  routeExists,
+  setStatus,
+  show,
+  showNotice,
+  start,
+  t,
+} from './client.js';
+
+// Where to go once the account is verified (the wallet's withdraw sends people here); our pages only.
+const nextParam = new URLSearchParams(location.search).get('next');
+const next = nextParam && /^\/pages\/[\w/-]*$/.test(nextParam) ? nextParam : undefined;
 
 const KNOWN_REASONS = ['code_mismatch', 'account_not_found', 'account_frozen', 'holder_name_mismatch'];
 
@@ -13,6 +32,7 @@ function showResult(body) {
       $('#receiving-code').textContent = body.receivingCode;
       $('#receiving-account').textContent = t('bank.account', { account: body.accountMasked });
       show('#bank-result', true);
+      if (next) showNotice(t('bank.success'), { href: pageHref(next), label: t('bank.back_to_wallet') });
       return false;
     case 'failed': {
       setStatus('');

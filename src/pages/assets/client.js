@@ -342,10 +342,30 @@ export function poll(tick, intervalMs) {
   };
 }
 
+/**
+ * Inside LINE our pages are a LIFF app: liff.init, then the user's ID token from
+ * liff.getIDToken() (the server verifies it as any other). Outside LINE, or when LIFF cannot
+ * start, nothing happens here and the page falls back to LINE Login (goToLogin).
+ */
+async function identityFromLiff() {
+  const liff = window.liff;
+  if (!data.liffId || !liff) return;
+  try {
+    await liff.init({ liffId: data.liffId });
+    if (!liff.isInClient() || !liff.isLoggedIn()) return;
+    const token = liff.getIDToken();
+    if (token) sessionStorage.setItem('idToken', token);
+  } catch {
+    // LIFF unreachable or not configured for this URL: the web login still works.
+  }
+}
+
 /** Runs a page's start-up; what goes wrong before any form exists is said in the notice. */
 export function start(main) {
-  main().catch((err) => {
-    if (err instanceof Redirecting) return;
-    showNotice(err instanceof NetworkError ? t('error.network') : t('error.unexpected', { detail: err?.message ?? String(err) }));
-  });
+  identityFromLiff()
+    .then(main)
+    .catch((err) => {
+      if (err instanceof Redirecting) return;
+      showNotice(err instanceof NetworkError ? t('error.network') : t('error.unexpected', { detail: err?.message ?? String(err) }));
+    });
 }

@@ -20,6 +20,7 @@ import {
   start,
   t,
 } from './client.js';
+import { waitForFriendship } from './bind.js';
 
 const code = config.code;
 const STEPS = ['password-step', 'payment-step', 'otp-step', 'pending-step', 'progress'];
@@ -182,6 +183,12 @@ function requestRefused(outcome) {
       });
     case 'abnormal_binding':
       return showNotice(t(`pay.outcome.abnormal_binding.${outcome.reason}`));
+    case 'bind_required':
+      // Once the buyer adds us, the same password goes again: nothing to retype.
+      return waitForFriendship(async () => {
+        hideNotice();
+        $('#password-form').requestSubmit();
+      });
     default:
       return showNotice(t(`pay.outcome.${outcome.outcome}`));
   }

@@ -22,7 +22,8 @@ main{display:grid;grid-template-columns:1fr 1fr;gap:12px;padding:12px}
 .card .t{margin:2px 0}.card .b{font-weight:600}
 .btns{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px}
 button{cursor:pointer}.btns button{border:1px solid #06c755;background:#fff;color:#06c755;border-radius:6px;padding:4px 8px}
-form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}form input{flex:1;padding:6px}
+form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}form input.text{flex:1;padding:6px}
+.extras{display:flex;gap:10px;padding:0 8px 8px;align-items:center}.photo-label{cursor:pointer}
 .err{color:#b00020;padding:4px 8px}
 </style></head>
 <body>
@@ -40,6 +41,8 @@ form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}form input{flex:
     <div class="err" hidden></div>
     <div class="log"></div>
     <form><input class="text" placeholder="Type a message, e.g. 賣 1200 1 二手相機 or help" autocomplete="off"><button>Send</button></form>
+    <div class="extras"><button class="sticker" type="button" title="Send a sticker" aria-label="Send a sticker">Send sticker</button>
+      <label class="photo-label" title="Send a photo">Send photo…<input class="photo" type="file" accept="image/jpeg,image/png" aria-label="Send a photo" hidden></label></div>
   </section>
 </template>
 <script>
@@ -179,6 +182,25 @@ function buildSide(role, index, sides) {
   };
   node.querySelector('.follow').onclick = () => emu('POST', '/webhook', { type: 'follow', userId: side.userId }).then(() => loadUsers(sides)).catch((e) => showError(side, e));
   node.querySelector('.unfollow').onclick = () => emu('POST', '/webhook', { type: 'unfollow', userId: side.userId }).then(() => loadUsers(sides)).catch((e) => showError(side, e));
+  node.querySelector('.sticker').onclick = () => {
+    if (!side.userId) return;
+    note(side.userId, '[sticker]');
+    emu('POST', '/webhook', { type: 'sticker', userId: side.userId }).then(() => refresh(side)).catch((e) => showError(side, e));
+  };
+  // A photo goes to the emulator, which keeps its bytes and tells the bot a picture arrived (LINE's content API serves it).
+  node.querySelector('.photo').onchange = async (ev) => {
+    const file = ev.target.files && ev.target.files[0];
+    ev.target.value = '';
+    if (!file || !side.userId) return;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      note(side.userId, '[photo] ' + file.name);
+      await emu('POST', '/webhook', { type: 'image', userId: side.userId, contentType: file.type === 'image/png' ? 'image/png' : 'image/jpeg', contentBase64: btoa(binary) });
+      await refresh(side);
+    } catch (e) { showError(side, e); }
+  };
   node.querySelector('form').onsubmit = (ev) => {
     ev.preventDefault();
     const input = node.querySelector('.text');

@@ -7,7 +7,7 @@ import { notice } from './notice';
 
 export function walletBody(t: Translate): Html {
   return html`${notice()}
-    <p>${t('wallet.intro')}</p>
+    <p id="wallet-intro">${t('wallet.intro')}</p>
     <p id="wallet-state" class="state-line"></p>
     ${form({ id: 'request-form', submit: t('wallet.request.submit'), hidden: true })}
     ${form({
@@ -24,7 +24,44 @@ export function walletBody(t: Translate): Html {
         autocomplete: 'one-time-code',
         maxlength: 6,
       }),
-    })}`;
+    })}
+    ${walletMoney(t)}`;
+}
+
+/** Once the wallet is active: balance per currency, withdrawing to the bank account, and the movements. */
+function walletMoney(t: Translate): Html {
+  return html`${section(
+    'balances',
+    t('wallet.balances.heading'),
+    html`<table class="money">
+        <thead>
+          <tr>
+            <th scope="col">${t('wallet.balances.currency')}</th>
+            <th scope="col">${t('wallet.balances.available')}</th>
+            <th scope="col">${t('wallet.balances.held')}</th>
+            <th scope="col">${t('wallet.balances.withdrawing')}</th>
+          </tr>
+        </thead>
+        <tbody id="balance-rows"></tbody>
+      </table>
+      <p class="hint">${t('wallet.balances.hint')}</p>`,
+  )}
+  ${form({
+    id: 'withdraw-form',
+    submit: t('wallet.withdraw.submit'),
+    detailField: 'amount',
+    hidden: true,
+    body: html`<h2 id="withdraw">${t('wallet.withdraw.heading')}</h2>
+      ${select({ form: 'withdraw', name: 'currency', label: t('wallet.withdraw.currency'), options: [] })}
+      ${field({ form: 'withdraw', name: 'amount', label: t('wallet.withdraw.amount'), hint: t('wallet.withdraw.hint'), inputmode: 'numeric', autocomplete: 'off' })}
+      <p id="payout-status" class="state-line" role="status"></p>`,
+  })}
+  ${section(
+    'movements',
+    t('wallet.movements.heading'),
+    html`<ul id="movement-list" class="queue"></ul>
+      <p id="movements-empty" class="hint" hidden>${t('wallet.movements.empty')}</p>`,
+  )}`;
 }
 
 export function phoneBody(t: Translate): Html {
@@ -88,4 +125,14 @@ export function bankBody(t: Translate): Html {
 export function trackBody(t: Translate): Html {
   return html`${notice()}
     <p class="busy">${t('loading')}</p>`;
+}
+
+/** "My deals": every deal the user sold or bought, newest first, each opening its page. */
+export function dealsBody(t: Translate): Html {
+  return html`${notice()}
+    <p>${t('deals.intro')}</p>
+    <p class="busy" id="deals-loading">${t('loading')}</p>
+    <ul id="deal-list" class="deal-list"></ul>
+    <p id="deals-empty" hidden>${t('deals.empty')}</p>
+    <p><a class="button-link secondary" id="to-wallet" href="/pages/wallet">${t('deals.to_wallet')}</a></p>`;
 }
