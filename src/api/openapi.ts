@@ -21,7 +21,8 @@ const money = { amountMinor: { type: 'integer', minimum: 1 }, currency: { enum: 
 export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   '/api/links': {
     post: {
-      summary: 'S301–S306: create a payment link (seller; wallet must be enabled); a retry with the same Idempotency-Key gets the same link',
+      summary:
+        'S301–S306: create a payment link (seller; wallet must be enabled); a retry with the same Idempotency-Key gets the same link',
       security: user,
       idempotent: true,
       body: {
