@@ -23,7 +23,6 @@ export function supportBody(t: Translate): Html {
       <p id="whoami" class="hint"></p>
       <button type="button" id="signout" class="secondary small">${t('support.signout')}</button>
     </div>
-    <p id="operations-banner" class="notice" role="status" hidden></p>
     ${form({
       id: 'search-form',
       submit: t('console.search.submit'),
