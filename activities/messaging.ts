@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ChatRefused } from '../src/chat/errors';
 import type { Outgoing } from '../src/chat/messages';
 import type { ChatPort } from '../src/chat/port';
+import { encryptField, fieldKeyRingFromEnv } from '../src/crypto';
 
 /**
  * Sends through the chat port and records each delivery once. The port de-duplicates by retry
@@ -26,8 +27,16 @@ export async function sendAll(knex: Knex, chat: ChatPort, messages: Outgoing[]):
         kind: outgoing.message.kind,
         status: refusal ? 'undeliverable' : 'delivered',
         error: refusal?.message ?? null,
+        // Kept for the support console's deal page (rendered again as the party saw it); sealed, as it may hold codes.
+        message_ciphertext: encryptField(fieldRing(), JSON.stringify(outgoing.message)),
       })
       .onConflict('retry_key')
       .ignore();
   }
+}
+
+let ring: ReturnType<typeof fieldKeyRingFromEnv> | undefined;
+function fieldRing(): ReturnType<typeof fieldKeyRingFromEnv> {
+  ring ??= fieldKeyRingFromEnv(process.env);
+  return ring;
 }

@@ -177,7 +177,10 @@ export interface OrderView {
   decisionDeadlineMs?: number;
   /** Extensions of the decision window the buyer asked for so far. */
   decisionExtensions?: number;
-  dispute?: { reason: string; openedAtMs: number; escalated: boolean };
+  /** deadlineMs: when the dispute escalates; support may extend it (deals disputed before that change have none). */
+  dispute?: { reason: string; openedAtMs: number; escalated: boolean; deadlineMs?: number };
+  /** The support agent's note on the dispute's resolution, as both parties received it. */
+  resolutionNote?: string;
   parked?: { reason: ParkReason; atMs: number; detail: string };
   /** What the provider actually charged, when it differs from the product's total. */
   chargedMinor?: number;
@@ -198,5 +201,13 @@ export const extendDecisionUpdate = defineUpdate<{ outcome: 'extended'; decision
 );
 export const resolveDisputeUpdate = defineUpdate<{ outcome: 'resolving' }, [DisputeResolution]>('resolveDispute');
 export const cancelLinkUpdate = defineUpdate<{ outcome: 'cancelled' }, [{ sellerId: string }]>('cancelLink');
+/** Support gives a dispute more time before it escalates (e.g. waiting for a party's evidence). */
+export interface DeadlineExtension {
+  agentId: string;
+  extendByMs: number;
+  reason: string;
+}
+export const DEADLINE_EXTENSION_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+export const extendDisputeDeadlineUpdate = defineUpdate<{ deadlineMs: number }, [DeadlineExtension]>('extendDisputeDeadline');
 export const resolveParkedUpdate = defineUpdate<{ outcome: 'retrying' | 'refunding' }, [ParkedResolution]>('resolveParked');
 export const orderViewQuery = defineQuery<OrderView>('orderView');

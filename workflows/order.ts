@@ -56,6 +56,8 @@ import {
   PaymentSource,
   requestPaymentUpdate,
   resendOtpUpdate,
+  DEADLINE_EXTENSION_MAX_MS,
+  extendDisputeDeadlineUpdate,
   resolveDisputeUpdate,
   resolveParkedUpdate,
   submitOtpUpdate,
@@ -124,12 +126,15 @@ export async function orderWorkflow(input: OrderInput, carried?: OrderCarry): Pr
   // S204–S206: the buyer decides within the window; silence is agreement.
   const decision = await deal.waitForDecision();
   if (decision.decision === 'dispute') {
-    await deal.openDispute(decision.reason ?? ''); // S205: support steps in
+    // S205: support steps in; the buyer is asked for a reason and photos in the chat.
+    const conversation = await deal.openDispute(decision.reason ?? '');
     const resolution = await deal.waitForResolution();
     return deal.settle({
       sellerAmountMinor: resolution.sellerAmountMinor,
       buyerAmountMinor: resolution.buyerAmountMinor,
       decidedBy: resolution.agentId,
+      // Both parties read the agent's note with the outcome (deals disputed before this change settle as they did).
+      ...(conversation && resolution.note ? { note: resolution.note } : {}),
     });
   }
   return deal.settle({
@@ -352,6 +357,27 @@ class Deal {
           if (d.reason !== undefined && (typeof d.reason !== 'string' || d.reason.length > TEXT_LIMITS.disputeReasonMaxChars)) {
             refuse('InvalidInput', `reason must be text of at most ${TEXT_LIMITS.disputeReasonMaxChars} characters`);
           }
+        },
+      },
+    );
+
+    // Only a dispute that waits on dispute.deadlineMs (patched 'dispute-deadline') can be given more time.
+    setHandler(
+      extendDisputeDeadlineUpdate,
+      (e) =>
+        this.exclusive(async () => {
+          const dispute = mustHave(this.view.dispute, 'dispute');
+          this.requireExtensible();
+          dispute.deadlineMs = mustHave(dispute.deadlineMs, 'dispute deadline') + e.extendByMs;
+          return { deadlineMs: dispute.deadlineMs };
+        }),
+      {
+        validator: (e) => {
+          this.requireExtensible();
+          requireText(e.agentId, 'agentId');
+          requireText(e.reason, 'reason');
+          if (!isMinor(e.extendByMs) || e.extendByMs <= 0 || e.extendByMs > DEADLINE_EXTENSION_MAX_MS)
+            refuse('InvalidInput', `extendByMs must be a positive integer of at most ${DEADLINE_EXTENSION_MAX_MS}`);
         },
       },
     );
@@ -1145,20 +1171,51 @@ class Deal {
     });
   }
 
-  // S205: dispute info to both; support staff step in.
-  async openDispute(reason: string): Promise<void> {
+  /**
+   * S205: dispute info to both; support staff step in. The buyer is also asked for a reason (quick
+   * replies or their own words) and photos, which the chat attaches to the dispute
+   * (src/line/webhook/dispute-evidence.ts). Answers whether this deal has that conversation.
+   */
+  async openDispute(reason: string): Promise<boolean> {
     this.view.dispute = { reason, openedAtMs: Date.now(), escalated: false };
+    const conversation = patched('dispute-conversation');
+    const { transactionCode } = this.input.product;
+    const ask: Said[] = conversation
+      ? [
+          {
+            scope: 'deal',
+            to: mustHave(this.view.buyerId, 'buyer'),
+            message: { kind: 'evidence_request', transactionCode, role: 'buyer', reasons: true },
+          },
+        ]
+      : [];
     await this.exclusive(() =>
       this.commit({
         state: 'disputed',
         disputeReason: reason,
-        messages: this.toBoth('deal', { kind: 'dispute_opened', transactionCode: this.input.product.transactionCode, reason }),
+        messages: [...this.toBoth('deal', { kind: 'dispute_opened', transactionCode, reason }), ...ask],
       }),
     );
+    return conversation;
   }
 
   async waitForResolution(): Promise<DisputeResolution> {
-    if (!(await condition(() => this.resolution !== undefined, this.input.durations.disputeEscalationMs))) {
+    const dispute = mustHave(this.view.dispute, 'dispute');
+    let inTime: boolean;
+    if (patched('dispute-deadline')) {
+      // The deadline can move (support extends it), so the wait starts again whenever it does.
+      dispute.deadlineMs = dispute.openedAtMs + this.input.durations.disputeEscalationMs;
+      for (;;) {
+        const deadlineMs = dispute.deadlineMs;
+        const leftMs = deadlineMs - Date.now();
+        if (this.resolution !== undefined || leftMs <= 0) break;
+        await condition(() => this.resolution !== undefined || dispute.deadlineMs !== deadlineMs, leftMs);
+      }
+      inTime = this.resolution !== undefined;
+    } else {
+      inTime = await condition(() => this.resolution !== undefined, this.input.durations.disputeEscalationMs);
+    }
+    if (!inTime) {
       await this.exclusive(async () => {
         if (this.resolution !== undefined) return; // resolved while the timer fired
         mustHave(this.view.dispute, 'dispute').escalated = true;
@@ -1175,7 +1232,7 @@ class Deal {
 
   /** Escrow → seller wallet and/or back to the buyer, all or nothing; a refusal parks the deal, money untouched. */
   async settle(
-    split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string },
+    split: { sellerAmountMinor: number; buyerAmountMinor: number; decidedBy: string; note?: string },
     options: { providerRefundMinor?: number; withoutFee?: boolean } = {},
   ): Promise<OrderView> {
     const { product } = this.input;
@@ -1217,7 +1274,9 @@ class Deal {
       outcome,
       sellerPaidMinor: shares.sellerMinor,
       buyerRefundedMinor: shares.buyerMinor,
+      ...(split.note ? { note: split.note } : {}),
     };
+    if (split.note) this.view.resolutionNote = split.note;
     const stageTwo: DealMessage = {
       kind: 'stage_two',
       product,
@@ -1409,6 +1468,14 @@ class Deal {
     const state = this.view.state;
     if (!allowed.includes(state))
       refuse('IllegalStep', `cannot ${STEP_ACTION_WORDS[action]} while the order is ${state}`, { code: 'illegal_step', action, state });
+  }
+
+  private requireExtensible(): void {
+    this.requireState(['disputed'], 'extend the dispute deadline');
+    if (this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
+    const dispute = this.view.dispute;
+    if (dispute?.deadlineMs === undefined) refuse('IllegalStep', 'this dispute has no deadline that can be extended');
+    if (dispute.escalated) refuse('IllegalStep', 'this dispute has already been escalated to a person');
   }
 
   private requireOtpSendsLeft(): void {

@@ -27,6 +27,7 @@ import { healthRoutes } from '../observability/health';
 import { httpMetrics, metricsRoute } from '../observability/http-metrics';
 import { readStateFrom } from '../observability/metrics';
 import type { Tracing } from '../observability/tracing';
+import { supportConsoleRoutes } from './routes/support-console';
 
 /** The api: stateless; everything it remembers lives in PostgreSQL or Temporal. */
 export interface ApiDeps {
@@ -111,6 +112,19 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(supportTrustRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth, hashSecret: deps.settings.secrets.hashSecret }));
   app.use(supportParkedRoutes({ knex: deps.knex, temporal: deps.temporal, staffAuth }));
   app.use(supportOperationsRoutes({ knex: deps.knex, staffAuth }));
+  app.use(
+    supportConsoleRoutes({
+      knex: deps.knex,
+      temporal: deps.temporal,
+      chat: deps.chat,
+      staffAuth,
+      hashSecret: deps.settings.secrets.hashSecret,
+      temporalUiUrl: deps.settings.temporalUiUrl,
+      namespace: deps.settings.temporalNamespace,
+      disputeEscalationMs: deps.settings.durations.disputeEscalationMs,
+      phoneBindingPeriodMs: deps.settings.durations.phoneBindingPeriodMs,
+    }),
+  );
   app.use((req, res) => sendProblem(res, 404, 'not-found', `no route for ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

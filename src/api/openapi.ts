@@ -172,9 +172,66 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
       body: { action: { enum: ['retry', 'refund'] }, note: { type: 'string' } },
     },
   },
-  '/api/support/users/{userId}/phone-bindings/clear': { post: { summary: 'S407: support verified the buyer (agent+)', security: staff } },
+  '/api/support/users/{userId}/phone-bindings/clear': {
+    post: {
+      summary: 'S407: support verified the buyer (agent+)',
+      security: staff,
+      bodyRequired: false,
+      body: { reason: { type: 'string' } },
+    },
+  },
   '/api/support/users/{userId}/wallet/unlock': {
-    post: { summary: 'S309: end a wallet lockout early (agent+)', security: staff, idempotent: true },
+    post: {
+      summary: 'S309: end a wallet lockout early (agent+)',
+      security: staff,
+      idempotent: true,
+      bodyRequired: false,
+      body: { reason: { type: 'string' } },
+    },
+  },
+  '/api/support/console/queues/{queue}': {
+    get: {
+      summary:
+        'A work queue as a page of a table (viewer+; line-events agent+): disputes, payouts, bindings, lockouts, parked, line-events; q, sort, dir, page, pageSize and exact filters',
+      security: staff,
+    },
+  },
+  '/api/support/console/search': {
+    get: {
+      summary: 'Find deals and people by TX code, payment code, display name, LINE user, receiving code, phone or bank account (viewer+)',
+      security: staff,
+    },
+  },
+  '/api/support/console/deals/{code}': {
+    get: {
+      summary: "A deal's page: timeline, messages as each party saw them, ledger, audit, evidence, Temporal link (viewer+)",
+      security: staff,
+    },
+  },
+  '/api/support/console/deals/{code}/evidence/{id}': { get: { summary: 'A photo a party sent for a dispute (viewer+)', security: staff } },
+  '/api/support/console/deals/{code}/messages': {
+    post: {
+      summary: 'Message a party of the deal through LINE, with a reason (agent+)',
+      security: staff,
+      idempotent: true,
+      body: { to: { enum: ['buyer', 'seller'] }, text: { type: 'string' }, reason: { type: 'string' } },
+    },
+  },
+  '/api/support/console/deals/{code}/deadline': {
+    post: {
+      summary: 'Give an open dispute more time before it escalates, with a reason (agent+)',
+      security: staff,
+      idempotent: true,
+      body: { extendByHours: { type: 'integer', minimum: 1 }, reason: { type: 'string' } },
+    },
+  },
+  '/api/support/console/deals/{code}/evidence-requests': {
+    post: {
+      summary: 'Ask a party for their side (words and photos in the chat), with a reason (agent+)',
+      security: staff,
+      idempotent: true,
+      body: { from: { enum: ['buyer', 'seller'] }, note: { type: 'string' }, reason: { type: 'string' } },
+    },
   },
   '/api/support/watchlist': {
     post: {
@@ -216,7 +273,12 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
     get: { summary: 'LINE inbox events by status (default gave_up), without what users wrote (agent+)', security: staff },
   },
   '/api/support/line-events/{id}/redrive': {
-    post: { summary: 'Put a gave_up LINE event back to pending with a fresh budget, audited (agent+)', security: staff },
+    post: {
+      summary: 'Put a gave_up LINE event back to pending with a fresh budget, audited (agent+)',
+      security: staff,
+      bodyRequired: false,
+      body: { reason: { type: 'string' } },
+    },
   },
   '/webhooks/payments': { post: { summary: 'S201: payment provider result (signed)', security: signed } },
   '/webhooks/bankcenter': { post: { summary: 'S604/S704: verification center result (signed)', security: signed } },

@@ -79,6 +79,10 @@ export type DealMessage =
   | { kind: 'decision_extended'; transactionCode: string; decisionDeadline: string } // S204: the buyer asked for more time (to both)
   | { kind: 'dispute_opened'; transactionCode: string; reason: string } // S205
   | { kind: 'dispute_escalated'; transactionCode: string }
+  /** S205 with the parties: what went wrong (quick replies + free text) and photos, sent back in this chat; support may ask either party. */
+  | { kind: 'evidence_request'; transactionCode: string; role: 'buyer' | 'seller'; reasons: boolean; note?: string }
+  /** Support staff writing to one party about one deal (the agent's words, shown as theirs). */
+  | { kind: 'support_message'; transactionCode: string; text: string }
   | { kind: 'deal_parked'; transactionCode: string; reason: ParkReason } // a person checks the deal; money untouched
   | { kind: 'order_cancelled'; transactionCode: string } // the seller withdrew the link (to the buyer who had it)
   | { kind: 'stage_two'; product: ProductSummary; sellerPaidMinor: number; feeMinor?: number } // S207
@@ -88,6 +92,8 @@ export type DealMessage =
       outcome: 'released' | 'refunded' | 'split' | 'expired';
       sellerPaidMinor: number;
       buyerRefundedMinor: number;
+      /** The support agent's note on a resolved dispute: both parties read it. */
+      note?: string;
     } // claim 6
   | { kind: 'quick_receive_code'; receivingCode: string; accountMasked: string } // S606, S706
   | { kind: 'quick_receive_failed'; reason: string } // S607, S707

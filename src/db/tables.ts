@@ -29,6 +29,8 @@ export interface OrderRow {
   dispute_reason: string | null;
   park_reason: string | null;
   park_detail: string | null;
+  /** When an open dispute escalates, once support moved it (0024); null: opened + DISPUTE_ESCALATION_MS. */
+  dispute_deadline_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -168,8 +170,10 @@ export interface ChatDeliveryRow {
   sent_at: Date;
   status: 'delivered' | 'undeliverable';
   error: string | null;
+  message_ciphertext: string | null;
 }
-type ChatDeliveryWrite = Pick<ChatDeliveryRow, 'retry_key' | 'to_user_id' | 'kind'> & Partial<Pick<ChatDeliveryRow, 'status' | 'error'>>;
+type ChatDeliveryWrite = Pick<ChatDeliveryRow, 'retry_key' | 'to_user_id' | 'kind'> &
+  Partial<Pick<ChatDeliveryRow, 'status' | 'error' | 'message_ciphertext'>>;
 
 declare module 'knex/types/tables' {
   interface Tables {

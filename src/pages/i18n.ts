@@ -3,7 +3,10 @@
  * Taiwan) and English (`?lang=en`). The server renders with these and hands the same table to
  * the page's script, so static and dynamic text never disagree.
  */
+import { CONSOLE_EN, CONSOLE_ZH } from './console-i18n';
+
 const zhTW = {
+  ...CONSOLE_ZH,
   'app.name': '履約保證付款',
   'lang.switch': 'English',
   'lang.switch.label': '切換為英文',
@@ -327,6 +330,7 @@ const zhTW = {
 export type MessageKey = keyof typeof zhTW;
 
 const en: Record<MessageKey, string> = {
+  ...CONSOLE_EN,
   'app.name': 'Escrow Pay',
   'lang.switch': '中文',
   'lang.switch.label': 'Switch to Traditional Chinese',

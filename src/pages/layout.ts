@@ -20,6 +20,8 @@ export interface PageSpec {
   t: Translate;
   /** The path and query of this page, for the language switch. */
   url: string;
+  /** A desktop page (the support console): wide tables, still one column on a phone. */
+  wide?: boolean;
 }
 
 export const ASSET_PREFIX = '/pages/assets';
@@ -53,7 +55,7 @@ export function renderPage(spec: PageSpec): string {
         ${spec.script && data.liffId ? html`<script src="${ASSET_PREFIX}/${LIFF_SDK_FILE}"></script>` : ''}
         ${spec.script ? html`<script type="module" src="${ASSET_PREFIX}/${spec.script}"></script>` : ''}
       </head>
-      <body>
+      <body${spec.wide ? html` class="wide"` : ''}>
         <a class="skip" href="#main">${t('skip')}</a>
         <header class="bar">
           <span class="brand">${t('app.name')}</span>

@@ -31,6 +31,7 @@ interface PageDef {
   body: (t: Translate) => Html;
   /** Extra data for the page script from the request; undefined means 404. */
   data?: (req: Request) => Record<string, unknown> | undefined;
+  wide?: boolean;
 }
 
 /**
@@ -88,6 +89,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
         title: t(page.title),
         script: page.script,
         body: page.body(t),
+        wide: page.wide,
         t,
         url: req.originalUrl,
         data: { lang, strings: messages(lang), apiBase, loginPath, ...(liffId ? { liffId } : {}), ...extra },
@@ -133,6 +135,7 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
       title: 'support.title',
       script: 'support.js',
       body: supportBody,
+      wide: true,
       data: () => ({ temporalWorkflowUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/` }),
     }),
   );

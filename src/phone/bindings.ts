@@ -33,7 +33,7 @@ export async function phoneBindingView(knex: Knex, userId: string, now: Date = n
  * S407: support verified the user another way; their open bindings stop counting as abnormal.
  * The audit entry names the staff member and the masked numbers, never a number itself.
  */
-export async function clearPhoneBindings(knex: Knex, input: { userId: string; actor: string }): Promise<number> {
+export async function clearPhoneBindings(knex: Knex, input: { userId: string; actor: string; reason?: string }): Promise<number> {
   return knex.transaction(async (trx) => {
     const cleared = await trx('phone_bindings')
       .where({ user_id: input.userId })
@@ -45,7 +45,7 @@ export async function clearPhoneBindings(knex: Knex, input: { userId: string; ac
         actor: input.actor,
         action: 'phone_binding.cleared',
         subject: `user:${input.userId}`,
-        details: { phones: cleared.map((r) => r.phone_masked), count: cleared.length },
+        details: { phones: cleared.map((r) => r.phone_masked), count: cleared.length, ...(input.reason ? { reason: input.reason } : {}) },
       });
     }
     return cleared.length;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /**
  * Headless Debian chromium driven by playwright-core, sized like a phone. The page tests skip
@@ -49,9 +49,21 @@ export async function phoneContext(browser: Browser, idToken?: string): Promise<
   return context;
 }
 
+/** A desktop browser window (the support console is a desktop page). */
+export const DESKTOP_VIEWPORT = { width: 1440, height: 900 };
+export async function desktopContext(browser: Browser, locale = 'en-US'): Promise<BrowserContext> {
+  return browser.newContext({ viewport: DESKTOP_VIEWPORT, deviceScaleFactor: 1, locale });
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** One part of a long page, at full resolution (a whole-page shot of the console is too tall to read). */
+export async function screenshotOf(locator: Locator, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await locator.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 /** Fails the test with what the page logged when its scripts threw. */

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
+import { escrowAccountId, transactionCode, walletAccountId } from '../../src/domain/ids';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, bindPhone, createLink, eventually, payThroughOtp, orderRow } from '../support/deal-steps';
 import {
@@ -58,6 +58,7 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await screenshot(buyerPage, 'pay-disputed');
     await buyerContext.close();
 
+    // The console, on a phone this time: it still reads as one column.
     const staffContext = await phoneContext(browser);
     const page = await staffContext.newPage();
     const errors = collectPageErrors(page);
@@ -83,12 +84,11 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await signInToConsole(page, 'agent');
     await openDispute(page, link.paymentCode);
     await expectText(page, '[data-detail="reason"]', /^The lens is cracked$/);
-    await expectText(page, '[data-detail="buyerId"]', new RegExp(`^${buyer.userId}$`));
-    expect(await page.$$eval('#messages tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent))).toEqual(
+    await expectText(page, '#parties tr[data-role="buyer"]', new RegExp(buyer.userId));
+    expect(await page.$$eval('#messages .bubble', (bubbles) => bubbles.map((b) => (b as HTMLElement).dataset.kind))).toEqual(
       expect.arrayContaining(['stage_one', 'dispute_opened']),
     );
     expect(await page.getAttribute('#temporal-link', 'href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/order:${link.paymentCode}`);
-    expect(await page.inputValue('#bindings-userId')).toBe(buyer.userId);
 
     // A split whose amounts do not add up: the workflow's refusal, next to the amounts.
     await page.getByRole('radio', { name: 'Split between them' }).check();
@@ -103,10 +103,6 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     await page.locator('#resolve-form').getByRole('textbox', { name: 'Note', exact: true }).fill('Cracked lens confirmed from photos');
     await page.getByRole('button', { name: 'Resolve' }).click();
     await expectText(page, '[data-detail="state"]', /^completed$/);
-    await page.waitForFunction(
-      (code) => !Array.from(document.querySelectorAll('#queue-list li')).some((li) => li.textContent?.includes(code)),
-      link.paymentCode,
-    );
     await screenshot(page, 'support-resolved');
 
     const row = await orderRow(h, link.paymentCode);
@@ -118,22 +114,30 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);
 
-    // Clearing the buyer's phone bindings (S407), prefilled from the order.
-    await page.getByRole('button', { name: 'Verified: clear bindings' }).click();
+    // Clearing the buyer's phone bindings (S407), from the deal's parties: no id to type, a reason to give.
+    await page.locator('#parties tr[data-role="buyer"]').getByRole('button', { name: 'Clear bindings' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expectText(page, '#action-reason-error', /.+/);
+    await page
+      .locator('#action-form')
+      .getByRole('textbox', { name: /Reason/ })
+      .fill('buyer showed ID on a call');
+    await page.getByRole('button', { name: 'Confirm' }).click();
     await expectText(page, '#status', /Cleared 1 phone bindings/);
     expect(await h.knex('phone_bindings').where({ user_id: buyer.userId }).whereNull('cleared_at').count('* as n').first()).toEqual({
       n: '0',
     });
+    const cleared = await h
+      .knex('audit_log')
+      .where({ subject: `user:${buyer.userId}`, action: 'phone_binding.cleared' })
+      .first('actor', 'details');
+    expect(cleared).toMatchObject({ actor: 'support:agent-amy', details: { reason: 'buyer showed ID on a call' } });
 
     // Sections for APIs built elsewhere are shown exactly when the API has their routes.
     const routes: Record<string, Array<[string, string]>> = {
       '#watchlist': [
         ['POST', '/api/support/watchlist'],
         ['DELETE', '/api/support/watchlist/0'],
-      ],
-      '#payouts': [
-        ['GET', '/api/support/payouts'],
-        ['POST', '/api/support/payouts/probe/release'],
       ],
     };
     const present: Record<string, boolean> = {};
@@ -177,8 +181,9 @@ describeWithChromium('a dispute opened on the payment page and resolved in the s
   });
 });
 
+/** The dispute found as an agent would: its TX code in the search box. */
 async function openDispute(page: Page, paymentCode: string): Promise<void> {
-  const item = page.locator('#queue-list li', { hasText: paymentCode });
-  await item.getByRole('button').click();
-  await expectText(page, '#detail-heading', new RegExp(paymentCode));
+  await page.getByRole('textbox', { name: /Search: TX code/ }).fill(transactionCode(paymentCode));
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expectText(page, '#deal-heading', new RegExp(transactionCode(paymentCode)));
 }

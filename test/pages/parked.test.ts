@@ -7,7 +7,7 @@ import {
   describeWithChromium,
   expectText,
   launchBrowser,
-  phoneContext,
+  desktopContext,
   screenshot,
   unlabelledControls,
 } from './browser';
@@ -45,31 +45,36 @@ describeWithChromium('a parked deal in the support console', () => {
     });
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'parked');
 
-    const context = await phoneContext(browser);
+    const context = await desktopContext(browser);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${h.baseUrl}/pages/support?lang=en`);
     await signInToConsole(page, 'agent');
-    await page.waitForSelector('#parked:not([hidden])', { timeout: 30_000 });
     expect(await unlabelledControls(page)).toEqual([]);
-    const item = page.locator('#parked-list li', { hasText: link.paymentCode });
-    await expectText(page, '#parked-list', /release or refund refused/);
+    // The parked queue, narrowed to refused settlements, then to this deal.
+    await page.getByRole('tab', { name: 'Parked deals' }).click();
+    await page.getByRole('combobox', { name: 'Why parked' }).selectOption('settlement_refused');
+    await page.getByRole('textbox', { name: 'Filter (text)' }).fill(link.transactionCode);
+    const row = page.locator('#queue-table tbody tr', { hasText: link.transactionCode });
+    await row.waitFor();
+    await expectText(page, '#queue-table tbody', /Release or refund refused/i);
     await screenshot(page, 'support-parked-queue');
 
-    await item.getByRole('button').click();
-    expect(await page.inputValue('#parked-code')).toBe(link.paymentCode);
+    await row.getByRole('button', { name: `Open ${link.transactionCode}` }).click();
+    await expectText(page, '[data-detail="state"]', /^parked$/);
     await page.getByRole('radio', { name: 'Retry the step' }).check();
     record.charge.status = 'succeeded';
     // A note is required: the refusal shows next to it.
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#parked-form').getByRole('button', { name: 'Send', exact: true }).click();
     await expectText(page, '#parked-note-error', /.+/);
     await page.locator('#parked-form').getByRole('textbox', { name: 'Note', exact: true }).fill('provider re-enabled refunds');
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#parked-form').getByRole('button', { name: 'Send', exact: true }).click();
     await expectText(page, '#status', /the deal goes on/);
     await eventually(async () => (await orderState(h, link.paymentCode)) === 'refunded');
     const escrow = await h.ledger.balance(escrowAccountId(link.paymentCode));
     expect(escrow.creditsPostedMinor - escrow.debitsPostedMinor).toBe(0);
-    await page.waitForFunction((code) => !document.querySelector('#parked-list')?.textContent?.includes(code), link.paymentCode);
+    await expectText(page, '[data-detail="state"]', /^refunded$/);
+    await page.waitForFunction((code) => !document.querySelector('#queue-table tbody')?.textContent?.includes(code), link.transactionCode);
     await screenshot(page, 'support-parked-retried');
     expect(errors).toEqual([]);
     await context.close();

@@ -11,5 +11,5 @@ export async function signInToConsole(page: Page, who: TestStaff, options: { exp
   await page.waitForSelector('text=Staff sign-in');
   await page.getByRole('link', { name: `Sign in as ${TEST_STAFF[who].name}` }).click();
   if (options.expectConsole === false) await page.waitForSelector('#signin-error:not([hidden])', { timeout: 30_000 });
-  else await page.waitForSelector('#queue:not([hidden])', { timeout: 30_000 });
+  else await page.waitForSelector('#console:not([hidden])', { timeout: 30_000 });
 }

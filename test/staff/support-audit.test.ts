@@ -15,6 +15,15 @@ const CHECKED_ELSEWHERE: Record<string, string> = {
   'post /api/support/payouts/{id}/release': 'test/staff/four-eyes.test.ts (payout.release_approved and payout.released)',
   'post /api/support/payouts/{id}/reject': 'test/staff/four-eyes.test.ts (payout.rejected)',
   'post /api/support/line-events/{id}/redrive': 'test/line-webhook/inbox-admin.test.ts (line_inbox.redriven by support:agent-amy)',
+  'get /api/support/console/queues/{queue}': 'test/console/search-and-queues.test.ts (support.viewed queue:bindings by support:viewer-vic)',
+  'get /api/support/console/search': 'test/console/search-and-queues.test.ts (support.viewed search: the kinds matched, never the text)',
+  'get /api/support/console/deals/{code}': 'test/pages/console-dispute.test.ts (support.viewed order:<code> by support:agent-amy)',
+  'get /api/support/console/deals/{code}/evidence/{id}':
+    'test/pages/console-dispute.test.ts (support.viewed order:<code> with the evidence id)',
+  'post /api/support/console/deals/{code}/messages': 'test/pages/console-dispute.test.ts (support.party_messaged with the reason)',
+  'post /api/support/console/deals/{code}/evidence-requests':
+    'test/pages/console-dispute.test.ts (support.evidence_requested with the reason)',
+  'post /api/support/console/deals/{code}/deadline': 'test/console/dispute-deadline.test.ts (support.deadline_extended with the reason)',
 };
 /** Read by staff, and naming nobody: not audited, each with its reason. */
 const NOT_AUDITED: Record<string, string> = {

@@ -20,6 +20,9 @@ const listQuery = z
 /** LINE's webhookEventId is a ULID; the inbox takes up to 64 characters of this alphabet. */
 const EVENT_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 
+/** A call without a body predates the console's reasons; a body must carry one. */
+const redriveSchema = z.object({ reason: z.string().trim().min(1).max(2000) }).strict();
+
 export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
   const agent = requireStaff(deps.staffAuth, 'agent');
@@ -35,7 +38,9 @@ export function supportLineRoutes(deps: { knex: Knex; staffAuth: StaffAuthentica
     const id = String(req.params.id);
     if (!EVENT_ID_PATTERN.test(id)) throw new HttpProblem(404, 'not-found', 'no such event');
     const staff: StaffMember = res.locals.staff;
-    const result = await redriveEvents(deps.knex, { eventIds: [id] }, `support:${staff.staffId}`);
+    const sent = Number(req.get('content-length') ?? '0') > 0 || req.get('transfer-encoding') !== undefined;
+    const reason = sent ? redriveSchema.parse(req.body ?? null).reason : undefined;
+    const result = await redriveEvents(deps.knex, { eventIds: [id] }, `support:${staff.staffId}`, reason);
     if (result.redriven.length === 0)
       throw new HttpProblem(409, 'not-gave-up', 'only an event that gave up can be re-driven (unknown, pending or handled)');
     res.json({ redriven: id });

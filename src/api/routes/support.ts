@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { TEXT_LIMITS } from '../../domain/limits';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
@@ -24,6 +24,12 @@ const resolutionSchema = z
     note: z.string().max(TEXT_LIMITS.staffNoteMaxChars).optional(),
   })
   .strict();
+
+/** Why a person acts (the console always sends one). A call without a body predates it; a body must carry a reason. */
+const reasonSchema = z.object({ reason: z.string().trim().min(1).max(TEXT_LIMITS.staffNoteMaxChars) }).strict();
+const reasonOf = (req: Request): string | undefined => (sentBody(req) ? reasonSchema.parse(req.body ?? null).reason : undefined);
+/** Whatever its type: a body JSON did not parse (another content type) is still a body without a reason. */
+const sentBody = (req: Request) => Number(req.get('content-length') ?? '0') > 0 || req.get('transfer-encoding') !== undefined;
 
 export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: StaffAuthenticator }): Router {
   const router = Router();
@@ -73,7 +79,16 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   // S407: support verified the buyer; their open phone bindings stop counting as abnormal.
   router.post('/api/support/users/:userId/phone-bindings/clear', agent, knownUser, async (req, res) => {
     const staff: StaffMember = res.locals.staff;
-    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}` });
+    const reason = reasonOf(req);
+    // Someone we have never seen has nothing to clear: say so rather than "cleared 0".
+    if (
+      !(await deps
+        .knex('users')
+        .where({ user_id: String(req.params.userId) })
+        .first('user_id'))
+    )
+      throw new HttpProblem(404, 'not-found', 'no such user');
+    const cleared = await clearPhoneBindings(deps.knex, { userId: String(req.params.userId), actor: `support:${staff.staffId}`, reason });
     res.json({ cleared });
   });
 
@@ -81,6 +96,8 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
   router.post('/api/support/users/:userId/wallet/unlock', agent, knownUser, async (req, res) => {
     const userId = String(req.params.userId);
     const staff: StaffMember = res.locals.staff;
+    // `{}` stays accepted here (callers before the console sent it); a reason, when given, is checked.
+    const reason = req.body && typeof req.body === 'object' && Object.keys(req.body).length === 0 ? undefined : reasonOf(req);
     const updateId = updateIdFrom(req, res);
     const wallet = await deps.knex('wallets').where({ user_id: userId }).first('state');
     if (!wallet) throw new HttpProblem(404, 'not-found', 'this user has no wallet');
@@ -93,7 +110,7 @@ export function supportRoutes(deps: { knex: Knex; temporal: Client; staffAuth: S
       actor: `support:${staff.staffId}`,
       action: 'wallet.unlocked',
       subject: `user:${userId}`,
-      details: { lockouts: view.lockouts },
+      details: { lockouts: view.lockouts, ...(reason ? { reason } : {}) },
     });
     res.json({ state: view.state, attemptsLeft: view.attemptsLeft, lockouts: view.lockouts });
   });

@@ -5,6 +5,7 @@ import { chargeTotalMinor, type DealFee } from '../../deal/fees';
 import { reasonText } from '../../deal/reasons';
 import { isMediaCode, watermarkUrl } from '../../media/params';
 import { Card, CardButton, Fact, ProgressStep, actionOf, cardMessage } from './card';
+import { DISPUTE_STRINGS } from './dispute-strings';
 import { DEFAULT_LANGUAGE, Language, STRINGS, Strings, formatDateTime } from './i18n';
 import { PostbackActionName, encodePostback } from './postback';
 
@@ -214,6 +215,25 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       codeFact(m.transactionCode, s),
     ]),
 
+  // A card, then quick replies: tapping a reason sends it as the party's own words.
+  evidence_request: (m, { s, language }) => {
+    const d = DISPUTE_STRINGS[language];
+    const card = cardMessage({
+      tone: 'warning',
+      title: s.title.evidence_request,
+      paragraphs: [m.role === 'buyer' ? d.askBuyer : d.askSeller, ...(m.note ? [`${d.fromSupport}: ${m.note}`] : [])],
+      facts: [codeFact(m.transactionCode, s)],
+    });
+    if (!m.reasons) return card;
+    return {
+      ...card,
+      quickReply: { items: d.reasons.map((reason) => ({ type: 'action', action: { type: 'message', label: reason, text: reason } })) },
+    };
+  },
+
+  support_message: (m, { s }) =>
+    cardMessage({ tone: 'info', title: s.title.support_message, paragraphs: [m.text], facts: [codeFact(m.transactionCode, s)] }),
+
   dispute_escalated: (m, { s }) => notice(s, 'dispute_escalated', 'danger', s.body.disputeEscalated, [codeFact(m.transactionCode, s)]),
 
   deal_parked: (m, { s }) =>
@@ -240,11 +260,11 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       buttons: walletButton(s, language, options),
     }),
 
-  transaction_result: (m, { s }) =>
+  transaction_result: (m, { s, language }) =>
     cardMessage({
       tone: m.outcome === 'released' ? 'success' : 'info',
       title: s.title.transaction_result,
-      paragraphs: [s.body.transactionResult],
+      paragraphs: [s.body.transactionResult, ...(m.note ? [`${DISPUTE_STRINGS[language].supportNote}: ${m.note}`] : [])],
       facts: [
         { label: s.label.outcome, value: s.outcome[m.outcome], strong: true },
         { label: s.label.product, value: m.product.productName },

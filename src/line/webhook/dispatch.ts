@@ -1,4 +1,5 @@
 import type { EventContext, EventHandler, HandlerOutcome } from './context';
+import { handleDisputeMessage } from './dispute-evidence';
 import { handleFollow, handleUnfollow } from './friendship';
 import type { InboxEvent } from './inbox';
 import { handlePostback } from './postbacks';
@@ -9,7 +10,8 @@ const HANDLERS: Record<string, EventHandler> = {
   follow: handleFollow,
   unfollow: handleUnfollow,
   postback: handlePostback,
-  message: handleMessage,
+  // A dispute waiting for this user's reason or photos takes their message first (issue 11).
+  message: async (ctx, event, userId) => (await handleDisputeMessage(ctx, event, userId)) ?? handleMessage(ctx, event, userId),
 };
 
 export async function handleInboxEvent(ctx: EventContext, event: InboxEvent): Promise<HandlerOutcome> {

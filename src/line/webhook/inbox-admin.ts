@@ -73,7 +73,8 @@ export interface RedriveResult {
  * is never re-driven without a record nor recorded without being re-driven. The processor picks
  * them up at its next poll, each before its user's later events.
  */
-export async function redriveEvents(knex: Knex, target: RedriveTarget, actor: string): Promise<RedriveResult> {
+/** `reason`: why a person re-drives (the support console asks for one); kept in each audit entry. */
+export async function redriveEvents(knex: Knex, target: RedriveTarget, actor: string, reason?: string): Promise<RedriveResult> {
   return knex.transaction(async (trx) => {
     const query = trx('line_inbox').where({ outcome: 'gave_up' }).whereNotNull('processed_at');
     if ('eventIds' in target) query.whereIn('webhook_event_id', target.eventIds);
@@ -99,7 +100,13 @@ export async function redriveEvents(knex: Knex, target: RedriveTarget, actor: st
         actor,
         action: 'line_inbox.redriven',
         subject: `line-event:${row.webhook_event_id}`,
-        details: { eventType: row.event_type, userId: row.user_id, lastError: row.last_error, lastFailureKind: row.last_failure_kind },
+        details: {
+          eventType: row.event_type,
+          userId: row.user_id,
+          lastError: row.last_error,
+          lastFailureKind: row.last_failure_kind,
+          ...(reason ? { reason } : {}),
+        },
       });
     }
     const redriven = rows.map((r) => r.webhook_event_id);

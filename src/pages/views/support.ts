@@ -1,13 +1,17 @@
 import { html, type Html } from '../html';
-import type { Translate } from '../i18n';
+import type { MessageKey, Translate } from '../i18n';
 import { field, form, radios, section, select } from './controls';
 import { notice } from './notice';
 
 const WATCHLIST_KEY_TYPES = ['line_user_id', 'bank_account', 'atm_account', 'order_number', 'phone'] as const;
+const QUEUES = ['disputes', 'payouts', 'bindings', 'lockouts', 'parked', 'line-events'] as const;
+const PAGE_SIZES = [10, 20, 50];
 
 /**
- * The support console: sign-in, the dispute queue, one order's detail and resolution, and the
- * staff tools. Sections marked data-optional-route are hidden until the API shows the route exists.
+ * The support console, for a desktop screen (and still usable on a phone): sign-in; one search
+ * box; the work queues as tables (filter, sort, page); a deal's whole page with its actions;
+ * one reason form every row action goes through. The page script fills the tables from the
+ * API; sections marked data-optional-route stay hidden until the API shows the route exists.
  */
 export function supportBody(t: Translate): Html {
   // Staff sign in at the company's identity provider (OpenID Connect); the link starts that flow.
@@ -15,93 +19,229 @@ export function supportBody(t: Translate): Html {
     <p id="signin-error" class="error" role="alert" hidden></p>
     <p><a id="signin-link" class="button-link" href="/auth/staff/login?next=%2Fpages%2Fsupport">${t('support.signin.submit')}</a></p>`;
 
-  const queue = html`<p id="whoami" class="hint"></p>
-    <div class="row">
-      <button type="button" id="queue-refresh" class="secondary">${t('support.queue.refresh')}</button>
-      <button type="button" id="signout" class="secondary">${t('support.signout')}</button>
+  const who = html`<div class="console-bar">
+      <p id="whoami" class="hint"></p>
+      <button type="button" id="signout" class="secondary small">${t('support.signout')}</button>
     </div>
-    <p id="queue-empty" hidden>${t('support.queue.empty')}</p>
-    <ul id="queue-list" class="queue"></ul>
     ${form({
-      id: 'lookup-form',
-      submit: t('support.lookup.submit'),
-      detailField: 'code',
-      className: 'plain',
-      body: field({ form: 'lookup', name: 'code', label: t('support.lookup.code'), autocomplete: 'off', maxlength: 26 }),
+      id: 'search-form',
+      submit: t('console.search.submit'),
+      detailField: 'q',
+      className: 'card search',
+      body: field({ form: 'search', name: 'q', label: t('console.search.label'), autocomplete: 'off', maxlength: 100 }),
     })}`;
 
-  const detail = html`<dl class="facts">
-      <div>
-        <dt>${t('support.detail.state')}</dt>
-        <dd data-detail="state"></dd>
+  const results = html`<p id="search-matched" class="hint"></p>
+    <p id="search-none" hidden>${t('console.search.none')}</p>
+    <div class="table-wrap">
+      <table id="search-orders" class="grid" hidden>
+        <caption>
+          ${t('console.search.orders')}
+        </caption>
+        <thead>
+          <tr>
+            ${(['transactionCode', 'productName', 'state', 'totalMinor', 'buyer', 'seller', 'updatedAt'] as const).map(
+              (c) => html`<th scope="col">${t(`console.col.${c}`)}</th>`,
+            )}
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div class="table-wrap">
+      <table id="search-users" class="grid" hidden>
+        <caption>
+          ${t('console.search.users')}
+        </caption>
+        <thead>
+          <tr>
+            ${(['user', 'wallet', 'reason', 'transactionCode'] as const).map((c) => html`<th scope="col">${t(`console.col.${c}`)}</th>`)}
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>`;
+
+  const queues = html`<div role="tablist" id="queue-tabs" class="tabs" aria-label="${t('console.queues.heading')}">
+      ${QUEUES.map(
+        (q, i) =>
+          html`<button
+            type="button"
+            role="tab"
+            id="tab-${q}"
+            data-queue="${q}"
+            aria-selected="${i === 0 ? 'true' : 'false'}"
+            aria-controls="queue-panel"
+          >
+            ${t(`console.queue.${q}` as MessageKey)}
+          </button>`,
+      )}
+    </div>
+    <div id="queue-panel" role="tabpanel">
+      <div class="queue-tools">
+        <div class="field">
+          <label for="queue-q">${t('console.queue.filter')}</label>
+          <input id="queue-q" type="text" autocomplete="off" maxlength="100" />
+        </div>
+        <div class="field" id="queue-filter-field">
+          <label for="queue-filter" id="queue-filter-label"></label>
+          <select id="queue-filter"></select>
+        </div>
+        <div class="field">
+          <label for="queue-page-size">${t('console.queue.page_size')}</label>
+          <select id="queue-page-size">
+            ${PAGE_SIZES.map((n) => html`<option value="${n}">${n}</option>`)}
+          </select>
+        </div>
       </div>
-      <div>
-        <dt>${t('product.name')}</dt>
-        <dd data-detail="productName"></dd>
+      <p id="queue-error" class="form-error" role="alert"></p>
+      <div class="table-wrap">
+        <table id="queue-table" class="grid">
+          <caption id="queue-caption"></caption>
+          <thead>
+            <tr></tr>
+          </thead>
+          <tbody></tbody>
+        </table>
       </div>
-      <div>
-        <dt>${t('support.detail.total')}</dt>
-        <dd data-detail="total"></dd>
-      </div>
-      <div>
-        <dt>${t('product.transaction_code')}</dt>
-        <dd data-detail="transactionCode"></dd>
-      </div>
-      <div>
-        <dt>${t('support.detail.buyer')}</dt>
-        <dd data-detail="buyerId"></dd>
-      </div>
-      <div>
-        <dt>${t('support.detail.seller')}</dt>
-        <dd data-detail="sellerId"></dd>
-      </div>
-      <div>
-        <dt>${t('support.detail.reason')}</dt>
-        <dd data-detail="reason"></dd>
-      </div>
+      <p id="queue-empty" hidden>${t('console.queue.empty')}</p>
+      <nav class="pager" aria-label="${t('console.queues.heading')}">
+        <button type="button" id="queue-prev" class="secondary small">${t('console.queue.prev')}</button>
+        <span id="queue-page" aria-live="polite"></span>
+        <button type="button" id="queue-next" class="secondary small">${t('console.queue.next')}</button>
+      </nav>
+    </div>`;
+
+  // Every row action (approve, reject, clear, unlock, re-drive) asks for its reason here.
+  const action = form({
+    id: 'action-form',
+    submit: t('console.action.confirm'),
+    detailField: 'reason',
+    className: 'plain',
+    actions: [{ name: 'cancel', value: 'cancel', label: t('console.action.cancel') }],
+    body: html`<h3 id="action-title"></h3>
+      ${field({ form: 'action', name: 'reason', label: t('console.action.reason'), multiline: true, maxlength: 2000 })}`,
+  });
+
+  const parties = html`<h3>${t('console.deal.parties')}</h3>
+    <div class="table-wrap">
+      <table id="parties" class="grid">
+        <thead>
+          <tr>
+            ${(['role', 'user', 'wallet', 'bindings', 'action'] as const).map((c) => html`<th scope="col">${t(`console.col.${c}`)}</th>`)}
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>`;
+
+  const roleOptions = (['buyer', 'seller'] as const).map((v) => ({ value: v, label: t(`console.role.${v}`) }));
+  const dealForms = html`<div class="columns">
+    ${form({
+      id: 'message-form',
+      submit: t('console.message.submit'),
+      detailField: 'text',
+      className: 'card',
+      body: html`<h3>${t('console.message.heading')}</h3>
+        ${select({ form: 'message', name: 'to', label: t('console.message.to'), options: roleOptions })}
+        ${field({ form: 'message', name: 'text', label: t('console.message.text'), multiline: true, maxlength: 2000 })}
+        ${field({ form: 'message', name: 'reason', label: t('console.reason') })}`,
+    })}
+    ${form({
+      id: 'ask-form',
+      submit: t('console.ask.submit'),
+      detailField: 'note',
+      className: 'card',
+      body: html`<h3>${t('console.ask.heading')}</h3>
+        ${select({ form: 'ask', name: 'from', label: t('console.ask.from'), options: roleOptions })}
+        ${field({ form: 'ask', name: 'note', label: t('console.ask.note'), multiline: true, maxlength: 2000 })}
+        ${field({ form: 'ask', name: 'reason', label: t('console.reason') })}`,
+    })}
+  </div>`;
+
+  const resolve = form({
+    id: 'resolve-form',
+    submit: t('support.resolve.submit'),
+    detailField: 'sellerAmountMinor',
+    className: 'card',
+    hidden: true,
+    body: html`<h3>${t('support.resolve.heading')}</h3>
+      ${radios({ form: 'resolve', name: 'resolution', legend: t('support.resolve.resolution'), options: (['release', 'refund', 'split'] as const).map((v) => ({ value: v, label: t(`support.resolve.${v}`) })) })}
+      <p id="amounts-hint" class="hint"></p>
+      ${field({ form: 'resolve', name: 'sellerAmountMinor', label: t('support.resolve.seller_amount'), inputmode: 'numeric' })}
+      ${field({ form: 'resolve', name: 'buyerAmountMinor', label: t('support.resolve.buyer_amount'), inputmode: 'numeric' })}
+      ${field({ form: 'resolve', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
+  });
+
+  const parked = form({
+    id: 'parked-form',
+    submit: t('support.parked.submit'),
+    detailField: 'note',
+    className: 'card',
+    hidden: true,
+    body: html`<h3>${t('support.parked.heading')}</h3>
+      ${radios({ form: 'parked', name: 'action', legend: t('support.parked.action'), options: (['retry', 'refund'] as const).map((v) => ({ value: v, label: t(`support.parked.${v}`) })) })}
+      ${field({ form: 'parked', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
+  });
+
+  const deadline = form({
+    id: 'deadline-form',
+    submit: t('console.deadline.submit'),
+    detailField: 'reason',
+    className: 'card',
+    hidden: true,
+    body: html`<h3>${t('console.deadline.heading')}</h3>
+      ${select({ form: 'deadline', name: 'extendByHours', label: t('console.deadline.hours'), options: ['24', '48', '72', '168'].map((v) => ({ value: v, label: v })) })}
+      ${field({ form: 'deadline', name: 'reason', label: t('console.reason') })}`,
+  });
+
+  const table = (id: string, columns: MessageKey[]) =>
+    html`<div class="table-wrap">
+      <table id="${id}" class="grid">
+        <thead>
+          <tr>
+            ${columns.map((c) => html`<th scope="col">${t(c)}</th>`)}
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>`;
+
+  const deal = html`<div class="console-bar">
+      <h2 id="deal-heading"></h2>
+      <button type="button" id="deal-close" class="secondary small">${t('console.deal.close')}</button>
+    </div>
+    <dl class="facts wide-facts">
+      ${(
+        [
+          ['state', 'support.detail.state'],
+          ['total', 'support.detail.total'],
+          ['transactionCode', 'product.transaction_code'],
+          ['paymentCode', 'console.deal.payment_code'],
+          ['reason', 'support.detail.reason'],
+          ['deadline', 'console.deal.deadline'],
+        ] as const
+      ).map(
+        ([name, key]) =>
+          html`<div>
+            <dt>${t(key)}</dt>
+            <dd data-detail="${name}"></dd>
+          </div>`,
+      )}
     </dl>
     <p><a id="temporal-link" target="_blank" rel="noopener noreferrer">${t('support.detail.temporal')}</a></p>
-    <h3>${t('support.messages.heading')}</h3>
-    <p id="messages-empty" hidden>${t('support.messages.empty')}</p>
-    <table id="messages" class="messages">
-      <thead>
-        <tr>
-          <th scope="col">${t('support.messages.sent_at')}</th>
-          <th scope="col">${t('support.messages.to')}</th>
-          <th scope="col">${t('support.messages.kind')}</th>
-        </tr>
-      </thead>
-      <tbody></tbody>
-    </table>
-    ${form({
-      id: 'resolve-form',
-      submit: t('support.resolve.submit'),
-      detailField: 'sellerAmountMinor',
-      className: 'plain',
-      hidden: true,
-      body: html`<h3>${t('support.resolve.heading')}</h3>
-        ${radios({ form: 'resolve', name: 'resolution', legend: t('support.resolve.resolution'), options: (['release', 'refund', 'split'] as const).map((v) => ({ value: v, label: t(`support.resolve.${v}`) })) })}
-        <p id="amounts-hint" class="hint"></p>
-        ${field({ form: 'resolve', name: 'sellerAmountMinor', label: t('support.resolve.seller_amount'), inputmode: 'numeric' })}
-        ${field({ form: 'resolve', name: 'buyerAmountMinor', label: t('support.resolve.buyer_amount'), inputmode: 'numeric' })}
-        ${field({ form: 'resolve', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
-    })}`;
-
-  const bindings = form({
-    id: 'bindings-form',
-    submit: t('support.bindings.submit'),
-    detailField: 'userId',
-    className: 'plain',
-    body: field({ form: 'bindings', name: 'userId', label: t('support.bindings.user'), autocomplete: 'off' }),
-  });
-
-  const unlock = form({
-    id: 'unlock-form',
-    submit: t('support.unlock.submit'),
-    detailField: 'userId',
-    className: 'plain',
-    body: field({ form: 'unlock', name: 'userId', label: t('support.unlock.user'), autocomplete: 'off' }),
-  });
+    ${parties} ${resolve} ${parked} ${deadline} ${dealForms}
+    <h3>${t('console.deal.evidence')}</h3>
+    <p id="evidence-none" hidden>${t('console.deal.evidence.none')}</p>
+    <div id="evidence" class="evidence"></div>
+    <h3>${t('console.deal.timeline')}</h3>
+    ${table('timeline', ['console.col.at', 'console.col.state', 'console.col.actor', 'console.col.details'])}
+    <h3>${t('console.deal.messages')}</h3>
+    <div id="messages" class="bubbles"></div>
+    <h3>${t('console.deal.ledger')}</h3>
+    ${table('ledger', ['console.col.at', 'console.col.id', 'console.col.from', 'console.col.to', 'console.col.amountMinor', 'console.col.state'])}
+    <h3>${t('console.deal.audit')}</h3>
+    ${table('audit', ['console.col.at', 'console.col.actor', 'console.col.action', 'console.col.details'])}`;
 
   const watchlist = html`${form({
     id: 'watchlist-add-form',
@@ -120,42 +260,12 @@ export function supportBody(t: Translate): Html {
     ${field({ form: 'unlist', name: 'reason', label: t('support.watchlist.reason') })}`,
   })}`;
 
-  const payouts = html`<p id="payouts-empty" hidden>${t('support.payouts.empty')}</p>
-    <ul id="payouts-list" class="queue"></ul>
-    ${form({
-      id: 'payout-form',
-      submit: t('support.payouts.release'),
-      detailField: 'payoutId',
-      className: 'plain',
-      actions: [{ name: 'decision', value: 'reject', label: t('support.payouts.reject') }],
-      body: html`${field({ form: 'payout', name: 'payoutId', label: t('support.payouts.id'), autocomplete: 'off' })}
-      ${field({ form: 'payout', name: 'note', label: t('support.payouts.note') })}`,
-    })}`;
-
-  const parked = html`<p id="parked-empty" hidden>${t('support.parked.empty')}</p>
-    <ul id="parked-list" class="queue"></ul>
-    ${form({
-      id: 'parked-form',
-      submit: t('support.parked.submit'),
-      detailField: 'code',
-      className: 'plain',
-      body: html`${field({ form: 'parked', name: 'code', label: t('support.lookup.code'), autocomplete: 'off', maxlength: 26 })}
-      ${radios({ form: 'parked', name: 'action', legend: t('support.parked.action'), options: (['retry', 'refund'] as const).map((v) => ({ value: v, label: t(`support.parked.${v}`) })) })}
-      ${field({ form: 'parked', name: 'note', label: t('support.resolve.note'), multiline: true, maxlength: 2000 })}`,
-    })}`;
-
-  return html`${notice()} ${section('signin', t('support.signin.heading'), signIn)} ${section('queue', t('support.queue.heading'), queue)}
-  ${section(
-    'detail',
-    null,
-    html`<h2 id="detail-heading"></h2>
-      ${detail}`,
-  )}
-  ${section('bindings', t('support.bindings.heading'), bindings)}
-  ${optional('watchlist', t('support.watchlist.heading'), watchlist, ['POST /api/support/watchlist', 'DELETE /api/support/watchlist/0'])}
-  ${optional('parked', t('support.parked.heading'), parked, ['GET /api/support/parked'])}
-  ${optional('payouts', t('support.payouts.heading'), payouts, ['GET /api/support/payouts', 'POST /api/support/payouts/probe/release'])}
-  ${optional('unlock', t('support.unlock.heading'), unlock, ['POST /api/support/users/probe/wallet/unlock'])}`;
+  return html`${notice()} ${section('signin', t('support.signin.heading'), signIn)}
+    <div id="console" hidden>
+      ${who} ${section('search-results', t('console.search.heading'), results)}
+      ${section('queues', t('console.queues.heading'), html`${queues} ${action}`, { hidden: false })} ${section('deal', null, deal)}
+      ${optional('watchlist', t('support.watchlist.heading'), watchlist, ['POST /api/support/watchlist', 'DELETE /api/support/watchlist/0'])}
+    </div>`;
 }
 
 /** A section whose API is built elsewhere: shown only once every probed route answers. */
