@@ -32,6 +32,7 @@ const STEP_ACTION_WORDS: Record<StepAction, string> = {
   decide: 'decide',
   extend_decision: 'extend the decision window',
   resolve_dispute: 'resolve a dispute',
+  extend_dispute_deadline: 'extend the dispute deadline',
   cancel_link: 'cancel the link',
 };
 import {
@@ -1471,7 +1472,7 @@ class Deal {
   }
 
   private requireExtensible(): void {
-    this.requireState(['disputed'], 'extend the dispute deadline');
+    this.requireState(['disputed'], 'extend_dispute_deadline');
     if (this.resolution !== undefined) refuse('IllegalStep', 'this dispute is already resolved');
     const dispute = this.view.dispute;
     if (dispute?.deadlineMs === undefined) refuse('IllegalStep', 'this dispute has no deadline that can be extended');

@@ -14,6 +14,7 @@ export type StepAction =
   | 'decide'
   | 'extend_decision'
   | 'resolve_dispute'
+  | 'extend_dispute_deadline'
   | 'cancel_link';
 
 export type Reason =
@@ -50,6 +51,7 @@ const ACTIONS: Record<ReasonLanguage, Record<StepAction, string>> = {
     decide: '確認或提出異議',
     extend_decision: '延長確認期限',
     resolve_dispute: '處理爭議',
+    extend_dispute_deadline: '延長爭議處理期限',
     cancel_link: '取消付款連結',
   },
   en: {
@@ -60,6 +62,7 @@ const ACTIONS: Record<ReasonLanguage, Record<StepAction, string>> = {
     decide: 'agree or dispute',
     extend_decision: 'extend the decision window',
     resolve_dispute: 'resolve the dispute',
+    extend_dispute_deadline: 'extend the dispute deadline',
     cancel_link: 'cancel the link',
   },
 };
