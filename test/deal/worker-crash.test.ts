@@ -5,6 +5,7 @@ import { EMULATOR_DEFAULTS } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { bindPhone, createLink, eventually, type Link, type Party, orderRow } from '../support/deal-steps';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env';
+import { freePort } from '../../src/runtime/ports';
 
 /**
  * Worker processes killed (SIGKILL) in the middle of deals and started again: every deal
@@ -31,6 +32,9 @@ describe('worker crash in the middle of deals', () => {
       PAYMENT_API_KEY: h.settings.payments.apiKey,
       PAYMENT_WEBHOOK_SECRET: h.settings.payments.webhookSecret,
       DECISION_WINDOW_MS: '600000',
+      // Its own probe port, and no SDK exporter: another worker may hold the default ports.
+      WORKER_HTTP_PORT: String(await freePort()),
+      TEMPORAL_METRICS_BIND_ADDRESS: 'off',
     };
     // The worker process itself (node with tsx as a loader), so SIGKILL hits the process that runs the worker.
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'worker', 'main.ts')], {
@@ -41,7 +45,16 @@ describe('worker crash in the middle of deals', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    await eventually(async () => out.includes('polling task queue'), 120_000, 200);
+    // Ready when its /readyz says so (it answers 503 "starting" until the worker polls).
+    const readyz = `http://127.0.0.1:${env.WORKER_HTTP_PORT}/readyz`;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}): ${out}`);
+        return (await fetch(readyz).catch(() => undefined))?.status === 200;
+      },
+      120_000,
+      200,
+    );
     return child;
   };
   const kill = async (child: ChildProcess) => {
