@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import { Mutex } from 'async-mutex';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type * as activities from '../activities/order-activities';
@@ -231,81 +232,61 @@ class Deal {
   registerHandlers(): void {
     setHandler(orderViewQuery, () => this.view);
 
-    setHandler(
+    this.onUpdate(
       requestPaymentUpdate,
+      async (req, scope) => {
+        this.admitPaymentRequest(req.buyerId); // again, holding the lock: another request may have changed things
+        return this.requestPayment(req.buyerId, req.dynamicPassword, scope);
+      },
       (req) => {
-        const scope = updateScope();
-        return this.exclusive(async () => {
-          this.admitPaymentRequest(req.buyerId); // again, holding the lock: another request may have changed things
-          return this.requestPayment(req.buyerId, req.dynamicPassword, scope);
-        });
-      },
-      {
-        validator: (req) => {
-          requireText(req.buyerId, 'buyerId');
-          requireText(req.dynamicPassword, 'dynamicPassword');
-          this.admitPaymentRequest(req.buyerId);
-        },
+        requireText(req.buyerId, 'buyerId');
+        requireText(req.dynamicPassword, 'dynamicPassword');
+        this.admitPaymentRequest(req.buyerId);
       },
     );
 
-    setHandler(
+    this.onUpdate(
       submitPaymentParametersUpdate,
+      (p, scope) => this.submitPaymentParameters(p.buyerId, p.paymentSource, scope),
       (p) => {
-        const scope = updateScope();
-        return this.exclusive(() => this.submitPaymentParameters(p.buyerId, p.paymentSource, scope));
-      },
-      {
-        validator: (p) => {
-          this.requirePayer(p.buyerId);
-          if (p.paymentSource === undefined) {
-            // The hosted checkout: nothing typed; the provider's page asks for the card.
-            if (this.hosted !== true || p.method !== 'card') refuse('InvalidInput', 'method must be card (the hosted checkout)');
-            this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
-            if (this.input.variant === 'full' && this.view.state !== 'awaiting_checkout') this.requireOtpSendsLeft();
-            return;
-          }
-          this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
-          if (!isPaymentSourceType(p.paymentSource?.type))
-            refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
-          requireText(p.paymentSource.token, 'paymentSource.token');
-          if (this.input.variant === 'full') this.requireOtpSendsLeft();
-        },
+        this.requirePayer(p.buyerId);
+        if (p.paymentSource === undefined) {
+          // The hosted checkout: nothing typed; the provider's page asks for the card.
+          if (this.hosted !== true || p.method !== 'card') refuse('InvalidInput', 'method must be card (the hosted checkout)');
+          this.requireState(['awaiting_payment', 'awaiting_otp', 'awaiting_checkout'], 'set_payment_parameters');
+          if (this.input.variant === 'full' && this.view.state !== 'awaiting_checkout') this.requireOtpSendsLeft();
+          return;
+        }
+        this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
+        if (!isPaymentSourceType(p.paymentSource?.type))
+          refuse('InvalidInput', `paymentSource.type must be one of ${PAYMENT_SOURCE_TYPES.join(', ')}`);
+        requireText(p.paymentSource.token, 'paymentSource.token');
+        if (this.input.variant === 'full') this.requireOtpSendsLeft();
       },
     );
 
-    setHandler(
+    this.onUpdate(
       resendOtpUpdate,
-      (r) => {
-        const scope = updateScope();
-        return this.exclusive(async () => {
-          this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend_otp');
-          this.requireOtpSendsLeft();
-          return this.issueOtp(r.buyerId, scope);
-        });
+      async (r, scope) => {
+        this.requirePayer(r.buyerId);
+        this.requireState(['awaiting_otp'], 'resend_otp');
+        this.requireOtpSendsLeft();
+        return this.issueOtp(r.buyerId, scope);
       },
-      {
-        validator: (r) => {
-          this.requirePayer(r.buyerId);
-          this.requireState(['awaiting_otp'], 'resend_otp');
-          this.requireOtpSendsLeft();
-        },
+      (r) => {
+        this.requirePayer(r.buyerId);
+        this.requireState(['awaiting_otp'], 'resend_otp');
+        this.requireOtpSendsLeft();
       },
     );
 
-    setHandler(
+    this.onUpdate(
       submitOtpUpdate,
+      (s, scope) => this.submitOtp(s.buyerId, s.otpProof, scope),
       (s) => {
-        const scope = updateScope();
-        return this.exclusive(() => this.submitOtp(s.buyerId, s.otpProof, scope));
-      },
-      {
-        validator: (s) => {
-          this.requirePayer(s.buyerId);
-          this.requireState(['awaiting_otp'], 'submit_otp');
-          requireText(s.otpProof, 'otpProof');
-        },
+        this.requirePayer(s.buyerId);
+        this.requireState(['awaiting_otp'], 'submit_otp');
+        requireText(s.otpProof, 'otpProof');
       },
     );
 
@@ -383,24 +364,21 @@ class Deal {
       },
     );
 
-    setHandler(
+    this.onUpdate(
       extendDecisionUpdate,
-      (e) => {
-        const scope = updateScope();
-        return this.exclusive(async () => {
-          this.admitExtension(e.buyerId); // again, holding the lock: the window may have closed meanwhile
-          const extended = mustHave(this.view.decisionDeadlineMs, 'decision deadline') + (this.input.durations.decisionExtensionMs ?? 0);
-          const code = this.input.product.transactionCode;
-          await this.tell(
-            this.toBoth(scope, { kind: 'decision_extended', transactionCode: code, decisionDeadline: new Date(extended).toISOString() }),
-          );
-          // Changed after the last await: the main flow waits on the deadline.
-          this.view.decisionExtensions = (this.view.decisionExtensions ?? 0) + 1;
-          this.view.decisionDeadlineMs = extended;
-          return { outcome: 'extended' as const, decisionDeadlineMs: extended };
-        });
+      async (e, scope) => {
+        this.admitExtension(e.buyerId); // again, holding the lock: the window may have closed meanwhile
+        const extended = mustHave(this.view.decisionDeadlineMs, 'decision deadline') + (this.input.durations.decisionExtensionMs ?? 0);
+        const code = this.input.product.transactionCode;
+        await this.tell(
+          this.toBoth(scope, { kind: 'decision_extended', transactionCode: code, decisionDeadline: new Date(extended).toISOString() }),
+        );
+        // Changed after the last await: the main flow waits on the deadline.
+        this.view.decisionExtensions = (this.view.decisionExtensions ?? 0) + 1;
+        this.view.decisionDeadlineMs = extended;
+        return { outcome: 'extended' as const, decisionDeadlineMs: extended };
       },
-      { validator: (e) => this.admitExtension(e.buyerId) },
+      (e) => this.admitExtension(e.buyerId),
     );
 
     setHandler(
@@ -667,25 +645,8 @@ class Deal {
       this.requireState(['awaiting_payment', 'awaiting_otp'], 'set_payment_parameters');
       this.paymentSource = source;
       if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
-      const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
-      if (!reserved.ok) {
-        if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
-        const code = this.input.product.transactionCode;
-        await this.tell([
-          {
-            scope,
-            to: buyerId,
-            message: {
-              kind: 'payment_failed',
-              reason: reserved.detail,
-              reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
-              transactionCode: code,
-            },
-          },
-        ]);
-        return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
-      }
-      this.view.buyerId = buyerId;
+      const refused = await this.fixPayer(buyerId, scope);
+      if (refused) return refused;
       const started = await this.startCharge(scope);
       return started.ok ? { outcome: 'charging' } : { outcome: 'payment_failed', reason: started.reason };
     }
@@ -698,28 +659,34 @@ class Deal {
     if (this.view.state === 'awaiting_checkout') return { outcome: 'checkout', checkoutUrl: (await this.ensureCheckout()).url };
     this.paymentSource = undefined;
     if (this.input.variant === 'full') return this.issueOtp(buyerId, scope);
-    const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
-    if (!reserved.ok) {
-      if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
-      const code = this.input.product.transactionCode;
-      await this.tell([
-        {
-          scope,
-          to: buyerId,
-          message: {
-            kind: 'payment_failed',
-            reason: reserved.detail,
-            reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
-            transactionCode: code,
-          },
-        },
-      ]);
-      return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
-    }
-    this.view.buyerId = buyerId;
+    const refused = await this.fixPayer(buyerId, scope);
+    if (refused) return refused;
     const checkout = await this.ensureCheckout();
     this.view.state = 'awaiting_checkout';
     return { outcome: 'checkout', checkoutUrl: checkout.url };
+  }
+
+  /** S118: the simple variant's payer is fixed, their limits reserved; a refusal is told to the buyer and returned. */
+  private async fixPayer(buyerId: string, scope: string): Promise<PaymentParametersOutcome | undefined> {
+    const reserved = await act.reservePayer({ paymentCode: this.input.paymentCode, buyerId });
+    if (reserved.ok) {
+      this.view.buyerId = buyerId;
+      return undefined;
+    }
+    if (reserved.holder !== undefined) refuse('NotTheBuyer', 'someone else is paying for this link', { code: 'someone_else_paying' });
+    await this.tell([
+      {
+        scope,
+        to: buyerId,
+        message: {
+          kind: 'payment_failed',
+          reason: reserved.detail,
+          reasonCode: { code: 'limit_exceeded', rule: reserved.rule },
+          transactionCode: this.input.product.transactionCode,
+        },
+      },
+    ]);
+    return { outcome: 'limit_exceeded', rule: reserved.rule, detail: reserved.detail };
   }
 
   /** This order's open hosted checkout, opened (attempt n, its own idempotency key) when there is none. */
@@ -1401,6 +1368,22 @@ class Deal {
    * its cause reached the workflow. Local activities of concurrent handlers would otherwise be
    * scheduled in the order they happened to finish, which a replay cannot reproduce.
    */
+  /** An update that takes the deal lock: its scope (what makes its messages unique) is taken before the lock is waited for. */
+  private onUpdate<Arg, Ret>(
+    update: UpdateDefinition<Ret, [Arg]>,
+    run: (arg: Arg, scope: string) => Promise<Ret>,
+    validator: (arg: Arg) => void,
+  ): void {
+    setHandler(
+      update,
+      (arg: Arg) => {
+        const scope = updateScope();
+        return this.exclusive(() => run(arg, scope));
+      },
+      { validator },
+    );
+  }
+
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     return this.lock.runExclusive(fn);
   }
