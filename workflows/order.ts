@@ -952,18 +952,7 @@ class Deal {
       this.view.state = 'awaiting_payment';
       this.view.checkout = undefined;
       await this.ensureCheckout();
-      await this.tell([
-        {
-          scope: `event:${outcome.eventId}`,
-          to: mustHave(this.view.buyerId, 'payer'),
-          message: {
-            kind: 'payment_failed',
-            reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
-            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
-            transactionCode: this.input.product.transactionCode,
-          },
-        },
-      ]);
+      await this.tell([this.declined(outcome)]);
     });
   }
 
@@ -995,21 +984,24 @@ class Deal {
     return outcome;
   }
 
+  /** What the payer is told when the provider declined: the provider's code travels, the renderer words it. */
+  private declined(outcome: ChargeOutcome): Said {
+    return {
+      scope: `event:${outcome.eventId}`,
+      to: mustHave(this.view.buyerId, 'payer'),
+      message: {
+        kind: 'payment_failed',
+        reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
+        reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
+        transactionCode: this.input.product.transactionCode,
+      },
+    };
+  }
+
   private async chargeFailed(outcome: ChargeOutcome): Promise<void> {
     await this.exclusive(async () => {
       this.view.state = 'awaiting_payment'; // the buyer may try again
-      await this.tell([
-        {
-          scope: `event:${outcome.eventId}`,
-          to: mustHave(this.view.buyerId, 'payer'),
-          message: {
-            kind: 'payment_failed',
-            reason: outcome.failureMessage ?? outcome.failureCode ?? 'the payment was declined',
-            reasonCode: { code: 'card_declined', ...(outcome.failureCode !== undefined ? { providerCode: outcome.failureCode } : {}) },
-            transactionCode: this.input.product.transactionCode,
-          },
-        },
-      ]);
+      await this.tell([this.declined(outcome)]);
     });
   }
 
