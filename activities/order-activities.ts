@@ -25,6 +25,7 @@ import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
 import { openOrderCheckout, PaymentRefused, type OrderCheckout, type OrderCheckoutInput, type PaymentProvider } from '../src/payment';
+import type { Charge } from '../src/payment/contract';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
 import { maskIdentifier } from '../src/crypto';
@@ -348,15 +349,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
       const session = await payments.getCheckoutSession(input.sessionId);
       if (session.chargeId === undefined) return null;
       const charge = await payments.getCharge(session.chargeId);
-      return {
-        chargeId: charge.id,
-        status: charge.status,
-        amountMinor: charge.amountMinor,
-        currency: charge.currency,
-        createdMs: charge.created * 1000,
-        failureCode: charge.failureCode,
-        failureMessage: charge.failureMessage,
-      };
+      return { chargeId: charge.id, ...chargeStatusOf(charge) };
     },
 
     /** S118: the simple variant's payer is fixed when they start paying, with their limits reserved (both or neither). */
@@ -376,15 +369,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
 
     /** What the provider says of a charge whose webhook did not come. */
     async chargeStatus(input: { chargeId: string }) {
-      const charge = await payments.getCharge(input.chargeId);
-      return {
-        status: charge.status,
-        amountMinor: charge.amountMinor,
-        currency: charge.currency,
-        createdMs: charge.created * 1000,
-        failureCode: charge.failureCode,
-        failureMessage: charge.failureMessage,
-      };
+      return chargeStatusOf(await payments.getCharge(input.chargeId));
     },
 
     /**
@@ -612,4 +597,16 @@ function asApplicationFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.message, 'PaymentRefused', { code: err.code });
   }
   return err;
+}
+
+/** A charge as the provider reports it, in the workflow's units (milliseconds). */
+function chargeStatusOf(charge: Charge) {
+  return {
+    status: charge.status,
+    amountMinor: charge.amountMinor,
+    currency: charge.currency,
+    createdMs: charge.created * 1000,
+    failureCode: charge.failureCode,
+    failureMessage: charge.failureMessage,
+  };
 }

@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from './data-dir';
 import { findGo, goInstall, isExecutable } from './go-install';
 import { freeLowPort } from './ports';
 import { stopChild } from './processes';
-import type { TemporalServer } from './temporal-server';
+import { waitUntilTemporalAnswers, type TemporalServer } from './temporal-server';
 
 /**
  * The real Temporal server on PostgreSQL, built from the Go module registry as the CLI is
@@ -151,7 +151,6 @@ export interface TemporalClusterServer extends TemporalServer {
   pid(): number | undefined;
 }
 
-const READINESS_POLL_MS = 250;
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
@@ -225,27 +224,10 @@ async function waitForCluster(
   output: () => string,
 ): Promise<void> {
   const budgetMs = options.readinessBudgetMs ?? 120_000;
-  const deadline = Date.now() + budgetMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the Temporal server exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      try {
-        await ensureNamespace(connection, namespace, options.retentionDays ?? 3);
-        await probeWorkflowStart(connection, namespace);
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, READINESS_POLL_MS));
-  }
-  throw new Error(`Temporal server at ${address} not ready after ${budgetMs} ms: ${lastError}\n${output()}`);
+  await waitUntilTemporalAnswers({ child, address, budgetMs, output, what: 'Temporal server' }, async (connection) => {
+    await ensureNamespace(connection, namespace, options.retentionDays ?? 3);
+    await probeWorkflowStart(connection, namespace);
+  });
 }
 
 /** A fresh server knows only `temporal-system`: our namespace and its search attributes are registered here (what start-dev's flags do). */

@@ -91,19 +91,33 @@ export async function startTemporalDevServer(options: StartDevServerOptions): Pr
   };
 }
 
-async function waitForFrontend(child: ChildProcess, address: string, budgetMs: number, output: () => string): Promise<void> {
+function waitForFrontend(child: ChildProcess, address: string, budgetMs: number, output: () => string): Promise<void> {
+  return waitUntilTemporalAnswers({ child, address, budgetMs, output, what: 'Temporal dev server' }, async (connection) => {
+    await connection.workflowService.getSystemInfo({});
+    // The namespace is created asynchronously after the frontend answers.
+    await connection.workflowService.describeNamespace({ namespace: 'default' });
+  });
+}
+
+/**
+ * Polls a starting Temporal server until `ready` succeeds on a fresh connection; fails at once
+ * when the process exits, and after the budget with the last error and the server's output.
+ */
+export async function waitUntilTemporalAnswers(
+  server: { child: ChildProcess; address: string; budgetMs: number; output: () => string; what: string },
+  ready: (connection: Connection) => Promise<void>,
+): Promise<void> {
+  const { child, address, budgetMs, output, what } = server;
   const deadline = Date.now() + budgetMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`temporal server start-dev exited with code ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the ${what} exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
-        await connection.workflowService.getSystemInfo({});
-        // The namespace is created asynchronously after the frontend answers.
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        await ready(connection);
         return;
       } finally {
         await connection.close();
@@ -113,5 +127,5 @@ async function waitForFrontend(child: ChildProcess, address: string, budgetMs: n
     }
     await new Promise((r) => setTimeout(r, READINESS_POLL_MS));
   }
-  throw new Error(`Temporal dev server at ${address} not ready after ${budgetMs} ms: ${lastError}\n${output()}`);
+  throw new Error(`${what} at ${address} not ready after ${budgetMs} ms: ${lastError}\n${output()}`);
 }

@@ -30,6 +30,15 @@ interface QueueDef {
 
 const displayName = (knex: Knex, column: string) => knex.raw(`(select display_name from users u where u.user_id = ${column})`);
 
+/** What every deal row shows: its codes (the TX code as src/domain/ids.ts makes it), product and amount. */
+const dealColumns = (knex: Knex) => ({
+  paymentCode: 'o.payment_code',
+  transactionCode: knex.raw("'TX-' || substr(o.payment_code, 1, 4) || '-' || substr(o.payment_code, 5, 4)"),
+  productName: 'o.product_name',
+  totalMinor: knex.raw('o.total_minor::bigint'),
+  currency: 'o.currency',
+});
+
 const QUEUES: Record<QueueName, QueueDef> = {
   // Open disputes: how long they have waited and when they escalate (DISPUTE_ESCALATION_MS; money never moves on it).
   disputes: {
@@ -37,11 +46,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
       knex('orders as o')
         .where('o.state', 'disputed')
         .select({
-          paymentCode: 'o.payment_code',
-          transactionCode: knex.raw("'TX-' || substr(o.payment_code, 1, 4) || '-' || substr(o.payment_code, 5, 4)"),
-          productName: 'o.product_name',
-          totalMinor: knex.raw('o.total_minor::bigint'),
-          currency: 'o.currency',
+          ...dealColumns(knex),
           buyerId: 'o.buyer_id',
           buyerName: displayName(knex, 'o.buyer_id'),
           sellerId: 'o.seller_id',
@@ -125,11 +130,7 @@ const QUEUES: Record<QueueName, QueueDef> = {
       knex('orders as o')
         .where('o.state', 'parked')
         .select({
-          paymentCode: 'o.payment_code',
-          transactionCode: knex.raw("'TX-' || substr(o.payment_code, 1, 4) || '-' || substr(o.payment_code, 5, 4)"),
-          productName: 'o.product_name',
-          totalMinor: knex.raw('o.total_minor::bigint'),
-          currency: 'o.currency',
+          ...dealColumns(knex),
           parkReason: 'o.park_reason',
           parkDetail: 'o.park_detail',
           parkedAt: 'o.updated_at',

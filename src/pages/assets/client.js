@@ -369,3 +369,14 @@ export function start(main) {
       showNotice(err instanceof NetworkError ? t('error.network') : t('error.unexpected', { detail: err?.message ?? String(err) }));
     });
 }
+
+/** An order the caller may not see: not found, or not theirs; anything else as it came. */
+export function showOrderProblem(res) {
+  const key =
+    res.status === 404
+      ? 'pay.outcome.not_found'
+      : String(res.problem?.type ?? '').endsWith('/not-a-party')
+        ? 'pay.outcome.not_a_party'
+        : null;
+  showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
+}

@@ -1,6 +1,6 @@
 // Back from the provider's hosted checkout. What the browser was redirected with proves
 // nothing; the order (moved only by the provider's signed webhook) says whether the money came.
-import { $, api, config, goToLogin, idToken, pageHref, poll, show, showNotice, start, t } from './client.js';
+import { $, api, config, goToLogin, idToken, pageHref, poll, show, showOrderProblem, start, t } from './client.js';
 
 const code = config.code;
 // The session the provider sends back: once the order has opened another one, this one was spent without paying.
@@ -24,13 +24,7 @@ async function check() {
   const res = await api('GET', `/api/orders/${code}`);
   if (!res.ok) {
     show('#confirming', false);
-    const key =
-      res.status === 404
-        ? 'pay.outcome.not_found'
-        : String(res.problem?.type ?? '').endsWith('/not-a-party')
-          ? 'pay.outcome.not_a_party'
-          : null;
-    showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
+    showOrderProblem(res);
     return false;
   }
   const { state, checkout } = res.body;

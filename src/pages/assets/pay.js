@@ -20,6 +20,7 @@ import {
   showNotice,
   start,
   t,
+  showOrderProblem,
 } from './client.js';
 import { waitForFriendship } from './bind.js';
 
@@ -90,13 +91,7 @@ async function load() {
   if (!res.ok) {
     showStep(null);
     show('#summary', false);
-    const key =
-      res.status === 404
-        ? 'pay.outcome.not_found'
-        : String(res.problem?.type ?? '').endsWith('/not-a-party')
-          ? 'pay.outcome.not_a_party'
-          : null;
-    showNotice(key ? t(key) : t('error.unexpected', { detail: res.problem?.detail ?? res.status }));
+    showOrderProblem(res);
     return false;
   }
   view = res.body;
