@@ -4,6 +4,7 @@
  * provider issues for this order. The result still arrives by the signed webhook; the charge
  * events name the session (`checkoutSessionId`), which is how the order recognises its charge.
  */
+import { createHash } from 'node:crypto';
 import { webhookUrl } from '../domain/webhooks';
 import type { Currency } from '../domain/money';
 import type { PaymentProvider } from './client';
@@ -20,6 +21,7 @@ import {
 } from './contract';
 import { PAYMENT_SERVICE } from './client';
 import { ProviderBadResponse } from './provider-errors';
+import { PaymentRefused } from './errors';
 
 export interface OrderCheckoutInput {
   paymentCode: string;
@@ -131,7 +133,21 @@ function sameOrder(session: CheckoutSession, asked: CheckoutSessionInput): boole
  */
 export async function openOrderCheckout(provider: PaymentProvider, input: OrderCheckoutInput): Promise<OrderCheckout> {
   const asked = checkoutSessionInput(input);
-  const session = await provider.createCheckoutSession(asked, checkoutIdempotencyKey(input.paymentCode, input.attempt));
+  const key = checkoutIdempotencyKey(input.paymentCode, input.attempt);
+  let session: CheckoutSession;
+  try {
+    session = await provider.createCheckoutSession(asked, key);
+  } catch (err) {
+    // A workflow task lost after this step ran (its worker killed) runs it again on a later clock,
+    // so the session's expiry differs from what the key first carried and the provider refuses
+    // the key. The step is opened again under a key that names this body; the first session
+    // expires at the provider, and a payment into it shows as a reconciliation difference.
+    if (!(err instanceof PaymentRefused && err.code === 'idempotency-key-reuse')) throw err;
+    session = await provider.createCheckoutSession(
+      asked,
+      `${key}:${createHash('sha256').update(JSON.stringify(asked)).digest('hex').slice(0, 16)}`,
+    );
+  }
   if (!sameOrder(session, asked)) {
     throw new ProviderBadResponse(
       PAYMENT_SERVICE,

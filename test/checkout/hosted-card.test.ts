@@ -1,4 +1,10 @@
-import { PaymentRefused, checkoutIdempotencyKey, openOrderCheckout, type OrderCheckoutInput } from '../../src/payment';
+import {
+  PaymentRefused,
+  checkoutIdempotencyKey,
+  checkoutSessionInput,
+  openOrderCheckout,
+  type OrderCheckoutInput,
+} from '../../src/payment';
 import { rejectionOf, sleep } from '../emulators/helpers';
 import { newPaymentCode, orderInput as fixtureOrder, startCheckoutFixture, type CheckoutFixture } from './fixture';
 
@@ -48,6 +54,18 @@ describe('opening a checkout session', () => {
     });
     expect(again).toEqual(first);
     expect(f.emulator.state.sessions.size).toBe(1);
+  });
+
+  it('opens the step again when a lost workflow task re-ran it on a later clock (the provider refuses the key with another body)', async () => {
+    // The worker died after the provider accepted the first call; the re-run task's clock is later.
+    const input = orderInput();
+    const first = await openOrderCheckout(f.provider, input);
+    const later = { ...input, openedAtMs: input.openedAtMs + 61_000, paymentDeadlineMs: input.paymentDeadlineMs + 61_000 };
+    const rerun = await openOrderCheckout(f.provider, later);
+    expect(rerun.sessionId).not.toBe(first.sessionId);
+    expect(rerun.expiresAtMs).toBe(Math.floor(later.paymentDeadlineMs / 1000) * 1000);
+    // And that re-run, retried itself, finds its own session again.
+    expect(await openOrderCheckout(f.provider, later)).toEqual(rerun);
   });
 
   it('offers only the card for currencies ATMs do not take', async () => {
@@ -100,7 +118,9 @@ describe('opening a checkout session', () => {
   it('a reused key with another body is refused (409), as for charges', async () => {
     const input = orderInput();
     await openOrderCheckout(f.provider, input);
-    const error = await rejectionOf(openOrderCheckout(f.provider, { ...input, amountMinor: 901 }));
+    // The provider's rule, asked directly (openOrderCheckout re-opens the step under a key naming its body).
+    const key = checkoutIdempotencyKey(input.paymentCode, input.attempt);
+    const error = await rejectionOf(f.provider.createCheckoutSession(checkoutSessionInput({ ...input, amountMinor: 901 }), key));
     expect(error).toMatchObject({ status: 409, code: 'idempotency-key-reuse' });
     expect(checkoutIdempotencyKey(input.paymentCode, 1)).toBe(`${input.paymentCode}:checkout:1`);
   });
