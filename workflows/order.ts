@@ -695,14 +695,17 @@ class Deal {
     if (this.view.checkout !== undefined) return this.view.checkout;
     const { product, durations } = this.input;
     this.checkoutAttempts += 1;
-    const now = Date.now();
+    // On a coarse clock: a workflow task lost after the provider accepted this step (its worker
+    // killed) runs it again later, and must send the same body under the same key to get the same
+    // session, and so the same payment info (see openOrderCheckout for the rare minute boundary).
+    const now = onCheckoutClock(Date.now());
     const opened = await act.openCheckout({
       paymentCode: this.input.paymentCode,
       attempt: this.checkoutAttempts,
       amountMinor: this.chargeMinor(),
       currency: product.currency,
       description: `${product.productName} x${product.quantity}`,
-      paymentDeadlineMs: (this.view.paymentInfoSentAtMs ?? now) + durations.paymentExpiryMs,
+      paymentDeadlineMs: onCheckoutClock((this.view.paymentInfoSentAtMs ?? now) + durations.paymentExpiryMs),
       openedAtMs: now,
       publicBaseUrl: this.input.publicBaseUrl,
     });
@@ -1496,4 +1499,10 @@ function mustHave<T>(value: T | undefined, what: string): T {
 
 function isMinor(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The checkout's times, to the minute below (the session may close a little before the order does, never after). */
+const CHECKOUT_CLOCK_MS = 60_000;
+function onCheckoutClock(ms: number): number {
+  return Math.floor(ms / CHECKOUT_CLOCK_MS) * CHECKOUT_CLOCK_MS;
 }

@@ -176,7 +176,11 @@ describeWithChromium("issue 10's journeys, from the first chat message to the la
     await sees(seller(), cards.title.stage_two);
     await chatShot('journey-paid-1-stage-two');
     const wallet = await open(seller(), cards.button.myWallet);
-    await expectText(wallet, '#balance-rows tr[data-currency="TWD"] td', /1,200|1200/);
+    // What the seller got: the total less the platform fee the deal booked (the seller pays it by default).
+    const settled = await h.knex('orders').where({ payment_code: link.paymentCode }).first();
+    const feeMinor = Number(settled?.fee_minor);
+    expect(feeMinor).toBeGreaterThan(0);
+    await expectText(wallet, '#balance-rows tr[data-currency="TWD"] td', new RegExp((1200 - feeMinor).toLocaleString('en-US')));
     await screenshot(wallet, 'journey-paid-2-wallet');
 
     // Withdraw on the page: no bank account yet, so the page sends the seller to register one.
