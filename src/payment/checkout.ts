@@ -86,8 +86,17 @@ export function checkoutPaymentMethods(currency: Currency): CheckoutPaymentMetho
 export function checkoutExpiresAt(input: Pick<OrderCheckoutInput, 'paymentDeadlineMs' | 'openedAtMs'>): number {
   const openedAt = Math.floor(input.openedAtMs / 1000);
   const deadline = Math.floor(input.paymentDeadlineMs / 1000);
-  return Math.min(Math.max(deadline, openedAt + CHECKOUT_MIN_LIFETIME_SECONDS), openedAt + CHECKOUT_MAX_LIFETIME_SECONDS);
+  return Math.min(
+    Math.max(deadline, openedAt + CHECKOUT_MIN_LIFETIME_SECONDS + OPENED_AT_SLACK_SECONDS),
+    openedAt + CHECKOUT_MAX_LIFETIME_SECONDS,
+  );
 }
+
+/**
+ * How far `openedAtMs` may lie behind the provider's clock when the request arrives: the workflow
+ * gives it to the minute below (so a re-run step sends the same body), and the request takes time.
+ */
+const OPENED_AT_SLACK_SECONDS = 120;
 
 export function checkoutSessionInput(input: OrderCheckoutInput): CheckoutSessionInput {
   if (!CHECKOUT_REFERENCE_PATTERN.test(input.paymentCode)) {
