@@ -1,7 +1,7 @@
 import { orderWorkflowId } from '../../src/domain/ids';
 import { STRINGS } from '../../src/line/render';
 import { eventually, orderRow } from '../support/deal-steps';
-import { seenBy } from './chat-view';
+import { postbackData, seenBy } from './chat-view';
 import { dealInEscrow } from './escrow-deal';
 import { startLineDealHarness, type LineDealHarness } from './harness';
 
@@ -28,6 +28,10 @@ describe('a deal whose messages LINE refuses for good', () => {
     h.line.state.forgetUser(seller.userId);
     const refusedBefore = h.chatFailures.length;
     await h.tap(buyer.userId, buttons.agree);
+    // Agree asks first: the buyer confirms with the quick reply.
+    let confirm: string | undefined;
+    await eventually(async () => (confirm = postbackData(seenBy(h.line, buyer.userId), 'confirm_agree')) !== undefined);
+    await h.tap(buyer.userId, confirm!);
 
     // The deal ran to its end: the settling step finished (its messages included) and the workflow closed.
     const workflow = h.client.workflow.getHandle(orderWorkflowId(link.paymentCode));
