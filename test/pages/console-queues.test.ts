@@ -7,6 +7,7 @@ import { bindPhone, eventually, lastMessage, uniquePhone, walletRow } from '../s
 import { fundWallet, verifiedParty } from '../money-out/steps';
 import { collectPageErrors, describeWithChromium, desktopContext, expectText, launchBrowser, screenshot } from './browser';
 import { signInToConsole } from './staff-sign-in';
+import { recordReconciliation } from '../../src/ops/checks';
 
 /**
  * Issue 11: each queue of the desktop console and the action it leads to, in real Chromium at a
@@ -184,6 +185,33 @@ describeWithChromium('the desktop console: queues and their actions', () => {
       details: { reason: 'handler fixed in release 42' },
     });
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a reconciliation difference is a banner on the console until a later run finds it gone', async () => {
+    const range = { from: new Date(Date.now() - 60_000), to: new Date() };
+    const reference = `banner-test-${Date.now()}`;
+    // What the scheduled run records when the provider's statement has a charge our ledger lacks.
+    await recordReconciliation(h.knex, 'payments', range, [
+      {
+        kind: 'missing_in_ledger',
+        reference,
+        at: new Date().toISOString(),
+        description: `charge ${reference} is not in the ledger`,
+        details: {},
+      },
+    ]);
+    const context = await desktopContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${h.baseUrl}/pages/support?lang=en`);
+    await signInToConsole(page, 'agent');
+    await expectText(page, '#ops-banner', new RegExp(`Reconciliation found .*${reference}`));
+    await screenshot(page, 'console-ops-banner');
+
+    await recordReconciliation(h.knex, 'payments', { from: range.from, to: new Date() }, []);
+    await page.reload();
+    await page.waitForSelector('#whoami:not(:empty)');
+    await page.waitForSelector('#ops-banner', { state: 'hidden' });
     await context.close();
   });
 });

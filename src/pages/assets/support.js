@@ -689,7 +689,21 @@ async function enterConsole() {
   show('#signin', false);
   show('#console', true);
   show('#action-form', false);
-  await Promise.all([selectQueue('disputes'), revealOptionalSections()]);
+  await Promise.all([selectQueue('disputes'), revealOptionalSections(), showOperationsBanner()]);
+}
+
+/** A reconciliation difference or a broken audit chain stays in view until the scheduled checks find it whole. */
+async function showOperationsBanner() {
+  const res = await staffCall('GET', '/api/support/operations-status');
+  const banner = $('#ops-banner');
+  if (!res.ok || !res.body.attention) return show(banner, false);
+  const parts = [];
+  const open = res.body.reconciliation?.openDifferences ?? [];
+  if (open.length > 0) parts.push(t('support.ops.differences', { count: open.length, first: open[0].description }));
+  if (res.body.auditChain && !res.body.auditChain.ok)
+    parts.push(t('support.ops.audit_broken', { reason: res.body.auditChain.reason ?? '' }));
+  banner.textContent = parts.join(' ');
+  show(banner, true);
 }
 
 start(async () => {

@@ -19,7 +19,8 @@ export function supportBody(t: Translate): Html {
     <p id="signin-error" class="error" role="alert" hidden></p>
     <p><a id="signin-link" class="button-link" href="/auth/staff/login?next=%2Fpages%2Fsupport">${t('support.signin.submit')}</a></p>`;
 
-  const who = html`<div class="console-bar">
+  const who = html`<p id="ops-banner" class="error" role="alert" hidden></p>
+    <div class="console-bar">
       <p id="whoami" class="hint"></p>
       <button type="button" id="signout" class="secondary small">${t('support.signout')}</button>
     </div>
