@@ -15,6 +15,8 @@ export interface ProductSummary {
   totalMinor: number;
   currency: Currency;
   imageUrl?: string;
+  /** The seller's own words about the product (from the chat or the API), shown to the buyer at stage one. */
+  description?: string;
   transactionCode: string;
 }
 

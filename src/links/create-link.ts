@@ -78,6 +78,7 @@ export async function createPaymentLink(
     imageUrl:
       product.imageUrl ??
       `${settings.publicBaseUrl}/media/watermark/${transactionCode(paymentCode)}.png?name=${encodeURIComponent(product.name.slice(0, 80))}`,
+    ...(product.description ? { description: product.description } : {}),
     transactionCode: transactionCode(paymentCode),
   };
   const dynamicPassword = deriveDynamicPassword(settings.secrets.linkSecret, {

@@ -111,6 +111,15 @@ describe('renderDealMessage', () => {
     expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
   });
 
+  it("stage one shows the seller's description of the product, in the reader's language's label", () => {
+    const message = samplesFor({ ...product, description: 'Lightly used, with its box' }).stage_one;
+    const [zhCard] = renderDealMessage(message, 'zh-TW');
+    expect(visibleText(zhCard!)).toContain('商品說明');
+    expect(visibleText(zhCard!)).toContain('Lightly used, with its box');
+    const [plain] = renderDealMessage(samplesFor(product).stage_one, 'en');
+    expect(visibleText(plain!)).not.toContain('Description');
+  });
+
   it("buttons for the party they serve: the seller's stage-one card has no Agree/Dispute, the seller's link card no Pay now", () => {
     const samples = samplesFor(product);
     const postbacksOf = (out: messagingApi.Message) => actionsIn(out).filter((a) => a.type === 'postback');

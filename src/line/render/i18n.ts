@@ -30,6 +30,7 @@ export interface Strings {
     transactionCode: string;
     amountDue: string;
     product: string;
+    description: string;
     unitPrice: string;
     quantity: string;
     total: string;
@@ -164,6 +165,7 @@ const zhTW: Strings = {
     transactionCode: '交易代碼',
     amountDue: '應付金額',
     product: '商品',
+    description: '商品說明',
     unitPrice: '單價',
     quantity: '數量',
     total: '總金額',
@@ -304,6 +306,7 @@ const en: Strings = {
     transactionCode: 'Transaction code',
     amountDue: 'Amount due',
     product: 'Product',
+    description: 'Description',
     unitPrice: 'Unit price',
     quantity: 'Quantity',
     total: 'Total',

@@ -190,6 +190,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
       progress: progress(s, 'decision'),
       facts: [
         { label: s.label.product, value: m.product.productName },
+        ...(m.product.description ? [{ label: s.label.description, value: m.product.description }] : []),
         { label: s.label.quantity, value: String(m.product.quantity) },
         { label: s.label.total, value: money(m.product.totalMinor, m.product), strong: true },
         { label: s.label.decisionDeadline, value: formatDateTime(m.decisionDeadline, language), strong: true },
