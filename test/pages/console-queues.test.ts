@@ -189,6 +189,10 @@ describeWithChromium('the desktop console: queues and their actions', () => {
   });
 
   it('a reconciliation difference is a banner on the console until a later run finds it gone', async () => {
+    // Other suites share this database (and their scheduled runs may have found differences): a run
+    // covering everything so far that finds nothing closes those first, as a later nightly run would.
+    for (const source of ['payments', 'payouts'] as const)
+      await recordReconciliation(h.knex, source, { from: new Date(0), to: new Date() }, []);
     const range = { from: new Date(Date.now() - 60_000), to: new Date() };
     const reference = `banner-test-${Date.now()}`;
     // What the scheduled run records when the provider's statement has a charge our ledger lacks.
@@ -211,7 +215,11 @@ describeWithChromium('the desktop console: queues and their actions', () => {
     await recordReconciliation(h.knex, 'payments', { from: range.from, to: new Date() }, []);
     await page.reload();
     await page.waitForSelector('#whoami:not(:empty)');
-    await page.waitForSelector('#ops-banner', { state: 'hidden' });
+    // Ours is gone from the banner (hidden, unless something else in this shared database needs a look).
+    await page.waitForFunction((ref) => {
+      const banner = document.querySelector<HTMLElement>('#ops-banner');
+      return banner !== null && (banner.hidden || !(banner.textContent ?? '').includes(ref));
+    }, reference);
     await context.close();
   });
 });
