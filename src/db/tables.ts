@@ -81,6 +81,8 @@ export interface UserRow {
   user_id: string;
   display_name: string | null;
   language: string;
+  /** The user chose `language` in chat (0025); a follow event then keeps it instead of the profile's. */
+  language_chosen: boolean;
   is_friend: boolean;
   friend_event_ms: string | null;
   created_at: Date;

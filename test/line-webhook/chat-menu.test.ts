@@ -68,6 +68,17 @@ describe('anything typed into the chat', () => {
     expect((await userRow(h, user.userId)).language).toBe('zh-TW');
   });
 
+  it('keeps the language chosen in chat when the user blocks and adds the account again', async () => {
+    // The profile says zh-TW; the user chose English in chat, which must outlive a new follow event.
+    const user = await h.newUser({ language: 'zh-TW' });
+    await ask(user.userId, () => h.say(user.userId, 'English'));
+    await emulator({ type: 'unfollow', userId: user.userId })();
+    await eventually(async () => (await userRow(h, user.userId)).is_friend === false);
+    const welcome = await ask(user.userId, emulator({ type: 'follow', userId: user.userId }));
+    expect(welcome.text).toBe(CHAT_TEXTS.en.welcome);
+    expect((await userRow(h, user.userId)).language).toBe('en');
+  });
+
   it('lists my deals with their states and a button to the list page; a typed TX code opens that deal', async () => {
     const seller = await h.newUser();
     await activateWallet(h, seller);

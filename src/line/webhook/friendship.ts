@@ -3,7 +3,7 @@ import { CHAT_TEXTS } from './texts';
 import { languageFromProfile } from './lookup';
 import { text } from './respond';
 import type { EventContext, EventHandler } from './context';
-import type { Language } from '../render';
+import { isLanguage, type Language } from '../render';
 import { linkRichMenu } from '../rich-menu';
 import { withMenu } from './menu';
 
@@ -25,9 +25,12 @@ export async function applyFriendship(knex: Knex, userId: string, isFriend: bool
 
 export const handleFollow: EventHandler = async (ctx, event, userId) => {
   if (!(await applyFriendship(ctx.knex, userId, true, event.timestampMs))) return 'ignored';
-  // Name and language come from the profile, which LINE shows only to friends.
+  // Name and language come from the profile, which LINE shows only to friends; a language the
+  // user chose in chat outlives a block and a new follow.
   const profile = await ctx.line.getProfile(userId);
-  const language = languageFromProfile(profile?.language);
+  const row = await ctx.knex('users').where({ user_id: userId }).first('language', 'language_chosen');
+  const chosen = row?.language_chosen === true && isLanguage(row.language) ? row.language : undefined;
+  const language = chosen ?? languageFromProfile(profile?.language);
   if (profile) await ctx.knex('users').where({ user_id: userId }).update({ display_name: profile.displayName, language });
   await ctx.responder.respond(event, userId, [withMenu(text(CHAT_TEXTS[language].welcome), language)], 'welcome');
   await linkMenu(ctx, userId, language);

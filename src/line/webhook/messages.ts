@@ -51,7 +51,7 @@ export const handleMessage: EventHandler = async (ctx, event, userId) => {
       return answerWith(ctx, event, userId, await wallet(ask, { withdrawing: true }), language);
     case 'language': {
       if (intent.to === undefined) return answerWith(ctx, event, userId, [languageChoice()], language);
-      await ctx.knex('users').where({ user_id: userId }).update({ language: intent.to });
+      await ctx.knex('users').where({ user_id: userId }).update({ language: intent.to, language_chosen: true });
       await linkMenu(ctx, userId, intent.to);
       return answerWith(ctx, event, userId, [text(MENU_TEXTS[intent.to].languageSet)], intent.to);
     }
