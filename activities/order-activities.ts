@@ -24,7 +24,14 @@ import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
-import { openOrderCheckout, PaymentRefused, type OrderCheckout, type OrderCheckoutInput, type PaymentProvider } from '../src/payment';
+import {
+  CHECKOUT_LANGUAGES,
+  openOrderCheckout,
+  PaymentRefused,
+  type OrderCheckout,
+  type OrderCheckoutInput,
+  type PaymentProvider,
+} from '../src/payment';
 import type { Charge } from '../src/payment/contract';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
@@ -322,7 +329,13 @@ export function createOrderActivities(deps: OrderActivityDeps) {
      */
     async openCheckout(input: OrderCheckoutInput): Promise<OrderCheckout> {
       try {
-        return await openOrderCheckout(payments, input);
+        // The provider's page and our return page speak the buyer's language.
+        const buyer = await knex('orders as o')
+          .join('users as u', 'u.user_id', 'o.buyer_id')
+          .where('o.payment_code', input.paymentCode)
+          .first('u.language');
+        const language = CHECKOUT_LANGUAGES.find((l) => l === buyer?.language);
+        return await openOrderCheckout(payments, { ...input, ...(language ? { language } : {}) });
       } catch (err) {
         throw asApplicationFailure(err);
       }

@@ -65,8 +65,10 @@ export function checkoutIdempotencyKey(paymentCode: string, attempt: number): st
 }
 
 /** Our page the provider sends the buyer back to (it adds `session_id`). */
-export function checkoutReturnUrl(publicBaseUrl: string, paymentCode: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/pages/pay/${encodeURIComponent(paymentCode)}/return`;
+export function checkoutReturnUrl(publicBaseUrl: string, paymentCode: string, language?: CheckoutLanguage): string {
+  const url = `${publicBaseUrl.replace(/\/+$/, '')}/pages/pay/${encodeURIComponent(paymentCode)}/return`;
+  // Our pages speak zh-TW unless asked (`?lang=en`); the buyer comes back in the language they left in.
+  return language === 'en' ? `${url}?lang=en` : url;
 }
 
 /** What the payment info shows as the account to pay into: the one the provider issued, `812-12345678901234`. */
@@ -107,7 +109,7 @@ export function checkoutSessionInput(input: OrderCheckoutInput): CheckoutSession
     currency: input.currency,
     reference: input.paymentCode,
     description: fitDescription(input.description) || input.paymentCode,
-    returnUrl: checkoutReturnUrl(input.publicBaseUrl, input.paymentCode),
+    returnUrl: checkoutReturnUrl(input.publicBaseUrl, input.paymentCode, input.language),
     callbackUrl: webhookUrl(input.publicBaseUrl, 'payments'),
     paymentMethods: checkoutPaymentMethods(input.currency),
     expiresAt: checkoutExpiresAt(input),

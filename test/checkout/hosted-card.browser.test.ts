@@ -33,11 +33,13 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
     await h?.close();
   });
 
-  it("a card with the 3-D-Secure-like challenge: code from the issuer's page, then our return page confirming the payment", async () => {
+  /** A deal up to the card page: payment info, card chosen, OTP verified; the buyer's language as given. */
+  async function cardCheckout(product: { name: string; unitPriceMinor: number; quantity: number }, language?: 'en') {
     const seller = await h.newUser();
     await activateWallet(h, seller);
-    const link = await createLink(h, seller, { name: '手作茶杯', unitPriceMinor: 450, quantity: 2 });
+    const link = await createLink(h, seller, product);
     const buyer = await readyBuyer(h);
+    if (language) await h.knex('users').where({ user_id: buyer.userId }).update({ language });
     const requested = await h.call('POST', `/api/orders/${link.paymentCode}/payment-requests`, buyer.token, {
       dynamicPassword: link.dynamicPassword,
     });
@@ -56,6 +58,11 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
       virtualAccount: checkout.virtualAccount,
     };
     expect(checkout.url).toBe(opened.checkoutUrl);
+    return { link, buyer, opened };
+  }
+
+  it("a card with the 3-D-Secure-like challenge: code from the issuer's page, then our return page confirming the payment", async () => {
+    const { link, buyer, opened } = await cardCheckout({ name: '手作茶杯', unitPriceMinor: 450, quantity: 2 });
 
     const context = await phoneContext(browser, buyer.token);
     const page = await context.newPage();
@@ -114,6 +121,27 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
     await screenshot(page, 'checkout-return-confirmed');
     await page.click('#to-payment');
     await page.waitForURL(`${site.baseUrl}/pages/pay/${link.paymentCode}`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a buyer who reads English gets the card page and our return page in English', async () => {
+    const { link, buyer, opened } = await cardCheckout({ name: 'Teacup', unitPriceMinor: 300, quantity: 1 }, 'en');
+    const context = await phoneContext(browser, buyer.token);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(opened.checkoutUrl);
+    await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await page.getByLabel('Expiry (MM/YY)').fill('12/34');
+    await page.getByLabel('Security code').fill('123');
+    await page.getByRole('button', { name: /Pay/ }).click();
+    await page.waitForURL(/\/return\?/);
+    const back = new URL(page.url());
+    expect(back.pathname).toBe(`/pages/pay/${link.paymentCode}/return`);
+    expect(back.searchParams.get('lang')).toBe('en');
+    await expectText(page, '#return-outcome', /Your payment is confirmed/);
+    expect(await page.getAttribute('#to-payment', 'href')).toBe(`/pages/pay/${link.paymentCode}?lang=en`);
+    await screenshot(page, 'checkout-return-confirmed-en');
     expect(errors).toEqual([]);
     await context.close();
   });
