@@ -2,6 +2,7 @@ import { webhookUrl } from '../src/domain/webhooks';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import { openJournaledCheckout } from '../src/payment/checkout-journal';
 import type { ChatPort } from '../src/chat/port';
 import type { Outgoing } from '../src/chat/messages';
 import type { Settings } from '../src/config/settings';
@@ -24,14 +25,7 @@ import type { Currency } from '../src/domain/money';
 import { LedgerError, type Ledger, type TransferInput } from '../src/ledger';
 import { dynamicPasswordMatches } from '../src/links/dynamic-password';
 import { challengeOtp, otpProof, proofsMatch } from '../src/otp/otp';
-import {
-  CHECKOUT_LANGUAGES,
-  openOrderCheckout,
-  PaymentRefused,
-  type OrderCheckout,
-  type OrderCheckoutInput,
-  type PaymentProvider,
-} from '../src/payment';
+import { CHECKOUT_LANGUAGES, PaymentRefused, type OrderCheckout, type OrderCheckoutInput, type PaymentProvider } from '../src/payment';
 import type { Charge } from '../src/payment/contract';
 import { phoneStatus, type PhoneBindingRow, type PhoneStatus } from '../src/phone/intelligence';
 import { appendAudit } from '../src/audit';
@@ -335,7 +329,7 @@ export function createOrderActivities(deps: OrderActivityDeps) {
           .where('o.payment_code', input.paymentCode)
           .first('u.language');
         const language = CHECKOUT_LANGUAGES.find((l) => l === buyer?.language);
-        return await openOrderCheckout(payments, { ...input, ...(language ? { language } : {}) });
+        return await openJournaledCheckout(knex, payments, { ...input, ...(language ? { language } : {}) });
       } catch (err) {
         throw asApplicationFailure(err);
       }

@@ -142,17 +142,20 @@ function sameOrder(session: CheckoutSession, asked: CheckoutSessionInput): boole
  * `PaymentRefused` (4xx: do not retry), `PaymentUnavailable` (retry with the same input) or
  * `ProviderBadResponse` (the provider answered for another order or amount).
  */
-export async function openOrderCheckout(provider: PaymentProvider, input: OrderCheckoutInput): Promise<OrderCheckout> {
-  const asked = checkoutSessionInput(input);
+export async function openOrderCheckout(
+  provider: PaymentProvider,
+  input: OrderCheckoutInput,
+  asked: CheckoutSessionInput = checkoutSessionInput(input),
+): Promise<OrderCheckout> {
   const key = checkoutIdempotencyKey(input.paymentCode, input.attempt);
   let session: CheckoutSession;
   try {
     session = await provider.createCheckoutSession(asked, key);
   } catch (err) {
-    // A workflow task lost after this step ran (its worker killed) runs it again on a later clock,
-    // so the session's expiry differs from what the key first carried and the provider refuses
-    // the key. The step is opened again under a key that names this body; the first session
-    // expires at the provider, and a payment into it shows as a reconciliation difference.
+    // A step begun before the request journal (checkout-journal.ts) and re-run by a lost workflow
+    // task on a later clock carries another expiry than the key first did, and the provider
+    // refuses the key. The step is opened again under a key that names this body; the first
+    // session expires at the provider, and a payment into it shows as a reconciliation difference.
     if (!(err instanceof PaymentRefused && err.code === 'idempotency-key-reuse')) throw err;
     session = await provider.createCheckoutSession(
       asked,

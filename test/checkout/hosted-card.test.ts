@@ -5,6 +5,10 @@ import {
   openOrderCheckout,
   type OrderCheckoutInput,
 } from '../../src/payment';
+import type { Knex } from 'knex';
+import { createKnex } from '../../src/db/knex';
+import { openJournaledCheckout } from '../../src/payment/checkout-journal';
+import { testDatabaseUrl } from '../support/env';
 import { rejectionOf, sleep } from '../emulators/helpers';
 import { newPaymentCode, orderInput as fixtureOrder, startCheckoutFixture, type CheckoutFixture } from './fixture';
 
@@ -16,6 +20,13 @@ import { newPaymentCode, orderInput as fixtureOrder, startCheckoutFixture, type 
 const QUIET_PERIOD_MS = 200;
 
 let f: CheckoutFixture;
+let knex: Knex;
+beforeAll(() => {
+  knex = createKnex(testDatabaseUrl(), 2);
+});
+afterAll(async () => {
+  await knex.destroy();
+});
 beforeEach(async () => {
   f = await startCheckoutFixture();
 });
@@ -56,16 +67,31 @@ describe('opening a checkout session', () => {
     expect(f.emulator.state.sessions.size).toBe(1);
   });
 
-  it('opens the step again when a lost workflow task re-ran it on a later clock (the provider refuses the key with another body)', async () => {
-    // The worker died after the provider accepted the first call; the re-run task's clock is later.
+  it('a step re-run by a lost workflow task on a later clock gets the same session: the first body is journalled in PostgreSQL', async () => {
+    // The worker died after the provider accepted the first call; the re-run task's clock is a
+    // minute later. Without the journal the provider refuses the key with another body and a second
+    // session (another ATM account, another deadline) would reach the buyer as second payment info.
+    const input = orderInput();
+    const first = await openJournaledCheckout(knex, f.provider, input);
+    const later = { ...input, openedAtMs: input.openedAtMs + 61_000, paymentDeadlineMs: input.paymentDeadlineMs + 61_000 };
+    const rerun = await openJournaledCheckout(knex, f.provider, later);
+    expect(rerun).toEqual(first);
+    expect(f.emulator.state.sessions.size).toBe(1);
+    // The next attempt (a new key) opens its own session on its own clock.
+    const next = await openJournaledCheckout(knex, f.provider, { ...later, attempt: 2 });
+    expect(next.sessionId).not.toBe(first.sessionId);
+    expect(next.expiresAtMs).toBe(Math.floor(later.paymentDeadlineMs / 1000) * 1000);
+  });
+
+  it('a step begun before the journal, re-run on a later clock, is opened again under a key naming its body', async () => {
     const input = orderInput();
     const first = await openOrderCheckout(f.provider, input);
     const later = { ...input, openedAtMs: input.openedAtMs + 61_000, paymentDeadlineMs: input.paymentDeadlineMs + 61_000 };
-    const rerun = await openOrderCheckout(f.provider, later);
+    const rerun = await openJournaledCheckout(knex, f.provider, later);
     expect(rerun.sessionId).not.toBe(first.sessionId);
     expect(rerun.expiresAtMs).toBe(Math.floor(later.paymentDeadlineMs / 1000) * 1000);
     // And that re-run, retried itself, finds its own session again.
-    expect(await openOrderCheckout(f.provider, later)).toEqual(rerun);
+    expect(await openJournaledCheckout(knex, f.provider, later)).toEqual(rerun);
   });
 
   it('offers only the card for currencies ATMs do not take', async () => {
