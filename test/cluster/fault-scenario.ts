@@ -172,6 +172,21 @@ async function main(): Promise<FaultReport> {
       if (new Set(bodies).size !== bodies.length) partiesToldTwice.push(party.userId);
     }
     const buyerMessageCounts = [...new Set(deals.map((d) => line().state.messagesTo(d.buyer.userId).length))];
+    // When counts differ, what the buyers with the fewest and the most messages were told, to see which message.
+    const messageTitles = (userId: string) =>
+      line()
+        .state.messagesTo(userId)
+        .map((m) => {
+          const body = m.message as { altText?: string; text?: string };
+          return (body.altText ?? body.text ?? '').slice(0, 80);
+        });
+    const byCount = [...deals].sort(
+      (a, b) => line().state.messagesTo(a.buyer.userId).length - line().state.messagesTo(b.buyer.userId).length,
+    );
+    const buyerMessagesWhenCountsDiffer =
+      buyerMessageCounts.length > 1
+        ? [messageTitles(byCount[0].buyer.userId), messageTitles(byCount[byCount.length - 1].buyer.userId)]
+        : [];
     const sellerMessageCountsPerDeal = [
       ...new Set(
         deals.map(
@@ -216,6 +231,9 @@ async function main(): Promise<FaultReport> {
         `  calls sent again after an outage answer: ${JSON.stringify(retriedCalls)}`,
         `  processes started again by the supervisor: ${[...system.workers, ...system.apis].map((p) => `${p.name}×${p.restarts()}`).join(', ')}`,
         `  buyer messages per deal: ${buyerMessageCounts.join(',')}; seller messages per deal: ${sellerMessageCountsPerDeal.join(',')}; history events per deal: ${history.events?.length}`,
+        ...buyerMessagesWhenCountsDiffer.map(
+          (titles, i) => `  buyer with the ${i === 0 ? 'fewest' : 'most'} messages was told: ${JSON.stringify(titles)}`,
+        ),
       ],
     };
   } catch (err) {
