@@ -59,7 +59,7 @@ describeWithChromium('the chat record on the deal page', () => {
     return { page, errors, close: () => context.close() };
   }
 
-  it('the buyer sees both parties’ messages as bubbles in zh-TW, the QR picture loaded, buttons as labels', async () => {
+  it('the buyer sees both parties’ messages as bubbles in zh-TW, the QR picture loaded, buttons as labels; a new step joins without a reload', async () => {
     const { page, errors, close } = await open(buyer);
     await expectText(page, '#transcript-h', /^對話紀錄$/);
     const bubbles = page.locator('#transcript-list li');
@@ -79,6 +79,12 @@ describeWithChromium('the chat record on the deal page', () => {
 
     await screenshotOf(page.locator('#transcript'), 'transcript-buyer');
     await screenshot(page, 'transcript-buyer-page');
+
+    // A new step's messages join the record without a reload: the buyer disputes on this page.
+    await page.getByRole('textbox', { name: '爭議原因', exact: true }).fill('鏡頭有刮痕');
+    await page.getByRole('button', { name: '提出爭議' }).click();
+    await page.waitForSelector('#transcript-list [data-kind="dispute_opened"][data-role="buyer"]', { timeout: 20_000 });
+    await expectText(page, '#transcript-list [data-kind="dispute_opened"][data-role="seller"]', /鏡頭有刮痕/);
     expect(errors).toEqual([]);
     await close();
   });

@@ -111,9 +111,8 @@ function render() {
   if (lastState !== undefined && lastState !== view.state) setStatus(''); // it spoke of the step just left
   lastState = view.state;
 
-  // After payment either party finds the chat record under the progress; a network failure is
-  // tried again on the next poll.
-  if (PROGRESS_STATES.includes(view.state) && view.viewer !== 'visitor') refreshTranscript(code, view).catch(() => undefined);
+  // After payment either party finds the chat record under the progress.
+  if (PROGRESS_STATES.includes(view.state) && view.viewer !== 'visitor') refreshTranscript(code, view, FINAL_STATES.includes(view.state));
   else hideTranscript();
 
   switch (view.state) {
