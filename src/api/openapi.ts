@@ -38,6 +38,13 @@ export const API_OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/api/orders': { get: { summary: "The caller's orders (read model)", security: user } },
   '/api/orders/{code}': { get: { summary: 'An order as its parties see it', security: user } },
+  '/api/orders/{code}/transcript': {
+    get: {
+      summary:
+        "S203: the deal's transcript — every message we sent its buyer and seller, in order, with whom it went to (role, `you`), as they saw it in the reader's language (`?lang=zh-TW|en`, else theirs); codes hidden; the other party's private messages, third parties' and undelivered ones left out. The deal's parties only (anyone else 404)",
+      security: user,
+    },
+  },
   '/api/orders/{code}/payment-requests': {
     post: {
       summary: 'S101–S108: request payment with the dynamic password',

@@ -110,6 +110,16 @@ const zhTW = {
   'progress.refunded': '已全額退款 {buyerRefunded} 給買家。',
   'progress.split': '爭議已處理:撥付給賣家 {sellerPaid},退還買家 {buyerRefunded}。',
 
+  'transcript.heading': '對話紀錄',
+  'transcript.hint': '我們在 LINE 傳給買賣雙方關於這筆交易的訊息,依時間排列;驗證碼與密碼已隱藏。',
+  'transcript.empty': '目前還沒有訊息。',
+  'transcript.to.buyer': '{at} · 傳給買家',
+  'transcript.to.seller': '{at} · 傳給賣家',
+  'transcript.to.you': '{at} · 傳給您({role})',
+  'transcript.role.buyer': '買家',
+  'transcript.role.seller': '賣家',
+  'transcript.image_alt': '訊息中的圖片',
+
   'wallet.title': '我的電子錢包',
   'wallet.intro': '收款與付款都需要先啟用電子錢包。我們會把 6 位數驗證碼傳到您的 LINE 聊天室。',
   'wallet.state': '目前狀態:{state}',
@@ -439,6 +449,16 @@ const en: Record<MessageKey, string> = {
   'progress.completed': 'Done. {sellerPaid} paid to the seller.',
   'progress.refunded': '{buyerRefunded} refunded to the buyer in full.',
   'progress.split': 'Dispute resolved: {sellerPaid} to the seller, {buyerRefunded} back to the buyer.',
+
+  'transcript.heading': 'Chat record',
+  'transcript.hint': 'What we sent the buyer and the seller in LINE about this deal, oldest first; codes and passwords are hidden.',
+  'transcript.empty': 'No messages yet.',
+  'transcript.to.buyer': '{at} · to the buyer',
+  'transcript.to.seller': '{at} · to the seller',
+  'transcript.to.you': '{at} · to you ({role})',
+  'transcript.role.buyer': 'buyer',
+  'transcript.role.seller': 'seller',
+  'transcript.image_alt': 'Picture in the message',
 
   'wallet.title': 'My e-wallet',
   'wallet.intro': 'You need an active e-wallet to pay and to be paid. We send a 6-digit code to your LINE chat.',

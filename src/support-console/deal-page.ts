@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { DealMessage } from '../chat/messages';
-import { decryptField, type KeyRing } from '../crypto';
+import type { KeyRing } from '../crypto';
 import { listEvidence, type EvidenceItem } from '../deal/evidence';
+import { readDealDeliveries } from '../deal/transcript';
 import { escrowAccountId, orderWorkflowId, transactionCode } from '../domain/ids';
 import { isLanguage, DEFAULT_LANGUAGE } from '../line/render';
 import { orderViewQuery, type OrderView } from '../../workflows/order-messages';
@@ -87,21 +87,17 @@ export async function readDealPage(
       .select('seq', 'at', 'actor', 'action', 'details')
   ).map((r) => ({ id: Number(r.seq), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, details: r.details }));
 
-  const deliveries = await knex('chat_deliveries')
-    .where('retry_key', 'like', `${orderWorkflowId(paymentCode)}:%`)
-    .orderBy('sent_at')
-    .select('to_user_id', 'kind', 'sent_at', 'status', 'message_ciphertext');
-  const messages = deliveries.map((d) => {
-    const party = parties.find((p) => p.userId === d.to_user_id);
+  // The same transcript the parties read (src/deal/transcript.ts), whole: each message as its recipient saw it.
+  const messages = (await readDealDeliveries(knex, deps.ring, paymentCode)).map((d) => {
+    const party = parties.find((p) => p.userId === d.to);
     const language = party && isLanguage(party.language) ? party.language : DEFAULT_LANGUAGE;
-    const message = d.message_ciphertext ? (JSON.parse(decryptField(deps.ring, d.message_ciphertext)) as DealMessage) : undefined;
     return {
-      sentAt: new Date(d.sent_at).toISOString(),
-      to: d.to_user_id,
+      sentAt: d.sentAt,
+      to: d.to,
       role: party?.role ?? ('other' as const),
       kind: d.kind,
       status: d.status,
-      ...(message ? { seen: seenMessage(message, language) } : {}),
+      ...(d.message ? { seen: seenMessage(d.message, language) } : {}),
     };
   });
 

@@ -5,7 +5,9 @@ import { renderDealMessage, type Language } from '../line/render';
 /**
  * A deal message as its recipient saw it in LINE: rendered again by the same renderer, in their
  * language, then read out of the Flex JSON in display order (texts, pictures, buttons, quick
- * replies) for the console. Codes a party had to keep to themselves are hidden from staff.
+ * replies) for the console and for the parties' chat record (src/deal/transcript.ts). Codes a
+ * party had to keep to themselves are hidden from staff, and from the record too: it may be
+ * screenshotted and shared.
  */
 export interface SeenMessage {
   altText?: string;

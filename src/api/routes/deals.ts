@@ -9,6 +9,9 @@ import { PAYMENT_SOURCE_TYPES } from '../../domain/payment-sources';
 import { createPaymentLink, type LinkDeps } from '../../links/create-link';
 import { otpProof } from '../../otp/otp';
 import { recordDecisionIntent } from '../../deal/decision-intents';
+import { partyTranscript, readDealDeliveries } from '../../deal/transcript';
+import { fieldKeyRingFromEnv } from '../../crypto';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES } from '../../line/render';
 import {
   cancelLinkUpdate,
   decideUpdate,
@@ -72,6 +75,8 @@ const decisionSchema = z
   .object({ decision: z.enum(['agree', 'dispute']), reason: z.string().trim().max(TEXT_LIMITS.disputeReasonMaxChars).optional() })
   .strict()
   .refine((d) => d.decision === 'agree' || (d.reason ?? '').length > 0, { message: 'a dispute needs a reason', path: ['reason'] });
+/** The page's language (`?lang=`), else the reader's own (users.language). */
+const transcriptQuery = z.object({ lang: z.enum(LANGUAGES).optional() });
 
 type Viewer = 'seller' | 'buyer' | 'visitor';
 
@@ -124,6 +129,7 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   const router = Router();
   const user = requireUser(deps.verifier, deps.loginUrl);
   const secret = deps.settings.secrets.hashSecret;
+  const ring = fieldKeyRingFromEnv(process.env);
 
   const order = (req: Request) => {
     const code = String(req.params.code);
@@ -208,6 +214,28 @@ export function dealRoutes(deps: DealRouteDeps): Router {
     // learns nothing, not even that the order exists.
     if (viewer === 'visitor' && view.buyerId !== undefined) throw new HttpProblem(404, 'not-found', 'no such payment code');
     res.json(orderViewFor(view, viewer, await displayNames(deps.knex, [view.sellerId, view.buyerId])));
+  });
+
+  // S203 "transaction info (… chat screenshot)": what our official account told both parties
+  // about this deal, for its parties only. Read from the tables, so it outlives the workflow;
+  // anyone else gets the order view's refusal (404), learning nothing, not even that it exists.
+  router.get('/api/orders/:code/transcript', user, async (req, res) => {
+    const { code } = order(req);
+    const query = transcriptQuery.parse(req.query);
+    const userId: string = res.locals.userId;
+    const row = await deps.knex('orders').where({ payment_code: code }).first('seller_id', 'buyer_id');
+    if (!row || (row.seller_id !== userId && row.buyer_id !== userId)) throw new HttpProblem(404, 'not-found', 'no such payment code');
+    const stored = (await deps.knex('users').where({ user_id: userId }).first('language'))?.language;
+    const language = query.lang ?? (isLanguage(stored) ? stored : DEFAULT_LANGUAGE);
+    const deliveries = await readDealDeliveries(deps.knex, ring, code);
+    res.json(
+      partyTranscript(
+        deliveries,
+        { paymentCode: code, sellerId: row.seller_id, buyerId: row.buyer_id ?? null },
+        { userId, language },
+        deps.settings.publicBaseUrl,
+      ),
+    );
   });
 
   router.post('/api/orders/:code/payment-requests', user, async (req, res) => {

@@ -23,6 +23,7 @@ import {
   showOrderProblem,
 } from './client.js';
 import { waitForFriendship } from './bind.js';
+import { hideTranscript, refreshTranscript } from './transcript.js';
 
 const code = config.code;
 const STEPS = ['password-step', 'payment-step', 'otp-step', 'checkout-step', 'pending-step', 'progress'];
@@ -109,6 +110,10 @@ function render() {
   const declined = lastState === 'payment_pending' && view.state === 'awaiting_payment';
   if (lastState !== undefined && lastState !== view.state) setStatus(''); // it spoke of the step just left
   lastState = view.state;
+
+  // After payment either party finds the chat record under the progress.
+  if (PROGRESS_STATES.includes(view.state) && view.viewer !== 'visitor') refreshTranscript(code, view, FINAL_STATES.includes(view.state));
+  else hideTranscript();
 
   switch (view.state) {
     case 'awaiting_buyer':

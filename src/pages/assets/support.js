@@ -19,6 +19,7 @@ import {
   start,
   t,
 } from './client.js';
+import { el, messageBubble } from './bubble.js';
 
 const staff = { auth: 'staff' };
 let current; // the deal on screen: { code, total, currency, state }
@@ -58,18 +59,6 @@ async function signOut() {
 }
 
 // ---- small DOM helpers ------------------------------------------------------------------
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k === 'on') for (const [event, fn] of Object.entries(v)) node.addEventListener(event, fn);
-    else if (k === 'className') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child);
-  return node;
-}
 
 const button = (label, onClick, className = 'small') => el('button', { type: 'button', className, on: { click: onClick } }, label);
 const when = (iso) => (iso ? formatDateTime(Date.parse(iso)) : '—');
@@ -476,30 +465,15 @@ function renderEvidence(code, items) {
 /** One message as its recipient saw it: the card's lines, its buttons and quick replies. */
 function bubble(m, parties) {
   const party = parties.find((p) => p.userId === m.to);
-  const header = el(
-    'header',
-    {},
-    t('console.deal.messages.to', { role: roleWord(m.role), name: party?.displayName ?? m.to, at: when(m.sentAt) }),
-  );
+  const header = t('console.deal.messages.to', { role: roleWord(m.role), name: party?.displayName ?? m.to, at: when(m.sentAt) });
   if (!m.seen)
     return el(
       'article',
       { className: 'bubble', dataset: { role: m.role, kind: m.kind } },
-      header,
+      el('header', {}, header),
       el('p', {}, t('console.deal.messages.unreadable', { kind: m.kind })),
     );
-  const lines = m.seen.lines.map((line, i) => el(i === 0 ? 'strong' : 'p', {}, line));
-  const chips = [
-    ...m.seen.buttons.map((b) => el('span', { className: 'chip' }, b)),
-    ...m.seen.quickReplies.map((q) => el('span', { className: 'chip quick' }, q)),
-  ];
-  return el(
-    'article',
-    { className: 'bubble', dataset: { role: m.role, kind: m.kind } },
-    header,
-    lines,
-    chips.length ? el('div', { className: 'chips' }, chips) : null,
-  );
+  return messageBubble({ header, role: m.role, kind: m.kind, seen: m.seen });
 }
 
 /** Release and refund have only one right answer; a split is the agent's to type. */

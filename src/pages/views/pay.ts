@@ -6,6 +6,7 @@ import { notice } from './notice';
 /**
  * The buyer's payment page, S101–S115 then S203–S207: every step is in the markup, hidden,
  * and assets/pay.js shows the one the order is at (so a reload resumes where the buyer was).
+ * After payment either party also finds the chat record (S203: our messages to both of them).
  */
 export function payBody(t: Translate): Html {
   const summary = html`<figure class="product-figure">
@@ -144,5 +145,12 @@ export function payBody(t: Translate): Html {
       ${card} ${atm}`,
   )}
   ${section('otp-step', t('pay.otp.heading'), otp)} ${section('checkout-step', t('pay.checkout.heading'), checkout)}
-  ${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)} ${section('progress', t('progress.heading'), progress)}`;
+  ${section('pending-step', null, html`<p class="busy">${t('pay.pending')}</p>`)} ${section('progress', t('progress.heading'), progress)}
+  ${section(
+    'transcript',
+    t('transcript.heading'),
+    html`<p class="hint">${t('transcript.hint')}</p>
+      <p id="transcript-empty" hidden>${t('transcript.empty')}</p>
+      <ol id="transcript-list" class="transcript"></ol>`,
+  )}`;
 }
