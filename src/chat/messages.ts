@@ -17,6 +17,12 @@ export interface ProductSummary {
   imageUrl?: string;
   /** The seller's own words about the product (from the chat or the API), shown to the buyer at stage one. */
   description?: string;
+  /**
+   * The seller gave a photo of the product (from the chat): cards show it under our watermark,
+   * from /media/watermark/<TX>.png, as the buyer's link card does. Absent: no photo (deals from
+   * before, links from the API), and cards that have another picture keep it.
+   */
+  hasPhoto?: boolean;
   transactionCode: string;
 }
 

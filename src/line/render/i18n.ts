@@ -55,6 +55,8 @@ export interface Strings {
     outcome: string;
     sellerPaid: string;
     buyerRefunded: string;
+    /** Under the small QR code of a card whose picture is the product photo (S203: viewable through a QR code). */
+    qrCaption: string;
   };
   /** Button labels: at most 20 characters (LINE's label limit). */
   button: {
@@ -190,6 +192,7 @@ const zhTW: Strings = {
     outcome: '結果',
     sellerPaid: '撥付賣方',
     buyerRefunded: '退還買方',
+    qrCaption: '掃描 QR code 查看這筆交易',
   },
   button: {
     payNow: '立即付款',
@@ -331,6 +334,7 @@ const en: Strings = {
     outcome: 'Outcome',
     sellerPaid: 'Paid to seller',
     buyerRefunded: 'Refunded to buyer',
+    qrCaption: 'Scan to view this deal',
   },
   button: {
     payNow: 'Pay now',
