@@ -72,7 +72,15 @@ export type DealMessage =
     } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
-  | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)
+  | {
+      kind: 'link_expired';
+      transactionCode: string;
+      productName: string;
+      /** Rounded, at least 1: what deals from before expiredAfterMs say. */
+      expiredAfterDays: number;
+      /** LINK_EXPIRY_MS itself, so a link that lived 12 hours (or, in a test, 25 seconds) does not say "1 day". */
+      expiredAfterMs?: number;
+    } // no buyer took the link in time (to the seller)
   | {
       kind: 'stage_one';
       product: ProductSummary;

@@ -200,6 +200,18 @@ describe('renderDealMessage', () => {
     expect(visibleText(none!)).not.toContain('Platform fee');
   });
 
+  it("says how long an expired link lived in the setting's own unit; deals from before by their days", () => {
+    const expired = samplesFor(product).link_expired;
+    const said = (message: typeof expired, language: 'zh-TW' | 'en') => visibleText(renderDealMessage(message, language)[0]!);
+    expect(said(expired, 'zh-TW')).toContain('7 天內沒有買方付款');
+    expect(said(expired, 'en')).toContain('within 7 days');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 12 * 3600_000 }, 'zh-TW')).toContain('12 小時內');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 12 * 3600_000 }, 'en')).toContain('within 12 hours');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 25_000 }, 'zh-TW')).toContain('25 秒內');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 60_000 }, 'en')).toContain('within 1 minute.');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 86_400_000 }, 'en')).toContain('within 1 day.');
+  });
+
   it('sends the OTP as plain text with a resend quick reply', () => {
     const [out] = renderDealMessage(samplesFor(product).otp, 'zh-TW');
     expect(out!.type).toBe('text');

@@ -66,6 +66,7 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
     const told = await sees(sim.seller(), cards.title.link_expired, LINK_EXPIRY_MS + 30_000);
     expect(await told.textContent()).toContain(transactionCode);
     expect(await told.textContent()).toContain('復古檯燈');
+    expect(await told.textContent()).toContain(`${LINK_EXPIRY_MS / 1000} 秒內沒有買方付款`); // the setting, not "1 day"
     expect((await orderRow(h, paymentCode)).state).toBe('expired');
     await chatShot(sim.seller(), 'journey-stuck-link-2-seller-told');
 

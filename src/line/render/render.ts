@@ -17,6 +17,8 @@ export interface RenderOptions {
   mediaBaseUrl?: string;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 interface Context {
   s: Strings;
   language: Language;
@@ -177,7 +179,7 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
 
   link_expired: (m, { s }) =>
-    notice(s, 'link_expired', 'warning', s.body.linkExpired({ days: m.expiredAfterDays }), [
+    notice(s, 'link_expired', 'warning', s.body.linkExpired({ period: s.period(m.expiredAfterMs ?? m.expiredAfterDays * DAY_MS) }), [
       { label: s.label.product, value: m.productName },
       codeFact(m.transactionCode, s),
     ]),
