@@ -13,9 +13,9 @@ import { describeWithChromium, expectText, launchBrowser, phoneContext, screensh
  * nobody takes the link, and after LINK_EXPIRY_MS (a short setting here, no time travel) the
  * seller is told in the chat; the link page then says the link expired to a buyer who opens it,
  * and a buyer whose page was opened before (a phone asleep: its page missed the updates) and who
- * now types the password is refused, with the page saying why. Screenshots go to
- * test-artifacts/screenshots/journey-stuck-link-*.png. (A seller withdrawing an unclaimed link
- * from the chat is the end of test/journeys/journeys.test.ts's first sale.)
+ * now types the password is refused, with the page saying why. And a link the seller withdraws
+ * from the chat before anyone took it: its page says so. Screenshots go to
+ * test-artifacts/screenshots/journey-stuck-link-*.png.
  */
 const LINK_EXPIRY_MS = 25_000;
 const zh = MENU_TEXTS['zh-TW'];
@@ -100,6 +100,35 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
     expect(h.chat.messagesTo(late.userId)).toEqual([]);
     expect(sim.errors).toEqual([]);
   }, 180_000);
+
+  it('the seller withdraws an unclaimed link from the chat; the link page says so and a payment request is refused', async () => {
+    const seller = await newChatUser(h, sim.seller());
+    await activateWallet(h, seller);
+    await type(sim.seller(), '賣 300 1 舊漫畫');
+    await sees(sim.seller(), '請選擇幣別');
+    await tap(sim.seller(), zh.currencyLabel.TWD);
+    await sees(sim.seller(), cards.title.link_created);
+    const created = lastMessage(h, seller.userId, 'link_created');
+    const paymentCode = String(created.paymentUrl).split('/').pop()!;
+    const transactionCode: string = created.product.transactionCode;
+    await type(sim.seller(), '取消');
+    await sees(sim.seller(), zh.cancelChoose);
+    await tap(sim.seller(), zh.cancelButton(transactionCode));
+    await sees(sim.seller(), zh.cancelled(transactionCode));
+    await eventually(async () => (await orderRow(h, paymentCode)).state === 'cancelled');
+
+    const buyer = await h.newUser();
+    const page = await payPage(buyer.token, paymentCode);
+    await expectText(page, '#notice [data-notice-text]', new RegExp(escaped(pageText['pay.outcome.cancelled'])));
+    expect(await page.isHidden('#password-step')).toBe(true);
+    await screenshot(page, 'journey-stuck-link-5-withdrawn');
+    const attempt = await h.call('POST', `/api/orders/${paymentCode}/payment-requests`, buyer.token, {
+      dynamicPassword: created.dynamicPassword,
+    });
+    expect(attempt.status).toBe(409);
+    expect(attempt.body).toMatchObject({ state: 'cancelled', detail: 'the seller withdrew this payment link' });
+    expect(sim.errors).toEqual([]);
+  });
 });
 
 function escaped(text: string): string {
