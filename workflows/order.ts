@@ -1035,6 +1035,8 @@ class Deal {
             transactionCode: product.transactionCode,
             productName: product.productName,
             expiredAfterDays: days,
+            // Data for the card only: the step and its effects are the same as before, so runs replay unchanged.
+            ...(this.input.durations.linkExpiryMs !== undefined ? { expiredAfterMs: this.input.durations.linkExpiryMs } : {}),
           },
         },
         ...(buyer

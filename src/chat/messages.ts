@@ -17,6 +17,12 @@ export interface ProductSummary {
   imageUrl?: string;
   /** The seller's own words about the product (from the chat or the API), shown to the buyer at stage one. */
   description?: string;
+  /**
+   * The seller gave a photo of the product (from the chat): cards show it under our watermark,
+   * from /media/watermark/<TX>.png, as the buyer's link card does. Absent: no photo (deals from
+   * before, links from the API), and cards that have another picture keep it.
+   */
+  hasPhoto?: boolean;
   transactionCode: string;
 }
 
@@ -66,7 +72,15 @@ export type DealMessage =
     } // S115
   | { kind: 'payment_reminder'; paymentUrl: string; transactionCode: string } // S116
   | { kind: 'order_expired'; transactionCode: string }
-  | { kind: 'link_expired'; transactionCode: string; productName: string; expiredAfterDays: number } // no buyer took the link in time (to the seller)
+  | {
+      kind: 'link_expired';
+      transactionCode: string;
+      productName: string;
+      /** Rounded, at least 1: what deals from before expiredAfterMs say. */
+      expiredAfterDays: number;
+      /** LINK_EXPIRY_MS itself, so a link that lived 12 hours (or, in a test, 25 seconds) does not say "1 day". */
+      expiredAfterMs?: number;
+    } // no buyer took the link in time (to the seller)
   | {
       kind: 'stage_one';
       product: ProductSummary;

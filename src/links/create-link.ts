@@ -24,6 +24,8 @@ export interface ProductInfo {
   currency: Currency;
   imageUrl?: string;
   description?: string;
+  /** A photo from the chat is tied to this sale (product_photos): the deal's cards show it, watermarked. */
+  hasPhoto?: boolean;
   variant: FlowVariant;
 }
 
@@ -79,6 +81,7 @@ export async function createPaymentLink(
       product.imageUrl ??
       `${settings.publicBaseUrl}/media/watermark/${transactionCode(paymentCode)}.png?name=${encodeURIComponent(product.name.slice(0, 80))}`,
     ...(product.description ? { description: product.description } : {}),
+    ...(product.hasPhoto ? { hasPhoto: true } : {}),
     transactionCode: transactionCode(paymentCode),
   };
   const dynamicPassword = deriveDynamicPassword(settings.secrets.linkSecret, {

@@ -51,6 +51,7 @@ export async function createPendingSale(deps: LinkDeps, userId: string): Promise
       quantity: sale.quantity,
       currency: sale.currency,
       description: sale.description,
+      hasPhoto: sale.photoId !== null,
       variant: 'full',
     },
   );

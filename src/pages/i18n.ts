@@ -77,6 +77,7 @@ const zhTW = {
   'pay.outcome.not_a_party': '此訂單屬於其他使用者。',
   'pay.outcome.expired': '付款期限已過,此訂單已失效。',
   'pay.outcome.cancelled': '賣家已取消此付款連結。',
+  'pay.outcome.link_expired': '此付款連結已過期:期限內沒有買方付款,已無法再付款。如仍想購買,請向賣家索取新的付款連結。',
   'pay.outcome.not_found': '找不到此付款連結。',
   'pay.return.title': '確認付款',
   'pay.return.confirming': '我們正在確認您的付款,請稍候…',
@@ -415,6 +416,8 @@ const en: Record<MessageKey, string> = {
   'pay.outcome.not_a_party': 'This order belongs to other people.',
   'pay.outcome.expired': 'The payment period is over; this order has expired.',
   'pay.outcome.cancelled': 'The seller withdrew this payment link.',
+  'pay.outcome.link_expired':
+    'This payment link has expired: no buyer paid in time, so it can no longer be paid. To buy, ask the seller for a new link.',
   'pay.outcome.not_found': 'We cannot find this payment link.',
   'pay.return.title': 'Confirming your payment',
   'pay.return.confirming': 'We are confirming your payment; one moment…',

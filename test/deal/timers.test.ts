@@ -79,6 +79,7 @@ describe('deal timers', () => {
       dynamicPassword: link.dynamicPassword,
     });
     expect(late.status).toBeGreaterThanOrEqual(400);
+    await recordHistory(h, `order:${link.paymentCode}`, 'link-expired');
   });
 
   it('S206: silence through the decision window is agreement; the seller is paid', async () => {

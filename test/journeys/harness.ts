@@ -36,7 +36,8 @@ import { testDatabaseUrl, testTemporalAddress, uniqueId } from '../support/env';
 const ADAPTER_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
 const FAST_INBOX = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 400 };
 
-export async function startJourneyHarness(): Promise<LineDealHarness> {
+/** `settings` overrides the journeys' defaults (durations are settings: a journey about a timer passes a short one). */
+export async function startJourneyHarness(settingsEnv: Record<string, string> = {}): Promise<LineDealHarness> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,6 +85,7 @@ export async function startJourneyHarness(): Promise<LineDealHarness> {
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
+    ...settingsEnv,
   });
 
   const knex = createKnex(testDatabaseUrl(), 20);

@@ -1,25 +1,22 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MENU_TEXTS } from '../../src/line/webhook/menu-texts';
-import { CHAT_TEXTS } from '../../src/line/webhook/texts';
 import { STRINGS } from '../../src/line/render';
 import { svgToPng } from '../../src/media/svg';
 import { photoSourceFor } from '../../src/media/photos';
 import { bindPhone, createLink, eventually, lastMessage, orderRow, payThroughOtp, type Party } from '../support/deal-steps';
 import type { LineDealHarness } from '../line-webhook/harness';
-import {
-  PHONE_VIEWPORT,
-  SCREENSHOT_DIR,
-  collectPageErrors,
-  describeWithChromium,
-  expectImageLoaded,
-  expectText,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-} from '../pages/browser';
+import { describeWithChromium, expectImageLoaded, expectText, launchBrowser, phoneContext, screenshot } from '../pages/browser';
 import { startJourneyHarness } from './harness';
+import {
+  type ChatSimulator,
+  chatShot as shotOf,
+  newChatUser as newUserIn,
+  open as openFrom,
+  openChatSimulator,
+  sees,
+  tap,
+  type,
+} from './simulator';
 
 /**
  * Issue 10's journeys as a person walks them, in real Chromium: the chat simulator (LINE
@@ -35,16 +32,15 @@ const ACCOUNT = { bankCode: '812', accountNumber: '00012345678901', holderName: 
 describeWithChromium("issue 10's journeys, from the first chat message to the last", () => {
   let h: LineDealHarness;
   let browser: Browser;
+  let sim: ChatSimulator;
   let context: BrowserContext;
   let chat: Page;
   let errors: string[];
   beforeAll(async () => {
     h = await startJourneyHarness();
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 900, height: 1000 }, locale: 'zh-TW' });
-    chat = await context.newPage();
-    errors = collectPageErrors(chat);
-    await chat.goto(`${h.baseUrl}/pages/simulator`);
+    sim = await openChatSimulator(browser, h);
+    ({ context, page: chat, errors } = sim);
   });
   afterAll(async () => {
     await browser?.close();
@@ -54,52 +50,11 @@ describeWithChromium("issue 10's journeys, from the first chat message to the la
     expect(errors).toEqual([]);
   });
 
-  const seller = () => chat.locator('.side').nth(0);
-  const buyer = () => chat.locator('.side').nth(1);
-
-  /** "New user" in the simulator: a LINE user who adds our account and is welcomed. */
-  async function newChatUser(side: Locator): Promise<Party> {
-    const before = await side.locator('select.users option').count();
-    await side.locator('button.new').click();
-    await eventually(async () => (await side.locator('select.users option').count()) > before);
-    await side.locator('.log .msg', { hasText: CHAT_TEXTS['zh-TW'].welcome }).waitFor({ timeout: 15_000 });
-    const userId = await side.locator('select.users').inputValue();
-    return { userId, token: await idTokenOf(userId) };
-  }
-  async function idTokenOf(userId: string): Promise<string> {
-    const res = await fetch(`${h.line.baseUrl}/__emulator/id-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId, ttlSeconds: 3600 }),
-    });
-    return ((await res.json()) as { idToken: string }).idToken;
-  }
-  async function type(side: Locator, text: string): Promise<void> {
-    await side.locator('input.text').fill(text);
-    await side.getByRole('button', { name: 'Send', exact: true }).click();
-  }
-  async function sees(side: Locator, text: string): Promise<Locator> {
-    const message = side.locator('.log .msg:not(.me)', { hasText: text }).last();
-    await message.waitFor({ timeout: 30_000 });
-    return message;
-  }
-  async function tap(side: Locator, label: string): Promise<void> {
-    await side.locator('.log .msg button', { hasText: label }).last().click();
-  }
-  /** A uri button: the simulator opens our page in a new tab, signed in as that LINE user. */
-  async function open(side: Locator, label: string): Promise<Page> {
-    const [tab] = await Promise.all([context.waitForEvent('page'), tap(side, label)]);
-    tab.on('pageerror', (err) => errors.push(`${tab.url()}: ${err.message}`));
-    await tab.setViewportSize(PHONE_VIEWPORT);
-    await tab.waitForLoadState();
-    return tab;
-  }
-  /** The one side of the simulator the journey is about (the other may show the same user). */
-  async function chatShot(name: string, side: Locator = seller()): Promise<void> {
-    await chat.waitForTimeout(1200); // the simulator polls once a second; let the last answer render
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await side.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
-  }
+  const seller = () => sim.seller();
+  const buyer = () => sim.buyer();
+  const newChatUser = (side: Locator) => newUserIn(h, side);
+  const open = (side: Locator, label: string) => openFrom(side, label, errors);
+  const chatShot = (name: string, side: Locator = seller()) => shotOf(side, name);
 
   it("seller's first sale: sell, photo, description, currency, wallet activation, link card; an unclaimed link cancelled", async () => {
     const s = await newChatUser(seller());

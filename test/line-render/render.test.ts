@@ -10,10 +10,14 @@ import {
 import { LANGUAGES, STRINGS, decodePostback, renderDealMessage } from '../../src/line/render';
 import { CODE, allSamples, codeOf, hugeProduct, product, samplesFor } from './samples';
 import { actionsIn, objectsIn, visibleText } from './walk';
+import { validateMessages } from '../../src/emulators/line/validate';
 
+/** Every kind, and the stage-one card with the seller's photo as its picture (to either party). */
+const withPhoto = (p: typeof product) =>
+  (['buyer', 'seller'] as const).map((audience) => ({ ...samplesFor({ ...p, hasPhoto: true }).stage_one, audience, extendable: true }));
 const cases = LANGUAGES.flatMap((language) => [
-  ...allSamples(product).map((message) => ({ language, message, size: 'typical' })),
-  ...allSamples(hugeProduct).map((message) => ({ language, message, size: '200-char name, huge amount' })),
+  ...[...allSamples(product), ...withPhoto(product)].map((message) => ({ language, message, size: 'typical' })),
+  ...[...allSamples(hugeProduct), ...withPhoto(hugeProduct)].map((message) => ({ language, message, size: '200-char name, huge amount' })),
 ]);
 
 describe('renderDealMessage', () => {
@@ -42,6 +46,8 @@ describe('renderDealMessage', () => {
         expect(visibleText(out)).toContain(code);
         if (out.type === 'flex') expect(out.altText).toContain(code);
       }
+      // LINE's own request checks, as the emulator states them from LINE's OpenAPI document and reference.
+      expect(validateMessages({ messages: rendered }, { allowLoopbackHttpMedia: false })).toEqual([]);
     },
   );
 
@@ -111,6 +117,46 @@ describe('renderDealMessage', () => {
     expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
   });
 
+  it("stage one shows the seller's photo as its picture, watermarked and from the link card's URL; the QR code stays, smaller", () => {
+    const photo = { ...product, hasPhoto: true };
+    const linkCard = renderDealMessage(samplesFor(photo).pending_payment_info, 'en')[0] as messagingApi.FlexMessage;
+    const linkHero = (linkCard.contents as messagingApi.FlexBubble).hero as messagingApi.FlexImage;
+    for (const audience of ['buyer', 'seller'] as const) {
+      for (const language of LANGUAGES) {
+        const message = { ...samplesFor(photo).stage_one, audience };
+        const [out] = renderDealMessage(message, language) as [messagingApi.FlexMessage];
+        const bubble = out.contents as messagingApi.FlexBubble;
+        const hero = bubble.hero as messagingApi.FlexImage;
+        expect(hero).toMatchObject({ type: 'image', url: linkHero.url, size: 'full', aspectRatio: '1:1' });
+        expect(new URL(hero.url).pathname).toBe(`/media/watermark/${CODE}.png`);
+        // S203: still viewable through a QR code (below the facts, with a line saying so) and the code.
+        const qr = objectsIn(bubble.body).find((o) => o.type === 'image');
+        expect(qr).toMatchObject({ url: message.qrImageUrl, size: 'sm' });
+        expect(visibleText(out)).toContain(STRINGS[language].label.qrCaption);
+        expect(visibleText(out)).toContain(CODE);
+        expect(actionsIn(out)).toContainEqual(expect.objectContaining({ type: 'uri', uri: message.progressUrl }));
+      }
+    }
+    // The media base configured for the api wins over the page's origin, as on the link card.
+    const [based] = renderDealMessage(samplesFor(photo).stage_one, 'zh-TW', { mediaBaseUrl: 'https://api.example/escrow' }) as [
+      messagingApi.FlexMessage,
+    ];
+    expect(((based.contents as messagingApi.FlexBubble).hero as messagingApi.FlexImage).url).toMatch(
+      /^https:\/\/api\.example\/escrow\/media\/watermark\/TX-7K3M-Q9PZ\.png\?name=/,
+    );
+  });
+
+  it('stage one without a photo keeps the QR code as its only picture, as before', () => {
+    const message = samplesFor(product).stage_one;
+    const [out] = renderDealMessage(message, 'zh-TW') as [messagingApi.FlexMessage];
+    const bubble = out.contents as messagingApi.FlexBubble;
+    expect(bubble.hero).toBeUndefined();
+    expect(objectsIn(bubble.body).filter((o) => o.type === 'image')).toEqual([
+      { type: 'image', url: message.qrImageUrl, size: 'md', aspectRatio: '1:1', aspectMode: 'fit' },
+    ]);
+    expect(visibleText(out)).not.toContain(STRINGS['zh-TW'].label.qrCaption);
+  });
+
   it("stage one shows the seller's description of the product, in the reader's language's label", () => {
     const message = samplesFor({ ...product, description: 'Lightly used, with its box' }).stage_one;
     const [zhCard] = renderDealMessage(message, 'zh-TW');
@@ -152,6 +198,18 @@ describe('renderDealMessage', () => {
     expect(visibleText(buyerPays!)).toContain('TWD 1,025');
     const [none] = renderDealMessage(samples.payment_info, 'en');
     expect(visibleText(none!)).not.toContain('Platform fee');
+  });
+
+  it("says how long an expired link lived in the setting's own unit; deals from before by their days", () => {
+    const expired = samplesFor(product).link_expired;
+    const said = (message: typeof expired, language: 'zh-TW' | 'en') => visibleText(renderDealMessage(message, language)[0]!);
+    expect(said(expired, 'zh-TW')).toContain('7 天內沒有買方付款');
+    expect(said(expired, 'en')).toContain('within 7 days');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 12 * 3600_000 }, 'zh-TW')).toContain('12 小時內');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 12 * 3600_000 }, 'en')).toContain('within 12 hours');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 25_000 }, 'zh-TW')).toContain('25 秒內');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 60_000 }, 'en')).toContain('within 1 minute.');
+    expect(said({ ...expired, expiredAfterDays: 1, expiredAfterMs: 86_400_000 }, 'en')).toContain('within 1 day.');
   });
 
   it('sends the OTP as plain text with a resend quick reply', () => {

@@ -64,6 +64,7 @@ describe("a seller's first sale from the chat", () => {
       quantity: 2,
       totalMinor: 5000,
       currency: 'USD',
+      hasPhoto: true, // so the deal's cards show it (stage one's picture)
     });
     expect(await h.knex('sale_drafts').where({ seller_id: seller.userId })).toHaveLength(0);
     const link = await h.knex('payment_links').where({ seller_id: seller.userId }).first();
@@ -107,5 +108,7 @@ describe("a seller's first sale from the chat", () => {
       totalMinor: 300,
       currency: 'TWD',
     });
+    // The picture sent before the sale is not this sale's: its stage one keeps the QR code as its picture.
+    expect(lastMessage(h, seller.userId, 'link_created').product.hasPhoto).toBeUndefined();
   });
 });

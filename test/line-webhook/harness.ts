@@ -148,8 +148,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     settings,
     verifier: lineIdentityVerifier(settings),
     extraRouters: [
-      // LINE Login, media, the chat simulator and our pages, as the api serves them outside production.
-      ...edgeRouters(settings),
+      // LINE Login, media (with the photos sellers send), the chat simulator and our pages, as the api serves them outside production.
+      ...edgeRouters(settings, knex),
       lineWebhookRouter({ knex, channelSecret: settings.line.channelSecret, onStored: () => processor.wake(), log: () => undefined }),
     ],
   });

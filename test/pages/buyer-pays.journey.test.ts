@@ -3,7 +3,16 @@ import { escrowAccountId, walletAccountId } from '../../src/domain/ids';
 import { activateWallet, eventually, lastMessage, orderRow, smsCodeSentTo, uniquePhone } from '../support/deal-steps';
 import { startLineDealHarness, type LineDealHarness } from '../line-webhook/harness';
 import { MENU_TEXTS } from '../../src/line/webhook/menu-texts';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
+import { svgToPng } from '../../src/media/svg';
+import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot, screenshotOf } from './browser';
+
+/** The seller's photo of the cup (a drawing, as a phone would send a PNG). */
+const CUP_PHOTO = svgToPng(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="480" height="360"><rect width="480" height="360" fill="#f3e9dc"/>' +
+    '<path d="M150 110 h160 l-14 150 a20 20 0 0 1 -20 18 h-92 a20 20 0 0 1 -20 -18 z" fill="#5b8c85"/>' +
+    '<path d="M310 140 a40 40 0 0 1 0 80" fill="none" stroke="#5b8c85" stroke-width="16"/>' +
+    '<ellipse cx="230" cy="290" rx="130" ry="14" fill="#c9b79c"/></svg>',
+);
 
 /**
  * Journey "buyer pays" (issue 10), in real Chromium: the seller sells from the chat simulator
@@ -45,6 +54,10 @@ describeWithChromium('journey: the buyer pays, from the first chat message to th
     const buyerSide = await simulatorSide(chat, 1, buyer.userId);
     await sellerSide.locator('input.text').fill('賣 900 1 手作茶杯');
     await sellerSide.locator('form button').click();
+    // A photo of the cup: buyers see it under the watermark, on the link card and at stage one.
+    await sellerSide.locator('.log .msg', { hasText: '請選擇幣別' }).waitFor({ timeout: 15_000 });
+    await sellerSide.locator('input.photo').setInputFiles({ name: 'cup.png', mimeType: 'image/png', buffer: CUP_PHOTO });
+    await sellerSide.locator('.log .msg', { hasText: MENU_TEXTS['zh-TW'].photoAdded }).waitFor({ timeout: 15_000 });
     // The sale asks for its currency (a quick reply).
     const twd = sellerSide.locator('.log .msg button', { hasText: MENU_TEXTS['zh-TW'].currencyLabel.TWD }).last();
     await twd.waitFor({ timeout: 15_000 });
@@ -138,6 +151,30 @@ describeWithChromium('journey: the buyer pays, from the first chat message to th
     await sellerStageOne.waitFor({ timeout: 15_000 });
     expect(await sellerStageOne.locator('button', { hasText: '同意撥款' }).count()).toBe(0);
     expect(await buyerStageOne.locator('button', { hasText: '延長確認期限' }).count()).toBe(1);
+    // S203 with the seller's photo as the picture (the link card's watermarked URL), the QR code
+    // smaller below the facts, and the transaction code; to both parties.
+    const tx: string = created.product.transactionCode;
+    const linkCardPhoto = await buyerSide.locator('.log .msg.card', { hasText: '待付款資訊' }).locator('img.full').getAttribute('src');
+    for (const stageOne of [buyerStageOne, sellerStageOne]) {
+      const photo = stageOne.locator('img.full');
+      expect(await photo.getAttribute('src')).toBe(linkCardPhoto);
+      expect(new URL(linkCardPhoto!).pathname).toBe(`/media/watermark/${tx}.png`);
+      expect(await stageOne.locator('img.sm').getAttribute('src')).toBe(`${h.baseUrl}/media/qr/${tx}.png`);
+      await eventually(async () =>
+        stageOne.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)),
+      );
+      expect(await stageOne.textContent()).toContain(tx);
+    }
+    // The whole card in one picture: a window tall enough that the chat log does not cut it.
+    await chat.setViewportSize({ width: 1100, height: 2000 });
+    for (const [stageOne, name] of [
+      [buyerStageOne, 'journey-buyer-pays-9b-stage-one-card-buyer'],
+      [sellerStageOne, 'journey-buyer-pays-9c-stage-one-card-seller'],
+    ] as const) {
+      await stageOne.scrollIntoViewIfNeeded();
+      await screenshotOf(stageOne, name);
+    }
+    await chat.setViewportSize({ width: 1100, height: 900 });
 
     // Agree from the chat asks first; the quick reply confirms.
     await buyerStageOne.locator('button', { hasText: '同意撥款' }).click();

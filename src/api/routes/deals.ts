@@ -118,6 +118,13 @@ function orderViewFor(view: OrderView, viewer: Viewer, names: Map<string, string
   return { ...sellers, seller, ...(buyerId !== undefined ? { buyer: { displayName: names.get(buyerId) ?? null } } : {}), viewer };
 }
 
+/** Why a step is refused on an ended order, in words an integrator can show as they are. */
+function closedDetail(state: string, untaken: boolean): string {
+  if (state === 'expired' && untaken) return 'this payment link has expired: no buyer took it in time; ask the seller for a new link';
+  if (state === 'cancelled') return 'the seller withdrew this payment link';
+  return `this order has ended (${state})`;
+}
+
 export interface DealRouteDeps extends LinkDeps {
   knex: Knex;
   temporal: Client;
@@ -138,7 +145,9 @@ export function dealRoutes(deps: DealRouteDeps): Router {
   };
   /**
    * A step on an order whose workflow has ended: its parties are told it has ended (409, with
-   * how); anyone else learns nothing (404), as for an order that never existed.
+   * how), and so is anyone holding a link no buyer ever took (they could see it for sale, so its
+   * end is no secret: "expired", not "no such code"); anyone else learns nothing (404), as for an
+   * order that never existed.
    */
   const step = async <T>(req: Request, res: Response, send: () => Promise<T>): Promise<T> => {
     try {
@@ -150,8 +159,8 @@ export function dealRoutes(deps: DealRouteDeps): Router {
         .where({ payment_code: String(req.params.code) })
         .first('state', 'seller_id', 'buyer_id');
       const userId = res.locals.userId as string;
-      if (row && (row.seller_id === userId || row.buyer_id === userId))
-        throw new HttpProblem(409, 'order-closed', `this order has ended (${row.state})`, { state: row.state });
+      if (row && (row.seller_id === userId || row.buyer_id === userId || row.buyer_id === null))
+        throw new HttpProblem(409, 'order-closed', closedDetail(row.state, row.buyer_id === null), { state: row.state });
       throw new HttpProblem(404, 'not-found', 'no such payment code');
     }
   };

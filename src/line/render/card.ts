@@ -27,6 +27,10 @@ export interface CardImage {
   url: string;
   /** LINE's "W:H" form. */
   aspectRatio: string;
+  /** In the body only: LINE's image size keyword (md by default). */
+  size?: 'sm' | 'md';
+  /** In the body only: a short line under the picture saying what it is for. */
+  caption?: string;
 }
 
 export type CardButton =
@@ -41,7 +45,7 @@ export interface Card {
   paragraphs?: string[];
   progress?: ProgressStep[];
   facts?: Fact[];
-  /** A picture inside the body (the QR code), below the facts. */
+  /** A picture inside the body (the QR code), below the facts; smaller when a hero shows something else. */
   image?: CardImage;
   buttons?: CardButton[];
 }
@@ -73,7 +77,7 @@ function bubbleOf(card: Card): messagingApi.FlexBubble {
     ...(card.paragraphs ?? []).map((p): messagingApi.FlexText => ({ type: 'text', text: p, wrap: true, size: 'sm' })),
     ...(card.progress ? [progressBar(card.progress)] : []),
     ...(card.facts?.length ? [factTable(card.facts)] : []),
-    ...(card.image ? [imageOf(card.image, 'md')] : []),
+    ...(card.image ? bodyImage(card.image) : []),
   ];
   const bubble: messagingApi.FlexBubble = {
     type: 'bubble',
@@ -96,6 +100,19 @@ function bubbleOf(card: Card): messagingApi.FlexBubble {
     };
   }
   return bubble;
+}
+
+function bodyImage(image: CardImage): messagingApi.FlexComponent[] {
+  const picture = imageOf(image, image.size ?? 'md');
+  if (!image.caption) return [picture];
+  return [
+    {
+      type: 'box',
+      layout: 'vertical',
+      spacing: 'xs',
+      contents: [picture, { type: 'text', text: image.caption, size: 'xxs', color: MUTED, align: 'center', wrap: true }],
+    },
+  ];
 }
 
 function imageOf(image: CardImage, size: string): messagingApi.FlexImage {

@@ -55,6 +55,8 @@ export interface Strings {
     outcome: string;
     sellerPaid: string;
     buyerRefunded: string;
+    /** Under the small QR code of a card whose picture is the product photo (S203: viewable through a QR code). */
+    qrCaption: string;
   };
   /** Button labels: at most 20 characters (LINE's label limit). */
   button: {
@@ -104,7 +106,7 @@ export interface Strings {
     paymentReminder: string;
     orderExpired: string;
     decisionExtended: string;
-    linkExpired(p: { days: number }): string;
+    linkExpired(p: { period: string }): string;
     stageOne: string;
     disputeOpened: string;
     disputeEscalated: string;
@@ -120,6 +122,8 @@ export interface Strings {
   };
   otp(p: { otp: string; validFor: string; transactionCode: string }): string;
   duration(seconds: number): string;
+  /** A setting's length (LINK_EXPIRY_MS) in its largest whole unit: days, hours, minutes or seconds. */
+  period(ms: number): string;
 }
 
 const zhTW: Strings = {
@@ -190,6 +194,7 @@ const zhTW: Strings = {
     outcome: '結果',
     sellerPaid: '撥付賣方',
     buyerRefunded: '退還買方',
+    qrCaption: '掃描 QR code 查看這筆交易',
   },
   button: {
     payNow: '立即付款',
@@ -244,7 +249,7 @@ const zhTW: Strings = {
     paymentReminder: '您的訂單尚未付款,請儘快完成付款;逾期訂單將自動取消。',
     orderExpired: '付款期限已過,此訂單已取消。',
     decisionExtended: '買家延長了確認期限。期限內未回覆仍視為同意撥款。',
-    linkExpired: ({ days }) => `付款連結已過期:${days} 天內沒有買方付款。需要的話,請傳「sell」建立新的連結。`,
+    linkExpired: ({ period }) => `付款連結已過期:${period}內沒有買方付款。需要的話,請傳「sell」建立新的連結。`,
     stageOne: '買方款項已由第三方保管。買方請於期限前確認;期限內未回覆視為同意撥款。',
     disputeOpened: '買方對此交易提出異議,款項暫停撥付,客服人員將與雙方聯繫。',
     disputeEscalated: '此爭議尚未解決,已轉交專人處理。款項仍由第三方保管。',
@@ -261,6 +266,7 @@ const zhTW: Strings = {
   otp: ({ otp, validFor, transactionCode }) =>
     `付款驗證碼:${otp}\n交易代碼:${transactionCode}\n請於 ${validFor}內輸入。請勿將驗證碼提供給任何人,包括賣方。`,
   duration: (s) => (s % 60 === 0 ? `${s / 60} 分鐘` : `${s} 秒`),
+  period: (ms) => periodIn(ms, { day: ' 天', hour: ' 小時', minute: ' 分鐘', second: ' 秒' }),
 };
 
 const en: Strings = {
@@ -331,6 +337,7 @@ const en: Strings = {
     outcome: 'Outcome',
     sellerPaid: 'Paid to seller',
     buyerRefunded: 'Refunded to buyer',
+    qrCaption: 'Scan to view this deal',
   },
   button: {
     payNow: 'Pay now',
@@ -391,8 +398,8 @@ const en: Strings = {
     paymentReminder: 'Your order is not paid yet. Please pay soon; unpaid orders are cancelled when they expire.',
     orderExpired: 'The payment period is over and this order is cancelled.',
     decisionExtended: 'The buyer extended the decision window. No answer by the new deadline still counts as agreement.',
-    linkExpired: ({ days }) =>
-      `Payment link expired: no buyer paid within ${days} day${days === 1 ? '' : 's'}. Send "sell" to create a new one if you still need it.`,
+    linkExpired: ({ period }) =>
+      `Payment link expired: no buyer paid within ${period}. Send "sell" to create a new one if you still need it.`,
     stageOne: "We hold the buyer's payment. Buyer: please decide before the deadline; no answer counts as agreement.",
     disputeOpened: 'The buyer disputed this deal. The money stays on hold and our support staff will contact both of you.',
     disputeEscalated: 'This dispute is not resolved yet and has been escalated. We still hold the money.',
@@ -410,7 +417,22 @@ const en: Strings = {
   otp: ({ otp, validFor, transactionCode }) =>
     `Payment verification code: ${otp}\nTransaction code: ${transactionCode}\nEnter it within ${validFor}. Never share it with anyone, the seller included.`,
   duration: (s) => (s % 60 === 0 ? `${s / 60} min` : `${s} s`),
+  period: (ms) => periodIn(ms, { day: ' day', hour: ' hour', minute: ' minute', second: ' second' }, 's'),
 };
+
+/** The largest unit the length is a whole number of (at least 1 second), in the language's words. */
+function periodIn(ms: number, unit: Record<'day' | 'hour' | 'minute' | 'second', string>, plural = ''): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  const [count, name] =
+    seconds % 86_400 === 0
+      ? [seconds / 86_400, unit.day]
+      : seconds % 3600 === 0
+        ? [seconds / 3600, unit.hour]
+        : seconds % 60 === 0
+          ? [seconds / 60, unit.minute]
+          : [seconds, unit.second];
+  return `${count}${name}${count === 1 ? '' : plural}`;
+}
 
 export const STRINGS: Record<Language, Strings> = { 'zh-TW': zhTW, en };
 

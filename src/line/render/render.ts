@@ -17,6 +17,8 @@ export interface RenderOptions {
   mediaBaseUrl?: string;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 interface Context {
   s: Strings;
   language: Language;
@@ -177,15 +179,20 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
   order_expired: (m, { s }) => notice(s, 'order_expired', 'warning', s.body.orderExpired, [codeFact(m.transactionCode, s)]),
 
   link_expired: (m, { s }) =>
-    notice(s, 'link_expired', 'warning', s.body.linkExpired({ days: m.expiredAfterDays }), [
+    notice(s, 'link_expired', 'warning', s.body.linkExpired({ period: s.period(m.expiredAfterMs ?? m.expiredAfterDays * DAY_MS) }), [
       { label: s.label.product, value: m.productName },
       codeFact(m.transactionCode, s),
     ]),
 
-  stage_one: (m, { s, language }) =>
-    cardMessage({
+  // S203: the product photo the seller gave, watermarked as on the buyer's link card, is the
+  // picture; the QR code (the deal, viewable through a code) stays below the facts, smaller.
+  // Without a photo the QR code is the picture, as before.
+  stage_one: (m, { s, language, options }) => {
+    const hero = m.product.hasPhoto ? watermarkHero(m.product, m.progressUrl, options) : undefined;
+    return cardMessage({
       tone: 'success',
       title: s.title.stage_one,
+      ...(hero ? { hero } : {}),
       paragraphs: [s.body.stageOne],
       progress: progress(s, 'decision'),
       facts: [
@@ -196,7 +203,9 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
         { label: s.label.decisionDeadline, value: formatDateTime(m.decisionDeadline, language), strong: true },
         codeFact(m.product.transactionCode, s),
       ],
-      image: { url: m.qrImageUrl, aspectRatio: '1:1' },
+      image: hero
+        ? { url: m.qrImageUrl, aspectRatio: '1:1', size: 'sm', caption: s.label.qrCaption }
+        : { url: m.qrImageUrl, aspectRatio: '1:1' },
       // Agree and Dispute are the buyer's to press; the seller follows the deal.
       buttons: [
         ...(m.audience === 'seller'
@@ -208,7 +217,8 @@ const RENDERERS: { [K in DealMessageKind]: Renderer<K> } = {
             ]),
         { kind: 'uri', label: s.button.viewProgress, uri: m.progressUrl },
       ],
-    }),
+    });
+  },
 
   dispute_opened: (m, { s }) =>
     notice(s, 'dispute_opened', 'warning', s.body.disputeOpened, [
@@ -405,12 +415,14 @@ function postbackButton(action: PostbackActionName, transactionCode: string, lab
 }
 
 /**
- * S107's picture, watermarked with the transaction code so a screenshot cannot be reused for
- * another deal. Left out rather than broken when no media URL can be made for it.
+ * S107's picture (and stage one's, when the seller gave a photo), watermarked with the
+ * transaction code so a screenshot cannot be reused for another deal. The media are served by
+ * the api that serves our pages, so a page URL of the message gives their origin when no base is
+ * configured. Left out rather than broken when no media URL can be made for it.
  */
-function watermarkHero(product: ProductSummary, paymentUrl: string, options: RenderOptions): Card['hero'] {
+function watermarkHero(product: ProductSummary, pageUrl: string, options: RenderOptions): Card['hero'] {
   if (!isMediaCode(product.transactionCode)) return undefined;
-  const base = options.mediaBaseUrl ?? originOf(paymentUrl);
+  const base = options.mediaBaseUrl ?? originOf(pageUrl);
   if (!base) return undefined;
   return { url: watermarkUrl(base, product.transactionCode, product.productName), aspectRatio: '1:1' };
 }

@@ -102,7 +102,7 @@ export async function chooseCurrency(ctx: EventContext, event: InboxEvent, userI
   // Without a draft the recorded result is all sellFromChat reads: the sale passed is not used.
   const sale = draft ? saleOf(draft, currency) : { name: '', unitPriceMinor: 0, quantity: 0, currency, photoId: null };
   if (sale === undefined) return answer(ctx, event, userId, [text(t.priceTooLarge)], language);
-  const status = await sellFromChat(ctx, event, userId, sale, language, {
+  const status = await sellFromChat(ctx, event, userId, { ...sale, hasPhoto: sale.photoId !== null }, language, {
     walletActivationText: t.saleWaitsForWallet,
     created: (paymentCode) => tiePhoto(ctx.knex, userId, sale.photoId, paymentCode),
   });

@@ -30,6 +30,8 @@ export interface ChatSale {
   quantity: number;
   currency: Currency;
   description?: string;
+  /** A photo sent in the chat goes with this sale (tied to its transaction code by `created`). */
+  hasPhoto?: boolean;
 }
 
 export interface SellOptions {
@@ -63,6 +65,7 @@ export async function sellFromChat(
         quantity: sale.quantity,
         currency: sale.currency,
         ...(sale.description ? { description: sale.description } : {}),
+        ...(sale.hasPhoto ? { hasPhoto: true } : {}),
         variant: 'full',
       },
       `line-event:${event.webhookEventId}`,

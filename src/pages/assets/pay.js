@@ -131,10 +131,15 @@ function render() {
     case 'expired':
     case 'cancelled':
       showStep(null);
-      return showNotice(t(`pay.outcome.${view.state}`));
+      return showNotice(t(`pay.outcome.${linkExpired(view) ? 'link_expired' : view.state}`));
     default:
       if (PROGRESS_STATES.includes(view.state)) return renderProgress(mine);
   }
+}
+
+/** The link itself expired (no buyer ever got the payment info), not a buyer's payment period. */
+function linkExpired(order) {
+  return order.state === 'expired' && order.viewer !== 'buyer' && !order.buyer;
 }
 
 function renderProgress(mine) {
@@ -258,7 +263,14 @@ async function resume() {
 function bindForms() {
   bindForm($('#password-form'), async (values, send) => {
     hideNotice();
-    const outcome = await send('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: values.dynamicPassword });
+    const outcome = await send('POST', `/api/orders/${code}/payment-requests`, { dynamicPassword: values.dynamicPassword }).catch(
+      async (err) => {
+        // Refused because the link ended while this page was open (a phone asleep misses the
+        // polls): the page says how it ended, as it does when opened now.
+        await load().catch(() => undefined);
+        throw err;
+      },
+    );
     await requested(outcome, values.dynamicPassword);
   });
 

@@ -19,6 +19,7 @@ main{display:grid;grid-template-columns:1fr 1fr;gap:12px;padding:12px}
 .msg{max-width:85%;margin:6px 0;padding:8px 10px;border-radius:14px;background:#fff;white-space:pre-wrap;word-break:break-word}
 .msg.me{margin-left:auto;background:#85e249}
 .card{border:1px solid #ccc}.card img{max-width:120px;display:block;margin:4px 0}
+.card img.full{max-width:100%;width:240px}.card img.sm{max-width:80px}
 .card .t{margin:2px 0}.card .b{font-weight:600}
 .btns{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px}
 button{cursor:pointer}.btns button{border:1px solid #06c755;background:#fff;color:#06c755;border-radius:6px;padding:4px 8px}
@@ -74,7 +75,8 @@ function walkFlex(node, out) {
   if (Array.isArray(node)) { node.forEach((n) => walkFlex(n, out)); return out; }
   if (!node || typeof node !== 'object') return out;
   if (node.type === 'text' && typeof node.text === 'string') out.push({ kind: 'text', text: node.text, bold: node.weight === 'bold' });
-  if (node.type === 'image' && node.url) out.push({ kind: 'image', url: node.url });
+  // The size keeps LINE's look: a hero picture fills the bubble, a small one (a QR code below a photo) stays small.
+  if (node.type === 'image' && node.url) out.push({ kind: 'image', url: node.url, size: node.size });
   if (node.action && node.action.type) out.push({ kind: 'action', action: node.action });
   for (const key of ['header', 'hero', 'body', 'footer', 'contents']) if (node[key]) walkFlex(node[key], out);
   return out;
@@ -111,7 +113,8 @@ function render(side, message) {
     const btns = el('div', { className: 'btns' });
     for (const part of walkFlex(m.contents, [])) {
       if (part.kind === 'text') box.append(el('div', { className: 't' + (part.bold ? ' b' : ''), textContent: part.text }));
-      if (part.kind === 'image' && isOpenableUri(part.url)) box.append(el('img', { src: part.url, alt: '' }));
+      if (part.kind === 'image' && isOpenableUri(part.url))
+        box.append(el('img', { src: part.url, alt: '', className: part.size === 'full' || part.size === 'sm' ? part.size : '' }));
       if (part.kind === 'action') btns.append(actionButton(side, part.action));
     }
     if (btns.childElementCount) box.append(btns);
