@@ -1,0 +1,146 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  EMULATOR_DEFAULTS,
+  LIFF_NATIVE_BRIDGE_SCRIPT,
+  liffBrowserUserAgent,
+  openLiffUrl,
+  registerLiffApp,
+  type OpenedLiffApp,
+} from '../../src/emulators/line';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { activateWallet, createLink, type Party } from '../support/deal-steps';
+import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
+import { startPagesSite, type PagesSite } from './site';
+
+/**
+ * Our pages opened inside LINE as a LIFF app (issue 10), with the real `@line/liff` SDK our
+ * pages serve. The browser is LINE's LIFF browser: its user agent, the native bridge LINE's app
+ * puts into the page (the one thing of the app liff.init waits for), and the URL LINE opens when
+ * the user taps `https://liff.line.me/<id>/pages/…`: our endpoint with liff.state and the
+ * credentials LINE mints in the fragment (the LINE emulator's openLiffUrl, src/emulators/line/liff.ts).
+ * LINE's servers are unreachable here, so the browser's requests to *.line.me go to the LINE
+ * emulator (context.route stands in for DNS); the api verifies the ID token against the same
+ * emulator through LINE_LOGIN_BASE_URL, as production does against api.line.me.
+ */
+const LIFF_ID = `${EMULATOR_DEFAULTS.loginChannelId}-AbCdEfGh`;
+const LINE_HOSTS = /^https:\/\/[a-z0-9-]+\.line\.me\//;
+const LINE_CDN = /^https:\/\/[a-z0-9-]+\.line-scdn\.net\//;
+
+describeWithChromium('our pages opened inside LINE (LIFF)', () => {
+  let h: DealHarness;
+  let site: PagesSite;
+  let browser: Browser;
+  let seller: Party;
+
+  beforeAll(async () => {
+    h = await startDealHarness();
+    site = await startPagesSite(h.baseUrl, { liffId: LIFF_ID });
+    // Our LIFF app as the README asks for it: endpoint URL = PUBLIC_BASE_URL (here the site).
+    registerLiffApp(h.line.state, h.line.options, { liffId: LIFF_ID, endpointUrl: `${site.baseUrl}/` });
+    browser = await launchBrowser();
+    seller = await h.newUser();
+    await activateWallet(h, seller);
+    await createLink(h, seller, { name: 'Film camera (LIFF)', unitPriceMinor: 4200, quantity: 1 });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await h?.close();
+  });
+
+  interface InLine {
+    context: BrowserContext;
+    page: Page;
+    errors: string[];
+    /** Requests the SDK made to LINE's hosts, as `METHOD host/path`. */
+    lineRequests: string[];
+    /** Our api's answers to the page: the bearer it was sent and the status. */
+    apiCalls: { path: string; bearer: string | undefined; status: number }[];
+    loginRedirects: string[];
+  }
+
+  async function lineBrowser(): Promise<InLine> {
+    const context = await phoneContext(browser, undefined, { userAgent: liffBrowserUserAgent() });
+    await context.addInitScript(LIFF_NATIVE_BRIDGE_SCRIPT);
+    const lineRequests: string[] = [];
+    await context.route(LINE_HOSTS, async (route) => {
+      const url = new URL(route.request().url());
+      lineRequests.push(`${route.request().method()} ${url.host}${url.pathname}`);
+      const response = await route.fetch({ url: `${h.line.baseUrl}${url.pathname}${url.search}` });
+      await route.fulfill({ response });
+    });
+    // LINE's CDN: the SDK's optional legacy client extensions (LINE's code, not emulated); liff.init carries on without them.
+    await context.route(LINE_CDN, (route) => route.abort('namenotresolved'));
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    const apiCalls: InLine['apiCalls'] = [];
+    const loginRedirects: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/auth/line/login') && loginRedirects.push(r.url())));
+    page.on('response', async (r) => {
+      const url = new URL(r.url());
+      if (url.origin !== site.baseUrl || !url.pathname.startsWith('/api/')) return;
+      const bearer = /^Bearer (.+)$/.exec((await r.request().allHeaders()).authorization ?? '')?.[1];
+      apiCalls.push({ path: url.pathname, bearer, status: r.status() });
+    });
+    return { context, page, errors, lineRequests, apiCalls, loginRedirects };
+  }
+
+  function tap(liffUrl: string, idTokenTtlSeconds?: number): OpenedLiffApp {
+    return openLiffUrl(h.line.state, h.line.options, { userId: seller.userId, liffUrl, idTokenTtlSeconds });
+  }
+
+  it('the SDK initialises from what LINE hands it, and the page shows the user their deals with no web login', async () => {
+    const opened = tap(`https://liff.line.me/${LIFF_ID}/pages/deals?lang=en`);
+    expect(new URL(opened.url).origin).toBe(site.baseUrl); // LINE opens our endpoint, not the page itself
+    const inLine = await lineBrowser();
+    const verifiesBefore = h.line.state.idTokenVerifyRequests;
+
+    await inLine.page.goto(opened.url);
+    await inLine.page.waitForURL(`${site.baseUrl}/pages/deals?lang=en`, { timeout: 30_000 });
+    await expectText(inLine.page, '#deal-list', /Film camera \(LIFF\)/);
+
+    expect(inLine.loginRedirects).toEqual([]);
+    // The SDK did what LINE's LIFF browser has it do: access token checked, ID token checked against LINE's keys.
+    expect(inLine.lineRequests).toEqual(
+      expect.arrayContaining(['GET api.line.me/oauth2/v2.1/verify', 'GET api.line.me/oauth2/v2.1/certs']),
+    );
+    expect(await inLine.page.evaluate(() => (window as any).liff.isInClient())).toBe(true);
+    expect(await inLine.page.evaluate(() => (window as any).liff.getIDToken())).toBe(opened.idToken);
+    // Our api was sent the ID token LINE minted for the LIFF app, and accepted it after asking LINE.
+    expect(inLine.apiCalls).toContainEqual({ path: '/api/orders', bearer: opened.idToken, status: 200 });
+    expect(h.line.state.idTokenVerifyRequests).toBeGreaterThan(verifiesBefore);
+    // The credentials left the visible URL.
+    expect(inLine.page.url()).not.toContain('access_token');
+    expect(inLine.errors).toEqual([]);
+    await screenshot(inLine.page, 'liff-in-line');
+    await inLine.context.close();
+  });
+
+  it.each([
+    ['tampered with (another user put in)', (o: OpenedLiffApp) => tamper(o)],
+    ['expired', (o: OpenedLiffApp) => o],
+  ])('an ID token %s is refused and the page falls back to the web login', async (what, change) => {
+    const opened = change(tap(`https://liff.line.me/${LIFF_ID}/pages/deals?lang=en`, what === 'expired' ? -60 : undefined));
+    const inLine = await lineBrowser();
+    const login = inLine.page.waitForRequest(/\/auth\/line\/login\?next=/, { timeout: 30_000 });
+    await inLine.page.goto(opened.url);
+    expect(new URL((await login).url()).searchParams.get('next')).toBe('/pages/deals?lang=en');
+    // The page never sent that token to our api; had it, the api would have refused it too.
+    expect(inLine.apiCalls.filter((c) => c.bearer === opened.idToken)).toEqual([]);
+    expect((await h.call('GET', '/api/orders', opened.idToken)).status).toBe(401);
+    expect(inLine.errors).toEqual([]);
+    await inLine.context.close();
+  });
+});
+
+/** The same token with another user's id in it, its signature left as it was. */
+function tamper(opened: OpenedLiffApp): OpenedLiffApp {
+  const [header, payload, signature] = opened.idToken.split('.') as [string, string, string];
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string };
+  const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: `U${'f'.repeat(32)}` })).toString('base64url')}.${signature}`;
+  const url = new URL(opened.url);
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  fragment.set('id_token', forged);
+  url.hash = fragment.toString();
+  return { ...opened, url: url.toString(), idToken: forged };
+}
