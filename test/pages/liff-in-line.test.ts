@@ -8,7 +8,7 @@ import {
   type OpenedLiffApp,
 } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
-import { activateWallet, createLink, type Party } from '../support/deal-steps';
+import { activateWallet, createLink, eventually, type Party } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
 import { startPagesSite, type PagesSite } from './site';
 
@@ -57,11 +57,16 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     /** Our api's answers to the page: the bearer it was sent and the status. */
     apiCalls: { path: string; bearer: string | undefined; status: number }[];
     loginRedirects: string[];
+    /** How each page's liff.init ended (RECORD_LIFF_INIT). */
+    liffInits: string[];
   }
 
   async function lineBrowser(): Promise<InLine> {
     const context = await phoneContext(browser, undefined, { userAgent: liffBrowserUserAgent() });
     await context.addInitScript(LIFF_NATIVE_BRIDGE_SCRIPT);
+    const liffInits: string[] = [];
+    await context.exposeFunction('recordLiffInit', (outcome: string) => void liffInits.push(outcome));
+    await context.addInitScript(RECORD_LIFF_INIT);
     const lineRequests: string[] = [];
     await context.route(LINE_HOSTS, async (route) => {
       const url = new URL(route.request().url());
@@ -82,8 +87,11 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
       const bearer = /^Bearer (.+)$/.exec((await r.request().allHeaders()).authorization ?? '')?.[1];
       apiCalls.push({ path: url.pathname, bearer, status: r.status() });
     });
-    return { context, page, errors, lineRequests, apiCalls, loginRedirects };
+    return { context, page, errors, lineRequests, apiCalls, loginRedirects, liffInits };
   }
+
+  /** The page's call has been answered (responses are recorded as they come, after the page may have moved on). */
+  const answered = (inLine: InLine, path: string) => eventually(async () => inLine.apiCalls.some((c) => c.path === path), 10_000);
 
   function tap(liffUrl: string, idTokenTtlSeconds?: number): OpenedLiffApp {
     return openLiffUrl(h.line.state, h.line.options, { userId: seller.userId, liffUrl, idTokenTtlSeconds });
@@ -100,6 +108,8 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     await expectText(inLine.page, '#deal-list', /Film camera \(LIFF\)/);
 
     expect(inLine.loginRedirects).toEqual([]);
+    // On our endpoint URL liff.init took LINE's credentials and went on to the page itself; there it resolved.
+    expect(inLine.liffInits).toEqual(['/pages/deals resolved']);
     // The SDK did what LINE's LIFF browser has it do: access token checked, ID token checked against LINE's keys.
     expect(inLine.lineRequests).toEqual(
       expect.arrayContaining(['GET api.line.me/oauth2/v2.1/verify', 'GET api.line.me/oauth2/v2.1/certs']),
@@ -107,12 +117,25 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     expect(await inLine.page.evaluate(() => (window as any).liff.isInClient())).toBe(true);
     expect(await inLine.page.evaluate(() => (window as any).liff.getIDToken())).toBe(opened.idToken);
     // Our api was sent the ID token LINE minted for the LIFF app, and accepted it after asking LINE.
+    await answered(inLine, '/api/orders');
     expect(inLine.apiCalls).toContainEqual({ path: '/api/orders', bearer: opened.idToken, status: 200 });
     expect(h.line.state.idTokenVerifyRequests).toBeGreaterThan(verifiesBefore);
     // The credentials left the visible URL.
     expect(inLine.page.url()).not.toContain('access_token');
     expect(inLine.errors).toEqual([]);
     await screenshot(inLine.page, 'liff-in-line');
+
+    // A later page in the same LIFF browser: liff.init finds LINE's credentials the first page kept.
+    const lineRequestsBefore = inLine.lineRequests.length;
+    await inLine.page.click('#to-wallet');
+    await inLine.page.waitForURL(`${site.baseUrl}/pages/wallet?lang=en`);
+    await expectText(inLine.page, '#wallet-state', /active/);
+    await answered(inLine, '/api/wallet');
+    expect(inLine.apiCalls).toContainEqual({ path: '/api/wallet', bearer: opened.idToken, status: 200 });
+    expect(inLine.lineRequests.slice(lineRequestsBefore)).toEqual(['GET api.line.me/oauth2/v2.1/verify']);
+    expect(inLine.liffInits).toEqual(['/pages/deals resolved', '/pages/wallet resolved']);
+    expect(inLine.loginRedirects).toEqual([]);
+    expect(inLine.errors).toEqual([]);
     await inLine.context.close();
   });
 
@@ -125,6 +148,8 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     const login = inLine.page.waitForRequest(/\/auth\/line\/login\?next=/, { timeout: 30_000 });
     await inLine.page.goto(opened.url);
     expect(new URL((await login).url()).searchParams.get('next')).toBe('/pages/deals?lang=en');
+    // The SDK refused the token on our endpoint URL and again on the page our entry page went on to.
+    expect(inLine.liffInits).toEqual(['/ rejected INVALID_ID_TOKEN', '/pages/deals rejected INVALID_ID_TOKEN']);
     // The page never sent that token to our api; had it, the api would have refused it too.
     expect(inLine.apiCalls.filter((c) => c.bearer === opened.idToken)).toEqual([]);
     expect((await h.call('GET', '/api/orders', opened.idToken)).status).toBe(401);
@@ -132,6 +157,31 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     await inLine.context.close();
   });
 });
+
+/**
+ * Watches (never replaces) the SDK: how each page's liff.init ended, told to the test. A page whose init neither resolved nor rejected was left by the
+ * SDK itself (its secondary redirect to the page in liff.state).
+ */
+const RECORD_LIFF_INIT = `(() => {
+  let sdk;
+  const record = (outcome) => window.recordLiffInit(location.pathname + ' ' + outcome);
+  Object.defineProperty(window, 'liff', {
+    configurable: true,
+    get: () => sdk,
+    set: (value) => {
+      sdk = value;
+      const init = value.init.bind(value);
+      value.init = (...args) =>
+        init(...args).then(
+          (result) => (record('resolved'), result),
+          (err) => {
+            record('rejected ' + (err && err.code));
+            throw err;
+          },
+        );
+    },
+  });
+})();`;
 
 /** The same token with another user's id in it, its signature left as it was. */
 function tamper(opened: OpenedLiffApp): OpenedLiffApp {
