@@ -4,7 +4,6 @@ import {
   LIFF_NATIVE_BRIDGE_SCRIPT,
   liffBrowserUserAgent,
   openLiffUrl,
-  registerLiffApp,
   type OpenedLiffApp,
 } from '../../src/emulators/line';
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
@@ -36,7 +35,12 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     h = await startDealHarness();
     site = await startPagesSite(h.baseUrl, { liffId: LIFF_ID });
     // Our LIFF app as the README asks for it: endpoint URL = PUBLIC_BASE_URL (here the site).
-    registerLiffApp(h.line.state, h.line.options, { liffId: LIFF_ID, endpointUrl: `${site.baseUrl}/` });
+    const registered = await fetch(`${h.line.baseUrl}/__emulator/liff/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ liffId: LIFF_ID, endpointUrl: `${site.baseUrl}/` }),
+    });
+    expect(registered.status).toBe(201);
     browser = await launchBrowser();
     seller = await h.newUser();
     await activateWallet(h, seller);

@@ -58,8 +58,12 @@ import type { EmulatedLiffApp, EmulatedUser, LineEmulatorState } from './state';
  *    (asking /verify again) and resolves, with `isLoggedIn()` true and `getIDToken()` the token.
  *    Credentials are then removed from the visible URL.
  * 8. Also loaded, not needed: the SDK's legacy client extensions from
- *    `https://static.line-scdn.net/liff/edge/2/…-extensions_2_22_0.js` (a failure only logs a
- *    warning). Outside LINE and not logged in, the SDK asks
+ *    `https://static.line-scdn.net/liff/edge/2/…-extensions_2_22_0.js` and its message texts from
+ *    `https://liffsdk.line-scdn.net/xlt/manifest.json` (LINE's CDN, not emulated: a failure only
+ *    logs a warning). A page opened in the LIFF browser with no credentials at all (neither in
+ *    the fragment nor kept from an earlier page) is a "subsequent" LIFF page: the SDK sends it to
+ *    LINE's `https://access.line.me/liff/v1/authorize` (liff.login), not emulated here.
+ *    Outside LINE and not logged in, the SDK asks
  *    `GET https://api.line.me/liff/v2/apps/{liffId}/contextToken` for `{contextToken}`.
  * The browser calls these endpoints from the app's own origin, so LINE answers them with CORS
  * headers (else no LIFF app anywhere could read them).
