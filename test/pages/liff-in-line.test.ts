@@ -9,7 +9,6 @@ import {
 import { startDealHarness, type DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, type Party } from '../support/deal-steps';
 import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
-import { startPagesSite, type PagesSite } from './site';
 
 /**
  * Our pages opened inside LINE as a LIFF app (issue 10), with the real `@line/liff` SDK our
@@ -27,14 +26,15 @@ const LINE_CDN = /^https:\/\/[a-z0-9-]+\.line-scdn\.net\//;
 
 describeWithChromium('our pages opened inside LINE (LIFF)', () => {
   let h: DealHarness;
-  let site: PagesSite;
+  /** Our server: the api serves the pages with LIFF_ID, as in production (same origin as LINE Login's callback). */
+  let site: { baseUrl: string };
   let browser: Browser;
   let seller: Party;
 
   beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl, { liffId: LIFF_ID });
-    // Our LIFF app as the README asks for it: endpoint URL = PUBLIC_BASE_URL (here the site).
+    h = await startDealHarness({ env: { LIFF_ID } });
+    site = { baseUrl: h.baseUrl };
+    // Our LIFF app as the README asks for it: endpoint URL = PUBLIC_BASE_URL.
     const registered = await fetch(`${h.line.baseUrl}/__emulator/liff/apps`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -48,7 +48,6 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    await site?.close();
     await h?.close();
   });
 
@@ -157,6 +156,33 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     // The page never sent that token to our api; had it, the api would have refused it too.
     expect(inLine.apiCalls.filter((c) => c.bearer === opened.idToken)).toEqual([]);
     expect((await h.call('GET', '/api/orders', opened.idToken)).status).toBe(401);
+    expect(inLine.errors).toEqual([]);
+    await inLine.context.close();
+  });
+
+  it("once LINE's ID token has expired, a later page signs in through the web login and keeps that token", async () => {
+    // LINE's ID token lasts an hour; the LIFF session (its access token) outlives it, and liff.init
+    // keeps handing out the same ID token. A few seconds stand in for the hour.
+    const opened = tap(`https://liff.line.me/${LIFF_ID}/pages/deals?lang=en`, 4);
+    const expiresAtMs = (JSON.parse(Buffer.from(opened.idToken.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+    const inLine = await lineBrowser();
+    await inLine.page.goto(opened.url);
+    await inLine.page.waitForURL(`${site.baseUrl}/pages/deals?lang=en`, { timeout: 30_000 });
+    await expectText(inLine.page, '#deal-list', /Film camera \(LIFF\)/);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAtMs - Date.now()) + 500));
+
+    await inLine.page.click('#to-wallet');
+    // LINE Login (the emulator's account picker): the same user signs in.
+    await inLine.page.waitForURL(`${h.line.baseUrl}/oauth2/v2.1/authorize?**`, { timeout: 30_000 });
+    await inLine.page.click(`a[href*="login_hint=${seller.userId}"]:not([href*="emulator_add_friend"])`);
+    await inLine.page.waitForURL(`${site.baseUrl}/pages/wallet?lang=en`, { timeout: 30_000 });
+    await expectText(inLine.page, '#wallet-state', /active/);
+    await answered(inLine, '/api/wallet/statement');
+    expect(inLine.apiCalls.filter((c) => c.status === 401).map((c) => c.bearer)).toEqual([opened.idToken]);
+    expect(inLine.apiCalls.filter((c) => c.status === 200).every((c) => c.bearer !== opened.idToken || c.path === '/api/orders')).toBe(
+      true,
+    );
+    expect(inLine.loginRedirects).toHaveLength(1);
     expect(inLine.errors).toEqual([]);
     await inLine.context.close();
   });
