@@ -142,6 +142,19 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     await inLine.context.close();
   });
 
+  it('a LIFF URL naming no page opens the deals, the SDK having nothing to redirect to', async () => {
+    const opened = tap(`https://liff.line.me/${LIFF_ID}`);
+    expect(new URL(opened.url).searchParams.has('liff.state')).toBe(false);
+    const inLine = await lineBrowser();
+    await inLine.page.goto(opened.url);
+    await inLine.page.waitForURL(`${site.baseUrl}/pages/deals`, { timeout: 30_000 });
+    await expectText(inLine.page, '#deal-list', /Film camera \(LIFF\)/);
+    expect(inLine.liffInits).toEqual(['/ resolved', '/pages/deals resolved']);
+    expect(inLine.loginRedirects).toEqual([]);
+    expect(inLine.errors).toEqual([]);
+    await inLine.context.close();
+  });
+
   it.each([
     ['tampered with (another user put in)', (o: OpenedLiffApp) => tamper(o)],
     ['expired', (o: OpenedLiffApp) => o],
