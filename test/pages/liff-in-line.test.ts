@@ -18,7 +18,8 @@ import { collectPageErrors, describeWithChromium, expectText, launchBrowser, pho
  * credentials LINE mints in the fragment (the LINE emulator's openLiffUrl, src/emulators/line/liff.ts).
  * LINE's servers are unreachable here, so the browser's requests to *.line.me go to the LINE
  * emulator (context.route stands in for DNS); the api verifies the ID token against the same
- * emulator through LINE_LOGIN_BASE_URL, as production does against api.line.me.
+ * emulator through its base-URL setting (LINE_LOGIN_API_BASE_URL, else LINE_API_BASE_URL), as
+ * production does against api.line.me.
  */
 const LIFF_ID = `${EMULATOR_DEFAULTS.loginChannelId}-AbCdEfGh`;
 const LINE_HOSTS = /^https:\/\/[a-z0-9-]+\.line\.me\//;
@@ -77,7 +78,7 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
       const response = await route.fetch({ url: `${h.line.baseUrl}${url.pathname}${url.search}` });
       await route.fulfill({ response });
     });
-    // LINE's CDN: the SDK's optional legacy client extensions (LINE's code, not emulated); liff.init carries on without them.
+    // LINE's CDN: the SDK's optional client extensions and message texts (LINE's files, not emulated); liff.init carries on without them.
     await context.route(LINE_CDN, (route) => route.abort('namenotresolved'));
     const page = await context.newPage();
     const errors = collectPageErrors(page);
