@@ -308,10 +308,21 @@ const list = (raw: string | undefined) =>
 /** Static staff and operator tokens were replaced by OpenID Connect; a leftover setting must not look as if it still worked. */
 const RETIRED_SETTINGS = ['SUPPORT_TOKENS', 'CODEC_OPERATOR_TOKENS'];
 
-/** LINE's LIFF ids are the LINE Login channel id, a dash and 8 characters (e.g. 1650000000-AbCdEfGh). */
-function liffIdSetting(value: string | undefined): string | undefined {
+/** The LINE emulator's login channel, LINE_CHANNEL_ID's default outside production. */
+const DEV_LINE_CHANNEL_ID = '1650000000';
+
+/**
+ * LINE's LIFF ids are the LINE Login channel id, a dash and 8 characters (e.g. 1650000000-AbCdEfGh).
+ * The app must be one of our LINE Login channel's: its ID tokens are issued to (`aud`) that
+ * channel, and the api verifies every ID token with client_id = LINE_CHANNEL_ID, so an app of
+ * another channel would have every LIFF token refused and every user sent to the web login.
+ */
+function liffIdSetting(value: string | undefined, channelId: string): string | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{10}-[A-Za-z0-9]{8}$/.test(value)) throw new ConfigError('LIFF_ID', 'must look like 1234567890-AbCdEfGh');
+  if (value.split('-')[0] !== channelId) {
+    throw new ConfigError('LIFF_ID', `must be a LIFF app of LINE_CHANNEL_ID (${channelId}-…): LINE issues its ID tokens to that channel`);
+  }
   return value;
 }
 
@@ -454,7 +465,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     maxDecisionExtensions: integerSetting(env, 'DECISION_EXTENSIONS_MAX', 1, 0, 5),
     otpSendsPerBuyerHour: integerSetting(env, 'OTP_SENDS_PER_BUYER_HOUR', 10, 1, 100),
     line: {
-      channelId: requiredInProduction('LINE_CHANNEL_ID', optionalString(env, 'LINE_CHANNEL_ID'), '1650000000'),
+      channelId: requiredInProduction('LINE_CHANNEL_ID', optionalString(env, 'LINE_CHANNEL_ID'), DEV_LINE_CHANNEL_ID),
       channelSecret: credential('LINE_CHANNEL_SECRET', 'emulator-channel-secret'),
       channelAccessToken: credential('LINE_CHANNEL_ACCESS_TOKEN', 'emulator-channel-access-token'),
       loginChannelSecret: credential('LINE_LOGIN_CHANNEL_SECRET', 'emulator-login-channel-secret'),
@@ -465,7 +476,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
         urlSetting(env, 'LINE_DATA_API_BASE_URL', ['http:', 'https:']) ??
         (optionalString(env, 'LINE_API_BASE_URL') !== undefined ? lineApiBaseUrl : 'https://api-data.line.me'),
       addFriendUrl: urlSetting(env, 'LINE_ADD_FRIEND_URL', ['http:', 'https:']) ?? 'https://line.me/R/ti/p/@escrow',
-      liffId: liffIdSetting(optionalString(env, 'LIFF_ID')),
+      liffId: liffIdSetting(optionalString(env, 'LIFF_ID'), optionalString(env, 'LINE_CHANNEL_ID') ?? DEV_LINE_CHANNEL_ID),
       apiTimeoutMs: timeout('LINE_API_TIMEOUT_MS'),
       loginTimeoutMs: timeout('LINE_LOGIN_TIMEOUT_MS'),
     },

@@ -18,6 +18,8 @@ const zhTW = {
   'error.forbidden': '您沒有權限執行此操作:{detail}',
   'error.required': '請填寫此欄位。',
   'login.redirect': '正在前往 LINE 登入…',
+  'liff.title': '開啟中',
+  'liff.opening': '正在開啟頁面…',
   unavailable: '此伺服器尚未提供這項功能。',
   'back.to_payment': '回到付款頁面',
 
@@ -355,6 +357,8 @@ const en: Record<MessageKey, string> = {
   'error.forbidden': 'You are not allowed to do this: {detail}',
   'error.required': 'Please fill in this field.',
   'login.redirect': 'Taking you to LINE Login…',
+  'liff.title': 'Opening',
+  'liff.opening': 'Opening your page…',
   unavailable: 'This function is not available on this server yet.',
   'back.to_payment': 'Back to the payment',
 

@@ -140,6 +140,13 @@ export function pagesRouter(options: PagesRouterOptions = {}): Router {
     }),
   );
 
+  if (liffId) {
+    // Our LIFF app's endpoint URL (PUBLIC_BASE_URL). LINE opens a LIFF URL
+    // (https://liff.line.me/<id>/pages/…) here first, the page asked for in ?liff.state and its
+    // credentials in the fragment; liff.init on this page takes them and goes on to that page.
+    router.get('/', send({ title: 'liff.title', script: 'liff-entry.js', body: (t) => html`<p class="busy">${t('liff.opening')}</p>` }));
+  }
+
   router.get(`${ASSET_PREFIX}/${LIFF_SDK_FILE}`, async (_req, res, next) => {
     if (!liffId) return next();
     try {

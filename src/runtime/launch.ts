@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { optionalString } from '../config/env';
 import { webhookUrl } from '../domain/webhooks';
 import { startBankCenterEmulator } from '../emulators/bankcenter';
-import { EMULATOR_DEFAULTS, startLineEmulator, type RunningLineEmulator } from '../emulators/line';
+import { EMULATOR_DEFAULTS, registerLiffApp, startLineEmulator, type RunningLineEmulator } from '../emulators/line';
 import { startPaymentEmulator } from '../emulators/payment';
 import { startPayoutEmulator } from '../emulators/payout';
 import { startSmsEmulator } from '../emulators/sms';
@@ -41,6 +41,16 @@ export async function startEmulatorsWhereNeeded(
       LINE_LOGIN_CHANNEL_SECRET: EMULATOR_DEFAULTS.loginChannelSecret,
     });
     say(`LINE emulator at ${line.baseUrl} (no LINE credentials set)`);
+    const liffId = optionalString(env, 'LIFF_ID');
+    if (liffId) {
+      // Our LIFF app, as the README asks LINE for it (endpoint URL = PUBLIC_BASE_URL): the
+      // emulator's POST /__emulator/liff/open then gives the URL LINE's LIFF browser would open.
+      try {
+        registerLiffApp(line.state, line.options, { liffId, endpointUrl: `${publicBaseUrl.replace(/\/+$/, '')}/` });
+      } catch (err) {
+        say(`LIFF app ${liffId} not registered with the LINE emulator: ${(err as Error).message}`);
+      }
+    }
   }
   const providers = [
     {

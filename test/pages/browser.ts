@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 /**
  * Headless Debian chromium driven by playwright-core, sized like a phone. The page tests skip
@@ -36,14 +36,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A phone-sized context; with an ID token it is that LINE user, as after LINE Login. */
-export async function phoneContext(browser: Browser, idToken?: string): Promise<BrowserContext> {
+/**
+ * A phone-sized context; with an ID token it is that LINE user, as after LINE Login. `options`
+ * adds to the phone's (e.g. LINE's LIFF browser's user agent).
+ */
+export async function phoneContext(browser: Browser, idToken?: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: PHONE_VIEWPORT,
     deviceScaleFactor: 1,
     isMobile: true,
     hasTouch: false,
     locale: 'zh-TW',
+    ...options,
   });
   if (idToken) await context.addInitScript((token) => sessionStorage.setItem('idToken', token), idToken);
   return context;

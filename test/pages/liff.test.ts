@@ -59,4 +59,27 @@ describeWithChromium('the pages as a LIFF app', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  // LINE opens a LIFF URL at our endpoint URL with the page in liff.state (test/pages/liff-in-line.test.ts
+  // has it inside LINE); outside LINE the entry page goes on to that page itself, and only to ours.
+  it.each([
+    ['/pages/deals?lang=en', '/pages/deals?lang=en'],
+    ['//evil.example/pages/deals', '/pages/deals'],
+    ['https://evil.example/pages/deals', '/pages/deals'],
+    ['/auth/line/login', '/pages/deals'],
+  ])('the endpoint URL with liff.state=%s goes on to %s, then to the web login', async (state, next) => {
+    const context = await phoneContext(browser);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    const login = page.waitForRequest(/\/auth\/line\/login\?next=/, { timeout: 30_000 });
+    await page.goto(`${site.baseUrl}/?liff.state=${encodeURIComponent(state)}`);
+    expect(new URL((await login).url()).searchParams.get('next')).toBe(next);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('without LIFF_ID the endpoint URL is not a page of ours', async () => {
+    expect((await fetch(`${plain.baseUrl}/?liff.state=%2Fpages%2Fdeals`)).status).not.toBe(200); // passed on to the (absent) api
+    expect((await fetch(`${site.baseUrl}/`)).headers.get('content-type')).toContain('text/html');
+  });
 });

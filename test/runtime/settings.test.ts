@@ -28,6 +28,8 @@ describe('settings', () => {
     [{ ID_TOKEN_REFUSAL_CACHE_MS: '-1' }, 'ID_TOKEN_REFUSAL_CACHE_MS', 'between 0'],
     [{ CODEC_OPERATOR_TOKENS: 'an-operator-token-0123456789-0123456789' }, 'CODEC_OPERATOR_TOKENS', 'no longer read'],
     [{ SUPPORT_TOKENS: 'tok:amy:agent' }, 'SUPPORT_TOKENS', 'no longer read'],
+    [{ LIFF_ID: '1650000000-short' }, 'LIFF_ID', 'must look like'],
+    [{ LINE_CHANNEL_ID: '1650000000', LIFF_ID: '1234567890-AbCdEfGh' }, 'LIFF_ID', 'LIFF app of LINE_CHANNEL_ID (1650000000-…)'],
     [{ OIDC_ISSUER_URL: 'ftp://login.example' }, 'OIDC_ISSUER_URL', 'must use'],
     [{ OIDC_ISSUER_URL: 'https://login.example/?tenant=1' }, 'OIDC_ISSUER_URL', 'without a query'],
     [{ OIDC_ROLES_CLAIM: 'roles claim' }, 'OIDC_ROLES_CLAIM', 'claim name'],

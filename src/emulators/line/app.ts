@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express, { Express } from 'express';
 import { controlRoutes } from './control-routes';
 import { assignRequestId, lineError } from './http';
+import { liffRoutes } from './liff';
 import { loginRoutes } from './login-routes';
 import { messagingRoutes } from './messaging-routes';
 import { richMenuRoutes } from './rich-menu-routes';
@@ -15,7 +16,8 @@ export interface LineEmulator {
 }
 
 /**
- * The LINE platform on one host: api.line.me, api-data.line.me and access.line.me all answer at
+ * The LINE platform on one host: api.line.me, api-data.line.me, access.line.me (and LIFF's
+ * endpoints on api.line.me) all answer at
  * the root, because the SDK drops any path in baseURL.
  */
 export function createLineEmulator(options: LineEmulatorOptions = {}): LineEmulator {
@@ -25,6 +27,8 @@ export function createLineEmulator(options: LineEmulatorOptions = {}): LineEmula
   app.disable('x-powered-by');
   app.use(assignRequestId);
   app.use(controlRoutes(state, resolved));
+  // Before LINE Login's: the browser's CORS for the LIFF endpoints, GET /oauth2/v2.1/verify among them.
+  app.use(liffRoutes(state));
   // Before the Messaging API routes: /v2/bot/friendship/status takes a user token, not the channel's.
   app.use(loginRoutes(state, resolved));
   app.use(richMenuRoutes(state, resolved));

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { newMessageId, newUserId } from './ids';
+import { openLiffUrl, registerLiffApp } from './liff';
 import { issueIdToken } from './login-routes';
 import type { ResolvedOptions } from './options';
 import { Faults, LineEmulatorState } from './state';
@@ -49,6 +50,9 @@ const userEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('follow'), userId: z.string() }),
   z.object({ type: z.literal('unfollow'), userId: z.string() }),
 ]);
+
+const liffAppSchema = z.object({ liffId: z.string(), endpointUrl: z.string().url(), scope: z.array(z.string()).optional() }).strict();
+const liffOpenSchema = z.object({ userId: z.string(), liffUrl: z.string().url(), idTokenTtlSeconds: z.number().int().optional() }).strict();
 
 export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions): Router {
   const router = Router();
@@ -112,6 +116,28 @@ export function controlRoutes(state: LineEmulatorState, options: ResolvedOptions
     const nonce = typeof body.nonce === 'string' ? body.nonce : undefined;
     const ttlSeconds = typeof body.ttlSeconds === 'number' ? body.ttlSeconds : undefined;
     res.json({ idToken: issueIdToken(state, options, user, { nonce, ttlSeconds }) });
+  });
+
+  // A LIFF app of the emulator's login channel (as added in the LINE Developers Console).
+  router.post(`${CONTROL_PREFIX}/liff/apps`, (req, res) => {
+    const parsed = liffAppSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ message: 'invalid LIFF app', issues: parsed.error.issues });
+    try {
+      res.status(201).json(registerLiffApp(state, options, parsed.data));
+    } catch (err) {
+      res.status(400).json({ message: (err as Error).message });
+    }
+  });
+
+  // A user taps a LIFF URL inside LINE: where LINE's LIFF browser goes, credentials in the fragment (liff.ts).
+  router.post(`${CONTROL_PREFIX}/liff/open`, (req, res) => {
+    const parsed = liffOpenSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ message: 'invalid LIFF open', issues: parsed.error.issues });
+    try {
+      res.json(openLiffUrl(state, options, parsed.data));
+    } catch (err) {
+      res.status(400).json({ message: (err as Error).message });
+    }
   });
 
   // The chat simulator: a user "types" something, and the bot's webhook hears it.

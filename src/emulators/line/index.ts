@@ -3,7 +3,7 @@ export { CONTROL_PREFIX } from './control-routes';
 export { newUserId, ulid } from './ids';
 export { ID_TOKEN_ISSUER } from './login-routes';
 export { EMULATOR_DEFAULTS, type LineEmulatorOptions } from './options';
-export { LineEmulatorState, NO_FAULTS, type DeliveredMessage, type EmulatedUser, type Faults } from './state';
+export { LineEmulatorState, NO_FAULTS, type EmulatedLiffApp, type DeliveredMessage, type EmulatedUser, type Faults } from './state';
 export {
   followEvent,
   postbackEvent,
@@ -13,3 +13,12 @@ export {
   type SendWebhookOptions,
   type SendWebhookResult,
 } from './webhook';
+export {
+  LIFF_NATIVE_BRIDGE_SCRIPT,
+  channelIdOfLiffId,
+  issueLiffIdToken,
+  liffBrowserUserAgent,
+  openLiffUrl,
+  registerLiffApp,
+  type OpenedLiffApp,
+} from './liff';

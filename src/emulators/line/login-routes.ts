@@ -1,6 +1,6 @@
 import express, { Request, Response, Router } from 'express';
 import { bearerToken, oauthError } from './http';
-import { signHs256, verifyHs256 } from './jwt';
+import { signHs256, verifyEs256, verifyHs256 } from './jwt';
 import type { ResolvedOptions } from './options';
 import type { EmulatedUser, LineEmulatorState } from './state';
 
@@ -72,7 +72,8 @@ export function loginRoutes(state: LineEmulatorState, options: ResolvedOptions):
     const body = (req.body ?? {}) as Record<string, string | undefined>;
     if (!body.id_token) return oauthError(res, 400, 'invalid_request', 'id_token is required.');
     if (!body.client_id) return oauthError(res, 400, 'invalid_request', 'client_id is required.');
-    const claims = verifyHs256(body.id_token, options.loginChannelSecret);
+    // Web login's tokens are HS256 with the channel secret; LIFF's ES256 with LINE's key (liff.ts).
+    const claims = verifyHs256(body.id_token, options.loginChannelSecret) ?? verifyEs256(body.id_token, state.liffSigningKey);
     const refusal = !claims ? 'Invalid IdToken.' : idTokenRefusal(claims, body, state.now());
     if (refusal) return oauthError(res, 400, 'invalid_request', refusal);
     res.json(claims);

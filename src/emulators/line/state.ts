@@ -1,3 +1,4 @@
+import { newEs256Key, type Es256Key } from './jwt';
 import { REPLY_TOKEN_TTL_MS, RETRY_KEY_TTL_MS } from './contract';
 import { USER_ID_PATTERN, newMessageId, newOpaqueToken, newQuoteToken, newReplyToken } from './ids';
 
@@ -343,4 +344,28 @@ export class LineEmulatorState {
     const entry = this.loginTokens.get(token);
     return entry && entry.expiresAt > this.now() ? entry : undefined;
   }
+
+  // --- LIFF (see liff.ts)
+
+  /** LINE's key for the ID tokens it hands LIFF apps (ES256; public half at /oauth2/v2.1/certs). */
+  readonly liffSigningKey: Es256Key = newEs256Key();
+  private readonly liffApps = new Map<string, EmulatedLiffApp>();
+
+  addLiffApp(app: EmulatedLiffApp): EmulatedLiffApp {
+    this.liffApps.set(app.liffId, app);
+    return app;
+  }
+
+  getLiffApp(liffId: string): EmulatedLiffApp | undefined {
+    return this.liffApps.get(liffId);
+  }
+}
+
+/** A LIFF app as registered in the LINE Developers Console (the emulator's subset). */
+export interface EmulatedLiffApp {
+  liffId: string;
+  /** Where LINE opens the app (the "primary redirect URL" without liff.state). */
+  endpointUrl: string;
+  /** Scopes the app asks for; `openid` gives the app an ID token. */
+  scope: string[];
 }

@@ -354,7 +354,10 @@ async function identityFromLiff() {
     await liff.init({ liffId: data.liffId });
     if (!liff.isInClient() || !liff.isLoggedIn()) return;
     const token = liff.getIDToken();
-    if (token) sessionStorage.setItem('idToken', token);
+    // LINE's ID token lasts an hour, the LIFF session longer, and liff.init hands out the same
+    // token all along: an expired one would replace the web login's fresh token (a login loop).
+    const exp = liff.getDecodedIDToken()?.exp;
+    if (token && typeof exp === 'number' && exp * 1000 > Date.now()) sessionStorage.setItem('idToken', token);
   } catch {
     // LIFF unreachable or not configured for this URL: the web login still works.
   }
