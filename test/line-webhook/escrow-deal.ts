@@ -19,7 +19,11 @@ export async function dealInEscrow(h: LineDealHarness, product: { name: string; 
   await bindPhone(h, buyer);
   const link = await createLink(h, seller, { ...product, quantity: 1, currency: 'TWD' });
   await payThroughOtp(h, buyer, link);
-  await eventually(async () => seenBy(h.line, buyer.userId).some((m) => m.text.includes(STRINGS['zh-TW'].title.stage_one)));
+  // Both parties' stage-one cards (the seller's is sent after the buyer's): a test that then
+  // changes what LINE does for the seller must not race the seller's card.
+  for (const party of [buyer, seller]) {
+    await eventually(async () => seenBy(h.line, party.userId).some((m) => m.text.includes(STRINGS['zh-TW'].title.stage_one)));
+  }
   const agree = postbackData(seenBy(h.line, buyer.userId), 'agree');
   const dispute = postbackData(seenBy(h.line, buyer.userId), 'dispute');
   if (!agree || !dispute) throw new Error('the stage-one card has no agree/dispute buttons');
