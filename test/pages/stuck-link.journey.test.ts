@@ -44,16 +44,23 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
     return page;
   }
 
-  it('sells in the chat; nobody pays; the seller is told it expired; the page says so and a late attempt is refused', async () => {
+  /** A seller with an active wallet sells from the chat in NT$; the link card arrives. */
+  async function sellFromChat(sale: string) {
     const seller = await newChatUser(h, sim.seller());
-    await activateWallet(h, seller); // the seller's first sale is its own journey
-    await type(sim.seller(), '賣 650 1 復古檯燈');
+    await activateWallet(h, seller);
+    await type(sim.seller(), sale);
     await sees(sim.seller(), '請選擇幣別');
     await tap(sim.seller(), zh.currencyLabel.TWD);
     await sees(sim.seller(), cards.title.link_created);
     const created = lastMessage(h, seller.userId, 'link_created');
     const paymentCode = String(created.paymentUrl).split('/').pop()!;
     const transactionCode: string = created.product.transactionCode;
+    return { seller, paymentCode, transactionCode, dynamicPassword: String(created.dynamicPassword) };
+  }
+
+  it('sells in the chat; nobody pays; the seller is told it expired; the page says so and a late attempt is refused', async () => {
+    // The seller's first sale is its own journey: here the wallet is active already.
+    const { seller, paymentCode, transactionCode, dynamicPassword } = await sellFromChat('賣 650 1 復古檯燈');
     await chatShot(sim.seller(), 'journey-stuck-link-1-link-card');
 
     // A buyer opens the shared link while it is live, then puts the phone away: its timers stop.
@@ -82,7 +89,7 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
     const reloaded = refused.then(() =>
       asleep.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith(`/api/orders/${paymentCode}`)),
     );
-    await asleep.getByRole('textbox', { name: pageText['pay.password.label'], exact: true }).fill(created.dynamicPassword);
+    await asleep.getByRole('textbox', { name: pageText['pay.password.label'], exact: true }).fill(dynamicPassword);
     await asleep.getByRole('button', { name: pageText['pay.password.submit'] }).click();
     const answer = await refused;
     expect(answer.status()).toBe(409);
@@ -102,15 +109,7 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
   }, 180_000);
 
   it('the seller withdraws an unclaimed link from the chat; the link page says so and a payment request is refused', async () => {
-    const seller = await newChatUser(h, sim.seller());
-    await activateWallet(h, seller);
-    await type(sim.seller(), '賣 300 1 舊漫畫');
-    await sees(sim.seller(), '請選擇幣別');
-    await tap(sim.seller(), zh.currencyLabel.TWD);
-    await sees(sim.seller(), cards.title.link_created);
-    const created = lastMessage(h, seller.userId, 'link_created');
-    const paymentCode = String(created.paymentUrl).split('/').pop()!;
-    const transactionCode: string = created.product.transactionCode;
+    const { paymentCode, transactionCode, dynamicPassword } = await sellFromChat('賣 300 1 舊漫畫');
     await type(sim.seller(), '取消');
     await sees(sim.seller(), zh.cancelChoose);
     await tap(sim.seller(), zh.cancelButton(transactionCode));
@@ -123,7 +122,7 @@ describeWithChromium('journey: a link nobody takes expires; the seller is told, 
     expect(await page.isHidden('#password-step')).toBe(true);
     await screenshot(page, 'journey-stuck-link-5-withdrawn');
     const attempt = await h.call('POST', `/api/orders/${paymentCode}/payment-requests`, buyer.token, {
-      dynamicPassword: created.dynamicPassword,
+      dynamicPassword: dynamicPassword,
     });
     expect(attempt.status).toBe(409);
     expect(attempt.body).toMatchObject({ state: 'cancelled', detail: 'the seller withdrew this payment link' });

@@ -1,6 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { newOpaqueToken } from './ids';
 import { es256PublicJwk, signEs256 } from './jwt';
+import { idTokenClaims } from './login-routes';
 import type { ResolvedOptions } from './options';
 import type { EmulatedLiffApp, EmulatedUser, LineEmulatorState } from './state';
 
@@ -71,7 +72,6 @@ import type { EmulatedLiffApp, EmulatedUser, LineEmulatorState } from './state';
 
 /** [ref] LIFF ID tokens: signed by LINE (ES256), issued by access.line.me, valid one hour. */
 const LIFF_ID_TOKEN_TTL_SECONDS = 60 * 60;
-const ID_TOKEN_ISSUER = 'https://access.line.me';
 const LIFF_URL_ORIGIN = 'https://liff.line.me';
 /** [ref] LIFF IDs: the LINE Login channel id, a dash, and 8 characters. */
 const LIFF_ID_PATTERN = /^(\d+)-[A-Za-z0-9]{8}$/;
@@ -117,20 +117,7 @@ export function issueLiffIdToken(
   user: EmulatedUser,
   extra: { ttlSeconds?: number } = {},
 ): string {
-  const iat = Math.floor(state.now() / 1000);
-  return signEs256(
-    {
-      iss: ID_TOKEN_ISSUER,
-      sub: user.userId,
-      aud: options.loginChannelId,
-      exp: iat + (extra.ttlSeconds ?? LIFF_ID_TOKEN_TTL_SECONDS),
-      iat,
-      amr: ['linesso'],
-      name: user.displayName,
-      ...(user.pictureUrl ? { picture: user.pictureUrl } : {}),
-    },
-    state.liffSigningKey,
-  );
+  return signEs256(idTokenClaims(state, options, user, extra.ttlSeconds ?? LIFF_ID_TOKEN_TTL_SECONDS), state.liffSigningKey);
 }
 
 export interface OpenedLiffApp {

@@ -9,6 +9,24 @@ const ID_TOKEN_TTL_SECONDS = 60 * 60;
 const KNOWN_SCOPES = ['profile', 'openid', 'email'];
 const BOT_PROMPTS = ['normal', 'aggressive'];
 
+/**
+ * The claims of an ID token LINE issues for a user (LINE Login's web flow and LIFF alike); the
+ * two differ only in how they are signed and in `auth_time` / `nonce`.
+ */
+export function idTokenClaims(state: LineEmulatorState, options: ResolvedOptions, user: EmulatedUser, ttlSeconds: number) {
+  const iat = Math.floor(state.now() / 1000);
+  return {
+    iss: ID_TOKEN_ISSUER,
+    sub: user.userId,
+    aud: options.loginChannelId,
+    exp: iat + ttlSeconds,
+    iat,
+    amr: ['linesso'],
+    name: user.displayName,
+    ...(user.pictureUrl ? { picture: user.pictureUrl } : {}),
+  };
+}
+
 /** Mints an ID token exactly as the LINE Login web flow does: HS256 with the channel secret. */
 export function issueIdToken(
   state: LineEmulatorState,
@@ -16,20 +34,9 @@ export function issueIdToken(
   user: EmulatedUser,
   extra: { nonce?: string; ttlSeconds?: number } = {},
 ): string {
-  const iat = Math.floor(state.now() / 1000);
+  const claims = idTokenClaims(state, options, user, extra.ttlSeconds ?? ID_TOKEN_TTL_SECONDS);
   return signHs256(
-    {
-      iss: ID_TOKEN_ISSUER,
-      sub: user.userId,
-      aud: options.loginChannelId,
-      exp: iat + (extra.ttlSeconds ?? ID_TOKEN_TTL_SECONDS),
-      iat,
-      auth_time: iat,
-      ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}),
-      amr: ['linesso'],
-      name: user.displayName,
-      ...(user.pictureUrl ? { picture: user.pictureUrl } : {}),
-    },
+    { ...claims, auth_time: claims.iat, ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}) },
     options.loginChannelSecret,
   );
 }
