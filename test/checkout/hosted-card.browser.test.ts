@@ -1,16 +1,8 @@
 import type { Browser } from 'playwright-core';
-import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import type { DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, dealInEscrow, eventually, lastMessage, readyBuyer } from '../support/deal-steps';
-import {
-  collectPageErrors,
-  describeWithChromium,
-  expectText,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-  unlabelledControls,
-} from '../pages/browser';
-import { startPagesSite, type PagesSite } from '../pages/site';
+import { collectPageErrors, describeWithChromium, expectText, phoneContext, screenshot, unlabelledControls } from '../pages/browser';
+import { pagesSuite, type PagesSite } from '../pages/site';
 
 /**
  * The buyer at the provider's hosted checkout, in a phone-sized Chromium: the card form (with
@@ -22,16 +14,7 @@ describeWithChromium("paying at the provider's hosted checkout, in chromium", ()
   let h: DealHarness;
   let site: PagesSite;
   let browser: Browser;
-  beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await h?.close();
-  });
+  pagesSuite((started) => ({ h, site, browser } = started));
 
   /** A deal up to the card page: payment info, card chosen, OTP verified; the buyer's language as given. */
   async function cardCheckout(product: { name: string; unitPriceMinor: number; quantity: number }, language?: 'en') {

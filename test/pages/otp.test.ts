@@ -1,23 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
-import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import type { DealHarness } from '../support/deal-harness';
 import { activateWallet, bindPhone, createLink, eventually, lastMessage, type Party, orderRow } from '../support/deal-steps';
-import { collectPageErrors, describeWithChromium, expectText, launchBrowser, phoneContext, screenshot } from './browser';
-import { startPagesSite, type PagesSite } from './site';
+import { collectPageErrors, describeWithChromium, expectText, phoneContext, screenshot } from './browser';
+import { pagesSuite, type PagesSite } from './site';
 
 describeWithChromium('the OTP step of the payment page', () => {
   let h: DealHarness;
   let site: PagesSite;
   let browser: Browser;
-  beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await h?.close();
-  });
+  pagesSuite((started) => ({ h, site, browser } = started));
 
   async function buyerAtOtp(): Promise<{ page: Page; buyer: Party; paymentCode: string; errors: string[] }> {
     const seller = await h.newUser();

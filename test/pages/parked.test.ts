@@ -1,34 +1,16 @@
 import type { Browser } from 'playwright-core';
 import { escrowAccountId } from '../../src/domain/ids';
-import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import type { DealHarness } from '../support/deal-harness';
 import { activateWallet, dealInEscrow, eventually, orderState } from '../support/deal-steps';
-import {
-  collectPageErrors,
-  describeWithChromium,
-  expectText,
-  launchBrowser,
-  desktopContext,
-  screenshot,
-  unlabelledControls,
-} from './browser';
-import { startPagesSite, type PagesSite } from './site';
+import { collectPageErrors, describeWithChromium, expectText, desktopContext, screenshot, unlabelledControls } from './browser';
+import { pagesSuite } from './site';
 import { signInToConsole } from './staff-sign-in';
 
 /** Issue 9, finding 3: a parked deal is in the console's queue, and an agent's retry settles it. */
 describeWithChromium('a parked deal in the support console', () => {
   let h: DealHarness;
-  let site: PagesSite;
   let browser: Browser;
-  beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await h?.close();
-  });
+  pagesSuite((started) => ({ h, browser } = started));
 
   it('a refused refund parks the deal; the agent sees why and retries once the provider is fixed', async () => {
     const seller = await h.newUser();

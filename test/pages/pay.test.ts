@@ -1,33 +1,23 @@
 import type { Browser } from 'playwright-core';
 import { walletAccountId } from '../../src/domain/ids';
-import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import type { DealHarness } from '../support/deal-harness';
 import { activateWallet, createLink, eventually, lastMessage, smsCodeSentTo, orderRow, walletRow } from '../support/deal-steps';
 import {
   collectPageErrors,
   describeWithChromium,
   expectImageLoaded,
   expectText,
-  launchBrowser,
   phoneContext,
   screenshot,
   unlabelledControls,
 } from './browser';
-import { startPagesSite, type PagesSite } from './site';
+import { pagesSuite, type PagesSite } from './site';
 
 describeWithChromium('a whole deal through the pages in a phone-sized chromium', () => {
   let h: DealHarness;
   let site: PagesSite;
   let browser: Browser;
-  beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await h?.close();
-  });
+  pagesSuite((started) => ({ h, site, browser } = started));
 
   it('activates the wallet, binds a phone, pays with the OTP from the chat, sees stage one with the QR, agrees and sees stage two', async () => {
     const seller = await h.newUser();

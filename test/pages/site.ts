@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { mediaRouter } from '../../src/media';
 import { pagesRouter, type PagesRouterOptions } from '../../src/pages';
+import type { Browser } from 'playwright-core';
+import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import { launchBrowser } from './browser';
 
 /**
  * The pages as production serves them (same origin as the API), for a harness whose api does
@@ -46,4 +49,31 @@ export async function startPagesSite(apiBaseUrl: string, options: PagesRouterOpt
         server.closeAllConnections();
       }),
   };
+}
+
+/** What `pagesSuite` starts: a deal harness, our pages in front of it, and Chromium. */
+export interface PagesSuite {
+  h: DealHarness;
+  site: PagesSite;
+  browser: Browser;
+}
+
+/**
+ * For one describe block of browser tests: starts a deal harness, our pages in front of its api
+ * and Chromium before the tests (handing them to `use`), and closes all three after.
+ */
+export function pagesSuite(use: (started: PagesSuite) => void): void {
+  let started: Partial<PagesSuite> = {};
+  beforeAll(async () => {
+    started.h = await startDealHarness();
+    started.site = await startPagesSite(started.h.baseUrl);
+    started.browser = await launchBrowser();
+    use(started as PagesSuite);
+  });
+  afterAll(async () => {
+    await started.browser?.close();
+    await started.site?.close();
+    await started.h?.close();
+    started = {};
+  });
 }

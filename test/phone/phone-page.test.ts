@@ -1,32 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
-import { startDealHarness, type DealHarness } from '../support/deal-harness';
+import type { DealHarness } from '../support/deal-harness';
 import { bindPhone, smsCodeSentTo, uniquePhone } from '../support/deal-steps';
-import {
-  collectPageErrors,
-  describeWithChromium,
-  expectText,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-  unlabelledControls,
-} from '../pages/browser';
-import { startPagesSite, type PagesSite } from '../pages/site';
+import { collectPageErrors, describeWithChromium, expectText, phoneContext, screenshot, unlabelledControls } from '../pages/browser';
+import { pagesSuite, type PagesSite } from '../pages/site';
 
 /** The phone page walks a person through number → texted code, in both languages, in a phone-sized chromium. */
 describeWithChromium('the phone binding page', () => {
   let h: DealHarness;
   let site: PagesSite;
   let browser: Browser;
-  beforeAll(async () => {
-    h = await startDealHarness();
-    site = await startPagesSite(h.baseUrl);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    await h?.close();
-  });
+  pagesSuite((started) => ({ h, site, browser } = started));
 
   async function open(token: string, query = ''): Promise<{ page: Page; errors: string[] }> {
     const page = await (await phoneContext(browser, token)).newPage();
