@@ -85,10 +85,12 @@ describeWithChromium('our pages opened inside LINE (LIFF)', () => {
     const apiCalls: InLine['apiCalls'] = [];
     const loginRedirects: string[] = [];
     page.on('request', (r) => void (r.url().includes('/auth/line/login') && loginRedirects.push(r.url())));
-    page.on('response', async (r) => {
+    // Read synchronously: an awaited read of a response still arriving as the test closes its
+    // context would reject after the test (a CI run failed every test of this file so).
+    page.on('response', (r) => {
       const url = new URL(r.url());
       if (url.origin !== site.baseUrl || !url.pathname.startsWith('/api/')) return;
-      const bearer = /^Bearer (.+)$/.exec((await r.request().allHeaders()).authorization ?? '')?.[1];
+      const bearer = /^Bearer (.+)$/.exec(r.request().headers().authorization ?? '')?.[1];
       apiCalls.push({ path: url.pathname, bearer, status: r.status() });
     });
     return { context, page, errors, lineRequests, apiCalls, loginRedirects, liffInits };
