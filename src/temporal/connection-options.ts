@@ -2,8 +2,8 @@ import type { Settings, TemporalConnectionSettings } from '../config/settings';
 import { ConfigError } from '../config/env';
 
 /**
- * What both SDK connections need to reach our Temporal: `Connection.connect` (the api, its
- * readiness check, the schedules' set-up, the CLIs) and `NativeConnection.connect` (the
+ * What both SDK connections need to reach our Temporal: `Connection.connect` (the api and the
+ * worker's client: /readyz, the schedules' set-up, every workflow call) and `NativeConnection.connect` (the
  * worker) take the same `address`, `tls` and `apiKey`, so one function builds them for both and
  * no caller can forget the TLS settings.
  */

@@ -9,7 +9,7 @@ import { loadSettings, type Settings } from '../../src/config/settings';
 import { readiness } from '../../src/observability/health';
 import { auditChainScheduleId, ensureSchedules, reconciliationScheduleId, removeSchedules } from '../../src/ops/schedules';
 import { isExecutable } from '../../src/runtime/go-install';
-import { freeLowPort } from '../../src/runtime/ports';
+import { freeLowPort, freePort } from '../../src/runtime/ports';
 import { stopChild } from '../../src/runtime/processes';
 import { connectSystem, type System } from '../../src/runtime/system';
 import { ensureNamespace, findTemporalServer, TEMPORAL_SERVER_CACHE_DIR } from '../../src/runtime/temporal-cluster';
@@ -202,6 +202,7 @@ describe('Temporal TLS settings', () => {
   });
 });
 
+const ROOT = path.join(__dirname, '..', '..');
 const SERVER_BINARY = path.join(TEMPORAL_SERVER_CACHE_DIR, 'server');
 
 /** The server's config: in-memory SQLite (schema made at start), the four services, TLS on the frontend. */
@@ -441,9 +442,62 @@ describe('a Temporal server with mutual TLS on its frontend', () => {
     await expect(attempt(temporalConnectOptions(loadSettings({ ...env, TEMPORAL_TLS_SERVER_NAME: 'localhost' })))).resolves.toBeUndefined();
   });
 
+  it.each([
+    ['src/api/main.ts', 'API_PORT'],
+    ['worker/main.ts', 'WORKER_HTTP_PORT'],
+  ])(
+    '%s, started from its entry point with these settings, answers /readyz over mTLS',
+    async (entry, portVariable) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          ...env,
+          TASK_QUEUE: uniqueId('tls-entry'),
+          [portVariable]: String(port),
+          TEMPORAL_METRICS_BIND_ADDRESS: 'off',
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let log = '';
+      child.stdout!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+      child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+      try {
+        // The worker answers before it has bundled its workflows (503, worker: starting), then 200 once polling.
+        const deadline = Date.now() + 150_000;
+        let last: unknown;
+        while (Date.now() < deadline && child.exitCode === null) {
+          last = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            async (r) => ({ status: r.status, body: await r.json() }),
+            () => undefined,
+          );
+          if ((last as { status?: number } | undefined)?.status === 200) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        expect({ last, exited: child.exitCode }).toEqual({
+          last: { status: 200, body: expect.objectContaining({ ready: true, checks: expect.objectContaining({ temporal: 'ok' }) }) },
+          exited: null,
+        });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
+      } finally {
+        await stopChild(child);
+      }
+    },
+    180_000,
+  );
+
   it('the worker connection (NativeConnection) is refused without the client certificate', async () => {
     const noCert = Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'TEMPORAL_TLS_CERT_PATH' && k !== 'TEMPORAL_TLS_KEY_PATH'));
-    // rustls reports the server's alert, or the pipe the server closed after it.
-    await expect(NativeConnection.connect(temporalConnectOptions(loadSettings(noCert)))).rejects.toThrow(/CertificateRequired|BrokenPipe/);
+    const control = await NativeConnection.connect(temporalConnectOptions(settings));
+    await control.close();
+    // Under TLS 1.3 the client learns of the server's refusal after its handshake: rustls reports
+    // the server's alert, or the connection the server closed after sending it, whichever it reads first.
+    await expect(NativeConnection.connect(temporalConnectOptions(loadSettings(noCert)))).rejects.toThrow(
+      /CertificateRequired|BrokenPipe|connection closed/,
+    );
   });
 });
