@@ -37,3 +37,16 @@ export function temporalConnectOptions(
     ...(apiKey !== undefined ? { apiKey } : {}),
   };
 }
+
+/**
+ * `npm start` and `npm run cluster` start their own plaintext server on 127.0.0.1: TLS settings
+ * meant for another Temporal must not reach the children that talk to this one.
+ */
+export const PLAINTEXT_LOCAL_TEMPORAL_ENV = {
+  TEMPORAL_TLS: undefined,
+  TEMPORAL_TLS_CA_PATH: undefined,
+  TEMPORAL_TLS_CERT_PATH: undefined,
+  TEMPORAL_TLS_KEY_PATH: undefined,
+  TEMPORAL_TLS_SERVER_NAME: undefined,
+  TEMPORAL_API_KEY: undefined,
+} as const;
