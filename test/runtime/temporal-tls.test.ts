@@ -294,39 +294,50 @@ describe('a Temporal server with mutual TLS on its frontend', () => {
   beforeAll(async () => {
     if (!isExecutable(SERVER_BINARY)) await findTemporalServer(process.env); // first run only: `go install`, minutes
     pki = makePki();
-    const ports: Record<string, number> = {};
-    for (const name of ['frontend', 'history', 'matching', 'worker']) {
-      ports[`${name}Grpc`] = await freeLowPort();
-      ports[`${name}Membership`] = await freeLowPort();
-    }
     fs.mkdirSync(path.join(pki.dir, 'config'));
-    fs.writeFileSync(path.join(pki.dir, 'config', 'tls.yaml'), serverConfig(pki, ports));
-    address = `127.0.0.1:${ports.frontendGrpc}`;
-    env = {
-      DATABASE_URL: testDatabaseUrl(),
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: 'default',
-      TASK_QUEUE: uniqueId('tls'),
-      TEMPORAL_TLS: 'on',
-      TEMPORAL_TLS_CA_PATH: pki.ca,
-      TEMPORAL_TLS_CERT_PATH: pki.clientCert,
-      TEMPORAL_TLS_KEY_PATH: pki.clientKey,
-    };
-    settings = loadSettings(env);
-    child = spawn(SERVER_BINARY, ['--root', pki.dir, '--config', 'config', '--env', 'tls', '--allow-no-auth', 'start'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const collect = (d: Buffer) => {
-      output = (output + d.toString()).slice(-8000);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    // Readiness is asked over mTLS too: the plaintext probe of the dev server would never pass.
-    const { address: _address, ...connect } = temporalConnectOptions(settings);
-    await waitUntilTemporalAnswers(
-      { child, address, budgetMs: 60_000, output: () => output, what: 'Temporal server (TLS)', connect },
-      (c) => ensureNamespace(c, 'default', 1),
-    );
+    // A port taken between our check and the server's bind makes it exit at once: try again on others.
+    for (let attempt = 1; ; attempt += 1) {
+      const ports: Record<string, number> = {};
+      for (const name of ['frontend', 'history', 'matching', 'worker']) {
+        ports[`${name}Grpc`] = await freeLowPort();
+        ports[`${name}Membership`] = await freeLowPort();
+      }
+      fs.writeFileSync(path.join(pki.dir, 'config', 'tls.yaml'), serverConfig(pki, ports));
+      address = `127.0.0.1:${ports.frontendGrpc}`;
+      env = {
+        DATABASE_URL: testDatabaseUrl(),
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: 'default',
+        TASK_QUEUE: uniqueId('tls'),
+        TEMPORAL_TLS: 'on',
+        TEMPORAL_TLS_CA_PATH: pki.ca,
+        TEMPORAL_TLS_CERT_PATH: pki.clientCert,
+        TEMPORAL_TLS_KEY_PATH: pki.clientKey,
+      };
+      settings = loadSettings(env);
+      output = '';
+      const server = spawn(SERVER_BINARY, ['--root', pki.dir, '--config', 'config', '--env', 'tls', '--allow-no-auth', 'start'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = server;
+      const collect = (d: Buffer) => {
+        output = (output + d.toString()).slice(-8000);
+      };
+      server.stdout?.on('data', collect);
+      server.stderr?.on('data', collect);
+      // Readiness is asked over mTLS too: the plaintext probe of the dev server would never pass.
+      const { address: _address, ...connect } = temporalConnectOptions(settings);
+      try {
+        await waitUntilTemporalAnswers(
+          { child: server, address, budgetMs: 60_000, output: () => output, what: 'Temporal server (TLS)', connect },
+          (c) => ensureNamespace(c, 'default', 1),
+        );
+        break;
+      } catch (err) {
+        await stopChild(server);
+        if (attempt >= 3 || server.exitCode === null || !/address already in use/.test(output)) throw err;
+      }
+    }
   }, 600_000);
 
   afterAll(async () => {
