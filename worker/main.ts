@@ -4,7 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadSettings } from '../src/config/settings';
 import { connectSystem } from '../src/runtime/system';
 import { dataConverterFor } from '../src/temporal/codec';
-import { temporalConnectOptions } from '../src/temporal/connection-options';
+import { temporalConnectOptions, temporalTransport } from '../src/temporal/connection-options';
 import { healthRoutes } from '../src/observability/health';
 import { metricsRoute } from '../src/observability/http-metrics';
 import { readStateFrom } from '../src/observability/metrics';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     {
       taskQueue: settings.taskQueue,
       temporalAddress: settings.temporalAddress,
+      temporalTransport: temporalTransport(settings.temporalConnection),
       opsPort: settings.operations.workerHttpPort,
       temporalMetrics: settings.operations.temporalMetricsBindAddress ?? 'off',
     },

@@ -38,6 +38,13 @@ export function temporalConnectOptions(
   };
 }
 
+/** How we reach Temporal, in one word for the start-up log line (never a file's content or the key). */
+export function temporalTransport(connection: TemporalConnectionSettings): 'plaintext' | 'tls' | 'mtls' | 'tls+api-key' {
+  if (!connection.tls) return 'plaintext';
+  if (connection.apiKey !== undefined) return 'tls+api-key';
+  return connection.tls.clientCertPair ? 'mtls' : 'tls';
+}
+
 /**
  * `npm start` and `npm run cluster` start their own plaintext server on 127.0.0.1: TLS settings
  * meant for another Temporal must not reach the children that talk to this one.

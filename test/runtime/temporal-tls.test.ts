@@ -15,7 +15,7 @@ import { connectSystem, type System } from '../../src/runtime/system';
 import { ensureNamespace, findTemporalServer, TEMPORAL_SERVER_CACHE_DIR } from '../../src/runtime/temporal-cluster';
 import { waitUntilTemporalAnswers } from '../../src/runtime/temporal-server';
 import { dataConverterFor } from '../../src/temporal/codec';
-import { temporalConnectOptions } from '../../src/temporal/connection-options';
+import { temporalConnectOptions, temporalTransport } from '../../src/temporal/connection-options';
 import { testDatabaseUrl, uniqueId } from '../support/env';
 
 /**
@@ -153,6 +153,9 @@ describe('Temporal TLS settings', () => {
   it('an API key turns TLS on (Temporal Cloud), and is never sent in plaintext', () => {
     const cloud = loadSettings({ TEMPORAL_ADDRESS: 'eu-west-1.aws.api.temporal.io:7233', TEMPORAL_API_KEY: 'tk-abc.def' });
     expect(temporalConnectOptions(cloud)).toEqual({ address: 'eu-west-1.aws.api.temporal.io:7233', tls: {}, apiKey: 'tk-abc.def' });
+    expect(temporalTransport(cloud.temporalConnection)).toBe('tls+api-key');
+    expect(temporalTransport(loadSettings({ TEMPORAL_TLS: 'on' }).temporalConnection)).toBe('tls');
+    expect(temporalTransport(loadSettings({}).temporalConnection)).toBe('plaintext');
     const err = refusal({ TEMPORAL_TLS: 'off', TEMPORAL_API_KEY: 'tk-secret-value' });
     expect(err.variable).toBe('TEMPORAL_TLS');
     expect(err.message).toContain('TEMPORAL_API_KEY');
@@ -469,13 +472,13 @@ describe('a Temporal server with mutual TLS on its frontend', () => {
           TASK_QUEUE: uniqueId('tls-entry'),
           [portVariable]: String(port),
           TEMPORAL_METRICS_BIND_ADDRESS: 'off',
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: 'info',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let log = '';
-      child.stdout!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-      child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
+      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
       try {
         // The worker answers before it has bundled its workflows (503, worker: starting), then 200 once polling.
         const deadline = Date.now() + 150_000;
@@ -492,8 +495,11 @@ describe('a Temporal server with mutual TLS on its frontend', () => {
           last: { status: 200, body: expect.objectContaining({ ready: true, checks: expect.objectContaining({ temporal: 'ok' }) }) },
           exited: null,
         });
+        // The start-up line says how Temporal is reached (an operator's first question), nothing of the files.
+        expect(log).toContain('"temporalTransport":"mtls"');
+        expect(log).not.toContain(fs.readFileSync(pki.clientKey, 'utf8').split('\n')[1]!);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
+        throw new Error(`${(err as Error).message}\n${log.slice(-4000)}`, { cause: err });
       } finally {
         await stopChild(child);
       }
