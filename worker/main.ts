@@ -4,6 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadSettings } from '../src/config/settings';
 import { connectSystem } from '../src/runtime/system';
 import { dataConverterFor } from '../src/temporal/codec';
+import { temporalConnectOptions, temporalTransport } from '../src/temporal/connection-options';
 import { healthRoutes } from '../src/observability/health';
 import { metricsRoute } from '../src/observability/http-metrics';
 import { readStateFrom } from '../src/observability/metrics';
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
   ops.use(metricsRoute(settings.operations.metricsBearerToken));
   const server = http.createServer(ops);
   await new Promise<void>((resolve) => server.listen(settings.operations.workerHttpPort, settings.operations.workerHttpHost, resolve));
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress! });
+  // The same address, TLS and API key as the client connection of connectSystem.
+  const connection = await NativeConnection.connect(temporalConnectOptions(settings));
   const worker = await createEscrowWorker({
     connection,
     namespace: settings.temporalNamespace,
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     {
       taskQueue: settings.taskQueue,
       temporalAddress: settings.temporalAddress,
+      temporalTransport: temporalTransport(settings.temporalConnection),
       opsPort: settings.operations.workerHttpPort,
       temporalMetrics: settings.operations.temporalMetricsBindAddress ?? 'off',
     },

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { loadSettings } from '../config/settings';
 import { connectSystem } from '../runtime/system';
+import { temporalTransport } from '../temporal/connection-options';
 import { createApiApp } from './app';
 import { lineIdentityVerifier } from './line-identity';
 import { lineWebhookRouter, startInboxProcessor } from '../line/webhook';
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(settings.apiPort, settings.apiHost, resolve));
-  log.info({ publicBaseUrl: settings.publicBaseUrl, port: settings.apiPort }, 'api listening');
+  log.info(
+    { publicBaseUrl: settings.publicBaseUrl, port: settings.apiPort, temporalTransport: temporalTransport(settings.temporalConnection) },
+    'api listening',
+  );
   const stop = () =>
     server.close(
       () =>

@@ -1,4 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createPrivateKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
 import { developmentKey, keyRingFromEnv, type KeyRing } from '../crypto/key-ring';
 import { limitPolicyFromEnv, type LimitPolicy } from '../limits/policy';
 import { LOG_LEVELS, type LogLevelName } from '../observability/logger';
@@ -66,6 +67,8 @@ export interface Settings {
    */
   databaseUrl?: string;
   temporalAddress?: string;
+  /** How the api, the worker and their readiness checks reach Temporal: TLS, mTLS, an API key (TEMPORAL_TLS*, TEMPORAL_API_KEY). */
+  temporalConnection: TemporalConnectionSettings;
   temporalNamespace: string;
   taskQueue: string;
   /** Deals a worker keeps in memory between their steps; an evicted deal is replayed from its history when it wakes. */
@@ -121,6 +124,27 @@ export interface Settings {
   /** TRUST_PROXY: Express's `trust proxy` (which hops may set X-Forwarded-For), e.g. loopback or 1. */
   trustProxy: string | number;
   operations: OperationsSettings;
+}
+
+/**
+ * The client side of Temporal's TLS. Files are read and checked once at start (a rotated
+ * certificate takes a restart), so a wrong path or a certificate without its key stops the
+ * process before it connects instead of failing every call later.
+ */
+export interface TemporalConnectionSettings {
+  /** TEMPORAL_TLS=on, or implied by any TEMPORAL_TLS_* file or TEMPORAL_API_KEY; undefined: plaintext gRPC. */
+  tls?: TemporalTlsSettings;
+  /** TEMPORAL_API_KEY: sent as `Authorization: Bearer …` on every call (Temporal Cloud API keys); needs TLS. */
+  apiKey?: string;
+}
+
+export interface TemporalTlsSettings {
+  /** TEMPORAL_TLS_CA_PATH: the CA that signed the server's certificate (PEM); the system's roots otherwise. */
+  serverRootCa?: Buffer;
+  /** TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: our client certificate and its key for mTLS (PEM). */
+  clientCertPair?: { crt: Buffer; key: Buffer };
+  /** TEMPORAL_TLS_SERVER_NAME: the name the server's certificate must carry, when not the host of TEMPORAL_ADDRESS. */
+  serverName?: string;
 }
 
 /** Logs, health, metrics and the scheduled checks (issue 13). */
@@ -423,6 +447,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     production,
     databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporalAddress: hostPortSetting(env, 'TEMPORAL_ADDRESS'),
+    temporalConnection: temporalConnectionSettings(env, production),
     temporalNamespace: optionalString(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: optionalString(env, 'TASK_QUEUE') ?? 'escrow',
     workerMaxCachedWorkflows: integerSetting(env, 'WORKER_MAX_CACHED_WORKFLOWS', 2000, 2, 100_000),
@@ -526,6 +551,123 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       timeoutMs: timeout(`${prefix}_TIMEOUT_MS`),
     };
   }
+}
+
+const TEMPORAL_TLS_FILES = ['TEMPORAL_TLS_CA_PATH', 'TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'] as const;
+
+/** 127.0.0.0/8, ::1 and localhost: a connection that never leaves the machine. */
+export function isLoopbackAddress(hostPort: string): boolean {
+  const host = hostPort
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * TEMPORAL_TLS (on/off), TEMPORAL_TLS_CA_PATH, TEMPORAL_TLS_CERT_PATH + TEMPORAL_TLS_KEY_PATH,
+ * TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY. A TLS file, the server name or an API key turns TLS
+ * on by itself; `TEMPORAL_TLS=off` with any of them is a contradiction and refused. Production
+ * with a Temporal address off this machine must say `on` or `off`: the address alone does not
+ * tell whether the network between is one we trust, and plaintext gRPC there would carry every
+ * (encrypted) payload, search attribute and workflow id in the clear.
+ */
+function temporalConnectionSettings(env: Record<string, string | undefined>, production: boolean): TemporalConnectionSettings {
+  const raw = optionalString(env, 'TEMPORAL_TLS')?.toLowerCase();
+  if (raw !== undefined && raw !== 'on' && raw !== 'off') throw new ConfigError('TEMPORAL_TLS', 'must be on or off');
+  const apiKey = optionalString(env, 'TEMPORAL_API_KEY');
+  const serverName = optionalString(env, 'TEMPORAL_TLS_SERVER_NAME');
+  const given = [...TEMPORAL_TLS_FILES, 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY'].filter(
+    (name) => optionalString(env, name) !== undefined,
+  );
+  if (raw === 'off' && given.length > 0) {
+    throw new ConfigError(
+      'TEMPORAL_TLS',
+      `is off but ${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} set (they need TLS): set TEMPORAL_TLS=on or remove them`,
+    );
+  }
+  const address = optionalString(env, 'TEMPORAL_ADDRESS');
+  if (production && raw === undefined && given.length === 0 && address !== undefined && !isLoopbackAddress(address)) {
+    throw new ConfigError(
+      'TEMPORAL_TLS',
+      'must be set in production when TEMPORAL_ADDRESS is not on this machine: on (with TEMPORAL_TLS_* for a CA of your own or mTLS) or off (only on a private network you trust)',
+    );
+  }
+  if (serverName !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(serverName)) {
+    throw new ConfigError('TEMPORAL_TLS_SERVER_NAME', 'must be a host name');
+  }
+  if (apiKey !== undefined && /\s/.test(apiKey)) throw new ConfigError('TEMPORAL_API_KEY', 'must not contain spaces');
+  if (raw !== 'on' && given.length === 0) return {};
+
+  const certPath = optionalString(env, 'TEMPORAL_TLS_CERT_PATH');
+  const keyPath = optionalString(env, 'TEMPORAL_TLS_KEY_PATH');
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    const missing = certPath === undefined ? 'TEMPORAL_TLS_CERT_PATH' : 'TEMPORAL_TLS_KEY_PATH';
+    throw new ConfigError(
+      missing,
+      'is required with ' +
+        (certPath === undefined ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH') +
+        ' (a client certificate and its key go together)',
+    );
+  }
+  const ca = readPemFile(env, 'TEMPORAL_TLS_CA_PATH');
+  if (ca !== undefined) certificatesIn(ca, 'TEMPORAL_TLS_CA_PATH');
+  let clientCertPair: TemporalTlsSettings['clientCertPair'];
+  if (certPath !== undefined && keyPath !== undefined) {
+    const crt = readPemFile(env, 'TEMPORAL_TLS_CERT_PATH')!;
+    const key = readPemFile(env, 'TEMPORAL_TLS_KEY_PATH')!;
+    const [leaf] = certificatesIn(crt, 'TEMPORAL_TLS_CERT_PATH');
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey(key);
+    } catch {
+      // Never the parser's message: it could quote what it read.
+      throw new ConfigError('TEMPORAL_TLS_KEY_PATH', 'must name an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)');
+    }
+    if (!leaf!.checkPrivateKey(privateKey)) {
+      throw new ConfigError('TEMPORAL_TLS_KEY_PATH', 'is not the key of the certificate in TEMPORAL_TLS_CERT_PATH');
+    }
+    clientCertPair = { crt, key };
+  }
+  return {
+    tls: {
+      ...(ca !== undefined ? { serverRootCa: ca } : {}),
+      ...(clientCertPair ? { clientCertPair } : {}),
+      ...(serverName !== undefined ? { serverName } : {}),
+    },
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
+}
+
+/** A file a setting names, read now; the error names the variable and the reason, not the path's content. */
+function readPemFile(env: Record<string, string | undefined>, variable: string): Buffer | undefined {
+  const file = optionalString(env, variable);
+  if (file === undefined) return undefined;
+  let content: Buffer;
+  try {
+    content = fs.readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(variable, `names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(content.toString('latin1')))
+    throw new ConfigError(variable, 'must name a PEM file (-----BEGIN …-----)');
+  return content;
+}
+
+/** Every certificate of a PEM bundle parsed; an expired one is refused now rather than by the server later. */
+function certificatesIn(pem: Buffer, variable: string): X509Certificate[] {
+  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(variable, 'must name a PEM file holding a certificate (-----BEGIN CERTIFICATE-----)');
+  return blocks.map((block) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(block);
+    } catch {
+      throw new ConfigError(variable, 'holds a certificate that cannot be parsed');
+    }
+    if (Date.parse(cert.validTo) < Date.now()) throw new ConfigError(variable, `holds a certificate that expired on ${cert.validTo}`);
+    return cert;
+  });
 }
 
 function operationsSettings(env: Record<string, string | undefined>): OperationsSettings {

@@ -18,6 +18,7 @@ import {
 import { findTemporalCli } from './temporal-cli';
 import { startTemporalDevServer } from './temporal-server';
 import { startTemporalUi } from './temporal-ui';
+import { PLAINTEXT_LOCAL_TEMPORAL_ENV } from '../temporal/connection-options';
 
 /**
  * `npm run cluster` as a library (the fault tests and the benchmarks start the same thing):
@@ -141,6 +142,7 @@ export async function startClusterSystem(options: ClusterSystemOptions): Promise
       DATABASE_URL: database.url,
       MIGRATION_DATABASE_URL: undefined,
       TEMPORAL_ADDRESS: temporal.address,
+      ...PLAINTEXT_LOCAL_TEMPORAL_ENV,
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,
       ...options.childEnv,

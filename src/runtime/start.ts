@@ -7,6 +7,7 @@ import { resolveDatabase } from './postgres';
 import { stopChild } from './processes';
 import { findTemporalCli } from './temporal-cli';
 import { startTemporalDevServer } from './temporal-server';
+import { PLAINTEXT_LOCAL_TEMPORAL_ENV } from '../temporal/connection-options';
 
 /**
  * `npm start`: the whole system on embedded defaults. PostgreSQL (DATABASE_URL or embedded),
@@ -47,7 +48,9 @@ async function main(): Promise<void> {
 
     let temporalAddress = hostPortSetting(env, 'TEMPORAL_ADDRESS');
     let temporalUi: string | undefined;
+    let ownServer = false;
     if (temporalAddress === undefined) {
+      ownServer = true;
       const cli = await findTemporalCli(env, say);
       const uiPort = Number(optionalString(env, 'TEMPORAL_UI_PORT') ?? 8233);
       const server = await startTemporalDevServer({
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
       DATABASE_URL: database.url,
       MIGRATION_DATABASE_URL: undefined,
       TEMPORAL_ADDRESS: temporalAddress,
+      // Our own dev server speaks plaintext; an outside Temporal keeps the TLS settings given.
+      ...(ownServer ? PLAINTEXT_LOCAL_TEMPORAL_ENV : {}),
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: publicBaseUrl,
       // The worker's probes and metrics, and the SDK's exporter: free ports unless chosen.

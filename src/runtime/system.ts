@@ -15,6 +15,7 @@ import { createPaymentProvider, type PaymentProvider } from '../payment';
 import { createBankCenter, type BankCenter } from '../bankcenter';
 import { createPayoutProvider, type PayoutProvider } from '../payout';
 import { dataConverterFor } from '../temporal/codec';
+import { temporalConnectOptions } from '../temporal/connection-options';
 
 /**
  * The composition root shared by the worker and the api: every outside part built from the
@@ -47,7 +48,8 @@ export async function connectSystem(
     await knex.destroy();
     throw err;
   }
-  const connection = await Connection.connect({ address: settings.temporalAddress });
+  // TLS, mTLS and an API key as configured: the readiness check and the schedules use this connection too.
+  const connection = await Connection.connect(temporalConnectOptions(settings));
   const temporal = new Client({
     connection,
     namespace: settings.temporalNamespace,

@@ -231,7 +231,7 @@ async function waitForCluster(
 }
 
 /** A fresh server knows only `temporal-system`: our namespace and its search attributes are registered here (what start-dev's flags do). */
-async function ensureNamespace(connection: Connection, namespace: string, retentionDays: number): Promise<void> {
+export async function ensureNamespace(connection: Connection, namespace: string, retentionDays: number): Promise<void> {
   try {
     await connection.workflowService.describeNamespace({ namespace });
   } catch {

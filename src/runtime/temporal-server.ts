@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import type { TemporalConnectOptions } from '../temporal/connection-options';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { freePort } from './ports';
 import { stopChild } from './processes';
@@ -104,10 +105,18 @@ function waitForFrontend(child: ChildProcess, address: string, budgetMs: number,
  * when the process exits, and after the budget with the last error and the server's output.
  */
 export async function waitUntilTemporalAnswers(
-  server: { child: ChildProcess; address: string; budgetMs: number; output: () => string; what: string },
+  server: {
+    child: ChildProcess;
+    address: string;
+    budgetMs: number;
+    output: () => string;
+    what: string;
+    /** A server whose frontend wants TLS (or mTLS) is asked over it: temporalConnectOptions(settings). */
+    connect?: Omit<TemporalConnectOptions, 'address'>;
+  },
   ready: (connection: Connection) => Promise<void>,
 ): Promise<void> {
-  const { child, address, budgetMs, output, what } = server;
+  const { child, address, budgetMs, output, what, connect } = server;
   const deadline = Date.now() + budgetMs;
   let lastError = '';
   while (Date.now() < deadline) {
@@ -115,7 +124,7 @@ export async function waitUntilTemporalAnswers(
       throw new Error(`the ${what} exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     }
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await Connection.connect({ ...connect, address, connectTimeout: 2_000 });
       try {
         await ready(connection);
         return;

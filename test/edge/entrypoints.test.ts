@@ -48,6 +48,15 @@ describe.each(['src/api/main.ts', 'worker/main.ts'])('%s in production', (entry)
     },
   );
 
+  it('refuses a remote Temporal without TEMPORAL_TLS, and a client certificate without its key, before connecting', async () => {
+    const remote = await run(entry, { ...productionEnv(), TEMPORAL_ADDRESS: 'temporal.internal:7233' });
+    expect(remote.code).not.toBe(0);
+    expect(remote.stderr).toContain('TEMPORAL_TLS');
+    const halfPair = await run(entry, { ...productionEnv(), TEMPORAL_TLS: 'on', TEMPORAL_TLS_CERT_PATH: '/nonexistent/client.pem' });
+    expect(halfPair.code).not.toBe(0);
+    expect(halfPair.stderr).toContain('TEMPORAL_TLS_KEY_PATH');
+  });
+
   it('refuses a development value and a malformed DATABASE_URL without printing either', async () => {
     const dev = { ...productionEnv(), PAYMENT_API_KEY: 'emulator-payment-key' };
     const devOut = await run(entry, dev);

@@ -104,6 +104,23 @@ describe('production settings', () => {
     }
   });
 
+  it('a Temporal off this machine needs TEMPORAL_TLS said out loud: on, off, or implied by a TLS file or an API key', () => {
+    const remote = { ...productionEnv(), TEMPORAL_ADDRESS: 'temporal.internal:7233' };
+    const err = refusal(remote);
+    expect(err.variable).toBe('TEMPORAL_TLS');
+    expect(err.message).toMatch(/TEMPORAL_ADDRESS is not on this machine/);
+    expect(loadSettings({ ...remote, TEMPORAL_TLS: 'on' }).temporalConnection).toEqual({ tls: {} });
+    // A private network the operator vouches for (the compose stack's): plaintext, chosen.
+    expect(loadSettings({ ...remote, TEMPORAL_TLS: 'off' }).temporalConnection).toEqual({});
+    expect(loadSettings({ ...remote, TEMPORAL_API_KEY: 'cloud-issued-key' }).temporalConnection).toEqual({
+      tls: {},
+      apiKey: 'cloud-issued-key',
+    });
+    for (const loopback of ['127.0.0.1:7233', 'localhost:7233', '[::1]:7233', '127.0.0.53:7233']) {
+      expect(loadSettings({ ...productionEnv(), TEMPORAL_ADDRESS: loopback }).temporalConnection).toEqual({});
+    }
+  });
+
   it('outside production the development defaults still work', () => {
     const settings = loadSettings({});
     expect(settings.production).toBe(false);
