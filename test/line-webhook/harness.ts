@@ -12,6 +12,10 @@ import { createKnex } from '../../src/db/knex';
 import { EMULATOR_DEFAULTS, newUserId, startLineEmulator } from '../../src/emulators/line';
 import { startPaymentEmulator } from '../../src/emulators/payment';
 import { startSmsEmulator } from '../../src/emulators/sms';
+import { startBankCenterEmulator } from '../../src/emulators/bankcenter';
+import { startPayoutEmulator } from '../../src/emulators/payout';
+import { createBankCenter } from '../../src/bankcenter';
+import { createPayoutProvider } from '../../src/payout';
 import { createLedger } from '../../src/ledger';
 import type { LineAdapter } from '../../src/line/adapter';
 import { lineChat } from '../../src/runtime/system';
@@ -60,6 +64,8 @@ export interface LineDealHarnessOptions {
   temporalAddress?: string;
   /** The api's client connection (e.g. a shorter gRPC retry, so an outage fails each call in well under a second). */
   clientConnection?: Partial<ConnectionOptions>;
+  /** Settings over the harness's defaults; `undefined` removes one (its built-in default applies). */
+  settings?: Record<string, string | undefined>;
 }
 
 export async function startLineDealHarness(options: LineDealHarnessOptions = {}): Promise<LineDealHarness> {
@@ -73,8 +79,13 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
   const payments = await startPaymentEmulator({ ...paymentSecrets, outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 });
   const smsSecrets = { apiKey: 'test-sms-key', apiSecret: 'test-sms-secret-0123456789' };
   const sms = await startSmsEmulator(smsSecrets);
+  const fast = { outcomeDelayMs: 20, callbackBackoffBaseMs: 50, callbackMaxAttempts: 8 };
+  const bankCenterSecrets = { apiKey: 'test-bankcenter-key', webhookSecret: 'test-bankcenter-webhook-secret-0123456789' };
+  const bankCenter = await startBankCenterEmulator({ ...bankCenterSecrets, ...fast });
+  const payoutSecrets = { apiKey: 'test-payout-key', webhookSecret: 'test-payout-webhook-secret-0123456789' };
+  const payouts = await startPayoutEmulator({ ...payoutSecrets, webhookUrl: `${baseUrl}/webhooks/payouts`, ...fast });
   const staff = await startStaffIdentityProvider(baseUrl);
-  const settings = loadSettings({
+  const env: Record<string, string | undefined> = {
     ...staff.env,
     TASK_QUEUE: uniqueId('line-deals'),
     PUBLIC_BASE_URL: baseUrl,
@@ -89,13 +100,21 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     SMS_BASE_URL: sms.baseUrl,
     SMS_API_KEY: smsSecrets.apiKey,
     SMS_API_SECRET: smsSecrets.apiSecret,
+    BANKCENTER_BASE_URL: bankCenter.baseUrl,
+    BANKCENTER_API_KEY: bankCenterSecrets.apiKey,
+    BANKCENTER_WEBHOOK_SECRET: bankCenterSecrets.webhookSecret,
+    PAYOUT_BASE_URL: payouts.baseUrl,
+    PAYOUT_API_KEY: payoutSecrets.apiKey,
+    PAYOUT_WEBHOOK_SECRET: payoutSecrets.webhookSecret,
     PAYMENT_REMINDER_MS: '600000',
     PAYMENT_EXPIRY_MS: '1200000',
     DECISION_WINDOW_MS: '600000',
     DISPUTE_ESCALATION_MS: '600000',
     // No platform fee here (test/deal/fees.test.ts has them): amounts in these tests stay whole.
     PLATFORM_FEES: JSON.stringify(Object.fromEntries(['TWD', 'JPY', 'THB', 'USD'].map((c) => [c, { bps: 0, minMinor: 0 }]))),
-  });
+    ...options.settings,
+  };
+  const settings = loadSettings(Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)));
 
   const knex = createKnex(testDatabaseUrl(), 20);
   const ledger = createLedger(knex);
@@ -114,6 +133,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     ledger,
     chat,
     payments: createPaymentProvider({ baseUrl: payments.baseUrl, apiKey: paymentSecrets.apiKey }),
+    bankCenter: createBankCenter({ baseUrl: bankCenter.baseUrl, apiKey: bankCenterSecrets.apiKey }),
+    payouts: createPayoutProvider({ baseUrl: payouts.baseUrl, apiKey: payoutSecrets.apiKey }),
     temporal: client,
     settings,
   };
@@ -175,6 +196,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
     line,
     payments,
     sms,
+    bankCenter,
+    payouts,
     staff,
     adapter,
     processor,
@@ -211,6 +234,8 @@ export async function startLineDealHarness(options: LineDealHarnessOptions = {})
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await payments.close();
       await sms.close();
+      await bankCenter.close();
+      await payouts.close();
       await staff.idp.close();
       await line.close();
       await connection.close();
