@@ -14,10 +14,9 @@ import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
-import { DEFAULT_LIMIT_POLICY } from '../../src/limits';
 import { startClusterSystem } from '../../src/runtime/cluster-system';
 import { dataConverterFor } from '../../src/temporal/codec';
-import { clusterDeals, type Deal } from '../support/cluster-deals';
+import { clusterDeals, type Deal, manyDealsEnv } from '../support/cluster-deals';
 
 const DEALS = Number(process.env.BENCH_PARKED_DEALS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_PARKED_CONCURRENCY ?? 16);
@@ -39,7 +38,6 @@ function percentile(values: number[], p: number): number {
 async function main(): Promise<void> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const name of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_PORT', 'PUBLIC_BASE_URL']) delete env[name];
-  const big = 1_000_000_000;
   const system = await startClusterSystem({
     env,
     ephemeral: true,
@@ -51,14 +49,7 @@ async function main(): Promise<void> {
     childEnv: {
       DECISION_WINDOW_MS: String(DECISION_WINDOW_MS),
       ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
-      LIMIT_POLICY: JSON.stringify({
-        ...DEFAULT_LIMIT_POLICY,
-        rules: [],
-        tiers: { basic: { monthlySpendMinor: big, monthlyReceiveMinor: big } },
-      }),
-      RATE_LIMIT_LOGIN_MAX: '1000000',
-      RATE_LIMIT_OTP_MAX: '1000000',
-      RATE_LIMIT_LINKS_MAX: '1000000',
+      ...manyDealsEnv(),
     },
   });
   const knex = createKnex(system.database.url, 5);

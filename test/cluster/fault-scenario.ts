@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_LIMIT_POLICY } from '../../src/limits';
 import { loadSettings } from '../../src/config/settings';
 import { createKnex } from '../../src/db/knex';
 import { startClusterSystem, type SupervisedProcess } from '../../src/runtime/cluster-system';
 import { dataConverterFor } from '../../src/temporal/codec';
-import { clusterDeals, type Deal } from '../support/cluster-deals';
+import { clusterDeals, type Deal, manyDealsEnv } from '../support/cluster-deals';
 
 /**
  * Issue 12: deals on the real Temporal server (PostgreSQL persistence and visibility, 16 shards),
@@ -48,7 +47,6 @@ async function main(): Promise<FaultReport> {
   for (const name of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'TEMPORAL_ADDRESS', 'API_PORT', 'PUBLIC_BASE_URL', 'DATA_DIR']) {
     delete env[name];
   }
-  const big = 1_000_000_000;
   const system = await startClusterSystem({
     env,
     ephemeral: true,
@@ -61,14 +59,7 @@ async function main(): Promise<FaultReport> {
       DECISION_WINDOW_MS: '600000',
       PAYMENT_REMINDER_MS: '600000',
       PAYMENT_EXPIRY_MS: '1200000',
-      LIMIT_POLICY: JSON.stringify({
-        ...DEFAULT_LIMIT_POLICY,
-        rules: [],
-        tiers: { basic: { monthlySpendMinor: big, monthlyReceiveMinor: big } },
-      }),
-      RATE_LIMIT_LOGIN_MAX: '1000000',
-      RATE_LIMIT_OTP_MAX: '1000000',
-      RATE_LIMIT_LINKS_MAX: '1000000',
+      ...manyDealsEnv(),
     },
   });
   const knex = createKnex(system.database.url, 5);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { loadSettings } from '../../src/config/settings';
+import { DEFAULT_LIMIT_POLICY } from '../../src/limits';
 import { encryptField, fieldKeyRingFromEnv, keyedHash, maskPhone } from '../../src/crypto';
 import { newUserId } from '../../src/emulators/line';
 import type { ClusterSystem } from '../../src/runtime/cluster-system';
@@ -17,6 +18,24 @@ export interface Deal {
   transactionCode: string;
   seller: Party;
   buyer: Party;
+}
+
+/**
+ * Settings for the cluster's processes when one test drives many deals through few users: no
+ * velocity rules or tier caps (a seller here sells 20 times an hour) and no rate limits.
+ */
+export function manyDealsEnv(): Record<string, string> {
+  const unlimitedMinor = 1_000_000_000;
+  return {
+    LIMIT_POLICY: JSON.stringify({
+      ...DEFAULT_LIMIT_POLICY,
+      rules: [],
+      tiers: { basic: { monthlySpendMinor: unlimitedMinor, monthlyReceiveMinor: unlimitedMinor } },
+    }),
+    RATE_LIMIT_LOGIN_MAX: '1000000',
+    RATE_LIMIT_OTP_MAX: '1000000',
+    RATE_LIMIT_LINKS_MAX: '1000000',
+  };
 }
 
 export const STEP_BUDGET_MS = 180_000;
